@@ -1,0 +1,62 @@
+#ifndef NPLUS1_DISCOVER_DISCOVER_H
+#define NPLUS1_DISCOVER_DISCOVER_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace nplus1::discover {
+
+/// What a discovered file is read as.
+enum class FileKind { Python, Template };
+
+/// One file of the project.
+struct File {
+  std::string Path;       ///< as shown to the user: relative to the working directory
+  std::string AbsPath;    ///< absolute, normalized
+  std::string ModuleName; ///< dotted Python module name ("orders.models"); "" for templates
+  bool IsPackage = false; ///< an `__init__.py`
+  bool IsTarget = false;  ///< inside the paths the user asked about (report findings here)
+  FileKind Kind = FileKind::Python;
+};
+
+/// What to look at.
+struct Options {
+  std::vector<std::string> Paths;         ///< files or directories; empty means "."
+  std::vector<std::string> Exclude;       ///< replaces the default excludes when non-empty
+  std::vector<std::string> ExtendExclude; ///< added to the excludes
+};
+
+/// A path that could not be used, with the reason.
+struct Problem {
+  std::string Path;
+  std::string Message;
+};
+
+/// The files of a run: every Python file of the project (the model graph needs them all),
+/// with IsTarget set on the ones under the requested paths.
+struct Result {
+  std::string Root; ///< the project root (absolute)
+  std::vector<File> Files;
+  std::vector<Problem> Problems;
+};
+
+/// Directory names skipped unless the user replaces the excludes.
+llvm::ArrayRef<const char *> defaultExcludes();
+
+/// Finds the project root for \p Paths: the nearest common ancestor holding `manage.py`,
+/// `pyproject.toml`, `setup.cfg`, `setup.py` or `.git`; else the common ancestor itself.
+std::string findProjectRoot(llvm::ArrayRef<std::string> AbsPaths);
+
+/// Walks the project and returns its files in a stable (sorted) order.
+Result discover(const Options &Opts);
+
+/// Dotted module name of a Python file: its name joined to every enclosing directory that
+/// holds an `__init__.py`.
+std::string moduleNameFor(llvm::StringRef AbsPath, bool &IsPackage);
+
+} // namespace nplus1::discover
+
+#endif

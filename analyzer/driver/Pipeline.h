@@ -1,0 +1,31 @@
+#ifndef NPLUS1_DRIVER_PIPELINE_H
+#define NPLUS1_DRIVER_PIPELINE_H
+
+#include "discover/Discover.h"
+#include "index/ModelGraph.h"
+#include "rules/Rule.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace nplus1::driver {
+
+/// Everything one analysis run produced; owns the sources the diagnostics point into.
+struct Analysis {
+  discover::Result Files;
+  std::unique_ptr<index::Project> Project;
+  std::unique_ptr<index::ModelGraph> Graph;
+  std::vector<rules::Diagnostic> Diagnostics; ///< sorted
+  /// The target source files by path (for --verify and --fix).
+  std::vector<std::shared_ptr<const parse::SourceFile>> Targets;
+};
+
+/// Discovers, parses (in parallel), indexes, analyzes and runs the rules.
+Analysis analyze(const discover::Options &Opts);
+
+/// `--verify`: compares the findings with the `# expect: NPxxx` comments of the target
+/// files; prints every missing or unexpected finding. Returns the number of mismatches.
+unsigned verify(const Analysis &A, llvm::raw_ostream &OS);
+
+} // namespace nplus1::driver
+
+#endif

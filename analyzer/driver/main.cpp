@@ -1,0 +1,204 @@
+// nplus1: finds N+1 query problems in Django projects and writes the fixes.
+#include "driver/Pipeline.h"
+#include "parse/Python.h"
+#include "report/Report.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Parallel.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace nplus1;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::SubCommand CheckCmd("check", "Analyze a Django project (default: the current directory)");
+cl::SubCommand RuleCmd("rule", "Print a rule's documentation (`nplus1 rule NP101`)");
+
+cl::OptionCategory Cat("nplus1 check options");
+cl::list<std::string> Paths(cl::Positional, cl::desc("[PATH...]"), cl::sub(CheckCmd),
+                            cl::cat(Cat));
+cl::opt<bool> Fix("fix", cl::desc("Apply safe fixes to the files"), cl::sub(CheckCmd),
+                  cl::cat(Cat));
+cl::opt<bool> Diff("diff", cl::desc("Print fixes as a unified diff; change nothing"),
+                   cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> UnsafeFixes("unsafe-fixes", cl::desc("Also apply (or show) unsafe fixes"),
+                          cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> Verify("verify",
+                     cl::desc("Compare findings with `# expect: NPxxx` comments (tests)"),
+                     cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> Format("format", cl::desc("Output format: text (default) or json"),
+                            cl::init("text"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
+                      cl::cat(Cat));
+cl::opt<unsigned> Jobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
+                       cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the defaults)"),
+                              cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string> ExtendExclude("extend-exclude",
+                                    cl::desc("Glob to exclude, added to the defaults"),
+                                    cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
+cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
+
+int runRule() {
+  llvm::raw_ostream &OS = llvm::outs();
+  if (RuleAll || RuleCode.empty()) {
+    for (const rules::Rule *R : rules::allRules())
+      OS << R->info().Code << "  " << R->info().Name << "  " << R->info().Summary << "\n";
+    return 0;
+  }
+  const rules::Rule *R = rules::findRule(RuleCode);
+  if (!R) {
+    llvm::errs() << "nplus1: unknown rule '" << RuleCode << "' (see `nplus1 rule --all`)\n";
+    return 2;
+  }
+  OS << "# " << R->info().Name << " (" << R->info().Code << ")\n\n"
+     << "Fix is " << (R->info().Fixes == rules::FixAvailability::Never ? "never" : "sometimes")
+     << " available.\n\n"
+     << R->info().Doc;
+  return 0;
+}
+
+/// Applies the planned edits; returns the number of files written. Refuses a file whose
+/// patched text gains syntax errors.
+unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::raw_ostream &Out,
+                    unsigned &Failures) {
+  unsigned Files = 0;
+  for (auto &[Path, Entry] : fix::groupByFile(Edits)) {
+    const parse::SourceFile *F = Entry.first;
+    llvm::Expected<std::string> New = fix::applyEdits(F->text(), Entry.second);
+    if (!New) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << Path << ": fix not applied: " << llvm::toString(New.takeError()) << "\n";
+      ++Failures;
+      continue;
+    }
+    auto Before = parse::parsePython(std::make_shared<parse::SourceFile>(Path, F->text().str()));
+    auto After = parse::parsePython(std::make_shared<parse::SourceFile>(Path, *New));
+    if (After->Errors.size() > Before->Errors.size()) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << Path << ": fix not applied: the patched file would not parse\n";
+      ++Failures;
+      continue;
+    }
+    if (!Write) {
+      Out << fix::unifiedDiff(Path, F->text(), *New);
+      ++Files;
+      continue;
+    }
+    if (llvm::Error E = fix::writeAtomically(Path, *New)) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << Path << ": " << llvm::toString(std::move(E)) << "\n";
+      ++Failures;
+      continue;
+    }
+    ++Files;
+  }
+  return Files;
+}
+
+int runCheck() {
+  if (Format != "text" && Format != "json") {
+    llvm::errs() << "nplus1: unknown --format '" << Format << "' (use text or json)\n";
+    return 2;
+  }
+  if (Fix && Diff) {
+    llvm::errs() << "nplus1: --fix and --diff cannot be combined\n";
+    return 2;
+  }
+  if (Jobs)
+    llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
+  discover::Options Opts;
+  Opts.Paths.assign(Paths.begin(), Paths.end());
+  Opts.Exclude.assign(Exclude.begin(), Exclude.end());
+  Opts.ExtendExclude.assign(ExtendExclude.begin(), ExtendExclude.end());
+  driver::Analysis A = driver::analyze(Opts);
+  for (const discover::Problem &P : A.Files.Problems)
+    llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
+  if (A.Files.Files.empty() && !A.Files.Problems.empty())
+    return 2;
+
+  if (Verify) {
+    unsigned Mismatches = driver::verify(A, llvm::outs());
+    llvm::outs() << (Mismatches ? "verify: FAILED, " : "verify: ok, ") << A.Diagnostics.size()
+                 << " findings, " << Mismatches << " mismatches\n";
+    return Mismatches ? 1 : 0;
+  }
+
+  llvm::raw_ostream &OS = llvm::outs();
+  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && OS.has_colors();
+  fix::Policy Policy{UnsafeFixes};
+  if (Diff) {
+    std::vector<bool> Applied;
+    std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
+    unsigned Failures = 0;
+    unsigned Files = applyFixes(Edits, /*Write=*/false, OS, Failures);
+    llvm::errs() << "nplus1: " << Files << " file(s) would be changed\n";
+    return Failures ? 2 : (Files ? 1 : 0);
+  }
+
+  std::vector<rules::Diagnostic> Remaining;
+  unsigned Fixed = 0;
+  if (Fix) {
+    std::vector<bool> Applied;
+    std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
+    unsigned Failures = 0;
+    unsigned Files = applyFixes(Edits, /*Write=*/true, OS, Failures);
+    for (size_t I = 0; I < A.Diagnostics.size(); ++I) {
+      if (Applied[I] && !Failures)
+        ++Fixed;
+      else
+        Remaining.push_back(A.Diagnostics[I]);
+    }
+    if (Format == "text")
+      llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)\n";
+    if (Failures)
+      return 2;
+  } else {
+    Remaining = A.Diagnostics;
+  }
+
+  if (Format == "json") {
+    OS << report::toJson(Remaining).dump(2) << "\n";
+  } else {
+    report::printText(OS, Remaining, Color, UnsafeFixes);
+    size_t Safe = 0, Unsafe = 0;
+    for (const rules::Diagnostic &D : Remaining)
+      if (D.Fix)
+        (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
+    if (Remaining.empty())
+      OS << "nplus1: no N+1 queries found\n";
+    else
+      OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe
+         << " fixable with --fix, " << Unsafe << " more with --fix --unsafe-fixes\n";
+  }
+  return Remaining.empty() ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
+    OS << "nplus1 " << report::ToolVersion << " (JSON format " << report::JsonVersion << ")\n";
+  });
+  cl::HideUnrelatedOptions({&Cat, &cl::getGeneralCategory()});
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "nplus1: finds N+1 queries in Django projects\n\n"
+                                   "  nplus1 check [PATH...] [--diff | --fix]\n"
+                                   "  nplus1 rule NP101\n",
+                                   &llvm::errs()))
+    return 2;
+  if (RuleCmd)
+    return runRule();
+  if (CheckCmd)
+    return runCheck();
+  llvm::errs() << "nplus1: give a command: `nplus1 check [PATH...]` or `nplus1 rule CODE` "
+                  "(see --help)\n";
+  return 2;
+}

@@ -1,0 +1,894 @@
+#include "flow/Interpreter.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <map>
+#include <set>
+
+namespace nplus1::flow {
+namespace {
+
+namespace py = parse::py;
+using index::Model;
+using index::Relation;
+using py::Expr;
+using py::ExprKind;
+using py::Stmt;
+using py::StmtKind;
+
+/// Queryset methods that return another queryset over the same rows.
+bool isChainMethod(llvm::StringRef N) {
+  return llvm::StringSwitch<bool>(N)
+      .Cases("all", "filter", "exclude", "order_by", "reverse", "distinct", "annotate", true)
+      .Cases("alias", "defer", "only", "using", "select_for_update", "extra", true)
+      .Cases("complex_filter", "none", "filter_by", true)
+      .Default(false);
+}
+bool isSingleMethod(llvm::StringRef N) {
+  return llvm::StringSwitch<bool>(N)
+      .Cases("get", "first", "last", "earliest", "latest", true)
+      .Default(false);
+}
+bool isValuesMethod(llvm::StringRef N) {
+  return llvm::StringSwitch<bool>(N)
+      .Cases("values", "values_list", "dates", "datetimes", true)
+      .Default(false);
+}
+bool isScalarMethod(llvm::StringRef N) {
+  return llvm::StringSwitch<bool>(N)
+      .Cases("count", "exists", "aggregate", "update", "delete", "explain", true)
+      .Cases("contains", "in_bulk", "create", "get_or_create", "update_or_create", true)
+      .Cases("bulk_create", "bulk_update", "iterator_chunks", "as_manager", true)
+      .Default(false);
+}
+/// Builtins that consume an iterable right away.
+bool isIterConsumer(llvm::StringRef N) {
+  return llvm::StringSwitch<bool>(N)
+      .Cases("list", "tuple", "set", "sorted", "frozenset", "reversed", "len", true)
+      .Cases("sum", "any", "all", "max", "min", "dict", "next", "iter", true)
+      .Default(false);
+}
+
+/// Per-module state shared by the function interpreters: summaries and events.
+struct ModuleState {
+  const index::Project &P;
+  const index::ModelGraph &G;
+  std::vector<Event> Events;
+  std::set<std::pair<uint32_t, int>> EventKeys;
+  std::map<const Stmt *, ValueRef> Summaries;
+  std::set<const Stmt *> InProgress;
+  std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
+  unsigned NextLoop = 1;
+};
+
+/// Interprets one function body over abstract values.
+class Interp {
+public:
+  Interp(ModuleState &S, const index::ModuleInfo &M, const Stmt *Fn, bool Report)
+      : S(S), M(M), File(&M.Ast->file()), Fn(Fn), Report(Report) {
+    llvm::StringRef T = File->text();
+    size_t Single = T.count("('") + T.count(", '") + T.count("=['");
+    size_t Double = T.count("(\"") + T.count(", \"") + T.count("=[\"");
+    Quote = Double > Single ? '"' : '\'';
+  }
+
+  void bind(llvm::StringRef Name, ValueRef V) { Env[Name] = std::move(V); }
+
+  /// Runs \p Body; returns the first queryset/instance value returned.
+  ValueRef run(llvm::ArrayRef<Stmt *> Body) {
+    visitBody(Body);
+    return Returned ? Returned : Value::unknown();
+  }
+
+private:
+  ModuleState &S;
+  const index::ModuleInfo &M;
+  const SourceFile *File;
+  const Stmt *Fn;
+  bool Report;
+  char Quote;
+  llvm::StringMap<ValueRef> Env;
+  llvm::DenseSet<unsigned> ActiveLoops;
+  ValueRef Returned;
+
+  // ---- helpers -------------------------------------------------------------
+  static std::shared_ptr<Value> copy(const ValueRef &V) { return std::make_shared<Value>(*V); }
+  static std::shared_ptr<Value> make(ValueKind K, const Model *Mo = nullptr) {
+    auto V = std::make_shared<Value>();
+    V->Kind = K;
+    V->Model = Mo;
+    return V;
+  }
+  std::string text(Range R) const { return File->slice(R).str(); }
+
+  void escape(const ValueRef &V) {
+    if (V && (V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager)) && V->Src)
+      V->Src->Escapes = true;
+  }
+
+  void emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
+            const Relation *Rel, Range Access, Range AccessExpr) {
+    if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
+      return;
+    if (!S.EventKeys.insert({Access.Begin, int(K)}).second)
+      return;
+    Event E;
+    E.Kind = K;
+    E.File = File;
+    E.Access = Access;
+    E.AccessExpr = AccessExpr;
+    E.Loop = Row.Loop;
+    E.Path = Path;
+    E.ThroughMany = ThroughMany;
+    E.ThroughToAttr = Row.ThroughToAttr;
+    E.Rel = Rel;
+    S.Events.push_back(std::move(E));
+  }
+
+  const Model *modelForName(llvm::StringRef Name) {
+    std::string Q = S.P.resolveName(M, Name);
+    if (Q.empty())
+      return nullptr;
+    if (const Model *Mo = S.G.modelByQualName(Q))
+      return Mo;
+    if (index::ClassRef C = S.P.classNamed(Q))
+      return S.G.modelFor(C);
+    return nullptr;
+  }
+
+  const Model *authUserModel() {
+    for (const auto &Mo : S.G.models())
+      if (Mo->QualName == "django.contrib.auth.models.User" && !Mo->Abstract)
+        return Mo.get();
+    // A swapped user model: the project's model with the catalog's AbstractUser fields.
+    for (const auto &Mo : S.G.models())
+      if (!Mo->Builtin && !Mo->Abstract)
+        for (const Model *Par : Mo->Parents)
+          if (Par->QualName == "django.contrib.auth.models.AbstractUser" ||
+              Par->QualName == "django.contrib.auth.models.AbstractBaseUser")
+            return Mo.get();
+    return nullptr;
+  }
+
+  // ---- summaries -----------------------------------------------------------
+  /// Evaluates a function/method of the project with \p Self bound to its first parameter
+  /// and everything else unknown; caches the returned value.
+  ValueRef summarize(const Stmt *Def, const index::ModuleInfo &Owner, ValueRef Self) {
+    if (!Self) {
+      auto It = S.Summaries.find(Def);
+      if (It != S.Summaries.end())
+        return It->second;
+    }
+    if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+      return Value::unknown();
+    S.InProgress.insert(Def);
+    Interp Sub(S, Owner, Def, /*Report=*/false);
+    bool First = true;
+    for (const py::Param &Par : Def->Params) {
+      if (First && Self)
+        Sub.bind(Par.Name, Self);
+      First = false;
+    }
+    ValueRef R = Sub.run(Def->Body);
+    S.InProgress.erase(Def);
+    escape(R);
+    if (!Self)
+      S.Summaries[Def] = R;
+    return R;
+  }
+
+  /// What a manager's get_queryset() already loads.
+  Loaded managerLoad(const index::ManagerInfo *MI, const Model *Mo) {
+    if (!MI || !MI->ManagerClass)
+      return {};
+    auto It = S.ManagerLoads.find(MI);
+    if (It != S.ManagerLoads.end())
+      return It->second;
+    S.ManagerLoads[MI] = {};
+    Loaded L;
+    index::ClassRef Owner;
+    if (const Stmt *GQ = S.P.findMethod(MI->ManagerClass, "get_queryset", &Owner)) {
+      auto Self = make(ValueKind::Manager, Mo);
+      ValueRef R = summarize(GQ, *Owner.Module, Self);
+      if (R->is(ValueKind::QuerySet))
+        L = R->Load;
+    }
+    S.ManagerLoads[MI] = L;
+    return L;
+  }
+
+  /// The default manager's loads of \p Mo (what a related manager's querysets start with).
+  Loaded defaultLoad(const Model *Mo) {
+    if (!Mo)
+      return {};
+    return managerLoad(S.G.manager(Mo, "_default_manager"), Mo);
+  }
+
+  ValueRef newOrigin(const Expr *ManagerExpr, const Model *Mo,
+                     const index::ManagerInfo *MI) {
+    auto V = make(ValueKind::Manager, Mo);
+    V->Manager = MI;
+    auto O = std::make_shared<Origin>();
+    O->File = File;
+    O->Chain = ManagerExpr->Where;
+    O->InsertAt = ManagerExpr->Where.End;
+    O->Function = Fn;
+    O->Quote = Quote;
+    O->Fixable = !M.Builtin;
+    V->Src = O;
+    return V;
+  }
+
+  /// The queryset a manager value stands for (`Order.objects` used as `.all()`).
+  ValueRef managerQuerySet(const ValueRef &Mgr) {
+    auto Q = make(ValueKind::QuerySet, Mgr->Model);
+    Q->Manager = Mgr->Manager;
+    Q->Src = Mgr->Src;
+    Q->Load = Mgr->Load;
+    Q->Load.merge(managerLoad(Mgr->Manager, Mgr->Model));
+    return Q;
+  }
+
+  // ---- evaluation ----------------------------------------------------------
+  ValueRef evalAll(llvm::ArrayRef<Expr *> Es) {
+    for (Expr *E : Es)
+      eval(E);
+    return Value::unknown();
+  }
+
+  ValueRef eval(const Expr *E) {
+    if (!E)
+      return Value::unknown();
+    switch (E->Kind) {
+    case ExprKind::Name:
+      return evalName(E);
+    case ExprKind::Attribute:
+      return evalAttribute(E);
+    case ExprKind::Call:
+      return evalCall(E);
+    case ExprKind::Subscript:
+      return evalSubscript(E);
+    case ExprKind::Comprehension:
+      return evalComprehension(E);
+    case ExprKind::Tuple: {
+      auto T = make(ValueKind::Tuple);
+      for (Expr *A : E->Args) {
+        ValueRef V = eval(A);
+        escape(V);
+        T->Elements.push_back(V);
+      }
+      return T;
+    }
+    case ExprKind::List:
+    case ExprKind::Set:
+    case ExprKind::Dict:
+      for (Expr *A : E->Args)
+        escape(eval(A));
+      for (Expr *A : E->Values)
+        if (!llvm::is_contained(E->Args, A))
+          escape(eval(A));
+      return Value::unknown();
+    case ExprKind::Lambda:
+      return Value::unknown(); // runs later, if at all
+    case ExprKind::Starred:
+      return eval(E->Object);
+    default:
+      evalAll(E->Args);
+      return Value::unknown();
+    }
+  }
+
+  ValueRef evalName(const Expr *E) {
+    auto It = Env.find(E->Id);
+    if (It != Env.end())
+      return It->second;
+    if (const Model *Mo = modelForName(E->Id))
+      return make(ValueKind::ModelClass, Mo);
+    return Value::unknown();
+  }
+
+  ValueRef evalAttribute(const Expr *E) {
+    ValueRef Obj = eval(E->Object);
+    llvm::StringRef Attr = E->Id;
+    switch (Obj->Kind) {
+    case ValueKind::ModelClass: {
+      if (const index::ManagerInfo *MI = S.G.manager(Obj->Model, Attr))
+        return newOrigin(E, Obj->Model, MI);
+      return Value::unknown();
+    }
+    case ValueKind::Instance:
+      return instanceAttribute(Obj, E);
+    case ValueKind::Manager:
+    case ValueKind::QuerySet:
+      if (Attr == "model" && Obj->Model)
+        return make(ValueKind::ModelClass, Obj->Model);
+      return Value::unknown();
+    default:
+      return Value::unknown();
+    }
+  }
+
+  ValueRef instanceAttribute(const ValueRef &Obj, const Expr *E) {
+    llvm::StringRef Attr = E->Id;
+    const Model *Mo = Obj->Model;
+    if (!Mo)
+      return Value::unknown();
+    const Relation *Rel = S.G.relation(Mo, Attr);
+    const RowInfo *Row = Obj->Row ? &*Obj->Row : nullptr;
+    std::string Path = !Row ? "" : Row->Path.empty() ? Attr.str() : Row->Path + "__" + Attr.str();
+    if (!Rel) {
+      // `Prefetch(..., to_attr=name)` results: a list of rows, already loaded.
+      if (!Row || !Row->RootLoaded)
+        return Value::unknown();
+      for (const auto &[Name, Target] : Row->RootLoaded->ToAttrs)
+        if (Name == Path) {
+          auto L = make(ValueKind::QuerySet, Target);
+          RowInfo R = *Row;
+          R.Path = Path;
+          R.ThroughMany = true;
+          R.ThroughToAttr = true;
+          L->Row = R;
+          return L;
+        }
+      return Value::unknown();
+    }
+    if (Rel->isMany()) {
+      auto RM = make(ValueKind::RelatedManager, Rel->Target);
+      RM->Relation = Rel;
+      RM->AccessName = E->IdWhere;
+      RM->AccessExpr = E->Where;
+      RM->Elements.push_back(Obj);
+      return RM;
+    }
+    if (Rel->Kind == index::RelationKind::GenericForeignKey)
+      return make(ValueKind::Instance, nullptr); // NP107 is not reported yet
+    auto Result = make(ValueKind::Instance, Rel->Target);
+    if (!Row)
+      return Result;
+    RowInfo R = *Row;
+    R.Path = Path;
+    // Rows fetched through a reverse FK hold their owner; a parent link is read from the row.
+    bool BackToOwner = Row->ViaRelation && Row->ViaRelation->Counterpart == Attr &&
+                       Row->ViaRelation->Kind == index::RelationKind::ReverseForeignKey;
+    if (Rel->ParentLink || BackToOwner) {
+      R.ViaRelation = nullptr;
+      if (BackToOwner) {
+        // Back at the owner: its path is the row's path minus the last hop; the owner of a
+        // single object's related set is that object, not a row.
+        if (Row->Path.empty())
+          return Result;
+        size_t Cut = Row->Path.rfind("__");
+        R.Path = Cut == std::string::npos ? "" : Row->Path.substr(0, Cut);
+      }
+      Result->Row = R;
+      return Result;
+    }
+    bool AllSelectable = !Row->ThroughMany && !nullableOnPath(Obj, Rel);
+    R.ViaRelation = nullptr;
+    R.Nullable = Row->Nullable || Rel->Nullable;
+    if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
+      emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, E->IdWhere, E->Where);
+    Result->Row = R;
+    return Result;
+  }
+
+  static bool nullableOnPath(const ValueRef &Obj, const Relation *Rel) {
+    return Rel->Nullable || Rel->Kind == index::RelationKind::ReverseOneToOne ||
+           (Obj->Row && Obj->Row->Nullable);
+  }
+
+  /// Evaluating a related manager's queryset for each row: the NP102 event.
+  void evaluateRelated(const ValueRef &QS) {
+    if (!QS->Row || !QS->Relation || QS->Row->ThroughToAttr)
+      return;
+    const RowInfo &R = *QS->Row;
+    if (R.RootLoaded && R.RootLoaded->covers(R.Path, false))
+      return;
+    emit(EventKind::ManagerPerRow, R, R.Path, true, QS->Relation, QS->AccessName,
+         QS->AccessExpr);
+  }
+
+  /// The rows of iterating \p V, or null when V is not a model queryset.
+  ValueRef iterate(const ValueRef &V, Range Header, llvm::StringRef IterText,
+                   std::optional<unsigned> &NewLoop) {
+    if (V->is(ValueKind::Enumerate) && !V->Elements.empty()) {
+      ValueRef Inner = iterate(V->Elements[0], Header, IterText, NewLoop);
+      auto T = make(ValueKind::Tuple);
+      T->Elements = {Value::unknown(), Inner ? Inner : Value::unknown()};
+      return T;
+    }
+    if (!V->is(ValueKind::QuerySet) || V->ValuesMode || !V->Model)
+      return nullptr;
+    auto RowV = make(ValueKind::Instance, V->Model);
+    if (V->Row) { // rows of a related set: still rows of the outer loop
+      evaluateRelated(V);
+      RowInfo R = *V->Row;
+      R.ThroughMany = true;
+      R.ViaRelation = V->Relation;
+      RowV->Row = R;
+      return RowV;
+    }
+    auto L = std::make_shared<LoopInfo>();
+    L->Id = S.NextLoop++;
+    L->Header = Header;
+    L->Source = V->Src;
+    L->SourceText = IterText.str();
+    L->RowModel = V->Model;
+    L->Function = Fn;
+    RowInfo R;
+    R.Loop = L;
+    R.ViaRelation = V->Relation;
+    R.RootLoaded = std::make_shared<Loaded>(V->Load);
+    RowV->Row = R;
+    NewLoop = L->Id;
+    return RowV;
+  }
+
+  void bindTarget(const Expr *T, const ValueRef &V) {
+    if (!T)
+      return;
+    switch (T->Kind) {
+    case ExprKind::Name:
+      Env[T->Id] = V;
+      return;
+    case ExprKind::Tuple:
+    case ExprKind::List:
+      for (size_t I = 0; I < T->Args.size(); ++I)
+        bindTarget(T->Args[I], V->is(ValueKind::Tuple) && I < V->Elements.size()
+                                   ? V->Elements[I]
+                                   : Value::unknown());
+      return;
+    case ExprKind::Starred:
+      bindTarget(T->Object, Value::unknown());
+      return;
+    default:
+      eval(T->Object);
+      escape(V);
+      return;
+    }
+  }
+
+  ValueRef evalComprehension(const Expr *E) {
+    // Comprehension variables are local to it: restore the outer bindings afterwards.
+    llvm::StringMap<ValueRef> Saved = Env;
+    std::vector<unsigned> Opened;
+    for (const py::CompFor &G : E->Gens) {
+      ValueRef It = eval(G.Iter);
+      std::optional<unsigned> NewLoop;
+      ValueRef Row = iterate(It, E->Where, text(G.Iter->Where), NewLoop);
+      if (NewLoop) {
+        ActiveLoops.insert(*NewLoop);
+        Opened.push_back(*NewLoop);
+      }
+      bindTarget(G.Target, Row ? Row : Value::unknown());
+      evalAll(G.Ifs);
+    }
+    eval(E->Elt);
+    eval(E->EltValue);
+    for (unsigned L : Opened)
+      ActiveLoops.erase(L);
+    Env = std::move(Saved);
+    return Value::unknown();
+  }
+
+  ValueRef evalSubscript(const Expr *E) {
+    ValueRef Obj = eval(E->Object);
+    eval(E->Index);
+    if (!Obj->is(ValueKind::QuerySet))
+      return Value::unknown();
+    if (E->IsSlice)
+      return Obj;
+    if (Obj->ValuesMode)
+      return Value::unknown();
+    return make(ValueKind::Instance, Obj->Model); // qs[0]: one object
+  }
+
+  ValueRef evalCall(const Expr *E) {
+    const Expr *F = E->Object;
+    if (F->Kind == ExprKind::Attribute) {
+      // super().get_queryset() inside a manager: the plain manager's queryset.
+      if (F->Object->Kind == ExprKind::Call && F->Object->Object->isName("super")) {
+        evalAll(E->Args);
+        auto SelfIt = Env.find(Fn && !Fn->Params.empty() ? Fn->Params[0].Name : "self");
+        if (SelfIt == Env.end() || !SelfIt->second->Model)
+          return Value::unknown();
+        auto Q = make(ValueKind::QuerySet, SelfIt->second->Model);
+        if (F->Id == "get_queryset" || F->Id == "all")
+          return Q;
+        return Value::unknown();
+      }
+      ValueRef Recv = eval(F->Object);
+      return callMethod(Recv, E);
+    }
+    ValueRef Callee = F->Kind == ExprKind::Name ? Value::unknown() : eval(F);
+    llvm::StringRef Name = F->Kind == ExprKind::Name ? llvm::StringRef(F->Id) : "";
+    std::vector<ValueRef> Args;
+    for (const Expr *A : E->Args)
+      Args.push_back(eval(A));
+    std::vector<ValueRef> KwArgs;
+    for (const py::Keyword &K : E->Keywords)
+      KwArgs.push_back(eval(K.Value));
+    if (Name.empty()) {
+      for (auto &A : Args)
+        escape(A);
+      return Value::unknown();
+    }
+    if (Env.count(Name)) { // a local callable: unknown
+      for (auto &A : Args)
+        escape(A);
+      return Value::unknown();
+    }
+    if (isIterConsumer(Name) && !Args.empty()) {
+      const ValueRef &A = Args[0];
+      if (A->is(ValueKind::QuerySet) && A->Row)
+        evaluateRelated(A);
+      if (Name == "list" || Name == "sorted" || Name == "tuple" || Name == "reversed")
+        return A->is(ValueKind::QuerySet) ? A : Value::unknown();
+      return Value::unknown();
+    }
+    if (Name == "enumerate" && !Args.empty()) {
+      auto V = make(ValueKind::Enumerate);
+      V->Elements.push_back(Args[0]);
+      return V;
+    }
+    if (Name == "get_user_model") {
+      if (const Model *U = authUserModel())
+        return make(ValueKind::ModelClass, U);
+      return Value::unknown();
+    }
+    std::string Q = S.P.resolveName(M, Name);
+    llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+    if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
+      const ValueRef &A = Args[0];
+      if (A->Model && (A->is(ValueKind::ModelClass) || A->is(ValueKind::QuerySet) ||
+                       A->is(ValueKind::Manager)))
+        return make(ValueKind::Instance, A->Model);
+      return Value::unknown();
+    }
+    if (Last == "Prefetch" && llvm::StringRef(Q).starts_with("django.")) {
+      auto V = make(ValueKind::Prefetch);
+      if (!E->Args.empty() && E->Args[0]->Kind == ExprKind::String)
+        V->PrefetchLookup = E->Args[0]->Id;
+      if (const Expr *L = E->keyword("lookup"); L && L->Kind == ExprKind::String)
+        V->PrefetchLookup = L->Id;
+      const Expr *QSExpr = E->keyword("queryset");
+      if (!QSExpr && E->Args.size() > 1)
+        QSExpr = E->Args[1];
+      for (size_t I = 0; I < E->Keywords.size(); ++I)
+        if (E->Keywords[I].Name == "queryset" && KwArgs[I]->is(ValueKind::QuerySet)) {
+          V->Load = KwArgs[I]->Load;
+          V->Model = KwArgs[I]->Model;
+        }
+      if (E->Args.size() > 1 && Args[1]->is(ValueKind::QuerySet)) {
+        V->Load = Args[1]->Load;
+        V->Model = Args[1]->Model;
+      }
+      if (const Expr *T = E->keyword("to_attr"); T && T->Kind == ExprKind::String)
+        V->ToAttr = T->Id;
+      return V;
+    }
+    // A function of the project: its returned queryset, created over there.
+    if (index::FunctionRef FR = S.P.functionNamed(Q)) {
+      for (auto &A : Args)
+        escape(A);
+      return summarize(FR.Def, *FR.Module, nullptr);
+    }
+    if (const Model *Mo = modelForName(Name))
+      return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
+    for (auto &A : Args)
+      escape(A);
+    for (auto &A : KwArgs)
+      escape(A);
+    return Value::unknown();
+  }
+
+  ValueRef callMethod(const ValueRef &Recv, const Expr *E) {
+    llvm::StringRef Name = E->Object->Id;
+    std::vector<ValueRef> Args;
+    for (const Expr *A : E->Args)
+      Args.push_back(eval(A));
+    for (const py::Keyword &K : E->Keywords)
+      eval(K.Value);
+    switch (Recv->Kind) {
+    case ValueKind::Manager:
+      if (Name == "get_queryset" || isChainMethod(Name) || isSingleMethod(Name) ||
+          isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" ||
+          isScalarMethod(Name))
+        return queryMethod(managerQuerySet(Recv), E, Args);
+      return customMethod(Recv, managerQuerySet(Recv), E);
+    case ValueKind::QuerySet:
+      return queryMethod(Recv, E, Args);
+    case ValueKind::RelatedManager:
+      return relatedMethod(Recv, E);
+    case ValueKind::Instance:
+    default:
+      for (auto &A : Args)
+        escape(A);
+      return Value::unknown();
+    }
+  }
+
+  static bool isLoadMethod(llvm::StringRef N) {
+    return N == "select_related" || N == "prefetch_related" || N == "fetch_mode";
+  }
+
+  ValueRef relatedMethod(const ValueRef &RM, const Expr *E) {
+    llvm::StringRef Name = E->Object->Id;
+    if (Name != "all")
+      return Value::unknown(); // filter()/count()/... per row: later rules
+    const ValueRef &Owner = RM->Elements.front();
+    auto Q = make(ValueKind::QuerySet, RM->Model);
+    Q->Relation = RM->Relation;
+    Q->AccessName = RM->AccessName;
+    Q->AccessExpr = RM->AccessExpr;
+    Q->Load = defaultLoad(RM->Model);
+    if (Owner->Row) {
+      RowInfo R = *Owner->Row;
+      R.Path = R.Path.empty() ? RM->Relation->Name : R.Path + "__" + RM->Relation->Name;
+      auto WithDefault = std::make_shared<Loaded>(R.RootLoaded ? *R.RootLoaded : Loaded{});
+      WithDefault->merge(Q->Load, R.Path);
+      R.RootLoaded = WithDefault;
+      Q->Row = R;
+      return Q;
+    }
+    // A single object's related set: a queryset of its own, fixable at `obj.related`.
+    auto O = std::make_shared<Origin>();
+    O->File = File;
+    O->Chain = E->Where;
+    O->InsertAt = RM->AccessExpr.End;
+    O->Function = Fn;
+    O->Quote = Quote;
+    O->Fixable = !M.Builtin;
+    Q->Src = O;
+    return Q;
+  }
+
+  ValueRef customMethod(const ValueRef &Recv, const ValueRef &Base, const Expr *E) {
+    llvm::StringRef Name = E->Object->Id;
+    const index::ManagerInfo *MI = Recv->Manager;
+    if (!MI)
+      return Value::unknown();
+    const Stmt *Def = nullptr;
+    index::ClassRef Owner;
+    ValueRef Self;
+    if (MI->ManagerClass && (Def = S.P.findMethod(MI->ManagerClass, Name, &Owner))) {
+      auto V = make(ValueKind::Manager, Recv->Model);
+      V->Manager = MI;
+      Self = V;
+    } else if (MI->QuerySetClass && (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
+      auto V = make(ValueKind::QuerySet, Recv->Model);
+      V->Manager = MI;
+      Self = V;
+    }
+    if (!Def)
+      return Value::unknown();
+    ValueRef R = summarize(Def, *Owner.Module, Self);
+    if (R->is(ValueKind::QuerySet)) {
+      auto Out = copy(Base);
+      Out->Load.merge(R->Load);
+      Out->ValuesMode |= R->ValuesMode;
+      extendChain(Out, E);
+      return Out;
+    }
+    if (R->is(ValueKind::Instance))
+      return make(ValueKind::Instance, Recv->Model);
+    return Value::unknown();
+  }
+
+  /// Records that \p Call continues the chain its queryset was created in.
+  static void extendChain(const std::shared_ptr<Value> &Q, const Expr *Call) {
+    if (Q->Src && Q->Src->Chain.Begin == Call->Where.Begin && Q->Src->File)
+      Q->Src->Chain.End = std::max(Q->Src->Chain.End, Call->Where.End);
+  }
+
+  ValueRef queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args) {
+    llvm::StringRef Name = E->Object->Id;
+    bool SameChain = Recv->Src && Recv->Src->Chain.Begin == E->Where.Begin &&
+                     Recv->Src->Function == Fn && Recv->Src->File == File;
+    if (Name == "get_queryset" || isChainMethod(Name)) {
+      auto Q = copy(Recv);
+      extendChain(Q, E);
+      return Q;
+    }
+    if (Name == "select_related" || Name == "prefetch_related") {
+      auto Q = copy(Recv);
+      bool Select = Name == "select_related";
+      if (Select && E->Args.empty() && E->Keywords.empty())
+        Q->Load.SelectAll = true;
+      for (size_t I = 0; I < E->Args.size(); ++I) {
+        const Expr *A = E->Args[I];
+        if (A->Kind == ExprKind::String && A->Args.empty()) {
+          Select ? Q->Load.addSelect(A->Id) : Q->Load.addPrefetch(A->Id);
+          continue;
+        }
+        const ValueRef &PV = Args[I];
+        if (!Select && PV->is(ValueKind::Prefetch) && !PV->PrefetchLookup.empty()) {
+          if (!PV->ToAttr.empty()) {
+            // Only reachable under its own name, with the inner queryset's loads.
+            llvm::StringRef Lookup = PV->PrefetchLookup;
+            std::string Prefix = Lookup.contains("__")
+                                     ? Lookup.rsplit("__").first.str() + "__" + PV->ToAttr
+                                     : PV->ToAttr;
+            Q->Load.ToAttrs.push_back({Prefix, PV->Model ? PV->Model : nullptr});
+            Q->Load.addPrefetch(Prefix);
+            Q->Load.merge(PV->Load, Prefix);
+            if (Lookup.contains("__"))
+              Q->Load.addPrefetch(Lookup.rsplit("__").first);
+          } else {
+            Q->Load.addPrefetch(PV->PrefetchLookup);
+            Q->Load.merge(PV->Load, PV->PrefetchLookup);
+          }
+          continue;
+        }
+        // An argument we cannot read: assume it loads everything (stay silent).
+        if (A->Kind != ExprKind::Constant)
+          Q->Load.FetchPeers = true;
+      }
+      if (SameChain && Q->Src) {
+        LoadCall LC{E->Where.End - 1, !E->Args.empty()};
+        if (File->text()[LC.CloseParen] == ')') {
+          if (Select)
+            Recv->Src->Select = LC;
+          else
+            Recv->Src->Prefetch = LC;
+        }
+      }
+      extendChain(Q, E);
+      return Q;
+    }
+    if (Name == "fetch_mode") {
+      auto Q = copy(Recv);
+      for (const Expr *A : E->Args) {
+        llvm::StringRef D = llvm::StringRef(A->dotted());
+        if (D.ends_with("FETCH_PEERS") || D.ends_with("RAISE"))
+          Q->Load.FetchPeers = true;
+      }
+      extendChain(Q, E);
+      return Q;
+    }
+    if (Name == "iterator") {
+      auto Q = copy(Recv);
+      // Before Django 4.1 (and without chunk_size after it) iterator() skips prefetching.
+      if (!E->keyword("chunk_size") && E->Args.empty() && !Q->Load.Prefetch.empty()) {
+        Q->Load.Prefetch.clear();
+        if (Q->Src)
+          Q->Src->IteratorNoChunk = true;
+      }
+      extendChain(Q, E);
+      return Q;
+    }
+    if (isValuesMethod(Name)) {
+      auto Q = copy(Recv);
+      Q->ValuesMode = true;
+      return Q;
+    }
+    if (Name == "union" || Name == "intersection" || Name == "difference") {
+      auto Q = copy(Recv);
+      if (Q->Src)
+        Q->Src->Fixable = false;
+      return Q;
+    }
+    if (isSingleMethod(Name)) {
+      if (Recv->ValuesMode)
+        return Value::unknown();
+      return make(ValueKind::Instance, Recv->Model);
+    }
+    if (isScalarMethod(Name))
+      return Value::unknown();
+    return customMethod(Recv, Recv, E);
+  }
+
+  // ---- statements ----------------------------------------------------------
+  void visitBody(llvm::ArrayRef<Stmt *> Body) {
+    for (const Stmt *St : Body)
+      visit(St);
+  }
+
+  void visit(const Stmt *St) {
+    switch (St->Kind) {
+    case StmtKind::Expr:
+      eval(St->Value);
+      return;
+    case StmtKind::Assign: {
+      ValueRef V = St->Value ? eval(St->Value) : Value::unknown();
+      for (const Expr *T : St->Targets)
+        bindTarget(T, V);
+      return;
+    }
+    case StmtKind::AugAssign:
+      eval(St->Value);
+      if (!St->Targets.empty() && St->Targets[0]->Kind == ExprKind::Name)
+        Env[St->Targets[0]->Id] = Value::unknown();
+      return;
+    case StmtKind::For: {
+      ValueRef It = eval(St->Value);
+      std::optional<unsigned> NewLoop;
+      Range Header{St->Where.Begin, St->Value->Where.End};
+      ValueRef Row = iterate(It, Header, text(St->Value->Where), NewLoop);
+      bindTarget(St->Target, Row ? Row : Value::unknown());
+      if (NewLoop)
+        ActiveLoops.insert(*NewLoop);
+      visitBody(St->Body);
+      if (NewLoop)
+        ActiveLoops.erase(*NewLoop);
+      visitBody(St->OrElse);
+      return;
+    }
+    case StmtKind::While:
+    case StmtKind::If: {
+      ValueRef C = eval(St->Value);
+      if (C->is(ValueKind::QuerySet) && C->Row)
+        evaluateRelated(C); // `if obj.related.all():` runs the query
+      visitBody(St->Body);
+      visitBody(St->OrElse);
+      return;
+    }
+    case StmtKind::With:
+      for (size_t I = 0; I < St->Items.size(); ++I) {
+        ValueRef V = eval(St->Items[I]);
+        if (I < St->Targets.size() && St->Targets[I])
+          bindTarget(St->Targets[I], Value::unknown());
+      }
+      visitBody(St->Body);
+      return;
+    case StmtKind::Try:
+      visitBody(St->Body);
+      for (auto &H : St->Handlers)
+        visitBody(H);
+      visitBody(St->OrElse);
+      visitBody(St->Finally);
+      return;
+    case StmtKind::Return: {
+      ValueRef V = eval(St->Value);
+      escape(V);
+      if (!Returned || (!Returned->is(ValueKind::QuerySet) && V->is(ValueKind::QuerySet)))
+        Returned = V;
+      return;
+    }
+    case StmtKind::Function:
+    case StmtKind::Class:
+    case StmtKind::Import:
+    case StmtKind::ImportFrom:
+      return; // analyzed on their own
+    case StmtKind::Other:
+      for (const Expr *X : St->Items)
+        escape(eval(X));
+      visitBody(St->Body);
+      return;
+    }
+  }
+};
+
+void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Out) {
+  for (const Stmt *St : Body) {
+    if (St->Kind == StmtKind::Function)
+      Out.push_back(St);
+    collectFunctions(St->Body, Out);
+    collectFunctions(St->OrElse, Out);
+    collectFunctions(St->Finally, Out);
+    for (auto &H : St->Handlers)
+      collectFunctions(H, Out);
+  }
+}
+
+} // namespace
+
+std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
+  ModuleState S{P, G, {}, {}, {}, {}, {}, 1};
+  {
+    Interp Top(S, M, nullptr, /*Report=*/true);
+    Top.run(M.Ast->Body);
+  }
+  std::vector<const Stmt *> Functions;
+  collectFunctions(M.Ast->Body, Functions);
+  for (const Stmt *Fn : Functions) {
+    Interp I(S, M, Fn, /*Report=*/true);
+    I.run(Fn->Body);
+  }
+  return std::move(S.Events);
+}
+
+} // namespace nplus1::flow

@@ -1,0 +1,41 @@
+#ifndef NPLUS1_FLOW_INTERPRETER_H
+#define NPLUS1_FLOW_INTERPRETER_H
+
+#include "flow/Value.h"
+
+namespace nplus1::flow {
+
+/// What costs a query per row.
+enum class EventKind {
+  RelationPerRow, ///< a forward FK/O2O, reverse O2O or generic FK read on a row
+  ManagerPerRow,  ///< a reverse-FK/M2M related manager evaluated on a row
+};
+
+/// One relation access that runs a query for every row of a loop.
+struct Event {
+  EventKind Kind = EventKind::RelationPerRow;
+  const SourceFile *File = nullptr;
+  Range Access;     ///< the relation's attribute name
+  Range AccessExpr; ///< `order.customer`
+  std::shared_ptr<const LoopInfo> Loop;
+  std::string Path; ///< lookup from the loop's rows: "customer__address"
+  bool ThroughMany = false;
+  bool ThroughToAttr = false;
+  const index::Relation *Rel = nullptr;
+};
+
+/// Interprets the functions of one module over abstract values and reports the events.
+/// Reads the frozen project and model graph only, so modules can be analyzed in parallel.
+class Analyzer {
+public:
+  Analyzer(const index::Project &P, const index::ModelGraph &G) : P(P), G(G) {}
+  std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
+
+private:
+  const index::Project &P;
+  const index::ModelGraph &G;
+};
+
+} // namespace nplus1::flow
+
+#endif

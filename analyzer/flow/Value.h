@@ -1,0 +1,114 @@
+#ifndef NPLUS1_FLOW_VALUE_H
+#define NPLUS1_FLOW_VALUE_H
+
+#include "index/ModelGraph.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nplus1::flow {
+
+using parse::Range;
+using parse::SourceFile;
+
+/// An existing `select_related(...)` / `prefetch_related(...)` call in a queryset chain,
+/// which a fix extends instead of adding a new call.
+struct LoadCall {
+  uint32_t CloseParen = 0; ///< offset of the call's `)`
+  bool HasArgs = false;
+};
+
+/// Where a queryset was created: the place a fix edits.
+struct Origin {
+  const SourceFile *File = nullptr;
+  Range Chain;            ///< the queryset expression as written (for messages)
+  uint32_t InsertAt = 0;  ///< right after `Model.objects` / `obj.related`
+  std::optional<LoadCall> Select, Prefetch;
+  const parse::py::Stmt *Function = nullptr; ///< the function it is created in
+  char Quote = '\'';
+  bool Escapes = false;      ///< returned, stored, or passed to another function
+  bool Fixable = true;       ///< false for combined querysets (union...) and the like
+  bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
+};
+
+/// What a queryset has already loaded: select_related / prefetch_related lookups
+/// ("customer__address"), plus `Prefetch(to_attr=...)` names, which are only reachable
+/// under their own name.
+struct Loaded {
+  std::vector<std::string> Select;   ///< select_related lookups
+  std::vector<std::string> Prefetch; ///< prefetch_related lookups (incl. Prefetch objects)
+  bool SelectAll = false;   ///< bare select_related(): every non-null forward FK
+  bool FetchPeers = false;  ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
+  /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
+  std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
+
+  void addSelect(llvm::StringRef Lookup);
+  void addPrefetch(llvm::StringRef Lookup);
+  /// Adds \p Other's lookups, each prefixed with `Prefix__` when Prefix is not empty.
+  void merge(const Loaded &Other, llvm::StringRef Prefix = "");
+  /// True when every hop of \p Path is loaded.
+  bool covers(llvm::StringRef Path, bool AllSelectable) const;
+};
+
+struct Value;
+using ValueRef = std::shared_ptr<const Value>;
+
+/// The abstract values functions are interpreted over.
+enum class ValueKind {
+  Unknown,
+  ModelClass,     ///< the class `Order`
+  Manager,        ///< `Order.objects`
+  QuerySet,       ///< a queryset (or an evaluated list of its rows)
+  Instance,       ///< one model instance: a loop row or a single object
+  RelatedManager, ///< `customer.orders`
+  Prefetch,       ///< a `Prefetch(...)` object
+  Enumerate,      ///< `enumerate(x)`: (index, element) pairs
+  Tuple,          ///< a tuple of values
+};
+
+/// The loop a row belongs to: its queryset is the one the fix goes on.
+struct LoopInfo {
+  unsigned Id = 0;
+  Range Header;
+  std::shared_ptr<Origin> Source;
+  std::string SourceText; ///< the loop's iterable as written (`orders`)
+  const index::Model *RowModel = nullptr;
+  const parse::py::Stmt *Function = nullptr; ///< the function the loop is in
+};
+
+/// A row of a loop: which loop, and how it is reached from that loop's rows.
+struct RowInfo {
+  std::shared_ptr<const LoopInfo> Loop;
+  std::string Path;       ///< lookup from the loop's rows ("" for the row itself)
+  bool ThroughMany = false; ///< Path crosses a many relation: fixes need prefetch_related
+  bool ThroughToAttr = false;
+  bool Nullable = false; ///< Path crosses a nullable relation
+  /// The relation these rows were fetched through (rows of `customer.orders.all()`).
+  const index::Relation *ViaRelation = nullptr;
+  std::shared_ptr<const Loaded> RootLoaded; ///< what the loop's queryset loaded
+};
+
+/// One abstract value.
+struct Value {
+  ValueKind Kind = ValueKind::Unknown;
+  const index::Model *Model = nullptr;
+  const index::ManagerInfo *Manager = nullptr;
+  Loaded Load;                        ///< QuerySet, Manager, Prefetch (inner queryset)
+  bool ValuesMode = false;            ///< values()/values_list(): rows are dicts/tuples
+  std::shared_ptr<Origin> Src;        ///< QuerySet/Manager: where it was created
+  std::optional<RowInfo> Row;         ///< Instance: a loop row; QuerySet: rows of a related set
+  const index::Relation *Relation = nullptr; ///< RelatedManager / related QuerySet
+  Range AccessName;                   ///< RelatedManager: the attribute name's range
+  Range AccessExpr;                   ///< RelatedManager: `customer.orders`
+  std::string PrefetchLookup, ToAttr; ///< Prefetch
+  std::vector<ValueRef> Elements;     ///< Tuple, Enumerate (one element)
+
+  static ValueRef unknown();
+  bool is(ValueKind K) const { return Kind == K; }
+};
+
+} // namespace nplus1::flow
+
+#endif

@@ -1,0 +1,529 @@
+#include "index/ModelGraph.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <optional>
+
+namespace nplus1::index {
+
+using py::ExprKind;
+using py::StmtKind;
+
+namespace {
+
+/// A relation field as declared in a class body, before its target is resolved.
+struct FieldDecl {
+  std::string Name;
+  RelationKind Kind;
+  const py::Expr *TargetExpr = nullptr; ///< first argument / `to=`
+  const ModuleInfo *Module = nullptr;   ///< where TargetExpr is written
+  const Model *DeclaredOn = nullptr;    ///< the class that declares it (maybe abstract)
+  std::optional<std::string> RelatedName;
+  std::optional<bool> Symmetrical;
+  bool Nullable = false;
+};
+
+/// The relation field classes we know, by their class name.
+std::optional<RelationKind> relationFieldKind(llvm::StringRef ClassName) {
+  return llvm::StringSwitch<std::optional<RelationKind>>(ClassName)
+      .Cases("ForeignKey", "TreeForeignKey", "ParentalKey", RelationKind::ForeignKey)
+      .Cases("OneToOneField", "TreeOneToOneField", "AutoOneToOneField", RelationKind::OneToOne)
+      .Cases("ManyToManyField", "TreeManyToManyField", "ParentalManyToManyField",
+             "SortedManyToManyField", RelationKind::ManyToMany)
+      .Case("GenericForeignKey", RelationKind::GenericForeignKey)
+      .Case("GenericRelation", RelationKind::GenericRelation)
+      .Default(std::nullopt);
+}
+
+std::string lower(llvm::StringRef S) { return S.lower(); }
+
+const py::Stmt *metaClass(const py::Stmt *Class) {
+  for (const py::Stmt *S : Class->Body)
+    if (S->Kind == StmtKind::Class && S->Name == "Meta")
+      return S;
+  return nullptr;
+}
+
+/// `NAME = <literal>` inside a class body.
+const py::Expr *classAttr(const py::Stmt *Class, llvm::StringRef Name) {
+  if (!Class)
+    return nullptr;
+  for (const py::Stmt *S : Class->Body)
+    if (S->Kind == StmtKind::Assign && S->Value)
+      for (const py::Expr *T : S->Targets)
+        if (T->isName(Name))
+          return S->Value;
+  return nullptr;
+}
+
+bool isTrue(const py::Expr *E) { return E && E->Kind == ExprKind::Constant && E->Id == "True"; }
+
+std::string stringValue(const py::Expr *E) {
+  return E && E->Kind == ExprKind::String && E->Args.empty() ? E->Id : "";
+}
+
+bool isDjangoModelBase(llvm::StringRef Q) {
+  return Q == "django.db.models.Model" || Q == "django.db.models.base.Model";
+}
+
+} // namespace
+
+/// Builds a ModelGraph from a frozen Project in three passes: find the models, collect
+/// their fields and managers, then resolve relation targets and add reverse accessors.
+class ModelGraphBuilder {
+public:
+  ModelGraphBuilder(const Project &P, ModelGraph &G) : P(P), G(G) {}
+
+  void run() {
+    readSettings();
+    readAppConfigs();
+    for (const auto &M : P.modules())
+      for (const auto &Entry : M->Classes)
+        isModel(ClassRef{Entry.second, M.get(), M->Name + "." + Entry.first().str()}, 0);
+    for (const auto &M : G.Models)
+      collectOwnDecls(*M);
+    for (const auto &M : G.Models)
+      if (!M->Abstract)
+        addFields(*M);
+  }
+
+private:
+  const Project &P;
+  ModelGraph &G;
+  std::string AuthUserModel = "auth.User";
+  llvm::StringMap<std::string> AppLabels; // package -> label
+  llvm::DenseMap<const py::Stmt *, Model *> ByDef;
+  llvm::DenseMap<const py::Stmt *, bool> Visiting;
+  llvm::DenseMap<const Model *, std::vector<FieldDecl>> Decls;
+
+  void readSettings() {
+    for (const auto &M : P.modules()) {
+      llvm::StringRef N = M->Name;
+      if (!(N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
+            N.starts_with("settings.")))
+        continue;
+      auto It = M->Globals.find("AUTH_USER_MODEL");
+      if (It != M->Globals.end() && !stringValue(It->second).empty())
+        AuthUserModel = stringValue(It->second);
+    }
+  }
+
+  void readAppConfigs() {
+    for (const auto &M : P.modules())
+      for (const auto &Entry : M->Classes) {
+        const py::Stmt *C = Entry.second;
+        ClassRef Ref{C, M.get(), M->Name + "." + Entry.first().str()};
+        if (!P.derivesFrom(Ref, "django.apps.AppConfig") &&
+            !P.derivesFrom(Ref, "django.apps.config.AppConfig"))
+          continue;
+        std::string Name = stringValue(classAttr(C, "name"));
+        std::string Label = stringValue(classAttr(C, "label"));
+        if (!Name.empty() && !Label.empty())
+          AppLabels[Name] = Label;
+      }
+  }
+
+  std::string appLabelFor(const ClassRef &C) {
+    std::string Meta = stringValue(classAttr(metaClass(C.Def), "app_label"));
+    if (!Meta.empty())
+      return Meta;
+    llvm::StringRef Mod = C.Module->Name;
+    // The app is the package holding the `models` module (or package).
+    llvm::SmallVector<llvm::StringRef, 8> Parts;
+    Mod.split(Parts, '.');
+    size_t ModelsAt = Parts.size();
+    for (size_t I = Parts.size(); I-- > 0;)
+      if (Parts[I] == "models") {
+        ModelsAt = I;
+        break;
+      }
+    if (ModelsAt == Parts.size()) // models defined elsewhere: the module's package
+      ModelsAt = C.Module->IsPackage ? Parts.size() : Parts.size() - 1;
+    if (ModelsAt == 0)
+      return Parts.empty() ? "" : Parts[0].str();
+    std::string Package = llvm::join(llvm::ArrayRef(Parts).take_front(ModelsAt), ".");
+    auto It = AppLabels.find(Package);
+    if (It != AppLabels.end())
+      return It->second;
+    return Parts[ModelsAt - 1].str();
+  }
+
+  /// A field class call in a class body: `models.ForeignKey(...)` etc.
+  bool isFieldCall(const ModuleInfo &M, const py::Expr *E, std::string &ClassName) {
+    if (!E || E->Kind != ExprKind::Call)
+      return false;
+    std::string Q = P.resolveExpr(M, E->Object);
+    if (Q.empty())
+      Q = E->Object->dotted();
+    if (Q.empty())
+      return false;
+    ClassName = llvm::StringRef(Q).rsplit('.').second.str();
+    if (ClassName.empty())
+      ClassName = Q;
+    return llvm::StringRef(ClassName).ends_with("Field") ||
+           relationFieldKind(ClassName).has_value();
+  }
+
+  bool hasFieldDecls(const ClassRef &C) {
+    std::string Ignored;
+    for (const py::Stmt *S : C.Def->Body)
+      if (S->Kind == StmtKind::Assign && isFieldCall(*C.Module, S->Value, Ignored))
+        return true;
+    return false;
+  }
+
+  Model *isModel(const ClassRef &C, unsigned Depth) {
+    if (auto It = ByDef.find(C.Def); It != ByDef.end())
+      return It->second;
+    if (Depth > 32 || Visiting[C.Def])
+      return nullptr;
+    Visiting[C.Def] = true;
+    bool Direct = false, Unknown = false;
+    std::vector<const Model *> Parents;
+    for (const py::Expr *B : C.Def->Bases) {
+      std::string Q = P.resolveExpr(*C.Module, B);
+      if (isDjangoModelBase(Q)) {
+        Direct = true;
+        continue;
+      }
+      if (ClassRef R = P.classNamed(Q)) {
+        if (Model *PM = isModel(R, Depth + 1))
+          Parents.push_back(PM);
+        continue;
+      }
+      if (!Q.empty() && !llvm::StringRef(Q).starts_with("django."))
+        Unknown = true;
+    }
+    Visiting[C.Def] = false;
+    // A class on a third-party base is a model only when it declares fields itself.
+    bool ViaUnknown = Unknown && !Direct && Parents.empty() && hasFieldDecls(C);
+    if (!Direct && Parents.empty() && !ViaUnknown)
+      return nullptr;
+    auto M = std::make_unique<Model>();
+    M->Name = C.Def->Name;
+    M->QualName = C.QualName;
+    M->Class = C;
+    M->Builtin = C.Module->Builtin;
+    M->Parents = std::move(Parents);
+    M->HasUnknownBase = Unknown;
+    const py::Stmt *Meta = metaClass(C.Def);
+    M->Abstract = isTrue(classAttr(Meta, "abstract"));
+    M->Proxy = isTrue(classAttr(Meta, "proxy"));
+    M->DefaultRelatedName = stringValue(classAttr(Meta, "default_related_name"));
+    M->AppLabel = appLabelFor(C);
+    // A swapped-out auth.User does not exist in the project.
+    if (M->Builtin && M->QualName == "django.contrib.auth.models.User" &&
+        llvm::StringRef(AuthUserModel).lower() != "auth.user")
+      M->Abstract = true;
+    Model *Raw = M.get();
+    ByDef[C.Def] = Raw;
+    G.ByQualName[Raw->QualName] = Raw;
+    if (!Raw->Abstract)
+      G.ByLabel[lower(Raw->AppLabel) + "." + lower(Raw->Name)] = Raw;
+    G.Models.push_back(std::move(M));
+    return Raw;
+  }
+
+  void collectOwnDecls(Model &M) {
+    const ModuleInfo &Mod = *M.Class.Module;
+    for (const py::Stmt *S : M.Class.Def->Body) {
+      if (S->Kind != StmtKind::Assign || !S->Value || S->Targets.size() != 1 ||
+          S->Targets[0]->Kind != ExprKind::Name)
+        continue;
+      llvm::StringRef Name = S->Targets[0]->Id;
+      const py::Expr *V = S->Value;
+      std::string ClassName;
+      if (isFieldCall(Mod, V, ClassName)) {
+        auto Kind = relationFieldKind(ClassName);
+        if (!Kind) {
+          M.Columns.insert(Name);
+          continue;
+        }
+        FieldDecl D;
+        D.Name = Name.str();
+        D.Kind = *Kind;
+        D.Module = &Mod;
+        D.DeclaredOn = &M;
+        D.TargetExpr = V->keyword("to");
+        if (!D.TargetExpr && !V->Args.empty())
+          D.TargetExpr = V->Args[0];
+        if (const py::Expr *RN = V->keyword("related_name"))
+          D.RelatedName = stringValue(RN);
+        if (const py::Expr *Sym = V->keyword("symmetrical"))
+          D.Symmetrical = isTrue(Sym);
+        D.Nullable = isTrue(V->keyword("null"));
+        Decls[&M].push_back(std::move(D));
+        continue;
+      }
+      if (V->Kind == ExprKind::Call)
+        collectManager(M, Name, V);
+    }
+  }
+
+  /// Reads `name = Manager()`, `QS.as_manager()`, `M.from_queryset(QS)()`.
+  void collectManager(Model &M, llvm::StringRef Name, const py::Expr *Call) {
+    const ModuleInfo &Mod = *M.Class.Module;
+    const py::Expr *F = Call->Object;
+    ManagerInfo Info;
+    Info.Name = Name.str();
+    // QS.as_manager()
+    if (F->Kind == ExprKind::Attribute && F->Id == "as_manager") {
+      ClassRef QS = P.classFor(Mod, F->Object);
+      if (!QS && !isQuerySetName(P.resolveExpr(Mod, F->Object)))
+        return;
+      Info.QuerySetClass = QS;
+      M.Managers.push_back(std::move(Info));
+      return;
+    }
+    // Manager.from_queryset(QS)()
+    if (F->Kind == ExprKind::Call && F->Object->Kind == ExprKind::Attribute &&
+        F->Object->Id == "from_queryset") {
+      fromQuerySet(Mod, F, Info);
+      M.Managers.push_back(std::move(Info));
+      return;
+    }
+    std::string Q = P.resolveExpr(Mod, F);
+    if (Q.empty())
+      return;
+    ClassRef C = P.classNamed(Q);
+    if (C) {
+      if (!isManagerClass(C))
+        return;
+      Info.ManagerClass = C;
+      M.Managers.push_back(std::move(Info));
+      return;
+    }
+    // A module-level alias: `OrderManager = BaseManager.from_queryset(OrderQuerySet)`.
+    if (const ModuleInfo *Owner = P.module(llvm::StringRef(Q).rsplit('.').first)) {
+      auto It = Owner->Globals.find(llvm::StringRef(Q).rsplit('.').second);
+      if (It != Owner->Globals.end() && It->second->Kind == ExprKind::Call &&
+          It->second->Object->Kind == ExprKind::Attribute &&
+          It->second->Object->Id == "from_queryset") {
+        fromQuerySet(*Owner, It->second, Info);
+        M.Managers.push_back(std::move(Info));
+        return;
+      }
+    }
+    llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+    if (Last.ends_with("Manager")) {
+      Info.External = !llvm::StringRef(Q).starts_with("django.");
+      M.Managers.push_back(std::move(Info));
+    }
+  }
+
+  void fromQuerySet(const ModuleInfo &Mod, const py::Expr *FromCall, ManagerInfo &Info) {
+    ClassRef Base = P.classFor(Mod, FromCall->Object->Object);
+    if (Base && isManagerClass(Base))
+      Info.ManagerClass = Base;
+    if (!FromCall->Args.empty())
+      Info.QuerySetClass = P.classFor(Mod, FromCall->Args[0]);
+  }
+
+  static bool isQuerySetName(llvm::StringRef Q) { return Q.ends_with("QuerySet"); }
+
+  bool isManagerClass(const ClassRef &C) {
+    return P.derivesFrom(C, "django.db.models.Manager") ||
+           P.derivesFrom(C, "django.db.models.manager.Manager") ||
+           P.derivesFrom(C, "django.db.models.manager.BaseManager") ||
+           llvm::StringRef(C.Def->Name).ends_with("Manager");
+  }
+
+  /// Resolves a relation field's target to a model, seen from the concrete model \p On.
+  const Model *resolveTarget(const FieldDecl &D, const Model &On) {
+    const py::Expr *T = D.TargetExpr;
+    if (!T)
+      return nullptr;
+    std::string Label;
+    if (T->Kind == ExprKind::String && T->Args.empty()) {
+      Label = T->Id;
+    } else {
+      std::string Q = P.resolveExpr(*D.Module, T);
+      if (Q == "django.conf.settings.AUTH_USER_MODEL" || T->dotted() == "settings.AUTH_USER_MODEL")
+        Label = AuthUserModel;
+      else if (T->Kind == ExprKind::Call && T->Object->dotted().ends_with("get_user_model"))
+        Label = AuthUserModel;
+      else if (ClassRef C = P.classNamed(Q))
+        return ByDef.lookup(C.Def);
+      else
+        return nullptr;
+    }
+    if (Label == "self")
+      return &On;
+    if (!llvm::StringRef(Label).contains('.'))
+      Label = On.AppLabel + "." + Label;
+    return G.modelByLabel(Label);
+  }
+
+  std::string substitute(llvm::StringRef Pattern, const Model &On) {
+    std::string S = Pattern.str();
+    auto Replace = [&](llvm::StringRef From, llvm::StringRef To) {
+      for (size_t At = S.find(From.str()); At != std::string::npos;
+           At = S.find(From.str(), At + To.size()))
+        S.replace(At, From.size(), To.str());
+    };
+    Replace("%(class)s", lower(On.Name));
+    Replace("%(model_name)s", lower(On.Name));
+    Replace("%(app_label)s", lower(On.AppLabel));
+    return S;
+  }
+
+  /// Gathers field declarations of \p M and its abstract ancestors.
+  void inheritedDecls(const Model &M, std::vector<FieldDecl> &Out, unsigned Depth) {
+    if (Depth > 32)
+      return;
+    for (const Model *Parent : M.Parents)
+      if (Parent->Abstract)
+        inheritedDecls(*Parent, Out, Depth + 1);
+    auto It = Decls.find(&M);
+    if (It != Decls.end())
+      Out.insert(Out.end(), It->second.begin(), It->second.end());
+  }
+
+  void inheritedAbstract(const Model &M, Model &Into, unsigned Depth) {
+    if (Depth > 32)
+      return;
+    for (const Model *Parent : M.Parents) {
+      if (!Parent->Abstract)
+        continue;
+      inheritedAbstract(*Parent, Into, Depth + 1);
+      for (const auto &C : Parent->Columns)
+        Into.Columns.insert(C.first());
+      for (const ManagerInfo &MI : Parent->Managers)
+        if (!llvm::any_of(Into.Managers,
+                          [&](const ManagerInfo &X) { return X.Name == MI.Name; }))
+          Into.Managers.push_back(MI);
+      if (Into.DefaultRelatedName.empty())
+        Into.DefaultRelatedName = Parent->DefaultRelatedName;
+    }
+  }
+
+  void addRelation(Model &Owner, Relation R) {
+    R.Owner = &Owner;
+    Owner.Relations.try_emplace(R.Name, std::move(R));
+  }
+
+  void addFields(Model &M) {
+    inheritedAbstract(M, M, 0);
+    std::vector<FieldDecl> All;
+    inheritedDecls(M, All, 0);
+    for (const FieldDecl &D : All) {
+      const Model *Target = D.Kind == RelationKind::GenericForeignKey ? nullptr
+                                                                       : resolveTarget(D, M);
+      if (D.Kind != RelationKind::GenericForeignKey && !Target)
+        continue; // unknown target: stay silent rather than guess
+      Relation Forward{D.Name, D.Kind, &M, Target};
+      Forward.Nullable = D.Nullable;
+      addRelation(M, Forward);
+      if (D.Kind == RelationKind::ForeignKey || D.Kind == RelationKind::OneToOne)
+        M.Columns.insert(D.Name + "_id");
+      if (D.Kind == RelationKind::GenericForeignKey || D.Kind == RelationKind::GenericRelation)
+        continue;
+      addReverse(M, D, const_cast<Model &>(*Target));
+    }
+    // Multi-table inheritance: the implicit parent link and its reverse one-to-one.
+    for (const Model *Parent : M.Parents) {
+      if (Parent->Abstract || M.Proxy)
+        continue;
+      std::string Link = lower(Parent->Name) + "_ptr";
+      Relation Up{Link, RelationKind::OneToOne, &M, Parent, lower(M.Name)};
+      Up.ParentLink = true;
+      addRelation(M, Up);
+      M.Columns.insert(Link + "_id");
+      addRelation(const_cast<Model &>(*Parent),
+                  Relation{lower(M.Name), RelationKind::ReverseOneToOne, Parent, &M, Link});
+    }
+  }
+
+  void addReverse(Model &M, const FieldDecl &D, Model &Target) {
+    std::string Name;
+    if (D.RelatedName) {
+      if (D.RelatedName->empty() || llvm::StringRef(*D.RelatedName).ends_with("+"))
+        return;
+      Name = substitute(*D.RelatedName, M);
+    } else if (!M.DefaultRelatedName.empty()) {
+      Name = substitute(M.DefaultRelatedName, M);
+    } else if (D.Kind == RelationKind::OneToOne) {
+      Name = lower(M.Name);
+    } else {
+      Name = lower(M.Name) + "_set";
+    }
+    if (D.Kind == RelationKind::ManyToMany && &Target == &M &&
+        D.Symmetrical.value_or(true))
+      return; // symmetrical self M2M: no reverse accessor
+    RelationKind Reverse = D.Kind == RelationKind::ForeignKey   ? RelationKind::ReverseForeignKey
+                           : D.Kind == RelationKind::OneToOne   ? RelationKind::ReverseOneToOne
+                                                                : RelationKind::ReverseManyToMany;
+    addRelation(Target, Relation{Name, Reverse, &Target, &M, D.Name});
+    if (auto It = M.Relations.find(D.Name); It != M.Relations.end())
+      It->second.Counterpart = Name;
+  }
+};
+
+std::unique_ptr<ModelGraph> ModelGraph::build(const Project &P) {
+  auto G = std::make_unique<ModelGraph>();
+  ModelGraphBuilder(P, *G).run();
+  return G;
+}
+
+const Model *ModelGraph::modelFor(const ClassRef &C) const {
+  return C ? modelByQualName(C.QualName) : nullptr;
+}
+
+const Model *ModelGraph::modelByQualName(llvm::StringRef QualName) const {
+  auto It = ByQualName.find(QualName);
+  return It == ByQualName.end() ? nullptr : It->second;
+}
+
+const Model *ModelGraph::modelByLabel(llvm::StringRef Label) const {
+  auto It = ByLabel.find(Label.lower());
+  return It == ByLabel.end() ? nullptr : It->second;
+}
+
+const Relation *ModelGraph::relation(const Model *M, llvm::StringRef Name) const {
+  std::vector<const Model *> Work{M};
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    auto It = Work[I]->Relations.find(Name);
+    if (It != Work[I]->Relations.end())
+      return &It->second;
+    Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
+  }
+  return nullptr;
+}
+
+bool ModelGraph::isColumn(const Model *M, llvm::StringRef Name) const {
+  if (Name == "pk" || Name == "id")
+    return true;
+  std::vector<const Model *> Work{M};
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    if (Work[I]->Columns.count(Name))
+      return true;
+    Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
+  }
+  return false;
+}
+
+const ManagerInfo *ModelGraph::manager(const Model *M, llvm::StringRef Name) const {
+  std::vector<const Model *> Work{M};
+  bool AnyDeclared = false;
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    for (const ManagerInfo &MI : Work[I]->Managers) {
+      AnyDeclared = true;
+      if (MI.Name == Name)
+        return &MI;
+    }
+    Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
+  }
+  if (Name == "_default_manager") {
+    for (const Model *W : Work)
+      if (!W->Managers.empty())
+        return &W->Managers.front();
+    return &DefaultManager;
+  }
+  if (Name == "_base_manager" || (Name == "objects" && !AnyDeclared))
+    return &DefaultManager;
+  return nullptr;
+}
+
+} // namespace nplus1::index

@@ -1,0 +1,113 @@
+#ifndef NPLUS1_INDEX_MODELGRAPH_H
+#define NPLUS1_INDEX_MODELGRAPH_H
+
+#include "index/Project.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace nplus1::index {
+
+struct Model;
+
+/// How a relation attribute behaves on an instance.
+enum class RelationKind {
+  ForeignKey,        ///< forward FK: one object, select_related
+  OneToOne,          ///< forward O2O (also a multi-table parent link): one object
+  ReverseOneToOne,   ///< the other side of a O2O: one object, select_related
+  ManyToMany,        ///< forward M2M: a related manager
+  ReverseForeignKey, ///< `<model>_set` / related_name of a FK: a related manager
+  ReverseManyToMany, ///< the other side of a M2M: a related manager
+  GenericForeignKey, ///< `content_object`: one object, prefetch_related only
+  GenericRelation,   ///< a related manager over a generic relation
+};
+
+/// One relation attribute of a model (forward or reverse).
+struct Relation {
+  std::string Name; ///< the attribute name on the owning model
+  RelationKind Kind = RelationKind::ForeignKey;
+  const Model *Owner = nullptr;
+  const Model *Target = nullptr; ///< null for a GenericForeignKey
+  /// The attribute on Target leading back here (`orders` <-> `customer`); rows fetched
+  /// through a reverse FK already hold their owner under this name.
+  std::string Counterpart;
+  bool Nullable = false;   ///< forward FK/O2O with null=True (bare select_related skips it)
+  bool ParentLink = false; ///< multi-table inheritance `<parent>_ptr`: read from the row
+  /// True when the attribute is a related manager (reverse FK, M2M, generic relation).
+  bool isMany() const {
+    return Kind == RelationKind::ManyToMany || Kind == RelationKind::ReverseForeignKey ||
+           Kind == RelationKind::ReverseManyToMany || Kind == RelationKind::GenericRelation;
+  }
+  /// True when `select_related` can load it (forward FK/O2O, reverse O2O).
+  bool isSelectable() const {
+    return Kind == RelationKind::ForeignKey || Kind == RelationKind::OneToOne ||
+           Kind == RelationKind::ReverseOneToOne;
+  }
+};
+
+/// A manager attribute of a model (`objects = OrderManager()`), with the project classes
+/// behind it when they are known.
+struct ManagerInfo {
+  std::string Name;
+  ClassRef ManagerClass;  ///< the project's Manager subclass, if any
+  ClassRef QuerySetClass; ///< the project's QuerySet class (as_manager / from_queryset)
+  bool External = false;  ///< a manager class from outside the project
+};
+
+/// A Django model: its fields, relations and managers.
+struct Model {
+  std::string Name;
+  std::string AppLabel;
+  std::string QualName;
+  ClassRef Class;
+  bool Abstract = false;
+  bool Proxy = false;
+  bool Builtin = false;
+  bool HasUnknownBase = false; ///< derives from a class we cannot see (third-party base)
+  std::vector<const Model *> Parents; ///< model bases (abstract or concrete)
+  llvm::StringMap<Relation> Relations;
+  llvm::StringSet<> Columns; ///< concrete columns incl. `<fk>_id` attnames
+  std::vector<ManagerInfo> Managers;
+  std::string DefaultRelatedName;
+
+  /// `app_label.Model` as Django writes it in messages.
+  std::string label() const { return AppLabel + "." + Name; }
+};
+
+/// Every model of the project and of Django's built-in apps, with reverse relations
+/// wired. Built once from a frozen Project, then read-only.
+class ModelGraph {
+public:
+  static std::unique_ptr<ModelGraph> build(const Project &P);
+
+  const Model *modelFor(const ClassRef &C) const;
+  const Model *modelByQualName(llvm::StringRef QualName) const;
+  /// Looks up `app_label.ModelName` (case-insensitive model name).
+  const Model *modelByLabel(llvm::StringRef Label) const;
+  /// The relation \p Name on \p M or on one of its model bases.
+  const Relation *relation(const Model *M, llvm::StringRef Name) const;
+  /// True when \p Name is a plain column of \p M (`name`, `customer_id`, `pk`, `id`...).
+  bool isColumn(const Model *M, llvm::StringRef Name) const;
+  /// The manager \p Name of \p M (own, inherited, or the implicit `objects`).
+  const ManagerInfo *manager(const Model *M, llvm::StringRef Name) const;
+  llvm::ArrayRef<std::unique_ptr<Model>> models() const { return Models; }
+
+private:
+  std::vector<std::unique_ptr<Model>> Models;
+  llvm::StringMap<Model *> ByQualName;
+  llvm::StringMap<Model *> ByLabel; ///< lower-cased "app.model"
+  ManagerInfo DefaultManager{"objects", {}, {}, false};
+  friend class ModelGraphBuilder;
+};
+
+/// The built-in catalog: Django's own models (auth, contenttypes, admin, sites, sessions,
+/// flatpages, redirects) as Python source, one entry per module.
+struct CatalogModule {
+  const char *ModuleName;
+  const char *Source;
+};
+llvm::ArrayRef<CatalogModule> builtinCatalog();
+
+} // namespace nplus1::index
+
+#endif

@@ -1,0 +1,231 @@
+#include "index/Project.h"
+
+namespace nplus1::index {
+
+using py::ExprKind;
+using py::StmtKind;
+
+std::string ModuleInfo::packageName() const {
+  if (IsPackage)
+    return Name;
+  size_t Dot = Name.rfind('.');
+  return Dot == std::string::npos ? "" : Name.substr(0, Dot);
+}
+
+ModuleInfo &Project::addModule(std::unique_ptr<py::Module> Ast, std::string Name,
+                               bool IsPackage, bool Builtin) {
+  auto M = std::make_unique<ModuleInfo>();
+  M->Ast = std::move(Ast);
+  M->Name = std::move(Name);
+  M->IsPackage = IsPackage;
+  M->Builtin = Builtin;
+  Modules.push_back(std::move(M));
+  return *Modules.back();
+}
+
+namespace {
+
+/// Resolves `from ..x import y` inside module \p M to the absolute module name.
+std::string absoluteModule(const ModuleInfo &M, llvm::StringRef Spec) {
+  if (!Spec.starts_with("."))
+    return Spec.str();
+  std::string Base = M.packageName();
+  Spec = Spec.drop_front();
+  while (Spec.consume_front(".")) {
+    size_t Dot = Base.rfind('.');
+    Base = Dot == std::string::npos ? "" : Base.substr(0, Dot);
+  }
+  if (Spec.empty())
+    return Base;
+  return Base.empty() ? Spec.str() : Base + "." + Spec.str();
+}
+
+void indexStatements(ModuleInfo &M, llvm::ArrayRef<py::Stmt *> Body) {
+  for (const py::Stmt *S : Body) {
+    switch (S->Kind) {
+    case StmtKind::Class:
+      M.Classes[S->Name] = S;
+      break;
+    case StmtKind::Function:
+      M.Functions[S->Name] = S;
+      break;
+    case StmtKind::Import:
+      for (const py::ImportName &I : S->Imports) {
+        if (!I.AsName.empty())
+          M.Imports[I.AsName] = I.Name;
+        else // `import a.b` binds `a`
+          M.Imports[llvm::StringRef(I.Name).split('.').first] =
+              llvm::StringRef(I.Name).split('.').first.str();
+      }
+      break;
+    case StmtKind::ImportFrom: {
+      std::string From = absoluteModule(M, S->Module);
+      for (const py::ImportName &I : S->Imports) {
+        if (I.Name == "*") {
+          M.StarImports.push_back(From);
+          continue;
+        }
+        std::string Target = From.empty() ? I.Name : From + "." + I.Name;
+        M.Imports[I.AsName.empty() ? I.Name : I.AsName] = Target;
+      }
+      break;
+    }
+    case StmtKind::Assign:
+      for (const py::Expr *T : S->Targets)
+        if (T->Kind == ExprKind::Name && S->Value)
+          M.Globals[T->Id] = S->Value;
+      break;
+    case StmtKind::If:
+    case StmtKind::Try:
+      // Conditional imports and definitions (`try: from x import y`) still bind.
+      indexStatements(M, S->Body);
+      indexStatements(M, S->OrElse);
+      for (auto &H : S->Handlers)
+        indexStatements(M, H);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+} // namespace
+
+void Project::freeze() {
+  for (auto &M : Modules) {
+    ByName[M->Name] = M.get();
+    indexStatements(*M, M->Ast->Body);
+  }
+}
+
+const ModuleInfo *Project::module(llvm::StringRef Name) const {
+  auto It = ByName.find(Name);
+  return It == ByName.end() ? nullptr : It->second;
+}
+
+std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) const {
+  if (M.Classes.count(Name) || M.Functions.count(Name) || M.Globals.count(Name))
+    return M.Name + "." + Name.str();
+  auto It = M.Imports.find(Name);
+  if (It != M.Imports.end())
+    return It->second;
+  for (const std::string &Star : M.StarImports) {
+    const ModuleInfo *S = module(Star);
+    if (S && S != &M && (S->Classes.count(Name) || S->Functions.count(Name) ||
+                         S->Imports.count(Name) || S->Globals.count(Name)))
+      return resolveName(*S, Name);
+  }
+  return "";
+}
+
+std::string Project::resolveExpr(const ModuleInfo &M, const py::Expr *E) const {
+  if (!E)
+    return "";
+  if (E->Kind == ExprKind::Name)
+    return resolveName(M, E->Id);
+  if (E->Kind != ExprKind::Attribute)
+    return "";
+  std::string Base = resolveExpr(M, E->Object);
+  return Base.empty() ? "" : Base + "." + E->Id;
+}
+
+bool Project::resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::string &Symbol,
+                          unsigned Depth) const {
+  if (Depth > 16)
+    return false;
+  // The longest module prefix of QualName that we know.
+  for (size_t Dot = QualName.rfind('.'); Dot != llvm::StringRef::npos;
+       Dot = QualName.substr(0, Dot).rfind('.')) {
+    const ModuleInfo *Owner = module(QualName.substr(0, Dot));
+    if (!Owner)
+      continue;
+    llvm::StringRef Name = QualName.substr(Dot + 1);
+    if (Name.contains('.'))
+      return false;
+    if (Owner->Classes.count(Name) || Owner->Functions.count(Name) ||
+        Owner->Globals.count(Name)) {
+      M = Owner;
+      Symbol = Name.str();
+      return true;
+    }
+    std::string Next = resolveName(*Owner, Name);
+    if (Next.empty() || Next == QualName)
+      return false;
+    return resolveQual(Next, M, Symbol, Depth + 1);
+  }
+  return false;
+}
+
+ClassRef Project::classNamed(llvm::StringRef QualName) const {
+  const ModuleInfo *M = nullptr;
+  std::string Symbol;
+  if (!resolveQual(QualName, M, Symbol, 0))
+    return {};
+  auto It = M->Classes.find(Symbol);
+  if (It == M->Classes.end())
+    return {};
+  return {It->second, M, M->Name + "." + Symbol};
+}
+
+FunctionRef Project::functionNamed(llvm::StringRef QualName) const {
+  const ModuleInfo *M = nullptr;
+  std::string Symbol;
+  if (!resolveQual(QualName, M, Symbol, 0))
+    return {};
+  auto It = M->Functions.find(Symbol);
+  if (It == M->Functions.end())
+    return {};
+  return {It->second, M, M->Name + "." + Symbol};
+}
+
+ClassRef Project::classFor(const ModuleInfo &M, const py::Expr *E) const {
+  std::string Q = resolveExpr(M, E);
+  return Q.empty() ? ClassRef{} : classNamed(Q);
+}
+
+std::vector<ClassRef> Project::bases(const ClassRef &C) const {
+  std::vector<ClassRef> Out;
+  for (const py::Expr *B : C.Def->Bases)
+    if (ClassRef R = classFor(*C.Module, B); R && R.Def != C.Def)
+      Out.push_back(R);
+  return Out;
+}
+
+const py::Stmt *Project::findMethod(const ClassRef &C, llvm::StringRef Name,
+                                    ClassRef *Owner) const {
+  std::vector<ClassRef> Work{C};
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    for (const py::Stmt *S : Work[I].Def->Body)
+      if (S->Kind == StmtKind::Function && S->Name == Name) {
+        if (Owner)
+          *Owner = Work[I];
+        return S;
+      }
+    for (ClassRef &B : bases(Work[I]))
+      Work.push_back(B);
+  }
+  return nullptr;
+}
+
+bool Project::derivesFrom(const ClassRef &C, llvm::StringRef QualName) const {
+  llvm::StringRef Last = QualName.rsplit('.').second;
+  std::vector<ClassRef> Work{C};
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    if (Work[I].QualName == QualName)
+      return true;
+    for (const py::Expr *B : Work[I].Def->Bases) {
+      std::string Q = resolveExpr(*Work[I].Module, B);
+      if (Q == QualName)
+        return true;
+      if (ClassRef R = classNamed(Q); R && R.Def != Work[I].Def) {
+        Work.push_back(R);
+        continue;
+      }
+      if (!Q.empty() && llvm::StringRef(Q).rsplit('.').second == Last && Last != "Model")
+        return true;
+    }
+  }
+  return false;
+}
+
+} // namespace nplus1::index

@@ -1,0 +1,94 @@
+#ifndef NPLUS1_INDEX_PROJECT_H
+#define NPLUS1_INDEX_PROJECT_H
+
+#include "parse/Ast.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nplus1::index {
+
+namespace py = parse::py;
+
+/// One Python module of the project (or of the built-in Django catalog) with its
+/// top-level symbols.
+struct ModuleInfo {
+  std::string Name; ///< dotted module name
+  bool IsPackage = false;
+  bool Builtin = false; ///< from the built-in catalog, never reported on
+  std::unique_ptr<py::Module> Ast;
+  llvm::StringMap<const py::Stmt *> Classes;
+  llvm::StringMap<const py::Stmt *> Functions;
+  llvm::StringMap<std::string> Imports; ///< local name -> qualified name it refers to
+  llvm::StringMap<const py::Expr *> Globals; ///< module-level `NAME = value`
+  std::vector<std::string> StarImports;      ///< modules imported with `*`
+
+  /// The package a relative import in this module starts from.
+  std::string packageName() const;
+};
+
+/// A class of the project together with the module that defines it.
+struct ClassRef {
+  const py::Stmt *Def = nullptr;
+  const ModuleInfo *Module = nullptr;
+  std::string QualName;
+  explicit operator bool() const { return Def != nullptr; }
+};
+
+/// A function (module level) of the project with its module.
+struct FunctionRef {
+  const py::Stmt *Def = nullptr;
+  const ModuleInfo *Module = nullptr;
+  std::string QualName;
+  explicit operator bool() const { return Def != nullptr; }
+};
+
+/// All modules and their symbols; name resolution across imports and re-exports.
+/// Built once, then read-only (shared by the per-file passes on every thread).
+class Project {
+public:
+  /// Adds a parsed module; call before freeze().
+  ModuleInfo &addModule(std::unique_ptr<py::Module> Ast, std::string Name, bool IsPackage,
+                        bool Builtin);
+  /// Indexes every module's symbols. No module may be added afterwards.
+  void freeze();
+
+  const ModuleInfo *module(llvm::StringRef Name) const;
+  llvm::ArrayRef<std::unique_ptr<ModuleInfo>> modules() const { return Modules; }
+
+  /// The qualified name a local name of \p M refers to ("" when it is unbound there).
+  std::string resolveName(const ModuleInfo &M, llvm::StringRef Name) const;
+  /// The qualified name of a dotted expression (`models.ForeignKey`) in \p M, or "".
+  std::string resolveExpr(const ModuleInfo &M, const py::Expr *E) const;
+  /// The class a qualified name denotes, following re-exports (`from .a import X`).
+  ClassRef classNamed(llvm::StringRef QualName) const;
+  /// The module-level function a qualified name denotes, following re-exports.
+  FunctionRef functionNamed(llvm::StringRef QualName) const;
+  /// The class a name or dotted expression in \p M denotes.
+  ClassRef classFor(const ModuleInfo &M, const py::Expr *E) const;
+  /// A method defined on \p C or inherited from one of the project's base classes.
+  const py::Stmt *findMethod(const ClassRef &C, llvm::StringRef Name,
+                             ClassRef *Owner = nullptr) const;
+  /// The project classes \p C derives from, in declaration order (one level).
+  std::vector<ClassRef> bases(const ClassRef &C) const;
+  /// True when \p C is, or derives from, the class named \p QualName (or a class whose
+  /// qualified name ends with "." + the last part of QualName, for bases outside the
+  /// project).
+  bool derivesFrom(const ClassRef &C, llvm::StringRef QualName) const;
+
+private:
+  std::vector<std::unique_ptr<ModuleInfo>> Modules;
+  llvm::StringMap<ModuleInfo *> ByName;
+
+  /// Splits "a.b.C" into the longest known module prefix and the rest, following
+  /// re-exports; fills \p Out with the resolved qualified name.
+  bool resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::string &Symbol,
+                   unsigned Depth) const;
+};
+
+} // namespace nplus1::index
+
+#endif

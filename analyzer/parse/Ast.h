@@ -1,0 +1,166 @@
+#ifndef NPLUS1_PARSE_AST_H
+#define NPLUS1_PARSE_AST_H
+
+#include "parse/Source.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nplus1::parse::py {
+
+/// Expression kinds of the small Python syntax tree the later stages see. Anything the
+/// analyzer does not model is Other, with its sub-expressions kept in Args so that
+/// accesses inside f-strings, operators or lambdas are still visited.
+enum class ExprKind {
+  Name,          // Id
+  Attribute,     // Object.Id
+  Call,          // Object(Args, Keywords)
+  Subscript,     // Object[Index]; IsSlice for a[1:2]
+  String,        // Id holds the literal's text value (without prefixes/quotes)
+  Number,
+  Constant,      // None, True, False
+  List,          // Args
+  Tuple,         // Args
+  Set,           // Args
+  Dict,          // Keys in Args, values in Values
+  Comprehension, // Comp: list/set/dict/generator
+  Lambda,        // Object is the body
+  Starred,       // Object
+  Other,         // Args
+};
+
+/// Which brackets a comprehension had.
+enum class CompKind { List, Set, Dict, Generator };
+
+struct Expr;
+
+/// One `for Target in Iter if ...` clause of a comprehension.
+struct CompFor {
+  Expr *Target = nullptr;
+  Expr *Iter = nullptr;
+  std::vector<Expr *> Ifs;
+};
+
+/// A keyword argument `Name=Value` (Name empty for `**Value`).
+struct Keyword {
+  std::string Name;
+  Expr *Value = nullptr;
+};
+
+/// An expression node. Ranges are byte ranges into the module's source.
+struct Expr {
+  ExprKind Kind = ExprKind::Other;
+  Range Where;
+  std::string Id;   // Name, Attribute's attribute name, String value
+  Range IdWhere;    // Attribute: the attribute identifier
+  Expr *Object = nullptr;
+  std::vector<Expr *> Args;
+  std::vector<Keyword> Keywords;
+  std::vector<Expr *> Values;
+  Expr *Index = nullptr;
+  bool IsSlice = false;
+  CompKind Comp = CompKind::List;
+  Expr *Elt = nullptr;      // comprehension element (dict: key)
+  Expr *EltValue = nullptr; // dict comprehension value
+  std::vector<CompFor> Gens;
+
+  bool isName(llvm::StringRef N) const { return Kind == ExprKind::Name && Id == N; }
+  /// `a.b.c` as a dotted string, or "" when the expression is not a pure dotted name.
+  std::string dotted() const;
+  const Expr *keyword(llvm::StringRef Name) const;
+};
+
+enum class StmtKind {
+  Expr,       // Value
+  Assign,     // Targets = Value (chained targets), also annotated assignment
+  AugAssign,  // Targets[0] op= Value
+  For,        // for Target in Value: Body else OrElse
+  While,      // while Value: Body else OrElse
+  If,         // if Value: Body else OrElse (elif lowered to a nested If)
+  With,       // with Items (Value of each, Targets as `as`): Body
+  Try,        // Body, Handlers, OrElse, Finally
+  Function,   // def Name(Params): Body, Decorators
+  Class,      // class Name(Bases, ClassKeywords): Body, Decorators
+  Return,     // return Value
+  Import,     // Imports
+  ImportFrom, // from Module import Imports
+  Other,      // Exprs in Items; nested bodies in Body
+};
+
+/// One name of an import: `import a.b as c` / `from m import n as c`.
+struct ImportName {
+  std::string Name;  // dotted module (Import) or imported name (ImportFrom); "*" for star
+  std::string AsName;
+};
+
+/// A function parameter.
+struct Param {
+  std::string Name;
+  Expr *Default = nullptr;
+  bool IsStar = false;
+  bool IsDoubleStar = false;
+};
+
+struct Stmt;
+
+/// A statement node.
+struct Stmt {
+  StmtKind Kind = StmtKind::Other;
+  Range Where;
+  std::vector<Expr *> Targets;
+  Expr *Value = nullptr;
+  Expr *Target = nullptr;
+  std::vector<Expr *> Items; // With: context expressions; Other: sub-expressions
+  std::vector<Stmt *> Body, OrElse, Finally;
+  std::vector<std::vector<Stmt *>> Handlers;
+  std::string Name;
+  Range NameWhere;
+  std::vector<Param> Params;
+  std::vector<Expr *> Decorators, Bases;
+  std::vector<Keyword> ClassKeywords;
+  std::string Module; // ImportFrom: module, with leading dots for relative imports
+  std::vector<ImportName> Imports;
+  bool IsAsync = false;
+};
+
+/// A syntax error found by the parser: where, and a short description.
+struct SyntaxError {
+  Range Where;
+  std::string Message;
+};
+
+/// A parsed Python module: its statements, the nodes' storage and its syntax errors.
+class Module {
+public:
+  explicit Module(std::shared_ptr<const SourceFile> File) : File(std::move(File)) {}
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+
+  const SourceFile &file() const { return *File; }
+  std::shared_ptr<const SourceFile> fileRef() const { return File; }
+  std::vector<Stmt *> Body;
+  std::vector<SyntaxError> Errors;
+
+  Expr *newExpr(ExprKind K, Range R) {
+    ExprStore.push_back(std::make_unique<Expr>());
+    ExprStore.back()->Kind = K;
+    ExprStore.back()->Where = R;
+    return ExprStore.back().get();
+  }
+  Stmt *newStmt(StmtKind K, Range R) {
+    StmtStore.push_back(std::make_unique<Stmt>());
+    StmtStore.back()->Kind = K;
+    StmtStore.back()->Where = R;
+    return StmtStore.back().get();
+  }
+
+private:
+  std::shared_ptr<const SourceFile> File;
+  std::vector<std::unique_ptr<Expr>> ExprStore;
+  std::vector<std::unique_ptr<Stmt>> StmtStore;
+};
+
+} // namespace nplus1::parse::py
+
+#endif

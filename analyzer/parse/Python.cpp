@@ -1,0 +1,715 @@
+#include "parse/Python.h"
+
+#include "llvm/ADT/StringRef.h"
+#include <tree_sitter/api.h>
+
+#include <array>
+#include <cstring>
+#include <mutex>
+
+extern "C" const TSLanguage *tree_sitter_python(void);
+
+namespace nplus1::parse {
+namespace {
+
+using py::Expr;
+using py::ExprKind;
+using py::Stmt;
+using py::StmtKind;
+
+/// The grammar node kinds the lowering distinguishes; everything else is Unknown.
+enum class NodeKind : uint8_t {
+  Unknown,
+  Module, Block, ExpressionStatement, Assignment, AugmentedAssignment, ForStatement,
+  WhileStatement, IfStatement, ElifClause, ElseClause, WithStatement, WithClause, WithItem,
+  AsPattern, TryStatement, ExceptClause, FinallyClause, FunctionDefinition,
+  DecoratedDefinition, Decorator, ClassDefinition, ReturnStatement, ImportStatement,
+  ImportFromStatement, AliasedImport, DottedName, RelativeImport, WildcardImport,
+  Parameters, DefaultParameter, TypedParameter, TypedDefaultParameter, ListSplatPattern,
+  DictionarySplatPattern, Identifier, Attribute, Call, ArgumentList, KeywordArgument,
+  Subscript, Slice, String, StringContent, ConcatenatedString, Interpolation, Integer, Float,
+  True, False, None, List, Tuple, Set, Dictionary, Pair, DictionarySplat, ListSplat,
+  ExpressionList, PatternList, TuplePattern, ListPattern, ListComprehension,
+  SetComprehension, DictionaryComprehension, GeneratorExpression, ForInClause, IfClause,
+  ParenthesizedExpression, Lambda, Comment, Error,
+};
+
+/// Symbol and field tables for tree-sitter-python, built once.
+struct Grammar {
+  const TSLanguage *Language = nullptr;
+  std::vector<NodeKind> Kinds;
+  TSFieldId Left, Right, Body, Alternative, Condition, Consequence, Name, Value, Parameters,
+      Superclasses, Definition, Function, Arguments, Object, AttributeField, SubscriptField,
+      ModuleName, Alias, Key, TypeField;
+
+  Grammar() {
+    Language = tree_sitter_python();
+    static const std::pair<const char *, NodeKind> Names[] = {
+        {"module", NodeKind::Module}, {"block", NodeKind::Block},
+        {"expression_statement", NodeKind::ExpressionStatement},
+        {"assignment", NodeKind::Assignment},
+        {"augmented_assignment", NodeKind::AugmentedAssignment},
+        {"for_statement", NodeKind::ForStatement},
+        {"while_statement", NodeKind::WhileStatement}, {"if_statement", NodeKind::IfStatement},
+        {"elif_clause", NodeKind::ElifClause}, {"else_clause", NodeKind::ElseClause},
+        {"with_statement", NodeKind::WithStatement}, {"with_clause", NodeKind::WithClause},
+        {"with_item", NodeKind::WithItem}, {"as_pattern", NodeKind::AsPattern},
+        {"try_statement", NodeKind::TryStatement}, {"except_clause", NodeKind::ExceptClause},
+        {"except_group_clause", NodeKind::ExceptClause},
+        {"finally_clause", NodeKind::FinallyClause},
+        {"function_definition", NodeKind::FunctionDefinition},
+        {"decorated_definition", NodeKind::DecoratedDefinition},
+        {"decorator", NodeKind::Decorator}, {"class_definition", NodeKind::ClassDefinition},
+        {"return_statement", NodeKind::ReturnStatement},
+        {"import_statement", NodeKind::ImportStatement},
+        {"import_from_statement", NodeKind::ImportFromStatement},
+        {"future_import_statement", NodeKind::ImportFromStatement},
+        {"aliased_import", NodeKind::AliasedImport}, {"dotted_name", NodeKind::DottedName},
+        {"relative_import", NodeKind::RelativeImport},
+        {"wildcard_import", NodeKind::WildcardImport}, {"parameters", NodeKind::Parameters},
+        {"lambda_parameters", NodeKind::Parameters},
+        {"default_parameter", NodeKind::DefaultParameter},
+        {"typed_parameter", NodeKind::TypedParameter},
+        {"typed_default_parameter", NodeKind::TypedDefaultParameter},
+        {"list_splat_pattern", NodeKind::ListSplatPattern},
+        {"dictionary_splat_pattern", NodeKind::DictionarySplatPattern},
+        {"identifier", NodeKind::Identifier}, {"attribute", NodeKind::Attribute},
+        {"call", NodeKind::Call}, {"argument_list", NodeKind::ArgumentList},
+        {"keyword_argument", NodeKind::KeywordArgument}, {"subscript", NodeKind::Subscript},
+        {"slice", NodeKind::Slice}, {"string", NodeKind::String},
+        {"string_content", NodeKind::StringContent},
+        {"concatenated_string", NodeKind::ConcatenatedString},
+        {"interpolation", NodeKind::Interpolation}, {"integer", NodeKind::Integer},
+        {"float", NodeKind::Float}, {"true", NodeKind::True}, {"false", NodeKind::False},
+        {"none", NodeKind::None}, {"list", NodeKind::List}, {"tuple", NodeKind::Tuple},
+        {"set", NodeKind::Set}, {"dictionary", NodeKind::Dictionary}, {"pair", NodeKind::Pair},
+        {"dictionary_splat", NodeKind::DictionarySplat}, {"list_splat", NodeKind::ListSplat},
+        {"expression_list", NodeKind::ExpressionList}, {"pattern_list", NodeKind::PatternList},
+        {"tuple_pattern", NodeKind::TuplePattern}, {"list_pattern", NodeKind::ListPattern},
+        {"list_comprehension", NodeKind::ListComprehension},
+        {"set_comprehension", NodeKind::SetComprehension},
+        {"dictionary_comprehension", NodeKind::DictionaryComprehension},
+        {"generator_expression", NodeKind::GeneratorExpression},
+        {"for_in_clause", NodeKind::ForInClause}, {"if_clause", NodeKind::IfClause},
+        {"parenthesized_expression", NodeKind::ParenthesizedExpression},
+        {"lambda", NodeKind::Lambda}, {"comment", NodeKind::Comment},
+    };
+    uint32_t Count = ts_language_symbol_count(Language);
+    Kinds.assign(Count, NodeKind::Unknown);
+    for (uint32_t S = 0; S < Count; ++S) {
+      if (ts_language_symbol_type(Language, S) != TSSymbolTypeRegular)
+        continue;
+      const char *SymName = ts_language_symbol_name(Language, S);
+      for (auto &[N, K] : Names)
+        if (std::strcmp(N, SymName) == 0)
+          Kinds[S] = K;
+    }
+    auto F = [&](const char *N) {
+      return ts_language_field_id_for_name(Language, N, std::strlen(N));
+    };
+    Left = F("left"); Right = F("right"); Body = F("body"); Alternative = F("alternative");
+    Condition = F("condition"); Consequence = F("consequence"); Name = F("name");
+    Value = F("value"); Parameters = F("parameters"); Superclasses = F("superclasses");
+    Definition = F("definition"); Function = F("function"); Arguments = F("arguments");
+    Object = F("object"); AttributeField = F("attribute"); SubscriptField = F("subscript");
+    ModuleName = F("module_name"); Alias = F("alias"); Key = F("key"); TypeField = F("type");
+  }
+};
+
+const Grammar &grammar() {
+  static const Grammar G;
+  return G;
+}
+
+/// Owns a tree-sitter parser; one per thread.
+struct ParserHandle {
+  TSParser *P = ts_parser_new();
+  ParserHandle() { ts_parser_set_language(P, grammar().Language); }
+  ~ParserHandle() { ts_parser_delete(P); }
+  ParserHandle(const ParserHandle &) = delete;
+  ParserHandle &operator=(const ParserHandle &) = delete;
+};
+
+/// Owns one syntax tree.
+struct TreeHandle {
+  TSTree *T;
+  explicit TreeHandle(TSTree *T) : T(T) {}
+  ~TreeHandle() { ts_tree_delete(T); }
+  TreeHandle(const TreeHandle &) = delete;
+  TreeHandle &operator=(const TreeHandle &) = delete;
+};
+
+constexpr unsigned MaxDepth = 400;
+
+/// Lowers tree-sitter nodes into py::Expr / py::Stmt.
+class Lowering {
+public:
+  Lowering(py::Module &M) : M(M), G(grammar()), Text(M.file().text()) {}
+
+  void lowerModule(TSNode Root) { lowerBlock(Root, M.Body, 0); }
+
+  void collectErrors(TSNode N, unsigned Depth) {
+    if (!ts_node_has_error(N) || M.Errors.size() >= 20)
+      return;
+    if (ts_node_is_missing(N)) {
+      M.Errors.push_back({range(N), std::string("missing '") + ts_node_type(N) + "'"});
+      return;
+    }
+    if (ts_node_is_error(N)) {
+      M.Errors.push_back({range(N), "invalid syntax"});
+      return;
+    }
+    if (Depth > MaxDepth) {
+      M.Errors.push_back({range(N), "invalid syntax"});
+      return;
+    }
+    for (uint32_t I = 0, E = ts_node_child_count(N); I < E; ++I)
+      collectErrors(ts_node_child(N, I), Depth + 1);
+  }
+
+private:
+  py::Module &M;
+  const Grammar &G;
+  llvm::StringRef Text;
+
+  NodeKind kind(TSNode N) const {
+    if (ts_node_is_null(N))
+      return NodeKind::Unknown;
+    if (ts_node_is_error(N))
+      return NodeKind::Error;
+    TSSymbol S = ts_node_symbol(N);
+    return S < G.Kinds.size() ? G.Kinds[S] : NodeKind::Unknown;
+  }
+  static Range range(TSNode N) { return {ts_node_start_byte(N), ts_node_end_byte(N)}; }
+  llvm::StringRef text(TSNode N) const {
+    return Text.slice(ts_node_start_byte(N), ts_node_end_byte(N));
+  }
+  TSNode field(TSNode N, TSFieldId F) const { return ts_node_child_by_field_id(N, F); }
+
+  template <typename Fn> void forNamed(TSNode N, Fn &&Visit) {
+    for (uint32_t I = 0, E = ts_node_named_child_count(N); I < E; ++I) {
+      TSNode C = ts_node_named_child(N, I);
+      NodeKind K = kind(C);
+      if (K == NodeKind::Comment)
+        continue;
+      Visit(C, K);
+    }
+  }
+
+  bool startsWithAsync(TSNode N) {
+    return ts_node_child_count(N) > 0 &&
+           std::strcmp(ts_node_type(ts_node_child(N, 0)), "async") == 0;
+  }
+
+  void lowerBlock(TSNode N, std::vector<Stmt *> &Out, unsigned Depth) {
+    if (ts_node_is_null(N))
+      return;
+    forNamed(N, [&](TSNode C, NodeKind) { lowerStmt(C, Out, Depth + 1); });
+  }
+
+  void lowerStmt(TSNode N, std::vector<Stmt *> &Out, unsigned Depth) {
+    if (Depth > MaxDepth)
+      return;
+    NodeKind K = kind(N);
+    switch (K) {
+    case NodeKind::Error:
+      return;
+    case NodeKind::Block:
+      lowerBlock(N, Out, Depth);
+      return;
+    case NodeKind::ExpressionStatement: {
+      if (ts_node_named_child_count(N) == 1) {
+        TSNode C = ts_node_named_child(N, 0);
+        NodeKind CK = kind(C);
+        if (CK == NodeKind::Assignment || CK == NodeKind::AugmentedAssignment) {
+          lowerStmt(C, Out, Depth + 1);
+          return;
+        }
+        Stmt *S = M.newStmt(StmtKind::Expr, range(N));
+        S->Value = lowerExpr(C, Depth + 1);
+        Out.push_back(S);
+        return;
+      }
+      Stmt *S = M.newStmt(StmtKind::Expr, range(N));
+      S->Value = lowerSequence(N, ExprKind::Tuple, Depth + 1);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::Assignment: {
+      Stmt *S = M.newStmt(StmtKind::Assign, range(N));
+      TSNode Cur = N;
+      for (;;) {
+        S->Targets.push_back(lowerExpr(field(Cur, G.Left), Depth + 1));
+        TSNode R = field(Cur, G.Right);
+        if (kind(R) == NodeKind::Assignment) {
+          Cur = R;
+          continue;
+        }
+        if (!ts_node_is_null(R))
+          S->Value = lowerExpr(R, Depth + 1);
+        break;
+      }
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::AugmentedAssignment: {
+      Stmt *S = M.newStmt(StmtKind::AugAssign, range(N));
+      S->Targets.push_back(lowerExpr(field(N, G.Left), Depth + 1));
+      S->Value = lowerExpr(field(N, G.Right), Depth + 1);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::ForStatement: {
+      Stmt *S = M.newStmt(StmtKind::For, range(N));
+      S->IsAsync = startsWithAsync(N);
+      S->Target = lowerExpr(field(N, G.Left), Depth + 1);
+      S->Value = lowerExpr(field(N, G.Right), Depth + 1);
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      TSNode Alt = field(N, G.Alternative);
+      if (!ts_node_is_null(Alt))
+        lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::WhileStatement: {
+      Stmt *S = M.newStmt(StmtKind::While, range(N));
+      S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      TSNode Alt = field(N, G.Alternative);
+      if (!ts_node_is_null(Alt))
+        lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::IfStatement: {
+      Stmt *S = M.newStmt(StmtKind::If, range(N));
+      S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
+      lowerBlock(field(N, G.Consequence), S->Body, Depth);
+      Stmt *Tail = S;
+      for (uint32_t I = 0, E = ts_node_named_child_count(N); I < E; ++I) {
+        TSNode C = ts_node_named_child(N, I);
+        NodeKind CK = kind(C);
+        if (CK == NodeKind::ElifClause) {
+          Stmt *Elif = M.newStmt(StmtKind::If, range(C));
+          Elif->Value = lowerExpr(field(C, G.Condition), Depth + 1);
+          lowerBlock(field(C, G.Consequence), Elif->Body, Depth);
+          Tail->OrElse.push_back(Elif);
+          Tail = Elif;
+        } else if (CK == NodeKind::ElseClause) {
+          lowerBlock(field(C, G.Body), Tail->OrElse, Depth);
+        }
+      }
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::WithStatement: {
+      Stmt *S = M.newStmt(StmtKind::With, range(N));
+      S->IsAsync = startsWithAsync(N);
+      forNamed(N, [&](TSNode C, NodeKind CK) {
+        if (CK != NodeKind::WithClause)
+          return;
+        forNamed(C, [&](TSNode Item, NodeKind IK) {
+          if (IK != NodeKind::WithItem)
+            return;
+          TSNode V = field(Item, G.Value);
+          if (kind(V) == NodeKind::AsPattern) {
+            S->Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
+            TSNode Alias = field(V, G.Alias);
+            S->Targets.push_back(ts_node_is_null(Alias) ||
+                                         ts_node_named_child_count(Alias) == 0
+                                     ? nullptr
+                                     : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
+          } else {
+            S->Items.push_back(lowerExpr(V, Depth + 1));
+            S->Targets.push_back(nullptr);
+          }
+        });
+      });
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::TryStatement: {
+      Stmt *S = M.newStmt(StmtKind::Try, range(N));
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      forNamed(N, [&](TSNode C, NodeKind CK) {
+        if (CK == NodeKind::ExceptClause) {
+          S->Handlers.emplace_back();
+          forNamed(C, [&](TSNode H, NodeKind HK) {
+            if (HK == NodeKind::Block)
+              lowerBlock(H, S->Handlers.back(), Depth);
+          });
+        } else if (CK == NodeKind::ElseClause) {
+          lowerBlock(field(C, G.Body), S->OrElse, Depth);
+        } else if (CK == NodeKind::FinallyClause) {
+          forNamed(C, [&](TSNode H, NodeKind HK) {
+            if (HK == NodeKind::Block)
+              lowerBlock(H, S->Finally, Depth);
+          });
+        }
+      });
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::DecoratedDefinition: {
+      std::vector<Expr *> Decorators;
+      forNamed(N, [&](TSNode C, NodeKind CK) {
+        if (CK == NodeKind::Decorator && ts_node_named_child_count(C) > 0)
+          Decorators.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
+      });
+      size_t Before = Out.size();
+      lowerStmt(field(N, G.Definition), Out, Depth + 1);
+      if (Out.size() > Before) {
+        Out.back()->Decorators = std::move(Decorators);
+        Out.back()->Where = range(N);
+      }
+      return;
+    }
+    case NodeKind::FunctionDefinition: {
+      Stmt *S = M.newStmt(StmtKind::Function, range(N));
+      S->IsAsync = startsWithAsync(N);
+      TSNode Name = field(N, G.Name);
+      S->Name = text(Name).str();
+      S->NameWhere = range(Name);
+      lowerParams(field(N, G.Parameters), S->Params, Depth);
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::ClassDefinition: {
+      Stmt *S = M.newStmt(StmtKind::Class, range(N));
+      TSNode Name = field(N, G.Name);
+      S->Name = text(Name).str();
+      S->NameWhere = range(Name);
+      TSNode Supers = field(N, G.Superclasses);
+      if (!ts_node_is_null(Supers))
+        lowerArguments(Supers, S->Bases, S->ClassKeywords, Depth);
+      lowerBlock(field(N, G.Body), S->Body, Depth);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::ReturnStatement: {
+      Stmt *S = M.newStmt(StmtKind::Return, range(N));
+      if (ts_node_named_child_count(N) > 0)
+        S->Value = lowerExpr(ts_node_named_child(N, 0), Depth + 1);
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::ImportStatement: {
+      Stmt *S = M.newStmt(StmtKind::Import, range(N));
+      forNamed(N, [&](TSNode C, NodeKind CK) { S->Imports.push_back(importName(C, CK)); });
+      Out.push_back(S);
+      return;
+    }
+    case NodeKind::ImportFromStatement: {
+      Stmt *S = M.newStmt(StmtKind::ImportFrom, range(N));
+      TSNode Mod = field(N, G.ModuleName);
+      if (!ts_node_is_null(Mod))
+        S->Module = text(Mod).str();
+      else
+        S->Module = "__future__";
+      forNamed(N, [&](TSNode C, NodeKind CK) {
+        if (ts_node_eq(C, Mod))
+          return;
+        if (CK == NodeKind::WildcardImport)
+          S->Imports.push_back({"*", ""});
+        else if (CK == NodeKind::DottedName || CK == NodeKind::AliasedImport)
+          S->Imports.push_back(importName(C, CK));
+      });
+      Out.push_back(S);
+      return;
+    }
+    default:
+      break;
+    }
+    // Anything else (pass, raise, assert, del, global, match, type aliases...): keep the
+    // sub-expressions and nested bodies so nothing inside is lost.
+    Stmt *S = M.newStmt(StmtKind::Other, range(N));
+    lowerOther(N, S, Depth);
+    Out.push_back(S);
+  }
+
+  void lowerOther(TSNode N, Stmt *S, unsigned Depth) {
+    if (Depth > MaxDepth)
+      return;
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::Block) {
+        lowerBlock(C, S->Body, Depth);
+        return;
+      }
+      if (CK == NodeKind::Error)
+        return;
+      // Clauses of compound statements we don't model (match/case): descend.
+      llvm::StringRef Type = ts_node_type(C);
+      if (Type.ends_with("_clause") || Type == "case_pattern") {
+        lowerOther(C, S, Depth + 1);
+        return;
+      }
+      S->Items.push_back(lowerExpr(C, Depth + 1));
+    });
+  }
+
+  py::ImportName importName(TSNode C, NodeKind CK) {
+    if (CK == NodeKind::AliasedImport) {
+      TSNode Name = field(C, G.Name), Alias = field(C, G.Alias);
+      return {text(Name).str(), ts_node_is_null(Alias) ? "" : text(Alias).str()};
+    }
+    return {text(C).str(), ""};
+  }
+
+  void lowerParams(TSNode N, std::vector<py::Param> &Out, unsigned Depth) {
+    if (ts_node_is_null(N))
+      return;
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      py::Param P;
+      switch (CK) {
+      case NodeKind::Identifier:
+        P.Name = text(C).str();
+        break;
+      case NodeKind::DefaultParameter:
+      case NodeKind::TypedDefaultParameter:
+        P.Name = text(field(C, G.Name)).str();
+        P.Default = lowerExpr(field(C, G.Value), Depth + 1);
+        break;
+      case NodeKind::TypedParameter: {
+        TSNode Inner = ts_node_named_child(C, 0);
+        NodeKind IK = kind(Inner);
+        P.IsStar = IK == NodeKind::ListSplatPattern;
+        P.IsDoubleStar = IK == NodeKind::DictionarySplatPattern;
+        P.Name = (P.IsStar || P.IsDoubleStar) && ts_node_named_child_count(Inner) > 0
+                     ? text(ts_node_named_child(Inner, 0)).str()
+                     : text(Inner).str();
+        break;
+      }
+      case NodeKind::ListSplatPattern:
+      case NodeKind::DictionarySplatPattern:
+        P.IsStar = CK == NodeKind::ListSplatPattern;
+        P.IsDoubleStar = !P.IsStar;
+        if (ts_node_named_child_count(C) > 0)
+          P.Name = text(ts_node_named_child(C, 0)).str();
+        break;
+      default:
+        return; // separators `*` and `/`
+      }
+      Out.push_back(std::move(P));
+    });
+  }
+
+  void lowerArguments(TSNode N, std::vector<Expr *> &Args, std::vector<py::Keyword> &Kws,
+                      unsigned Depth) {
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::KeywordArgument) {
+        Kws.push_back({text(field(C, G.Name)).str(), lowerExpr(field(C, G.Value), Depth + 1)});
+        return;
+      }
+      if (CK == NodeKind::DictionarySplat) {
+        Kws.push_back({"", ts_node_named_child_count(C) > 0
+                               ? lowerExpr(ts_node_named_child(C, 0), Depth + 1)
+                               : M.newExpr(ExprKind::Other, range(C))});
+        return;
+      }
+      Args.push_back(lowerExpr(C, Depth + 1));
+    });
+  }
+
+  Expr *lowerSequence(TSNode N, ExprKind K, unsigned Depth) {
+    Expr *E = M.newExpr(K, range(N));
+    forNamed(N, [&](TSNode C, NodeKind) { E->Args.push_back(lowerExpr(C, Depth + 1)); });
+    return E;
+  }
+
+  Expr *lowerComprehension(TSNode N, py::CompKind CK, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Comprehension, range(N));
+    E->Comp = CK;
+    forNamed(N, [&](TSNode C, NodeKind K) {
+      if (K == NodeKind::ForInClause) {
+        py::CompFor F;
+        F.Target = lowerExpr(field(C, G.Left), Depth + 1);
+        F.Iter = lowerExpr(field(C, G.Right), Depth + 1);
+        E->Gens.push_back(F);
+        return;
+      }
+      if (K == NodeKind::IfClause) {
+        if (!E->Gens.empty() && ts_node_named_child_count(C) > 0)
+          E->Gens.back().Ifs.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
+        return;
+      }
+      if (E->Elt)
+        return;
+      if (K == NodeKind::Pair) {
+        E->Elt = lowerExpr(field(C, G.Key), Depth + 1);
+        E->EltValue = lowerExpr(field(C, G.Value), Depth + 1);
+        return;
+      }
+      E->Elt = lowerExpr(C, Depth + 1);
+    });
+    if (!E->Elt)
+      E->Elt = M.newExpr(ExprKind::Other, range(N));
+    return E;
+  }
+
+  void collectString(TSNode N, Expr *E, unsigned Depth) {
+    forNamed(N, [&](TSNode C, NodeKind K) {
+      if (K == NodeKind::StringContent)
+        E->Id += text(C).str();
+      else if (K == NodeKind::Interpolation)
+        E->Args.push_back(lowerExpr(C, Depth + 1));
+      else if (K == NodeKind::String)
+        collectString(C, E, Depth + 1);
+    });
+  }
+
+public:
+  Expr *lowerExpr(TSNode N, unsigned Depth) {
+    if (ts_node_is_null(N))
+      return M.newExpr(ExprKind::Other, {0, 0});
+    if (Depth > MaxDepth)
+      return M.newExpr(ExprKind::Other, range(N));
+    NodeKind K = kind(N);
+    switch (K) {
+    case NodeKind::Identifier: {
+      Expr *E = M.newExpr(ExprKind::Name, range(N));
+      E->Id = text(N).str();
+      E->IdWhere = range(N);
+      return E;
+    }
+    case NodeKind::Attribute: {
+      Expr *E = M.newExpr(ExprKind::Attribute, range(N));
+      E->Object = lowerExpr(field(N, G.Object), Depth + 1);
+      TSNode A = field(N, G.AttributeField);
+      E->Id = text(A).str();
+      E->IdWhere = range(A);
+      return E;
+    }
+    case NodeKind::Call: {
+      Expr *E = M.newExpr(ExprKind::Call, range(N));
+      E->Object = lowerExpr(field(N, G.Function), Depth + 1);
+      TSNode A = field(N, G.Arguments);
+      if (kind(A) == NodeKind::GeneratorExpression)
+        E->Args.push_back(lowerExpr(A, Depth + 1));
+      else if (!ts_node_is_null(A))
+        lowerArguments(A, E->Args, E->Keywords, Depth);
+      return E;
+    }
+    case NodeKind::Subscript: {
+      Expr *E = M.newExpr(ExprKind::Subscript, range(N));
+      E->Object = lowerExpr(field(N, G.Value), Depth + 1);
+      std::vector<Expr *> Index;
+      for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I) {
+        TSNode Child = ts_node_named_child(N, I);
+        if (ts_node_eq(Child, field(N, G.Value)) || kind(Child) == NodeKind::Comment)
+          continue;
+        if (kind(Child) == NodeKind::Slice)
+          E->IsSlice = true;
+        Index.push_back(lowerExpr(Child, Depth + 1));
+      }
+      if (Index.size() == 1) {
+        E->Index = Index[0];
+      } else {
+        E->Index = M.newExpr(ExprKind::Tuple, range(N));
+        E->Index->Args = std::move(Index);
+      }
+      return E;
+    }
+    case NodeKind::Slice:
+      return lowerSequence(N, ExprKind::Other, Depth);
+    case NodeKind::String:
+    case NodeKind::ConcatenatedString: {
+      Expr *E = M.newExpr(ExprKind::String, range(N));
+      collectString(N, E, Depth);
+      return E;
+    }
+    case NodeKind::Integer:
+    case NodeKind::Float: {
+      Expr *E = M.newExpr(ExprKind::Number, range(N));
+      E->Id = text(N).str();
+      return E;
+    }
+    case NodeKind::True:
+    case NodeKind::False:
+    case NodeKind::None: {
+      Expr *E = M.newExpr(ExprKind::Constant, range(N));
+      E->Id = text(N).str();
+      return E;
+    }
+    case NodeKind::List:
+    case NodeKind::ListPattern:
+      return lowerSequence(N, ExprKind::List, Depth);
+    case NodeKind::Tuple:
+    case NodeKind::ExpressionList:
+    case NodeKind::PatternList:
+    case NodeKind::TuplePattern:
+      return lowerSequence(N, ExprKind::Tuple, Depth);
+    case NodeKind::Set:
+      return lowerSequence(N, ExprKind::Set, Depth);
+    case NodeKind::Dictionary: {
+      Expr *E = M.newExpr(ExprKind::Dict, range(N));
+      forNamed(N, [&](TSNode C, NodeKind CK) {
+        if (CK == NodeKind::Pair) {
+          E->Args.push_back(lowerExpr(field(C, G.Key), Depth + 1));
+          E->Values.push_back(lowerExpr(field(C, G.Value), Depth + 1));
+        } else {
+          Expr *Splat = lowerExpr(C, Depth + 1);
+          E->Args.push_back(Splat);
+          E->Values.push_back(Splat);
+        }
+      });
+      return E;
+    }
+    case NodeKind::ListComprehension:
+      return lowerComprehension(N, py::CompKind::List, Depth);
+    case NodeKind::SetComprehension:
+      return lowerComprehension(N, py::CompKind::Set, Depth);
+    case NodeKind::DictionaryComprehension:
+      return lowerComprehension(N, py::CompKind::Dict, Depth);
+    case NodeKind::GeneratorExpression:
+      return lowerComprehension(N, py::CompKind::Generator, Depth);
+    case NodeKind::ParenthesizedExpression: {
+      if (ts_node_named_child_count(N) == 1)
+        return lowerExpr(ts_node_named_child(N, 0), Depth + 1);
+      return lowerSequence(N, ExprKind::Other, Depth);
+    }
+    case NodeKind::Lambda: {
+      Expr *E = M.newExpr(ExprKind::Lambda, range(N));
+      E->Object = lowerExpr(field(N, G.Body), Depth + 1);
+      return E;
+    }
+    case NodeKind::ListSplat:
+    case NodeKind::DictionarySplat:
+    case NodeKind::ListSplatPattern:
+    case NodeKind::DictionarySplatPattern: {
+      Expr *E = M.newExpr(ExprKind::Starred, range(N));
+      E->Object = ts_node_named_child_count(N) > 0
+                      ? lowerExpr(ts_node_named_child(N, 0), Depth + 1)
+                      : M.newExpr(ExprKind::Other, range(N));
+      return E;
+    }
+    case NodeKind::KeywordArgument: // only reached outside an argument list
+      return lowerExpr(field(N, G.Value), Depth + 1);
+    case NodeKind::Error:
+      return M.newExpr(ExprKind::Other, range(N));
+    default:
+      return lowerSequence(N, ExprKind::Other, Depth);
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<py::Module> parsePython(std::shared_ptr<const SourceFile> File) {
+  auto M = std::make_unique<py::Module>(std::move(File));
+  thread_local ParserHandle Parser;
+  llvm::StringRef Text = M->file().text();
+  TreeHandle Tree(ts_parser_parse_string(Parser.P, nullptr, Text.data(), Text.size()));
+  if (!Tree.T) {
+    M->Errors.push_back({{0, 0}, "the parser gave up on this file"});
+    return M;
+  }
+  Lowering L(*M);
+  TSNode Root = ts_tree_root_node(Tree.T);
+  L.collectErrors(Root, 0);
+  L.lowerModule(Root);
+  return M;
+}
+
+} // namespace nplus1::parse

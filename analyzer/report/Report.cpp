@@ -1,0 +1,144 @@
+#include "report/Report.h"
+
+#include "llvm/Support/WithColor.h"
+
+#include <algorithm>
+
+namespace nplus1::report {
+
+using rules::Diagnostic;
+
+static llvm::StringRef pathOf(const Diagnostic &D) {
+  return D.File ? D.File->path() : llvm::StringRef(D.Path);
+}
+
+void sortDiagnostics(std::vector<Diagnostic> &Diags) {
+  std::stable_sort(Diags.begin(), Diags.end(), [](const Diagnostic &A, const Diagnostic &B) {
+    return std::make_tuple(pathOf(A), A.Where.Begin, llvm::StringRef(A.Code), A.Where.End) <
+           std::make_tuple(pathOf(B), B.Where.Begin, llvm::StringRef(B.Code), B.Where.End);
+  });
+}
+
+std::string location(const Diagnostic &D) {
+  if (!D.File)
+    return D.Path;
+  parse::LineCol LC = D.File->lineCol(D.Where.Begin);
+  return D.File->path().str() + ":" + std::to_string(LC.Line) + ":" + std::to_string(LC.Column);
+}
+
+namespace {
+
+/// Prints the source line of \p R with `^~~~` under the range (clipped to that line).
+void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Range R,
+                  bool Color) {
+  parse::LineCol LC = F.lineCol(R.Begin);
+  llvm::StringRef Line = F.line(LC.Line);
+  OS << "  " << Line << "\n  ";
+  unsigned Col = LC.Column - 1;
+  for (unsigned I = 0; I < Col && I < Line.size(); ++I)
+    OS << (Line[I] == '\t' ? '\t' : ' ');
+  unsigned Len = std::max<unsigned>(1, std::min<size_t>(R.End - R.Begin, Line.size() - Col));
+  if (Color)
+    OS.changeColor(llvm::raw_ostream::GREEN, true);
+  OS << '^' << std::string(Len - 1, '~');
+  if (Color)
+    OS.resetColor();
+  OS << "\n";
+}
+
+} // namespace
+
+void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Color,
+               bool Unsafe) {
+  for (const Diagnostic &D : Diags) {
+    if (Color)
+      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
+    OS << location(D) << ": ";
+    if (Color)
+      OS.changeColor(llvm::raw_ostream::MAGENTA, true);
+    OS << (D.Code.starts_with("NP9") ? "error" : "warning") << ": ";
+    if (Color)
+      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
+    OS << D.Message << " [" << D.Code << "]";
+    if (Color)
+      OS.resetColor();
+    OS << "\n";
+    if (D.File)
+      printSnippet(OS, *D.File, D.Where, Color);
+    for (const rules::Note &N : D.Notes) {
+      parse::LineCol LC = N.File->lineCol(N.Where.Begin);
+      if (Color)
+        OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
+      OS << N.File->path() << ":" << LC.Line << ":" << LC.Column << ": ";
+      if (Color)
+        OS.changeColor(llvm::raw_ostream::CYAN, true);
+      OS << "note: ";
+      if (Color)
+        OS.resetColor();
+      OS << N.Message << "\n";
+      printSnippet(OS, *N.File, N.Where, Color);
+    }
+    if (D.Fix) {
+      bool Safe = D.Fix->Applies == rules::Applicability::Safe;
+      OS << "  fix (" << (Safe ? "safe" : "unsafe") << "): " << D.FixTitle;
+      if (!Safe && !Unsafe)
+        OS << " (needs --unsafe-fixes: the queryset is created in another function or used "
+              "beyond this loop)";
+      OS << "\n";
+    }
+    OS << "\n";
+  }
+}
+
+nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
+  nlohmann::json Findings = nlohmann::json::array();
+  auto Pos = [](const parse::SourceFile &F, parse::Range R) {
+    parse::LineCol B = F.lineCol(R.Begin), E = F.lineCol(R.End);
+    return nlohmann::json{{"path", F.path().str()},   {"line", B.Line},
+                          {"column", B.Column},       {"end_line", E.Line},
+                          {"end_column", E.Column},   {"offset", R.Begin},
+                          {"end_offset", R.End}};
+  };
+  for (const Diagnostic &D : Diags) {
+    nlohmann::json J;
+    J["code"] = D.Code;
+    J["name"] = D.Name;
+    J["message"] = D.Message;
+    J["severity"] = D.Code.starts_with("NP9") ? "error" : "warning";
+    J["location"] = D.File ? Pos(*D.File, D.Where) : nlohmann::json{{"path", D.Path}};
+    if (!D.Model.empty())
+      J["model"] = D.Model;
+    if (!D.Relation.empty())
+      J["relation"] = D.Relation;
+    nlohmann::json Notes = nlohmann::json::array();
+    for (const rules::Note &N : D.Notes) {
+      nlohmann::json NJ = Pos(*N.File, N.Where);
+      NJ["message"] = N.Message;
+      Notes.push_back(NJ);
+    }
+    J["notes"] = Notes;
+    if (D.Fix) {
+      const char *App = D.Fix->Applies == rules::Applicability::Safe     ? "safe"
+                        : D.Fix->Applies == rules::Applicability::Unsafe ? "unsafe"
+                                                                         : "display-only";
+      nlohmann::json Edits = nlohmann::json::array();
+      for (const fix::Edit &E : fix::planEdits({D}, fix::Policy{true}))
+        Edits.push_back({{"path", E.File->path().str()},
+                         {"offset", E.Begin},
+                         {"end_offset", E.End},
+                         {"line", E.File->lineCol(E.Begin).Line},
+                         {"column", E.File->lineCol(E.Begin).Column},
+                         {"content", E.Text}});
+      J["fix"] = {{"title", D.FixTitle}, {"applicability", App}, {"edits", Edits}};
+    } else {
+      J["fix"] = nullptr;
+    }
+    Findings.push_back(std::move(J));
+  }
+  return {{"version", JsonVersion},
+          {"tool", {{"name", "nplus1"}, {"version", ToolVersion}}},
+          {"findings", Findings},
+          {"summary", {{"findings", Diags.size()}}}};
+}
+
+} // namespace nplus1::report

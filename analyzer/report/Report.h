@@ -1,0 +1,32 @@
+#ifndef NPLUS1_REPORT_REPORT_H
+#define NPLUS1_REPORT_REPORT_H
+
+#include "fix/Fix.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <nlohmann/json.hpp>
+
+namespace nplus1::report {
+
+/// The JSON document's format version; bump on any incompatible change.
+inline constexpr int JsonVersion = 1;
+inline constexpr const char *ToolVersion = "0.1.0";
+
+/// Sorts diagnostics by file, position and code: output is the same at any -j.
+void sortDiagnostics(std::vector<rules::Diagnostic> &Diags);
+
+/// Compiler-style text: `path:line:col: warning: message [CODE]`, the source line with a
+/// caret under the access, and notes for the loop and the queryset.
+void printText(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Diags, bool Color,
+               bool Unsafe);
+
+/// The versioned JSON document (see README "JSON output").
+nlohmann::json toJson(llvm::ArrayRef<rules::Diagnostic> Diags);
+
+/// "shop/views.py:12:5"
+std::string location(const rules::Diagnostic &D);
+
+} // namespace nplus1::report
+
+#endif

@@ -1,0 +1,85 @@
+// NP101 fk-access-per-row: a forward ForeignKey / OneToOne (or reverse one-to-one) read on
+// every row of a loop, each read one query.
+#include "rules/Rule.h"
+
+namespace nplus1::rules {
+namespace {
+
+const RuleInfo Info{
+    "NP101", "fk-access-per-row",
+    "a ForeignKey/OneToOne relation is loaded by a separate query for each row",
+    FixAvailability::Sometimes,
+    R"doc(## What it does
+Finds a loop over a queryset whose body reads a ForeignKey or OneToOneField (or the
+reverse side of a OneToOneField) that the queryset did not load with `select_related()`.
+
+## Why is this bad?
+Django loads a related object lazily: the first time `order.customer` is read on a row,
+it runs `SELECT ... FROM customer WHERE id = %s`. In a loop over N orders that is N extra
+queries (the "N+1" problem), and a chain such as `order.customer.address` costs one more
+query per hop. The page gets slower as the table grows.
+
+## Example
+```python
+orders = Order.objects.all()
+for order in orders:
+    print(order.customer.name)  # one query per order
+```
+
+## Use instead
+```python
+orders = Order.objects.select_related("customer").all()
+for order in orders:
+    print(order.customer.name)  # loaded by the same JOIN
+```
+`order.customer_id` reads the column and costs nothing; `order.customer.id` still loads
+the customer. When the path crosses a many-valued relation
+(`customer.orders.all()` → `order.product`), the fix is
+`prefetch_related("orders__product")` instead.
+
+## Fix safety
+The fix adds `select_related(...)` (or `prefetch_related(...)`) where the queryset is
+created. It is *safe* when the queryset is created in the same function as the loop and
+used only there; otherwise it is *unsafe* (the queryset is shared, and loading more may
+cost elsewhere) and needs `--unsafe-fixes`.
+)doc"};
+
+/// NP101: forward FK/O2O (or reverse O2O) read per row.
+class FkAccessPerRow final : public Rule {
+public:
+  const RuleInfo &info() const override { return Info; }
+
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
+    if (E.Kind != flow::EventKind::RelationPerRow || !E.Rel)
+      return;
+    bool Prefetch = E.ThroughMany;
+    std::string Call = std::string(Prefetch ? "prefetch_related" : "select_related") + "('" +
+                       E.Path + "')";
+    std::string Access = E.File->slice(E.AccessExpr).str();
+    Diagnostic D;
+    D.Code = Info.Code;
+    D.Name = Info.Name;
+    D.File = E.File;
+    D.Where = E.Access;
+    D.Model = detail::modelLabel(E.Rel->Owner);
+    D.Relation = E.Rel->Name;
+    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(E.Loop->RowModel) +
+                " row: " + detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
+                E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
+                ") is not loaded by " + detail::querysetName(E) + "; add ." + Call +
+                " to the queryset";
+    D.Notes = detail::loopNotes(E);
+    D.Fix = detail::fixFor(E, Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated);
+    D.FixTitle = "Add ." + Call;
+    Out.push_back(std::move(D));
+  }
+};
+
+} // namespace
+
+const Rule &getFkAccessPerRow() {
+  static const FkAccessPerRow R;
+  return R;
+}
+
+} // namespace nplus1::rules

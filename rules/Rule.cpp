@@ -1,0 +1,119 @@
+#include "rules/Rule.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+
+namespace nplus1::rules {
+
+#define RULE(Code, Name, Class) const Rule &get##Class();
+#include "rules/Rules.def"
+
+llvm::ArrayRef<const Rule *> allRules() {
+  static const std::vector<const Rule *> All = {
+#define RULE(Code, Name, Class) &get##Class(),
+#include "rules/Rules.def"
+  };
+  return All;
+}
+
+const Rule *findRule(llvm::StringRef Code) {
+  for (const Rule *R : allRules())
+    if (Code.equals_insensitive(R->info().Code))
+      return R;
+  return nullptr;
+}
+
+std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
+  std::vector<Diagnostic> Out;
+  // A chain `order.customer.address` gives one event per hop; keep the longest hop of
+  // each expression: its fix (select_related('customer__address')) covers the others.
+  std::vector<bool> Covered(Events.size(), false);
+  for (size_t I = 0; I < Events.size(); ++I)
+    for (size_t J = 0; J < Events.size(); ++J) {
+      const flow::Event &A = Events[I], &B = Events[J];
+      if (I == J || A.File != B.File || A.Kind != B.Kind ||
+          A.Kind != flow::EventKind::RelationPerRow)
+        continue;
+      if (B.AccessExpr.Begin == A.AccessExpr.Begin && B.AccessExpr.End > A.AccessExpr.End &&
+          B.AccessExpr.contains(A.AccessExpr) && B.Loop == A.Loop)
+        Covered[I] = true;
+    }
+  for (size_t I = 0; I < Events.size(); ++I) {
+    if (Covered[I])
+      continue;
+    for (const Rule *R : allRules())
+      R->check(Events[I], Out);
+  }
+  return Out;
+}
+
+namespace detail {
+
+std::string modelLabel(const index::Model *M) { return M ? M->label() : "?"; }
+
+Applicability fixApplicability(const flow::Event &E) {
+  const flow::Origin &O = *E.Loop->Source;
+  if (O.Function == E.Loop->Function && !O.Escapes)
+    return Applicability::Safe;
+  return Applicability::Unsafe;
+}
+
+std::string querysetName(const flow::Event &E) {
+  std::string Out = "`" + E.Loop->SourceText + "`";
+  if (E.Loop->Source && E.Loop->Source->File) {
+    std::string Chain = E.Loop->Source->File->slice(E.Loop->Source->Chain).str();
+    if (Chain != E.Loop->SourceText && Chain.size() < 80 &&
+        Chain.find('\n') == std::string::npos)
+      Out += " (" + Chain + ")";
+  }
+  return Out;
+}
+
+std::vector<Note> loopNotes(const flow::Event &E) {
+  std::vector<Note> Notes;
+  Notes.push_back({E.File, E.Loop->Header, "the loop over " + querysetName(E) + " is here"});
+  const flow::Origin *O = E.Loop->Source.get();
+  bool InHeader = O && O->File == E.File && E.Loop->Header.contains(O->Chain);
+  if (O && O->File && !InHeader)
+    Notes.push_back({O->File, O->Chain, "the queryset is created here"});
+  return Notes;
+}
+
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method) {
+  if (!E.Loop->Source || !E.Loop->Source->Fixable || E.ThroughToAttr)
+    return std::nullopt;
+  if (Method == FixIntent::PrefetchRelated && E.Loop->Source->IteratorNoChunk)
+    return std::nullopt; // prefetching needs iterator(chunk_size=...) on Django >= 4.1
+  FixIntent F;
+  F.Where = E.Loop->Source;
+  F.Method = Method;
+  F.Path = E.Path;
+  F.Applies = fixApplicability(E);
+  return F;
+}
+
+std::string describe(index::RelationKind K) {
+  switch (K) {
+  case index::RelationKind::ForeignKey:
+    return "ForeignKey";
+  case index::RelationKind::OneToOne:
+    return "OneToOneField";
+  case index::RelationKind::ReverseOneToOne:
+    return "reverse one-to-one relation";
+  case index::RelationKind::ManyToMany:
+    return "ManyToManyField";
+  case index::RelationKind::ReverseForeignKey:
+    return "reverse ForeignKey";
+  case index::RelationKind::ReverseManyToMany:
+    return "reverse ManyToManyField";
+  case index::RelationKind::GenericForeignKey:
+    return "GenericForeignKey";
+  case index::RelationKind::GenericRelation:
+    return "GenericRelation";
+  }
+  return "relation";
+}
+
+} // namespace detail
+} // namespace nplus1::rules

@@ -1,0 +1,98 @@
+#ifndef NPLUS1_RULES_RULE_H
+#define NPLUS1_RULES_RULE_H
+
+#include "flow/Interpreter.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nplus1::rules {
+
+using parse::Range;
+using parse::SourceFile;
+
+/// How sure we are that applying a fix cannot change results.
+enum class Applicability { Safe, Unsafe, DisplayOnly };
+
+/// What a rule offers to fix.
+enum class FixAvailability { Always, Sometimes, Never };
+
+/// A fix as a rule decides it: load \p Path on the queryset created at \p Where.
+struct FixIntent {
+  std::shared_ptr<flow::Origin> Where;
+  enum MethodKind { SelectRelated, PrefetchRelated } Method = SelectRelated;
+  std::string Path;
+  Applicability Applies = Applicability::Safe;
+};
+
+/// A secondary location shown under a diagnostic.
+struct Note {
+  const SourceFile *File = nullptr;
+  Range Where;
+  std::string Message;
+};
+
+/// One finding.
+struct Diagnostic {
+  std::string Code;
+  std::string Name;
+  const SourceFile *File = nullptr;
+  std::string Path; ///< for files that could not be read or parsed at all
+  Range Where;
+  std::string Message;
+  std::vector<Note> Notes;
+  std::optional<FixIntent> Fix;
+  std::string FixTitle;
+  std::string Model, Relation; ///< for machine-readable output
+};
+
+/// The static description of a rule; `nplus1 rule CODE` prints Doc.
+struct RuleInfo {
+  const char *Code;
+  const char *Name;
+  const char *Summary;
+  FixAvailability Fixes;
+  const char *Doc;
+};
+
+/// One rule: turns flow events into diagnostics. Rules decide policy only; they touch
+/// neither files, threads nor output.
+class Rule {
+public:
+  virtual ~Rule() = default;
+  virtual const RuleInfo &info() const = 0;
+  /// Appends a diagnostic for \p E when the event is this rule's.
+  virtual void check(const flow::Event &E, std::vector<Diagnostic> &Out) const = 0;
+};
+
+/// Every rule, in code order (from Rules.def).
+llvm::ArrayRef<const Rule *> allRules();
+const Rule *findRule(llvm::StringRef Code);
+
+/// Runs every rule over \p Events, then drops a relation finding that a longer chain on
+/// the same expression already reports (`order.customer.address` covers `order.customer`).
+std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events);
+
+/// A diagnostic for a file that does not parse / cannot be read.
+Diagnostic syntaxError(const SourceFile &File, Range Where, llvm::StringRef Message);
+Diagnostic unreadableFile(llvm::StringRef Path, llvm::StringRef Message);
+
+// Shared helpers for the per-row rules.
+namespace detail {
+/// "customers.Customer"
+std::string modelLabel(const index::Model *M);
+/// Safe when the queryset is created in the loop's function and used only there.
+Applicability fixApplicability(const flow::Event &E);
+/// The notes pointing at the loop and at the queryset's origin.
+std::vector<Note> loopNotes(const flow::Event &E);
+/// "`orders` (Order.objects.filter(...))" for messages.
+std::string querysetName(const flow::Event &E);
+/// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
+std::string describe(index::RelationKind K);
+} // namespace detail
+
+} // namespace nplus1::rules
+
+#endif

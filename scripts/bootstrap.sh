@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything nplus1 needs to build and test on a fresh Debian 12 machine:
+# Debian packages (toolchain, LLVM Support, JSON, doctest, Django for the proofs)
+# and the pinned tree-sitter grammars from npm. Safe to run again.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
+          nlohmann-json3-dev doctest-dev libtomlplusplus-dev
+          python3-django python3-djangorestframework)
+# Some images ship Node.js from another source whose package already carries npm and
+# conflicts with Debian's npm: install Debian's only when npm is missing.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f "$here/grammars/node_modules/tree-sitter-python/src/parser.c" ] ||
+   [ ! -d "$here/grammars/node_modules/tree-sitter/vendor/tree-sitter/lib" ]; then
+  (cd "$here/grammars" && npm ci --no-audit --no-fund --loglevel=error)
+fi

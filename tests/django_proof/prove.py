@@ -1,0 +1,429 @@
+#!/usr/bin/python3
+"""Prove a fixture project's inline expectations under real Django.
+
+    /usr/bin/python3 tests/django_proof/prove.py PROJECT_DIR
+        [--nplus1 BIN] [--unsafe-fixes] [--no-fix CASE_ID,...]
+
+PROJECT_DIR holds manage.py and cases.py. cases.py defines
+CASES = {"case_id": "module:function"} and seed(n) (or SEED). Each case
+function carries exactly one marker comment:
+
+    # expect: NP1xx   the query count must grow with the data size
+    # ok[: reason]    the query count must not grow
+
+For N = 2 and N = 6 the harness builds a fresh SQLite database (migrate, then
+seed(N)), runs every case under CaptureQueriesContext and records the query
+count and the returned data. With --nplus1 it then copies the project, runs
+`BIN check --fix --no-color COPY` on the copy and measures again: no case may
+grow any more (cases listed in --no-fix are reported instead), and every case
+must return exactly the data it returned before the fix.
+
+The measuring runs in a child /usr/bin/python3 process per project directory,
+so the code that runs is the code on disk.
+"""
+import argparse
+import ast
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tokenize
+
+SIZES = (2, 6)
+PYTHON = '/usr/bin/python3'
+EXPECT_RE = re.compile(r'^#\s*expect:\s*(NP\d{3})\s*$')
+OK_RE = re.compile(r'^#\s*ok(?::.*)?\s*$')
+MARKER_HINT_RE = re.compile(r'^#\s*(expect\b|ok\b)')
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers
+
+
+def settings_module(project_dir):
+    """The DJANGO_SETTINGS_MODULE that manage.py names."""
+    manage = os.path.join(project_dir, 'manage.py')
+    try:
+        with open(manage, encoding='utf-8') as handle:
+            match = re.search(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]", handle.read())
+    except OSError:
+        match = None
+    if match:
+        return match.group(1)
+    return os.path.basename(os.path.abspath(project_dir)) + '.settings'
+
+
+def read_markers(source, first_line):
+    """Markers among the comments of one function's source.
+
+    Returns a list of (kind, line) where kind is 'NP1xx' or 'ok', and a list
+    of problems (malformed marker comments).
+    """
+    markers, problems = [], []
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        line = first_line + token.start[0] - 1
+        text = token.string.strip()
+        expect = EXPECT_RE.match(text)
+        if expect:
+            markers.append((expect.group(1), line))
+        elif OK_RE.match(text):
+            markers.append(('ok', line))
+        elif MARKER_HINT_RE.match(text):
+            problems.append(f'line {line}: malformed marker {text!r}')
+    return markers, problems
+
+
+def stray_markers(project_dir, cases):
+    """Marker comments in the project's Python files that no registered case owns."""
+    owned = {(e.get('file'), line) for e in cases.values() for _, line in e['markers']}
+    stray = []
+    for root, dirs, names in os.walk(project_dir):
+        dirs[:] = sorted(d for d in dirs if d not in ('migrations', '__pycache__'))
+        for name in sorted(names):
+            if not name.endswith('.py'):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, project_dir)
+            try:
+                with open(path, encoding='utf-8') as handle:
+                    markers, _ = read_markers(handle.read(), 1)
+            except (OSError, SyntaxError, tokenize.TokenError):
+                continue
+            stray.extend(f'{rel}:{line}' for _, line in markers if (rel, line) not in owned)
+    return stray
+
+
+def duplicate_case_ids(cases_path):
+    """Keys written more than once in the CASES dict literal of cases.py."""
+    with open(cases_path, encoding='utf-8') as handle:
+        tree = ast.parse(handle.read(), cases_path)
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Dict):
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == 'CASES' for t in node.targets):
+            continue
+        seen, dups = set(), []
+        for key in node.value.keys:
+            if isinstance(key, ast.Constant):
+                if key.value in seen:
+                    dups.append(key.value)
+                seen.add(key.value)
+        return dups
+    return []
+
+
+# ---------------------------------------------------------------------------
+# Child: measure one project directory
+
+
+def plain(value):
+    """Returned data as JSON-comparable plain values."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def measure(project_dir, work):
+    """Run every case at every size, with databases under work.
+
+    Returns {'cases': {case_id: {...}}, 'errors': [...]}.
+    """
+    project_dir = os.path.abspath(project_dir)
+    base_db = os.path.join(work, 'base.sqlite3')
+    os.environ['SHOP_DB_PATH'] = base_db
+    os.environ['DJANGO_SETTINGS_MODULE'] = settings_module(project_dir)
+    sys.path.insert(0, project_dir)
+    sys.dont_write_bytecode = True
+
+    import importlib
+    import inspect
+
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # Whatever the settings say, every size gets its own file database.
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.close()
+    connection.settings_dict['NAME'] = base_db
+    settings.DATABASES['default']['NAME'] = base_db
+    call_command('migrate', verbosity=0, interactive=False)
+    connection.close()
+
+    cases_module = importlib.import_module('cases')
+    seed = getattr(cases_module, 'seed', None) or getattr(cases_module, 'SEED')
+    result = {'cases': {}, 'errors': []}
+
+    functions = {}
+    for case_id, target in cases_module.CASES.items():
+        entry = {'target': target, 'markers': [], 'problems': [], 'runs': {}}
+        result['cases'][case_id] = entry
+        try:
+            module_name, func_name = target.split(':')
+            func = getattr(importlib.import_module(module_name), func_name)
+            source_lines, first_line = inspect.getsourcelines(func)
+            entry['file'] = os.path.relpath(inspect.getsourcefile(func), project_dir)
+            entry['markers'], entry['problems'] = read_markers(''.join(source_lines), first_line)
+            functions[case_id] = func
+        except Exception as error:  # a broken case is a finding, not a crash
+            entry['problems'].append(f'cannot load {target}: {type(error).__name__}: {error}')
+
+    for size in SIZES:
+        db = os.path.join(work, f'n{size}.sqlite3')
+        shutil.copyfile(base_db, db)
+        connection.close()
+        connection.settings_dict['NAME'] = db
+        try:
+            seed(size)
+        except Exception as error:
+            result['errors'].append(f'seed({size}) failed: {type(error).__name__}: {error}')
+            break
+        for case_id, func in functions.items():
+            capture = CaptureQueriesContext(connection)
+            run = {}
+            try:
+                with capture:
+                    data = func()
+                run['data'] = plain(data)
+            except Exception as error:
+                run['error'] = f'{type(error).__name__}: {error}'
+            run['queries'] = len(capture.captured_queries)
+            result['cases'][case_id]['runs'][str(size)] = run
+    connection.close()
+    return result
+
+
+def measure_in_scratch(project_dir):
+    """measure() with its scratch directory always removed."""
+    work = tempfile.mkdtemp(prefix='nplus1-proof-')
+    try:
+        return measure(project_dir, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_child(project_dir):
+    """Measure project_dir in a fresh interpreter and return its results."""
+    proc = subprocess.run(
+        [PYTHON, os.path.abspath(__file__), '--child', project_dir],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f'measuring {project_dir} failed (exit {proc.returncode}):\n'
+                           f'{proc.stderr}{proc.stdout}')
+    return json.loads(proc.stdout)
+
+
+# ---------------------------------------------------------------------------
+# Parent: check, fix, compare, report
+
+
+def copy_project(project_dir):
+    target_root = tempfile.mkdtemp(prefix='nplus1-fixed-')
+    target = os.path.join(target_root, os.path.basename(os.path.abspath(project_dir)))
+    shutil.copytree(project_dir, target,
+                    ignore=shutil.ignore_patterns('__pycache__', '*.pyc', '*.sqlite3'))
+    return target_root, target
+
+
+def snapshot(directory):
+    files = {}
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if d != '__pycache__']
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, 'rb') as handle:
+                files[os.path.relpath(path, directory)] = handle.read()
+    return files
+
+
+def grows(run_by_size):
+    small, large = run_by_size.get(str(SIZES[0])), run_by_size.get(str(SIZES[-1]))
+    return large['queries'] > small['queries']
+
+
+def canonical(data):
+    return json.dumps(data, sort_keys=True)
+
+
+def judge(case_id, base, fixed, no_fix):
+    """Verdict for one case: (passed, notes, identical)."""
+    notes = []
+    markers = base['markers']
+    notes.extend(base['problems'])
+    if not markers:
+        notes.append('no marker')
+    elif len(markers) > 1:
+        notes.append('%d markers (lines %s)' % (len(markers), ', '.join(str(l) for _, l in markers)))
+    runs = base['runs']
+    for size in SIZES:
+        run = runs.get(str(size))
+        if run is None:
+            notes.append(f'not run at N={size}')
+        elif 'error' in run:
+            notes.append(f'N={size}: {run["error"]}')
+    if notes:
+        return False, notes, None
+    kind = markers[0][0]
+    if kind == 'ok' and grows(runs):
+        notes.append('marked ok but the query count grows')
+    if kind != 'ok' and not grows(runs):
+        notes.append(f'marked {kind} but the query count does not grow')
+    identical = None
+    if fixed is not None:
+        fruns = fixed['runs']
+        broken = False
+        for size in SIZES:
+            run = fruns.get(str(size))
+            if run is None:
+                notes.append(f'after fix: not run at N={size}')
+                broken = True
+            elif 'error' in run:
+                notes.append(f'after fix N={size}: {run["error"]}')
+                broken = True
+        if not broken:
+            identical = all(canonical(fruns[str(s)]['data']) == canonical(runs[str(s)]['data'])
+                            for s in SIZES)
+            if not identical:
+                notes.append('after fix: returned data differs')
+            if grows(fruns):
+                if case_id in no_fix:
+                    notes.append('no fix (allowed by --no-fix)')
+                else:
+                    notes.append('after fix: the query count still grows')
+            elif case_id in no_fix:
+                notes.append('listed in --no-fix but the fix works')
+        else:
+            identical = False
+    failed = [n for n in notes if not n.startswith(('no fix (allowed', 'listed in --no-fix'))]
+    return not failed, notes, identical
+
+
+def print_table(rows):
+    header = ['case', 'marker', 'N=2', 'N=6', 'fixed N=2', 'fixed N=6', 'identical', 'result']
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    line = ' | '.join(h.ljust(w) for h, w in zip(header, widths))
+    print(line)
+    print('-+-'.join('-' * w for w in widths))
+    for row in rows:
+        print(' | '.join(str(c).ljust(w) for c, w in zip(row, widths)))
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('project')
+    parser.add_argument('--nplus1', metavar='BIN', help='analyzer binary; run its --fix on a copy')
+    parser.add_argument('--unsafe-fixes', action='store_true', help='pass --unsafe-fixes to BIN')
+    parser.add_argument('--no-fix', default='', metavar='CASE_ID,...',
+                        help='cases whose finding has no fix: report, do not fail')
+    parser.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        json.dump(measure_in_scratch(args.project), sys.stdout)
+        return 0
+
+    project = os.path.abspath(args.project)
+    no_fix = {c for c in args.no_fix.split(',') if c}
+    try:
+        base = run_child(project)
+    except RuntimeError as error:
+        print(f'ERROR {error}')
+        return 2
+    global_failures = list(base['errors'])
+    for dup in duplicate_case_ids(os.path.join(project, 'cases.py')):
+        global_failures.append(f'case id {dup!r} is written twice in CASES')
+    for where in stray_markers(project, base['cases']):
+        global_failures.append(f'marker at {where} is in no case registered in cases.py')
+    unknown = sorted(no_fix - set(base['cases']))
+    if unknown:
+        global_failures.append('--no-fix names unknown cases: ' + ', '.join(unknown))
+
+    fixed = None
+    fix_failed = False
+    if args.nplus1:
+        tmp_root, copy = copy_project(project)
+        try:
+            before = snapshot(copy)
+            command = [args.nplus1, 'check', '--fix']
+            if args.unsafe_fixes:
+                command.append('--unsafe-fixes')
+            command += ['--no-color', copy]
+            proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, check=False)
+            after = snapshot(copy)
+            changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+            print(f'$ {" ".join(command)}  -> exit {proc.returncode}, '
+                  f'{len(changed)} file(s) changed: {", ".join(changed) or "none"}')
+            if proc.returncode not in (0, 1):
+                fix_failed = True
+                global_failures.append(f'{args.nplus1} exited {proc.returncode}:\n'
+                                       f'{proc.stderr}{proc.stdout}')
+            else:
+                try:
+                    fixed = run_child(copy)
+                    global_failures.extend('after fix: ' + e for e in fixed['errors'])
+                except RuntimeError as error:
+                    fix_failed = True
+                    global_failures.append(f'after fix: {error}')
+        finally:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+    rows, passed, failed, reports = [], 0, 0, []
+    for case_id, entry in base['cases'].items():
+        fixed_entry = fixed['cases'].get(case_id) if fixed else None
+        if fixed is not None and fixed_entry is None:
+            fixed_entry = {'runs': {}}
+        ok, notes, identical = judge(case_id, entry, fixed_entry, no_fix)
+        if fix_failed:
+            ok = False
+            notes.append('the fix step failed')
+        marker = entry['markers'][0][0] if len(entry['markers']) == 1 else '?'
+
+        def count(e, size):
+            run = e['runs'].get(str(size)) if e else None
+            return '-' if run is None or 'error' in run else run['queries']
+
+        rows.append([
+            case_id, marker, count(entry, 2), count(entry, 6),
+            count(fixed_entry, 2), count(fixed_entry, 6),
+            '-' if identical is None else ('yes' if identical else 'NO'),
+            'PASS' if ok else 'FAIL',
+        ])
+        if notes:
+            where = f'{entry.get("file", "?")}:{entry["markers"][0][1]}' if entry['markers'] else entry['target']
+            reports.append(f'{"PASS" if ok else "FAIL"} {case_id} ({where}): ' + '; '.join(notes))
+        passed += ok
+        failed += not ok
+
+    print_table(rows)
+    for report in reports:
+        print(report)
+    for failure in global_failures:
+        print('ERROR ' + failure)
+    kinds = [e['markers'][0][0] for e in base['cases'].values() if len(e['markers']) == 1]
+    positives = sum(1 for k in kinds if k != 'ok')
+    print(f'{len(rows)} cases: {positives} expected findings, {kinds.count("ok")} near-misses, '
+          f'{len(rows) - len(kinds)} without a single marker')
+    print(f'{passed} passed, {failed} failed')
+    return 1 if failed or global_failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

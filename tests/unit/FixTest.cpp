@@ -1,0 +1,77 @@
+#include "Helpers.h"
+#include "fix/Fix.h"
+
+#include <doctest/doctest.h>
+
+using namespace nplus1;
+
+static std::string fixed(const char *Views, bool Unsafe = false) {
+  test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+  std::vector<rules::Diagnostic> D;
+  P.findings("shop.views", &D);
+  std::vector<fix::Edit> Edits = fix::planEdits(D, fix::Policy{Unsafe});
+  auto Out = fix::applyEdits(P.P.module("shop.views")->Ast->file().text(), Edits);
+  REQUIRE(static_cast<bool>(Out));
+  return *Out;
+}
+
+TEST_SUITE("fix.edits") {
+  TEST_CASE("appends after the manager and merges findings on one queryset") {
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    for o in Order.objects.filter(total=1)[:10]:
+        print(o.customer.name, o.customer.address.city, len(o.item_set.all()))
+)py") == R"py(
+from .models import Order
+def f():
+    for o in Order.objects.select_related('customer__address').prefetch_related('item_set').filter(total=1)[:10]:
+        print(o.customer.name, o.customer.address.city, len(o.item_set.all()))
+)py");
+  }
+
+  TEST_CASE("extends an existing call and keeps the file's quote style") {
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    qs = Order.objects.select_related("customer").filter(total=1)
+    for o in qs:
+        print(o.customer.address.city)
+)py") == R"py(
+from .models import Order
+def f():
+    qs = Order.objects.select_related("customer", "customer__address").filter(total=1)
+    for o in qs:
+        print(o.customer.address.city)
+)py");
+  }
+
+  TEST_CASE("unsafe fixes are applied only when asked") {
+    const char *Src = R"py(
+from .models import Order
+def f():
+    orders = Order.objects.all()
+    for o in orders:
+        print(o.customer)
+    return orders
+)py";
+    CHECK(fixed(Src) == Src);
+    CHECK(fixed(Src, true).find("Order.objects.select_related('customer').all()") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("overlapping edits are refused") {
+    parse::SourceFile F("x.py", "abcdef");
+    std::vector<fix::Edit> E{{&F, 1, 3, "X"}, {&F, 2, 4, "Y"}};
+    auto R = fix::applyEdits(F.text(), E);
+    CHECK(!R);
+    llvm::consumeError(R.takeError());
+  }
+
+  TEST_CASE("unified diff with context and hunk headers") {
+    std::string Old = "a\nb\nc\nd\ne\nf\ng\nh\n";
+    std::string New = "a\nb\nc\nD\ne\nf\ng\nh\n";
+    CHECK(fix::unifiedDiff("p.py", Old, New) ==
+          "--- a/p.py\n+++ b/p.py\n@@ -1,7 +1,7 @@\n a\n b\n c\n-d\n+D\n e\n f\n g\n");
+  }
+}

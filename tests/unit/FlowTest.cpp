@@ -1,0 +1,150 @@
+#include "Helpers.h"
+
+#include <doctest/doctest.h>
+
+using namespace nplus1;
+using Strings = std::vector<std::string>;
+
+static test::MiniProject shop(const char *Views) {
+  return test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+}
+
+TEST_SUITE("flow.querysets") {
+  TEST_CASE("a plain FK read in a loop is one event with the select path") {
+    auto P = shop(R"py(
+from .models import Order
+def f():
+    for o in Order.objects.all():
+        print(o.customer.name)
+)py");
+    CHECK(P.findings("shop.views") == Strings{"5:NP101:customer"});
+  }
+
+  TEST_CASE("a chain is one finding with the longest path") {
+    auto P = shop(R"py(
+from .models import Order
+def f():
+    return [o.customer.address.city for o in Order.objects.filter(total=1)]
+)py");
+    CHECK(P.findings("shop.views") == Strings{"4:NP101:customer__address"});
+  }
+
+  TEST_CASE("loaded on an earlier line, columns, single objects, values: silent") {
+    auto P = shop(R"py(
+from django.shortcuts import get_object_or_404
+from .models import Order, Customer
+def f():
+    qs = Order.objects.all()
+    qs = qs.select_related('customer__address')
+    for o in qs:
+        print(o.customer.address.city, o.customer_id, o.pk)
+    one = Order.objects.first()
+    print(one.customer.name)
+    g = get_object_or_404(Order, pk=1)
+    print(g.customer)
+    for row in Order.objects.values('customer__name'):
+        print(row)
+    for c in Customer.objects.prefetch_related('orders'):
+        print([x.total for x in c.orders.all()])
+    for n in [1, 2]:
+        print(n.customer)
+)py");
+    CHECK(P.findings("shop.views").empty());
+  }
+
+  TEST_CASE("reverse FK managers: NP102, nested rows extend the prefetch path") {
+    auto P = shop(R"py(
+from .models import Customer
+def f():
+    for c in Customer.objects.all():
+        for o in c.orders.all():
+            print(o.item_set.all())
+            print(o.customer.name)
+)py");
+    // o.customer is the owner row: Django sets it from the reverse FK, no query.
+    CHECK(P.findings("shop.views") == Strings{"5:NP102:orders"});
+  }
+
+  TEST_CASE("nested related rows reading a further relation") {
+    auto P = shop(R"py(
+from .models import Customer
+def f():
+    out = []
+    for c in Customer.objects.prefetch_related('orders'):
+        for o in c.orders.all():
+            out.append(len(o.item_set.all()))
+    return out
+)py");
+    CHECK(P.findings("shop.views") == Strings{"7:NP102:orders__item_set"});
+  }
+
+  TEST_CASE("custom manager get_queryset and queryset methods count as loaded") {
+    test::MiniProject P(test::Mods{{"shop.models", std::string(test::ShopModels) + R"py(
+class ItemQuerySet(models.QuerySet):
+    def with_order(self):
+        return self.select_related('order__customer')
+
+class ItemManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related('order')
+
+class Line(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE)
+    objects = ItemManager()
+    rich = ItemQuerySet.as_manager()
+)py"},
+                         {"shop.views", R"py(
+from .models import Line
+def f():
+    for l in Line.objects.all():
+        print(l.order.total)
+    for l in Line.rich.with_order():
+        print(l.order.customer.name)
+    for l in Line.objects.all():
+        print(l.order.customer.name)
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"9:NP101:order__customer"});
+  }
+
+  TEST_CASE("to_attr prefetches and iterator() without chunk_size") {
+    auto P = shop(R"py(
+from django.db.models import Prefetch
+from .models import Customer, Order
+def f():
+    qs = Customer.objects.prefetch_related(Prefetch('orders', queryset=Order.objects.all(), to_attr='recent'))
+    for c in qs:
+        print([o.total for o in c.recent])
+    for c in Customer.objects.prefetch_related('orders').iterator():
+        print(list(c.orders.all()))
+)py");
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) == Strings{"9:NP102:-"});
+  }
+
+  TEST_CASE("fix safety: shared querysets need --unsafe-fixes") {
+    auto P = shop(R"py(
+from .models import Order
+def helper():
+    return Order.objects.all()
+def f():
+    for o in helper():
+        print(o.customer)
+def g(request):
+    orders = Order.objects.all()
+    for o in orders:
+        print(o.customer)
+    return orders
+def h():
+    orders = Order.objects.all()
+    for o in orders:
+        print(o.customer)
+)py");
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 3);
+    std::sort(D.begin(), D.end(), [](auto &A, auto &B) { return A.Where.Begin < B.Where.Begin; });
+    CHECK(D[0].Fix->Applies == rules::Applicability::Unsafe);
+    CHECK(D[1].Fix->Applies == rules::Applicability::Unsafe);
+    CHECK(D[2].Fix->Applies == rules::Applicability::Safe);
+  }
+}

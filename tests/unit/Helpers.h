@@ -1,0 +1,69 @@
+#ifndef NPLUS1_TESTS_HELPERS_H
+#define NPLUS1_TESTS_HELPERS_H
+
+#include "flow/Interpreter.h"
+#include "index/ModelGraph.h"
+#include "parse/Python.h"
+#include "rules/Rule.h"
+
+#include <map>
+
+namespace nplus1::test {
+
+/// A project built from in-memory modules (module name -> source), plus Django's catalog.
+using Mods = std::map<std::string, std::string>;
+
+struct MiniProject {
+  index::Project P;
+  std::unique_ptr<index::ModelGraph> G;
+
+  explicit MiniProject(const std::map<std::string, std::string> &Modules) {
+    for (const auto &[Name, Source] : Modules) {
+      auto Src = std::make_shared<parse::SourceFile>(Name + ".py", Source);
+      P.addModule(parse::parsePython(Src), Name, false, false);
+    }
+    for (const index::CatalogModule &C : index::builtinCatalog()) {
+      auto Src = std::make_shared<parse::SourceFile>(C.ModuleName, C.Source);
+      P.addModule(parse::parsePython(Src), C.ModuleName, false, true);
+    }
+    P.freeze();
+    G = index::ModelGraph::build(P);
+  }
+
+  /// Diagnostics of one module, as "line:CODE:path" strings.
+  std::vector<std::string> findings(const std::string &Module,
+                                    std::vector<rules::Diagnostic> *Out = nullptr) {
+    flow::Analyzer A(P, *G);
+    std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)));
+    std::vector<std::string> S;
+    for (const auto &X : D)
+      S.push_back(std::to_string(X.File->lineCol(X.Where.Begin).Line) + ":" + X.Code + ":" +
+                  (X.Fix ? X.Fix->Path : "-"));
+    std::sort(S.begin(), S.end());
+    if (Out)
+      *Out = std::move(D);
+    return S;
+  }
+};
+
+inline const char *ShopModels = R"py(
+from django.db import models
+
+class Address(models.Model):
+    city = models.CharField(max_length=10)
+
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, null=True)
+
+class Order(models.Model):
+    customer = models.ForeignKey('Customer', related_name='orders', on_delete=models.CASCADE)
+    total = models.IntegerField()
+
+class Item(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE)
+)py";
+
+} // namespace nplus1::test
+
+#endif

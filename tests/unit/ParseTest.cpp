@@ -1,0 +1,75 @@
+#include "parse/Python.h"
+
+#include <doctest/doctest.h>
+
+using namespace nplus1;
+using namespace nplus1::parse;
+
+static std::unique_ptr<py::Module> parseText(const char *Text) {
+  return parsePython(std::make_shared<SourceFile>("t.py", Text));
+}
+
+TEST_SUITE("parse.python") {
+  TEST_CASE("a for loop over a chained call lowers to For/Call/Attribute") {
+    auto M = parseText("for o in Order.objects.filter(x=1):\n    print(o.customer.name)\n");
+    REQUIRE(M->Errors.empty());
+    REQUIRE(M->Body.size() == 1);
+    const py::Stmt *For = M->Body[0];
+    CHECK(For->Kind == py::StmtKind::For);
+    CHECK(For->Target->isName("o"));
+    REQUIRE(For->Value->Kind == py::ExprKind::Call);
+    CHECK(For->Value->Object->Id == "filter");
+    CHECK(For->Value->Object->Object->dotted() == "Order.objects");
+    CHECK(For->Value->Keywords.size() == 1);
+    const py::Expr *Print = For->Body[0]->Value;
+    CHECK(Print->Args[0]->dotted() == "o.customer.name");
+    CHECK(M->file().slice(Print->Args[0]->Object->IdWhere) == "customer");
+  }
+
+  TEST_CASE("comprehensions, f-strings, decorators and imports") {
+    auto M = parseText("from .models import Order as O, Customer\n"
+                   "@login_required\n"
+                   "def v(request, *args, k=1, **kw):\n"
+                   "    names = [f'{o.customer}' for o in O.objects.all() if o.total]\n"
+                   "    return names\n");
+    REQUIRE(M->Errors.empty());
+    CHECK(M->Body[0]->Kind == py::StmtKind::ImportFrom);
+    CHECK(M->Body[0]->Module == ".models");
+    CHECK(M->Body[0]->Imports[0].AsName == "O");
+    const py::Stmt *Fn = M->Body[1];
+    CHECK(Fn->Kind == py::StmtKind::Function);
+    CHECK(Fn->Decorators.size() == 1);
+    CHECK(Fn->Params.size() == 4);
+    CHECK(Fn->Params[1].IsStar);
+    CHECK(Fn->Params[3].IsDoubleStar);
+    const py::Expr *Comp = Fn->Body[0]->Value;
+    REQUIRE(Comp->Kind == py::ExprKind::Comprehension);
+    CHECK(Comp->Gens.size() == 1);
+    CHECK(Comp->Gens[0].Ifs.size() == 1);
+    REQUIRE(Comp->Elt->Kind == py::ExprKind::String);
+    CHECK(Comp->Elt->Args.size() == 1); // the interpolation is kept
+  }
+
+  TEST_CASE("syntax errors are reported and the rest still parses") {
+    auto M = parseText("def broken(:\n    pass\n\ndef fine():\n    return 1\n");
+    CHECK(!M->Errors.empty());
+    bool SawFine = false;
+    for (const py::Stmt *S : M->Body)
+      SawFine |= S->Kind == py::StmtKind::Function && S->Name == "fine";
+    CHECK(SawFine);
+  }
+
+  TEST_CASE("deep nesting does not overflow") {
+    std::string Deep = "x = " + std::string(3000, '(') + "1" + std::string(3000, ')') + "\n";
+    auto M = parseText(Deep.c_str());
+    CHECK(M->Body.size() <= 1);
+  }
+
+  TEST_CASE("line and column of byte offsets") {
+    SourceFile F("f.py", "ab\ncd\n");
+    CHECK(F.lineCol(0).Line == 1);
+    CHECK(F.lineCol(4).Line == 2);
+    CHECK(F.lineCol(4).Column == 2);
+    CHECK(F.line(2) == "cd");
+  }
+}

@@ -45,12 +45,12 @@ std::string displayPath(llvm::StringRef Abs) {
 class Excluder {
 public:
   explicit Excluder(const Options &Opts) {
-    std::vector<std::string> Patterns;
     if (Opts.Exclude.empty())
       for (const char *D : defaultExcludes())
         Patterns.push_back(D);
     Patterns.insert(Patterns.end(), Opts.Exclude.begin(), Opts.Exclude.end());
     Patterns.insert(Patterns.end(), Opts.ExtendExclude.begin(), Opts.ExtendExclude.end());
+    // GlobPattern keeps pointers into its pattern: the strings live as long as this object.
     for (const std::string &P : Patterns) {
       llvm::StringRef Pat = llvm::StringRef(P).rtrim('/');
       if (auto G = llvm::GlobPattern::create(Pat))
@@ -68,6 +68,7 @@ public:
   }
 
 private:
+  std::vector<std::string> Patterns;
   std::vector<llvm::GlobPattern> Globs;
 };
 
@@ -132,7 +133,7 @@ std::string moduleNameFor(llvm::StringRef AbsPath, bool &IsPackage) {
     if (!fs::exists(Init))
       break;
     Parts.push_back(path::filename(Dir).str());
-    llvm::StringRef Parent = path::parent_path(Dir);
+    std::string Parent = path::parent_path(Dir).str();
     if (Parent == Dir)
       break;
     Dir = Parent;

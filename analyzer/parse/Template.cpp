@@ -1197,11 +1197,11 @@ private:
       const Token &T = Tokens[Pos];
       switch (T.Kind) {
       case TokenKind::Text:
-        Out.push_back(textNode(T));
+        addTokenNode(Out, T, NodeKind::Text);
         ++Pos;
         continue;
       case TokenKind::Comment:
-        Out.push_back(hashCommentNode(T));
+        addTokenNode(Out, T, NodeKind::Comment).TagName = "#";
         ++Pos;
         continue;
       case TokenKind::Var:
@@ -1210,7 +1210,7 @@ private:
           error(cat("Empty variable tag on line ", T.Line), whole(T));
           continue;
         }
-        Out.push_back(varNode(T));
+        addVar(Out, T);
         ContainsNonText = true;
         continue;
       case TokenKind::Block:
@@ -1255,9 +1255,11 @@ private:
           whole(T));
   }
 
-  /// A tag node covering just its tag.
-  static Node tagNode(NodeKind Kind, const TagCall &C) {
-    Node N;
+  /// Appends the node of the tag C to its list and returns it. Nodes are
+  /// built in place so that no Node lives on the stack of the recursion; the
+  /// list does not grow while the tag's own body is parsed.
+  static Node &startTag(TagCall &C, NodeKind Kind) {
+    Node &N = C.Out.emplace_back();
     N.Kind = Kind;
     N.Where = N.TagWhere = whole(C.Tok);
     N.TagName = std::string(C.Command);
@@ -1290,32 +1292,20 @@ private:
       N.Where.End = std::max(N.Where.End, Tokens[Pos - 1].End);
   }
 
-  /// Adds N to the node list of C.
-  static void emit(TagCall &C, Node N) { C.Out.push_back(std::move(N)); }
-
-  Node textNode(const Token &T) const {
-    Node N;
-    N.Kind = NodeKind::Text;
+  /// Appends a node of Kind covering T whose Text is T's contents.
+  Node &addTokenNode(std::vector<Node> &Out, const Token &T, NodeKind Kind) {
+    Node &N = Out.emplace_back();
+    N.Kind = Kind;
     N.Where = N.TagWhere = whole(T);
     N.Text = std::string(contents(T));
     return N;
   }
 
-  Node hashCommentNode(const Token &T) const {
-    Node N;
-    N.Kind = NodeKind::Comment;
-    N.Where = N.TagWhere = whole(T);
-    N.TagName = "#";
-    N.Text = std::string(contents(T));
-    return N;
-  }
-
-  Node varNode(const Token &T) {
-    Node N;
+  void addVar(std::vector<Node> &Out, const Token &T) {
+    Node &N = Out.emplace_back();
     N.Kind = NodeKind::Var;
     N.Where = N.TagWhere = whole(T);
     N.Value = compile(contents(T), T.ContentBegin, whole(T));
-    return N;
   }
 
   //===--------------------------------------------------------------------===//
@@ -1535,13 +1525,12 @@ private:
   /// A tag from a library we cannot see: a block tag when the template also
   /// has its end tag, a simple tag otherwise; arguments best-effort.
   void unknownTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits;
     splitTagContents(C.Contents, C.Tok.ContentBegin, Bits);
     genericArguments(N, Bits);
     std::string EndName = cat("end", C.Command);
     if (!Commands.count(EndName)) {
-      emit(C, std::move(N));
       return;
     }
     const TagList Until = {EndName, "else", "elif", "empty", "plural"};
@@ -1549,18 +1538,16 @@ private:
     while (parseBody(C, *Section, Until)) {
       if (firstWord(contents(Tokens[Pos])) == EndName) {
         closeNode(N);
-        emit(C, std::move(N));
-        return;
+            return;
       }
       ++Pos;
       N.Branches.emplace_back();
       Section = &N.Branches.back();
     }
     endUnclosed(N);
-    emit(C, std::move(N));
   }
 
-  void noArgumentTag(TagCall &C) { emit(C, tagNode(NodeKind::Other, C)); }
+  void noArgumentTag(TagCall &C) { startTag(C, NodeKind::Other); }
 
   /// A block tag whose body runs to `end<command>`, any arguments after it.
   void simpleBlock(TagCall &C, Node &N) {
@@ -1574,7 +1561,7 @@ private:
   }
 
   void forTag(TagCall &C) {
-    Node N = tagNode(NodeKind::For, C);
+    Node &N = startTag(C, NodeKind::For);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 4) {
       error(C, cat("'for' statements should have at least four words: ",
@@ -1593,19 +1580,16 @@ private:
     static const TagList EmptyEnds = {"endfor"};
     if (!parseBody(C, N.Children, LoopEnds)) {
       endUnclosed(N);
-      emit(C, std::move(N));
       return;
     }
     if (contents(Tokens[Pos]) == "empty") {
       ++Pos;
       if (!parseBody(C, N.ElseChildren, EmptyEnds)) {
         endUnclosed(N);
-        emit(C, std::move(N));
-        return;
+            return;
       }
     }
     closeNode(N);
-    emit(C, std::move(N));
   }
 
   /// re.split(r' *, *', ' '.join(Bits[1:In])), each name checked.
@@ -1654,14 +1638,13 @@ private:
   }
 
   void ifTag(TagCall &C) {
-    Node N = tagNode(NodeKind::If, C);
+    Node &N = startTag(C, NodeKind::If);
     static const TagList BranchEnds = {"elif", "else", "endif"};
     static const TagList ElseEnds = {"endif"};
     parseCondition(C, splitContents(C), N, 0);
     N.Branches.emplace_back();
     if (!parseBody(C, N.Branches.back(), BranchEnds)) {
       endUnclosed(N);
-      emit(C, std::move(N));
       return;
     }
     while (startsWith(contents(Tokens[Pos]), "elif")) {
@@ -1672,8 +1655,7 @@ private:
       N.Branches.emplace_back();
       if (!parseBody(C, N.Branches.back(), BranchEnds)) {
         endUnclosed(N);
-        emit(C, std::move(N));
-        return;
+            return;
       }
     }
     if (firstWord(contents(Tokens[Pos])) == "else") {
@@ -1686,8 +1668,7 @@ private:
       N.Branches.emplace_back();
       if (!parseBody(C, N.Branches.back(), ElseEnds)) {
         endUnclosed(N);
-        emit(C, std::move(N));
-        return;
+            return;
       }
     }
     const Token &End = Tokens[Pos];
@@ -1696,12 +1677,11 @@ private:
                 contents(End), "\""),
             whole(End));
     closeNode(N);
-    emit(C, std::move(N));
   }
 
   /// ifequal/ifnotequal, given as an If node comparing two operands.
   void ifEqualTag(TagCall &C) {
-    Node N = tagNode(NodeKind::If, C);
+    Node &N = startTag(C, NodeKind::If);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 3)
       error(C, cat("'", C.Command, "' takes two arguments"));
@@ -1717,7 +1697,6 @@ private:
     N.Branches.emplace_back();
     if (!parseBody(C, N.Branches.back(), TrueEnds)) {
       endUnclosed(N);
-      emit(C, std::move(N));
       return;
     }
     if (contents(Tokens[Pos]) == "else") {
@@ -1726,16 +1705,14 @@ private:
       N.Branches.emplace_back();
       if (!parseBody(C, N.Branches.back(), FalseEnds)) {
         endUnclosed(N);
-        emit(C, std::move(N));
-        return;
+            return;
       }
     }
     closeNode(N);
-    emit(C, std::move(N));
   }
 
   void ifChangedTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     static const TagList TrueEnds = {"else", "endifchanged"};
     static const TagList FalseEnds = {"endifchanged"};
@@ -1750,11 +1727,10 @@ private:
       endUnclosed(N);
     for (size_t I = 1; I < Bits.size(); ++I)
       N.Args.push_back(compile(Bits[I]));
-    emit(C, std::move(N));
   }
 
   void withTag(TagCall &C) {
-    Node N = tagNode(NodeKind::With, C);
+    Node &N = startTag(C, NodeKind::With);
     std::vector<Bit> Bits = splitContents(C);
     size_t I = 1;
     N.Bindings = tokenKwargs(Bits, I, /*SupportLegacy=*/true);
@@ -1763,16 +1739,14 @@ private:
     else if (I < Bits.size())
       error(C, cat("'with' received an invalid token: ", quoted(Bits[I].Text)));
     simpleBlock(C, N);
-    emit(C, std::move(N));
   }
 
   void includeTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Include, C);
+    Node &N = startTag(C, NodeKind::Include);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 2) {
       error(C, "'include' tag takes at least one argument: the name of the "
                "template to be included.");
-      emit(C, std::move(N));
       return;
     }
     bool SeenWith = false;
@@ -1797,11 +1771,10 @@ private:
       }
     }
     N.Value = compile(Bits[1]);
-    emit(C, std::move(N));
   }
 
   void extendsTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Extends, C);
+    Node &N = startTag(C, NodeKind::Extends);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 2)
       error(C, "'extends' takes one argument");
@@ -1814,11 +1787,10 @@ private:
     else if (Depth > 1)
       error(C, "{% extends %} must be at the top level of the template.");
     SeenExtends = true;
-    emit(C, std::move(N));
   }
 
   void blockTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Block, C);
+    Node &N = startTag(C, NodeKind::Block);
     std::vector<Bit> Bits = plainSplit(C);
     if (Bits.size() != 2)
       error(C, "'block' tag takes only one argument");
@@ -1831,7 +1803,6 @@ private:
     static const TagList Ends = {"endblock"};
     if (!parseBody(C, N.Children, Ends)) {
       endUnclosed(N);
-      emit(C, std::move(N));
       return;
     }
     const Token &End = Tokens[Pos];
@@ -1839,11 +1810,10 @@ private:
     if (contents(End) != "endblock" && contents(End) != Named)
       invalidBlockTag(End, "endblock", {"endblock", Named});
     closeNode(N);
-    emit(C, std::move(N));
   }
 
   void commentTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Comment, C);
+    Node &N = startTag(C, NodeKind::Comment);
     // skip_past('endcomment'): only an exact `{% endcomment %}` ends it.
     size_t End = Pos;
     while (End < Tokens.size() && !(Tokens[End].Kind == TokenKind::Block &&
@@ -1856,16 +1826,14 @@ private:
                    ": 'comment'. Looking for one of: endcomment."));
       Pos = End;
       N.Where.End = uint32_t(Src.size());
-      emit(C, std::move(N));
       return;
     }
     Pos = End;
     closeNode(N);
-    emit(C, std::move(N));
   }
 
   void verbatimTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Verbatim, C);
+    Node &N = startTag(C, NodeKind::Verbatim);
     // The lexer made everything up to the matching end tag text; parse()
     // only matters for a `{% verbatim\t%}` the lexer did not recognise.
     static const TagList Ends = {"endverbatim"};
@@ -1879,18 +1847,16 @@ private:
       closeNode(N);
     else
       endUnclosed(N);
-    emit(C, std::move(N));
   }
 
   void spacelessTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     simpleBlock(C, N);
-    emit(C, std::move(N));
   }
 
   /// autoescape, localize and localtime: `on`/`off` and a body.
   void onOffBlockTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     bool IsAutoescape = C.Command == "autoescape";
     std::vector<Bit> Bits = IsAutoescape ? plainSplit(C) : splitContents(C);
     if (IsAutoescape && Bits.size() != 2)
@@ -1901,12 +1867,11 @@ private:
              (Bits.size() > 2 || (Bits[1].Text != "on" && Bits[1].Text != "off")))
       error(C, cat("'", C.Command, "' argument should be 'on' or 'off'"));
     simpleBlock(C, N);
-    emit(C, std::move(N));
   }
 
   /// language and timezone: one expression and a body.
   void oneExpressionBlockTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 2)
       error(C, cat("'", C.Command, "' takes one argument (",
@@ -1914,11 +1879,10 @@ private:
     if (Bits.size() >= 2)
       N.Args.push_back(compile(Bits[1]));
     simpleBlock(C, N);
-    emit(C, std::move(N));
   }
 
   void filterTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     // `_, rest = token.contents.split(None, 1)`, then compile_filter("var|" + rest).
     size_t RestBegin = skipSpaces(C.Contents, C.Command.size());
     if (RestBegin >= C.Contents.size()) {
@@ -1937,16 +1901,14 @@ private:
       N.Args.push_back(std::move(E));
     }
     simpleBlock(C, N);
-    emit(C, std::move(N));
   }
 
   void cacheTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     simpleBlock(C, N);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 3) {
       error(C, "'cache' tag requires at least 2 arguments.");
-      emit(C, std::move(N));
       return;
     }
     size_t End = Bits.size();
@@ -1961,11 +1923,10 @@ private:
       N.Args.push_back(compile(Bits[I]));
     if (Using)
       bind(N.Bindings, "using", std::move(*Using));
-    emit(C, std::move(N));
   }
 
   void blockTranslateTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     std::unordered_set<std::string> Seen;
     bool HasCount = false;
@@ -2033,7 +1994,6 @@ private:
         error(C, cat("Unclosed tag on line ", C.Tok.Line, ": '", C.Command,
                      "'. Looking for one of: ", EndName, "."));
       endUnclosed(N);
-      emit(C, std::move(N));
       return;
     }
     std::string_view Seen2 = contents(Tokens[Pos]);
@@ -2044,14 +2004,12 @@ private:
               cat("'", C.Command, "' doesn't allow other block tags (seen ",
                   quoted(Seen2), ") inside it"));
       closeNode(N);
-      emit(C, std::move(N));
       return;
     }
     error(whole(Tokens[Pos]),
           cat("'", C.Command, "' doesn't allow other block tags (seen ",
               quoted(Seen2), ") inside it"));
     endUnclosed(N);
-    emit(C, std::move(N));
   }
 
   void error(Range Where, std::string Message) {
@@ -2064,15 +2022,14 @@ private:
     while (Pos < Tokens.size()) {
       const Token &T = Tokens[Pos];
       if (T.Kind == TokenKind::Text) {
-        Into.push_back(textNode(T));
+        addTokenNode(Into, T, NodeKind::Text);
       } else if (T.Kind == TokenKind::Var) {
-        Node V;
+        Node &V = Into.emplace_back();
         V.Kind = NodeKind::Var;
         V.Where = V.TagWhere = whole(T);
         V.TagName = std::string(C.Command);
         V.Value.Var = std::string(contents(T));
         V.Value.Where = V.Value.VarWhere = {T.ContentBegin, T.ContentEnd};
-        Into.push_back(std::move(V));
       } else if (T.Kind == TokenKind::Block) {
         return true;
       } else {
@@ -2088,11 +2045,10 @@ private:
   }
 
   void translateTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 2) {
       error(C, cat("'", C.Command, "' takes at least one argument"));
-      emit(C, std::move(N));
       return;
     }
     N.Args.push_back(compile(Bits[1]));
@@ -2122,39 +2078,35 @@ private:
       }
       Seen.insert(Option);
     }
-    emit(C, std::move(N));
   }
 
   /// get_current_language & co: `as name`.
   void asVariableTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = plainSplit(C);
     if (Bits.size() != 3 || Bits[1].Text != "as")
       error(C, cat("'", C.Command, "' requires 'as variable'"));
     else
       N.AsVar = Bits[2].Text;
-    emit(C, std::move(N));
   }
 
   /// get_language_info(_list): `for expr as name`.
   void languageInfoTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 5 || Bits[1].Text != "for" || Bits[3].Text != "as") {
       error(C, cat("'", C.Command, "' requires 'for ",
                    C.Command == "get_language_info" ? "string" : "sequence",
                    " as variable'"));
-      emit(C, std::move(N));
       return;
     }
     N.Args.push_back(compile(Bits[2]));
     N.AsVar = Bits[4].Text;
-    emit(C, std::move(N));
   }
 
   /// get_static_prefix / get_media_prefix `[as name]`.
   void prefixTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = plainSplit(C);
     if (Bits.size() > 1 && Bits[1].Text != "as")
       error(C, cat("First argument in '", C.Command, "' must be 'as'"));
@@ -2162,15 +2114,13 @@ private:
       error(C, cat("'", C.Command, "' needs a variable name after 'as'"));
     else if (Bits.size() > 2)
       N.AsVar = Bits[2].Text;
-    emit(C, std::move(N));
   }
 
   void staticTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 2) {
       error(C, "'static' takes at least one argument (path to file)");
-      emit(C, std::move(N));
       return;
     }
     N.Args.push_back(compile(Bits[1]));
@@ -2181,15 +2131,13 @@ private:
       else
         N.AsVar = Bits[3].Text;
     }
-    emit(C, std::move(N));
   }
 
   void cycleTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 2) {
       error(C, "'cycle' tag requires at least two arguments");
-      emit(C, std::move(N));
       return;
     }
     if (Bits.size() == 2) {
@@ -2200,7 +2148,6 @@ private:
       else if (!NamedCycles.count(Name))
         error(C, cat("Named cycle '", Name, "' does not exist"));
       N.AsVar = Name;
-      emit(C, std::move(N));
       return;
     }
     size_t End = Bits.size();
@@ -2225,11 +2172,10 @@ private:
     for (size_t I = 1; I < End; ++I)
       N.Args.push_back(compile(Bits[I]));
     HasCycle = true;
-    emit(C, std::move(N));
   }
 
   void resetCycleTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() > 2)
       error(C, "'resetcycle' tag accepts at most one argument.");
@@ -2237,11 +2183,10 @@ private:
       error(C, cat("Named cycle '", Bits[1].Text, "' does not exist."));
     else if (Bits.size() == 1 && !HasCycle)
       error(C, "No cycles in template.");
-    emit(C, std::move(N));
   }
 
   void firstOfTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     size_t End = Bits.size();
     if (End < 2)
@@ -2252,15 +2197,13 @@ private:
     }
     for (size_t I = 1; I < End; ++I)
       N.Args.push_back(compile(Bits[I]));
-    emit(C, std::move(N));
   }
 
   void urlTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 2) {
       error(C, "'url' takes at least one argument, a URL pattern name.");
-      emit(C, std::move(N));
       return;
     }
     N.Args.push_back(compile(Bits[1]));
@@ -2276,11 +2219,10 @@ private:
       else
         N.Args.push_back(compile(Bits[I]));
     }
-    emit(C, std::move(N));
   }
 
   void widthRatioTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() == 6 && Bits[4].Text != "as")
       error(C, "Invalid syntax in widthratio tag. Expecting 'as' keyword");
@@ -2290,11 +2232,10 @@ private:
       N.AsVar = Bits[5].Text;
     for (size_t I = 1; I < Bits.size() && I < 4; ++I)
       N.Args.push_back(compile(Bits[I]));
-    emit(C, std::move(N));
   }
 
   void nowTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     size_t End = Bits.size();
     if (End == 4 && Bits[2].Text == "as") {
@@ -2303,11 +2244,10 @@ private:
     }
     if (End != 2)
       error(C, "'now' statement takes one argument");
-    emit(C, std::move(N));
   }
 
   void loremTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (!Bits.empty() && Bits.size() > 1 && Bits.back().Text == "random")
       Bits.pop_back();
@@ -2320,15 +2260,13 @@ private:
     }
     if (Bits.size() != 1)
       error(C, "Incorrect format for 'lorem' tag");
-    emit(C, std::move(N));
   }
 
   void regroupTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 6) {
       error(C, "'regroup' tag takes five arguments");
-      emit(C, std::move(N));
       return;
     }
     N.Args.push_back(compile(Bits[1]));
@@ -2344,11 +2282,10 @@ private:
     if (!Err.Message.empty())
       error(std::move(Err.Message), Bits[3].Where);
     N.Args.push_back(compile(Bits[3], /*Report=*/false));
-    emit(C, std::move(N));
   }
 
   void templateTagTag(TagCall &C) {
-    Node N = tagNode(NodeKind::Other, C);
+    startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = plainSplit(C);
     static const std::string_view Names[] = {
         "openblock", "closeblock", "openvariable", "closevariable",
@@ -2361,7 +2298,6 @@ private:
                    "'. Must be one of: ['openblock', 'closeblock', "
                    "'openvariable', 'closevariable', 'openbrace', "
                    "'closebrace', 'opencomment', 'closecomment']"));
-    emit(C, std::move(N));
   }
 
   std::string_view Src;

@@ -27,6 +27,7 @@ struct Options {
   std::vector<std::string> Paths;         ///< files or directories; empty means "."
   std::vector<std::string> Exclude;       ///< replaces the default excludes when non-empty
   std::vector<std::string> ExtendExclude; ///< added to the excludes
+  bool ParseOnly = false; ///< stop after parsing (benchmarks: the floor of a run's cost)
 };
 
 /// A path that could not be used, with the reason.

@@ -47,6 +47,17 @@ Analysis analyze(const discover::Options &Opts) {
       Parsed[I] = parse::parsePython(std::move(Src));
   });
 
+  if (Opts.ParseOnly) {
+    for (size_t I = 0; I < Files.size(); ++I)
+      if (Files[I].IsTarget && Parsed[I] && !Parsed[I]->Errors.empty())
+        A.Diagnostics.push_back(rules::syntaxError(
+            Parsed[I]->file(), Parsed[I]->Errors.front().Where, Parsed[I]->Errors.front().Message));
+    for (auto &P : Parsed)
+      if (P)
+        A.Targets.push_back(P->fileRef());
+    report::sortDiagnostics(A.Diagnostics);
+    return A;
+  }
   A.Project = std::make_unique<index::Project>();
   std::vector<index::ModuleInfo *> TargetModules;
   for (size_t I = 0; I < Files.size(); ++I) {

@@ -43,6 +43,8 @@ cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the
 cl::list<std::string> ExtendExclude("extend-exclude",
                                     cl::desc("Glob to exclude, added to the defaults"),
                                     cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"),
+                        cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
 
@@ -118,6 +120,7 @@ int runCheck() {
   Opts.Paths.assign(Paths.begin(), Paths.end());
   Opts.Exclude.assign(Exclude.begin(), Exclude.end());
   Opts.ExtendExclude.assign(ExtendExclude.begin(), ExtendExclude.end());
+  Opts.ParseOnly = ParseOnly;
   driver::Analysis A = driver::analyze(Opts);
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";

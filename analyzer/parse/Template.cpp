@@ -1075,6 +1075,15 @@ std::string joined(const TagList &Items, std::string_view Separator) {
   return Out;
 }
 
+// Keeps a helper out of its caller so that its locals are not part of the
+// caller's frame: the parser recurses once per nesting level, and only what
+// stays live across the recursion should cost stack there.
+#if defined(__GNUC__) || defined(__clang__)
+#define NPLUS1_NOINLINE __attribute__((noinline))
+#else
+#define NPLUS1_NOINLINE
+#endif
+
 /// Django's Parser.parse() with the compile functions of the tags it knows.
 class Parser {
 public:
@@ -1106,6 +1115,11 @@ private:
     bool ContainsNonText;
   };
   using Handler = void (Parser::*)(TagCall &);
+  struct HandlerEntry {
+    std::string_view Name;
+    Handler Compile;
+  };
+  static const HandlerEntry Handlers[];
 
   static constexpr size_t MaxErrors = 1000;
 
@@ -1140,19 +1154,17 @@ private:
     if (Aborted)
       return Stop::Abort;
     if (Depth >= MaxNestingDepth) {
-      Aborted = true;
-      uint32_t At = Pos < Tokens.size() ? Tokens[Pos].Begin : uint32_t(Src.size());
-      error(cat("Block tags are nested more than ", MaxNestingDepth,
-                " deep; giving up."),
-            {At, At});
+      reportTooDeep();
       return Stop::Abort;
     }
     ++Depth;
+    // Keys view the first TagList that waits for them, which outlives the
+    // later ones, so they stay valid until erased.
     for (std::string_view Name : Until)
-      ++Waiting[std::string(Name)];
+      ++Waiting[Name];
     Stop Result = parseNodesUntil(Out, Until);
     for (std::string_view Name : Until) {
-      auto It = Waiting.find(std::string(Name));
+      auto It = Waiting.find(Name);
       if (--It->second == 0)
         Waiting.erase(It);
     }
@@ -1160,16 +1172,25 @@ private:
     return Result;
   }
 
-  bool contains(const TagList &List, std::string_view Name) const {
+  NPLUS1_NOINLINE void reportTooDeep() {
+    Aborted = true;
+    uint32_t At =
+        Pos < Tokens.size() ? Tokens[Pos].Begin : uint32_t(Src.size());
+    error(cat("Block tags are nested more than ", MaxNestingDepth,
+              " deep; giving up."),
+          {At, At});
+  }
+
+  static bool contains(const TagList &List, std::string_view Name) {
     return std::find(List.begin(), List.end(), Name) != List.end();
   }
 
   /// Whether an enclosing parseNodes() (not the innermost) waits for Name.
   bool outerWaitsFor(const TagList &Until, std::string_view Name) const {
-    auto It = Waiting.find(std::string(Name));
+    auto It = Waiting.find(Name);
     if (It == Waiting.end())
       return false;
-    return It->second > (contains(Until, Name) ? 1 : 0);
+    return It->second > (contains(Until, Name) ? 1u : 0u);
   }
 
   /// A block tag that closes or continues some other tag.
@@ -1207,7 +1228,7 @@ private:
       case TokenKind::Var:
         ++Pos;
         if (T.ContentBegin == T.ContentEnd) {
-          error(cat("Empty variable tag on line ", T.Line), whole(T));
+          reportEmptyTag(T);
           continue;
         }
         addVar(Out, T);
@@ -1218,7 +1239,7 @@ private:
       }
       std::string_view Command = firstWord(contents(T));
       if (Command.empty()) {
-        error(cat("Empty block tag on line ", T.Line), whole(T));
+        reportEmptyTag(T);
         ++Pos;
         continue;
       }
@@ -1241,8 +1262,16 @@ private:
     return Stop::Eof;
   }
 
-  void invalidBlockTag(const Token &T, std::string_view Command,
-                       const TagList &Until) {
+  NPLUS1_NOINLINE void reportEmptyTag(const Token &T) {
+    error(cat(T.Kind == TokenKind::Var ? "Empty variable tag on line "
+                                       : "Empty block tag on line ",
+              T.Line),
+          whole(T));
+  }
+
+  NPLUS1_NOINLINE void invalidBlockTag(const Token &T,
+                                       std::string_view Command,
+                                       const TagList &Until) {
     if (Until.empty()) {
       error(cat("Invalid block tag on line ", T.Line, ": '", Command,
                 "'. Did you forget to register or load this tag?"),
@@ -1274,9 +1303,13 @@ private:
     if (S == Stop::Found)
       return true;
     if (S != Stop::Abort)
-      error(C, cat("Unclosed tag on line ", C.Tok.Line, ": '", C.Command,
-                   "'. Looking for one of: ", joined(Until, ", "), "."));
+      reportUnclosed(C, Until);
     return false;
+  }
+
+  NPLUS1_NOINLINE void reportUnclosed(const TagCall &C, const TagList &Until) {
+    error(C, cat("Unclosed tag on line ", C.Tok.Line, ": '", C.Command,
+                 "'. Looking for one of: ", joined(Until, ", "), "."));
   }
 
   /// Consumes the tag at Pos as N's end tag.
@@ -1292,6 +1325,14 @@ private:
       N.Where.End = std::max(N.Where.End, Tokens[Pos - 1].End);
   }
 
+  /// Parses N's body up to Ends and closes N.
+  void simpleBody(const TagCall &C, Node &N, const TagList &Ends) {
+    if (parseBody(C, N.Children, Ends))
+      closeNode(N);
+    else
+      endUnclosed(N);
+  }
+
   /// Appends a node of Kind covering T whose Text is T's contents.
   Node &addTokenNode(std::vector<Node> &Out, const Token &T, NodeKind Kind) {
     Node &N = Out.emplace_back();
@@ -1301,7 +1342,7 @@ private:
     return N;
   }
 
-  void addVar(std::vector<Node> &Out, const Token &T) {
+  NPLUS1_NOINLINE void addVar(std::vector<Node> &Out, const Token &T) {
     Node &N = Out.emplace_back();
     N.Kind = NodeKind::Var;
     N.Where = N.TagWhere = whole(T);
@@ -1330,7 +1371,7 @@ private:
   }
 
   /// Whether B compiles without error; its Expr goes to E.
-  bool tryCompile(const Bit &B, Expr &E) {
+  static bool tryCompile(const Bit &B, Expr &E) {
     Error Err;
     E = compileFilter(B.Text, B.Where.Begin, Err);
     return Err.Message.empty();
@@ -1364,12 +1405,13 @@ private:
     return B[I + 1] == '\n' ? 0 : I;
   }
 
-  /// Bits[Key..] split off after `key=`.
+  /// The value part of a `key=value` bit.
   static Bit kwargValue(const Bit &B, size_t KeyLength) {
     return {B.Text.substr(KeyLength + 1),
             {uint32_t(B.Where.Begin + KeyLength + 1), B.Where.End}};
   }
 
+  /// Sets Name in a dict-like binding list.
   static void bind(std::vector<std::pair<std::string, Expr>> &Bindings,
                    std::string Name, Expr Value) {
     for (auto &[Key, Old] : Bindings) {
@@ -1416,7 +1458,9 @@ private:
 
   /// Arguments of a tag we do not know: `as name` targets, `k=v` bindings
   /// and every other word that compiles as an expression.
-  void genericArguments(Node &N, const std::vector<Bit> &Bits) {
+  NPLUS1_NOINLINE void genericArguments(const TagCall &C, Node &N) {
+    std::vector<Bit> Bits;
+    splitTagContents(C.Contents, C.Tok.ContentBegin, Bits);
     for (size_t I = 1; I < Bits.size(); ++I) {
       const Bit &B = Bits[I];
       if (B.Text == "as" && I + 1 < Bits.size()) {
@@ -1434,10 +1478,11 @@ private:
     }
   }
 
-  /// Collects the non-literal operands of an `if` condition and checks its
-  /// grammar (TemplateIfParser(parser, Bits[1:]).parse()).
-  void parseCondition(const TagCall &C, const std::vector<Bit> &Bits,
-                      Node &N, uint32_t Branch) {
+  /// Collects the non-literal operands of the condition of the `if`/`elif`
+  /// tag C and checks its grammar (TemplateIfParser(parser, bits).parse()).
+  NPLUS1_NOINLINE void parseCondition(const TagCall &C, Node &N,
+                                      uint32_t Branch) {
+    std::vector<Bit> Bits = splitContents(C);
     std::vector<IfToken> Tokens;
     for (size_t I = 1; I < Bits.size(); ++I) {
       std::string Word = Bits[I].Text;
@@ -1468,55 +1513,14 @@ private:
   //===--------------------------------------------------------------------===//
 
   void compileTag(TagCall &C) {
-    static const std::unordered_map<std::string_view, Handler> Handlers = {
-        {"autoescape", &Parser::onOffBlockTag},
-        {"block", &Parser::blockTag},
-        {"blocktrans", &Parser::blockTranslateTag},
-        {"blocktranslate", &Parser::blockTranslateTag},
-        {"cache", &Parser::cacheTag},
-        {"comment", &Parser::commentTag},
-        {"csrf_token", &Parser::noArgumentTag},
-        {"cycle", &Parser::cycleTag},
-        {"debug", &Parser::noArgumentTag},
-        {"extends", &Parser::extendsTag},
-        {"filter", &Parser::filterTag},
-        {"firstof", &Parser::firstOfTag},
-        {"for", &Parser::forTag},
-        {"get_available_languages", &Parser::asVariableTag},
-        {"get_current_language", &Parser::asVariableTag},
-        {"get_current_language_bidi", &Parser::asVariableTag},
-        {"get_current_timezone", &Parser::asVariableTag},
-        {"get_language_info", &Parser::languageInfoTag},
-        {"get_language_info_list", &Parser::languageInfoTag},
-        {"get_media_prefix", &Parser::prefixTag},
-        {"get_static_prefix", &Parser::prefixTag},
-        {"if", &Parser::ifTag},
-        {"ifchanged", &Parser::ifChangedTag},
-        {"ifequal", &Parser::ifEqualTag},
-        {"ifnotequal", &Parser::ifEqualTag},
-        {"include", &Parser::includeTag},
-        {"language", &Parser::oneExpressionBlockTag},
-        {"load", &Parser::noArgumentTag},
-        {"localize", &Parser::onOffBlockTag},
-        {"localtime", &Parser::onOffBlockTag},
-        {"lorem", &Parser::loremTag},
-        {"now", &Parser::nowTag},
-        {"regroup", &Parser::regroupTag},
-        {"resetcycle", &Parser::resetCycleTag},
-        {"spaceless", &Parser::spacelessTag},
-        {"static", &Parser::staticTag},
-        {"templatetag", &Parser::templateTagTag},
-        {"timezone", &Parser::oneExpressionBlockTag},
-        {"trans", &Parser::translateTag},
-        {"translate", &Parser::translateTag},
-        {"url", &Parser::urlTag},
-        {"verbatim", &Parser::verbatimTag},
-        {"widthratio", &Parser::widthRatioTag},
-        {"with", &Parser::withTag},
-    };
-    auto It = Handlers.find(C.Command);
-    if (It != Handlers.end()) {
-      (this->*It->second)(C);
+    const HandlerEntry *End = std::end(Handlers);
+    const HandlerEntry *It = std::lower_bound(
+        std::begin(Handlers), End, C.Command,
+        [](const HandlerEntry &E, std::string_view Name) {
+          return E.Name < Name;
+        });
+    if (It != End && It->Name == C.Command) {
+      (this->*It->Compile)(C);
       return;
     }
     unknownTag(C);
@@ -1526,70 +1530,57 @@ private:
   /// has its end tag, a simple tag otherwise; arguments best-effort.
   void unknownTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
-    std::vector<Bit> Bits;
-    splitTagContents(C.Contents, C.Tok.ContentBegin, Bits);
-    genericArguments(N, Bits);
+    genericArguments(C, N);
     std::string EndName = cat("end", C.Command);
-    if (!Commands.count(EndName)) {
+    if (!Commands.count(EndName))
       return;
-    }
     const TagList Until = {EndName, "else", "elif", "empty", "plural"};
     std::vector<Node> *Section = &N.Children;
     while (parseBody(C, *Section, Until)) {
       if (firstWord(contents(Tokens[Pos])) == EndName) {
         closeNode(N);
-            return;
+        return;
       }
       ++Pos;
-      N.Branches.emplace_back();
-      Section = &N.Branches.back();
+      Section = &N.Branches.emplace_back();
     }
     endUnclosed(N);
   }
 
   void noArgumentTag(TagCall &C) { startTag(C, NodeKind::Other); }
 
-  /// A block tag whose body runs to `end<command>`, any arguments after it.
-  void simpleBlock(TagCall &C, Node &N) {
-    // The TagList holds views; keep the string alive while parsing.
-    std::string EndName = cat("end", C.Command);
-    const TagList Ends = {EndName};
-    if (parseBody(C, N.Children, Ends))
+  void forTag(TagCall &C) {
+    Node &N = startTag(C, NodeKind::For);
+    forArguments(C, N);
+    static const TagList LoopEnds = {"empty", "endfor"};
+    static const TagList EmptyEnds = {"endfor"};
+    bool Closed = parseBody(C, N.Children, LoopEnds);
+    // Django takes any tag but an exact `{% empty %}` as the end.
+    if (Closed && contents(Tokens[Pos]) == "empty") {
+      ++Pos;
+      Closed = parseBody(C, N.ElseChildren, EmptyEnds);
+    }
+    if (Closed)
       closeNode(N);
     else
       endUnclosed(N);
   }
 
-  void forTag(TagCall &C) {
-    Node &N = startTag(C, NodeKind::For);
+  NPLUS1_NOINLINE void forArguments(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 4) {
       error(C, cat("'for' statements should have at least four words: ",
                    C.Contents));
-    } else {
-      N.Reversed = Bits.back().Text == "reversed";
-      size_t In = Bits.size() - (N.Reversed ? 3 : 2);
-      if (Bits[In].Text != "in")
-        error(C, cat("'for' statements should use the format 'for x in y': ",
-                     C.Contents));
-      else
-        loopVariables(C, Bits, In, N);
-      N.Iter = compile(Bits[In + 1]);
-    }
-    static const TagList LoopEnds = {"empty", "endfor"};
-    static const TagList EmptyEnds = {"endfor"};
-    if (!parseBody(C, N.Children, LoopEnds)) {
-      endUnclosed(N);
       return;
     }
-    if (contents(Tokens[Pos]) == "empty") {
-      ++Pos;
-      if (!parseBody(C, N.ElseChildren, EmptyEnds)) {
-        endUnclosed(N);
-            return;
-      }
-    }
-    closeNode(N);
+    N.Reversed = Bits.back().Text == "reversed";
+    size_t In = Bits.size() - (N.Reversed ? 3 : 2);
+    if (Bits[In].Text != "in")
+      error(C, cat("'for' statements should use the format 'for x in y': ",
+                   C.Contents));
+    else
+      loopVariables(C, Bits, In, N);
+    N.Iter = compile(Bits[In + 1]);
   }
 
   /// re.split(r' *, *', ' '.join(Bits[1:In])), each name checked.
@@ -1606,7 +1597,7 @@ private:
       for (size_t K = 0; K < B.Text.size(); ++K) {
         Joined += B.Text[K];
         Offsets.push_back(
-            std::min<uint32_t>(B.Where.Begin + K, B.Where.End - 1));
+            std::min<uint32_t>(uint32_t(B.Where.Begin + K), B.Where.End - 1));
       }
     }
     auto Add = [&](size_t Begin, size_t End) {
@@ -1641,47 +1632,66 @@ private:
     Node &N = startTag(C, NodeKind::If);
     static const TagList BranchEnds = {"elif", "else", "endif"};
     static const TagList ElseEnds = {"endif"};
-    parseCondition(C, splitContents(C), N, 0);
-    N.Branches.emplace_back();
-    if (!parseBody(C, N.Branches.back(), BranchEnds)) {
+    parseCondition(C, N, 0);
+    bool Closed = parseBody(C, N.Branches.emplace_back(), BranchEnds);
+    while (Closed && startsWith(contents(Tokens[Pos]), "elif")) {
+      elifCondition(C, N);
+      Closed = parseBody(C, N.Branches.emplace_back(), BranchEnds);
+    }
+    if (Closed && firstWord(contents(Tokens[Pos])) == "else") {
+      checkExactly(Tokens[Pos++], "else");
+      N.HasElse = true;
+      Closed = parseBody(C, N.Branches.emplace_back(), ElseEnds);
+    }
+    if (!Closed) {
       endUnclosed(N);
       return;
     }
-    while (startsWith(contents(Tokens[Pos]), "elif")) {
-      const Token &Elif = Tokens[Pos++];
-      TagCall ElifCall{Elif, contents(Elif), "elif", C.Out, C.ContainsNonText};
-      parseCondition(ElifCall, splitContents(ElifCall), N,
-                     uint32_t(N.Branches.size()));
-      N.Branches.emplace_back();
-      if (!parseBody(C, N.Branches.back(), BranchEnds)) {
-        endUnclosed(N);
-            return;
-      }
-    }
-    if (firstWord(contents(Tokens[Pos])) == "else") {
-      const Token &Else = Tokens[Pos++];
-      if (contents(Else) != "else")
-        error(cat("Malformed template tag at line ", Else.Line, ": \"",
-                  contents(Else), "\""),
-              whole(Else));
-      N.HasElse = true;
-      N.Branches.emplace_back();
-      if (!parseBody(C, N.Branches.back(), ElseEnds)) {
-        endUnclosed(N);
-            return;
-      }
-    }
-    const Token &End = Tokens[Pos];
-    if (contents(End) != "endif")
-      error(cat("Malformed template tag at line ", End.Line, ": \"",
-                contents(End), "\""),
-            whole(End));
+    checkExactly(Tokens[Pos], "endif");
     closeNode(N);
+  }
+
+  /// Consumes the `{% elif %}` at Pos and parses its condition.
+  NPLUS1_NOINLINE void elifCondition(const TagCall &C, Node &N) {
+    const Token &Elif = Tokens[Pos++];
+    TagCall ElifCall{Elif, contents(Elif), "elif", C.Out, C.ContainsNonText};
+    parseCondition(ElifCall, N, uint32_t(N.Branches.size()));
+  }
+
+  /// The `if` tag's "Malformed template tag" check.
+  NPLUS1_NOINLINE void checkExactly(const Token &T, std::string_view Expected) {
+    if (contents(T) != Expected)
+      error(cat("Malformed template tag at line ", T.Line, ": \"",
+                contents(T), "\""),
+            whole(T));
   }
 
   /// ifequal/ifnotequal, given as an If node comparing two operands.
   void ifEqualTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::If);
+    ifEqualArguments(C, N);
+    const TagList &TrueEnds = C.Command == "ifequal" ? IfEqualEnds[0]
+                                                     : IfEqualEnds[1];
+    const TagList &FalseEnds = C.Command == "ifequal" ? IfEqualEnds[2]
+                                                      : IfEqualEnds[3];
+    bool Closed = parseBody(C, N.Branches.emplace_back(), TrueEnds);
+    if (Closed && contents(Tokens[Pos]) == "else") {
+      ++Pos;
+      N.HasElse = true;
+      Closed = parseBody(C, N.Branches.emplace_back(), FalseEnds);
+    }
+    if (Closed)
+      closeNode(N);
+    else
+      endUnclosed(N);
+  }
+
+  static inline const TagList IfEqualEnds[] = {{"else", "endifequal"},
+                                               {"else", "endifnotequal"},
+                                               {"endifequal"},
+                                               {"endifnotequal"}};
+
+  NPLUS1_NOINLINE void ifEqualArguments(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 3)
       error(C, cat("'", C.Command, "' takes two arguments"));
@@ -1692,28 +1702,11 @@ private:
         N.ConditionBranch.push_back(0);
       }
     }
-    std::string EndName = cat("end", C.Command);
-    const TagList TrueEnds = {"else", EndName}, FalseEnds = {EndName};
-    N.Branches.emplace_back();
-    if (!parseBody(C, N.Branches.back(), TrueEnds)) {
-      endUnclosed(N);
-      return;
-    }
-    if (contents(Tokens[Pos]) == "else") {
-      ++Pos;
-      N.HasElse = true;
-      N.Branches.emplace_back();
-      if (!parseBody(C, N.Branches.back(), FalseEnds)) {
-        endUnclosed(N);
-            return;
-      }
-    }
-    closeNode(N);
   }
 
   void ifChangedTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
-    std::vector<Bit> Bits = splitContents(C);
+    expressionArguments(C, N, 1);
     static const TagList TrueEnds = {"else", "endifchanged"};
     static const TagList FalseEnds = {"endifchanged"};
     bool Closed = parseBody(C, N.Children, TrueEnds);
@@ -1725,12 +1718,24 @@ private:
       closeNode(N);
     else
       endUnclosed(N);
-    for (size_t I = 1; I < Bits.size(); ++I)
+  }
+
+  /// Every bit from First on, compiled into N.Args.
+  NPLUS1_NOINLINE void expressionArguments(const TagCall &C, Node &N,
+                                           size_t First) {
+    std::vector<Bit> Bits = splitContents(C);
+    for (size_t I = First; I < Bits.size(); ++I)
       N.Args.push_back(compile(Bits[I]));
   }
 
   void withTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::With);
+    withArguments(C, N);
+    static const TagList Ends = {"endwith"};
+    simpleBody(C, N, Ends);
+  }
+
+  NPLUS1_NOINLINE void withArguments(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     size_t I = 1;
     N.Bindings = tokenKwargs(Bits, I, /*SupportLegacy=*/true);
@@ -1738,7 +1743,6 @@ private:
       error(C, "'with' expected at least one variable assignment");
     else if (I < Bits.size())
       error(C, cat("'with' received an invalid token: ", quoted(Bits[I].Text)));
-    simpleBlock(C, N);
   }
 
   void includeTag(TagCall &C) {
@@ -1791,25 +1795,34 @@ private:
 
   void blockTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Block);
-    std::vector<Bit> Bits = plainSplit(C);
-    if (Bits.size() != 2)
-      error(C, "'block' tag takes only one argument");
-    if (Bits.size() >= 2) {
-      N.BlockName = N.TagName = Bits[1].Text;
-      if (!BlockNames.insert(N.BlockName).second)
-        error(C, cat("'block' tag with name '", N.BlockName,
-                     "' appears more than once"));
-    }
+    blockArguments(C, N);
     static const TagList Ends = {"endblock"};
     if (!parseBody(C, N.Children, Ends)) {
       endUnclosed(N);
       return;
     }
+    checkEndBlock(N);
+    closeNode(N);
+  }
+
+  NPLUS1_NOINLINE void blockArguments(const TagCall &C, Node &N) {
+    std::vector<Bit> Bits = plainSplit(C);
+    if (Bits.size() != 2)
+      error(C, "'block' tag takes only one argument");
+    if (Bits.size() < 2)
+      return;
+    N.BlockName = N.TagName = Bits[1].Text;
+    if (!BlockNames.insert(N.BlockName).second)
+      error(C, cat("'block' tag with name '", N.BlockName,
+                   "' appears more than once"));
+  }
+
+  /// Only `endblock` and `endblock <name>`, spelled exactly, end a block.
+  NPLUS1_NOINLINE void checkEndBlock(const Node &N) {
     const Token &End = Tokens[Pos];
     std::string Named = cat("endblock ", N.BlockName);
     if (contents(End) != "endblock" && contents(End) != Named)
       invalidBlockTag(End, "endblock", {"endblock", Named});
-    closeNode(N);
   }
 
   void commentTag(TagCall &C) {
@@ -1819,17 +1832,17 @@ private:
     while (End < Tokens.size() && !(Tokens[End].Kind == TokenKind::Block &&
                                     contents(Tokens[End]) == "endcomment"))
       ++End;
-    uint32_t TextEnd = End < Tokens.size() ? Tokens[End].Begin : uint32_t(Src.size());
+    uint32_t TextEnd =
+        End < Tokens.size() ? Tokens[End].Begin : uint32_t(Src.size());
     N.Text = std::string(Src.substr(C.Tok.End, TextEnd - C.Tok.End));
-    if (End == Tokens.size()) {
-      error(C, cat("Unclosed tag on line ", C.Tok.Line,
-                   ": 'comment'. Looking for one of: endcomment."));
-      Pos = End;
-      N.Where.End = uint32_t(Src.size());
+    Pos = End;
+    if (End < Tokens.size()) {
+      closeNode(N);
       return;
     }
-    Pos = End;
-    closeNode(N);
+    error(C, cat("Unclosed tag on line ", C.Tok.Line,
+                 ": 'comment'. Looking for one of: endcomment."));
+    N.Where.End = uint32_t(Src.size());
   }
 
   void verbatimTag(TagCall &C) {
@@ -1839,9 +1852,8 @@ private:
     static const TagList Ends = {"endverbatim"};
     std::vector<Node> Body;
     bool Closed = parseBody(C, Body, Ends);
-    uint32_t TextEnd = Closed ? Tokens[Pos].Begin : uint32_t(Src.size());
-    if (!Closed && Pos < Tokens.size())
-      TextEnd = Tokens[Pos].Begin;
+    uint32_t TextEnd =
+        Pos < Tokens.size() ? Tokens[Pos].Begin : uint32_t(Src.size());
     N.Text = std::string(Src.substr(C.Tok.End, TextEnd - C.Tok.End));
     if (Closed)
       closeNode(N);
@@ -1851,82 +1863,143 @@ private:
 
   void spacelessTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
-    simpleBlock(C, N);
+    static const TagList Ends = {"endspaceless"};
+    simpleBody(C, N, Ends);
   }
 
   /// autoescape, localize and localtime: `on`/`off` and a body.
   void onOffBlockTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
+    onOffArgument(C);
+    static const TagList Ends[] = {
+        {"endautoescape"}, {"endlocalize"}, {"endlocaltime"}};
+    simpleBody(C, N,
+               Ends[C.Command == "autoescape" ? 0
+                    : C.Command == "localize" ? 1
+                                              : 2]);
+  }
+
+  NPLUS1_NOINLINE void onOffArgument(const TagCall &C) {
     bool IsAutoescape = C.Command == "autoescape";
     std::vector<Bit> Bits = IsAutoescape ? plainSplit(C) : splitContents(C);
+    auto IsOnOff = [](const Bit &B) {
+      return B.Text == "on" || B.Text == "off";
+    };
     if (IsAutoescape && Bits.size() != 2)
       error(C, "'autoescape' tag requires exactly one argument.");
-    else if (IsAutoescape && Bits[1].Text != "on" && Bits[1].Text != "off")
+    else if (IsAutoescape && !IsOnOff(Bits[1]))
       error(C, "'autoescape' argument should be 'on' or 'off'");
     else if (!IsAutoescape && Bits.size() > 1 &&
-             (Bits.size() > 2 || (Bits[1].Text != "on" && Bits[1].Text != "off")))
+             (Bits.size() > 2 || !IsOnOff(Bits[1])))
       error(C, cat("'", C.Command, "' argument should be 'on' or 'off'"));
-    simpleBlock(C, N);
   }
 
   /// language and timezone: one expression and a body.
   void oneExpressionBlockTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
+    oneExpressionArgument(C, N);
+    static const TagList Ends[] = {{"endlanguage"}, {"endtimezone"}};
+    simpleBody(C, N, Ends[C.Command == "language" ? 0 : 1]);
+  }
+
+  NPLUS1_NOINLINE void oneExpressionArgument(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() != 2)
       error(C, cat("'", C.Command, "' takes one argument (",
                    C.Command == "language" ? "language" : "timezone", ")"));
     if (Bits.size() >= 2)
       N.Args.push_back(compile(Bits[1]));
-    simpleBlock(C, N);
   }
 
   void filterTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
-    // `_, rest = token.contents.split(None, 1)`, then compile_filter("var|" + rest).
+    filterArgument(C, N);
+    static const TagList Ends = {"endfilter"};
+    simpleBody(C, N, Ends);
+  }
+
+  NPLUS1_NOINLINE void filterArgument(const TagCall &C, Node &N) {
+    // `_, rest = token.contents.split(None, 1)`, then
+    // compile_filter("var|" + rest).
     size_t RestBegin = skipSpaces(C.Contents, C.Command.size());
     if (RestBegin >= C.Contents.size()) {
       error(C, "'filter' tag requires at least one filter.");
-    } else {
-      std::string_view Rest = C.Contents.substr(RestBegin);
-      uint32_t RestAt = uint32_t(C.Tok.ContentBegin + RestBegin);
-      Expr E = compile(cat("var|", Rest), RestAt - 4, {RestAt, C.Tok.ContentEnd});
-      E.Where = {RestAt, C.Tok.ContentEnd};
-      E.VarWhere = {RestAt, RestAt};
-      for (const Filter &F : E.Filters)
-        if (F.Name == "escape" || F.Name == "safe")
-          error(C, cat("\"filter ", F.Name,
-                       "\" is not permitted.  Use the \"autoescape\" tag "
-                       "instead."));
-      N.Args.push_back(std::move(E));
+      return;
     }
-    simpleBlock(C, N);
+    std::string_view Rest = C.Contents.substr(RestBegin);
+    uint32_t RestAt = uint32_t(C.Tok.ContentBegin + RestBegin);
+    Expr E = compile(cat("var|", Rest), RestAt - 4, {RestAt, C.Tok.ContentEnd});
+    E.Where = {RestAt, C.Tok.ContentEnd};
+    E.VarWhere = {RestAt, RestAt};
+    for (const Filter &F : E.Filters)
+      if (F.Name == "escape" || F.Name == "safe")
+        error(C, cat("\"filter ", F.Name,
+                     "\" is not permitted.  Use the \"autoescape\" tag "
+                     "instead."));
+    N.Args.push_back(std::move(E));
   }
 
   void cacheTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
-    simpleBlock(C, N);
+    cacheArguments(C, N);
+    static const TagList Ends = {"endcache"};
+    simpleBody(C, N, Ends);
+  }
+
+  NPLUS1_NOINLINE void cacheArguments(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     if (Bits.size() < 3) {
       error(C, "'cache' tag requires at least 2 arguments.");
       return;
     }
     size_t End = Bits.size();
-    std::optional<Expr> Using;
-    if (End > 3 && startsWith(Bits.back().Text, "using=")) {
-      Using = compile(kwargValue(Bits.back(), 5));
-      --End;
-    }
     N.Args.push_back(compile(Bits[1]));
-    N.Text = Bits[2].Text;
-    for (size_t I = 3; I < End; ++I)
+    N.Text = Bits[2].Text; // the fragment name is never a variable
+    bool HasUsing = End > 3 && startsWith(Bits.back().Text, "using=");
+    for (size_t I = 3; I + (HasUsing ? 1 : 0) < End; ++I)
       N.Args.push_back(compile(Bits[I]));
-    if (Using)
-      bind(N.Bindings, "using", std::move(*Using));
+    if (HasUsing)
+      bind(N.Bindings, "using", compile(kwargValue(Bits.back(), 5)));
   }
 
   void blockTranslateTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
+    bool HasCount = blockTranslateOptions(C, N);
+    // The body is text and {{ key }} only; any other token ends it.
+    bool Ok = translationBody(C, N.Children);
+    if (Ok && firstWord(contents(Tokens[Pos])) == "plural") {
+      if (!HasCount || contents(Tokens[Pos]) != "plural")
+        error(cat("'", C.Command, "' doesn't allow other block tags inside it"),
+              whole(Tokens[Pos]));
+      ++Pos;
+      Ok = translationBody(C, N.ElseChildren);
+    } else if (Ok && HasCount) {
+      error(cat("'", C.Command, "' doesn't allow other block tags inside it"),
+            whole(Tokens[Pos]));
+      Ok = false;
+    }
+    if (!Ok) {
+      if (Pos >= Tokens.size())
+        error(C, cat("Unclosed tag on line ", C.Tok.Line, ": '", C.Command,
+                     "'. Looking for one of: end", C.Command, "."));
+      endUnclosed(N);
+      return;
+    }
+    std::string_view Seen = contents(Tokens[Pos]);
+    std::string_view Command = firstWord(Seen);
+    bool IsEnd = Command == "endblocktrans" || Command == "endblocktranslate";
+    if (Seen != cat("end", C.Command))
+      error(cat("'", C.Command, "' doesn't allow other block tags (seen ",
+                quoted(Seen), ") inside it"),
+            whole(Tokens[Pos]));
+    if (IsEnd)
+      closeNode(N);
+    else
+      endUnclosed(N);
+  }
+
+  /// The options of blocktranslate; true when it has a `count`.
+  bool blockTranslateOptions(const TagCall &C, Node &N) {
     std::vector<Bit> Bits = splitContents(C);
     std::unordered_set<std::string> Seen;
     bool HasCount = false;
@@ -1949,97 +2022,51 @@ private:
         for (auto &[Key, Value] : Kwargs)
           bind(N.Bindings, Key, std::move(Value));
       } else if (Option == "context") {
-        if (I >= Bits.size()) {
+        Expr E;
+        if (I >= Bits.size() || !tryCompile(Bits[I], E))
           error(C, cat("\"context\" in '", C.Command,
                        "' tag expected exactly one argument."));
-          continue;
+        if (I < Bits.size()) {
+          N.Args.push_back(std::move(E));
+          ++I;
         }
-        Error Err;
-        Expr E = compileFilter(Bits[I].Text, Bits[I].Where.Begin, Err);
-        if (!Err.Message.empty())
-          error(C, cat("\"context\" in '", C.Command,
-                       "' tag expected exactly one argument."));
-        N.Args.push_back(std::move(E));
-        ++I;
-      } else if (Option == "trimmed") {
       } else if (Option == "asvar") {
         if (I >= Bits.size())
           error(C, cat("No argument provided to the '", C.Command,
                        "' tag for the asvar option."));
         else
           N.AsVar = Bits[I++].Text;
-      } else {
+      } else if (Option != "trimmed") {
         error(C, cat("Unknown argument for '", C.Command,
                      "' tag: ", quoted(Option), "."));
       }
     }
-    // The body is text and {{ key }} only; any other token ends it.
-    bool Ok = translationBody(C, N.Children);
-    std::string EndName = cat("end", C.Command);
-    if (Ok && firstWord(contents(Tokens[Pos])) == "plural") {
-      if (!HasCount || contents(Tokens[Pos]) != "plural") {
-        error(whole(Tokens[Pos]),
-              cat("'", C.Command, "' doesn't allow other block tags inside it"));
-        HasCount = false;
-      }
-      ++Pos;
-      Ok = translationBody(C, N.ElseChildren);
-    } else if (Ok && HasCount) {
-      error(whole(Tokens[Pos]),
-            cat("'", C.Command, "' doesn't allow other block tags inside it"));
-      Ok = false;
-    }
-    if (!Ok) {
-      if (Pos >= Tokens.size())
-        error(C, cat("Unclosed tag on line ", C.Tok.Line, ": '", C.Command,
-                     "'. Looking for one of: ", EndName, "."));
-      endUnclosed(N);
-      return;
-    }
-    std::string_view Seen2 = contents(Tokens[Pos]);
-    std::string_view Command = firstWord(Seen2);
-    if (Command == "endblocktrans" || Command == "endblocktranslate") {
-      if (Seen2 != EndName)
-        error(whole(Tokens[Pos]),
-              cat("'", C.Command, "' doesn't allow other block tags (seen ",
-                  quoted(Seen2), ") inside it"));
-      closeNode(N);
-      return;
-    }
-    error(whole(Tokens[Pos]),
-          cat("'", C.Command, "' doesn't allow other block tags (seen ",
-              quoted(Seen2), ") inside it"));
-    endUnclosed(N);
-  }
-
-  void error(Range Where, std::string Message) {
-    error(std::move(Message), Where);
+    return HasCount;
   }
 
   /// Text and `{{ key }}` tokens of a blocktranslate body. True when a
-  /// block tag ends it (left at Pos); false at a comment or the end.
+  /// block tag ends it (left at Pos); false at the end of the template.
   bool translationBody(const TagCall &C, std::vector<Node> &Into) {
-    while (Pos < Tokens.size()) {
+    for (; Pos < Tokens.size(); ++Pos) {
       const Token &T = Tokens[Pos];
+      if (T.Kind == TokenKind::Block)
+        return true;
       if (T.Kind == TokenKind::Text) {
         addTokenNode(Into, T, NodeKind::Text);
-      } else if (T.Kind == TokenKind::Var) {
-        Node &V = Into.emplace_back();
-        V.Kind = NodeKind::Var;
-        V.Where = V.TagWhere = whole(T);
-        V.TagName = std::string(C.Command);
-        V.Value.Var = std::string(contents(T));
-        V.Value.Where = V.Value.VarWhere = {T.ContentBegin, T.ContentEnd};
-      } else if (T.Kind == TokenKind::Block) {
-        return true;
-      } else {
-        error(whole(T), cat("'", C.Command,
-                            "' doesn't allow other block tags (seen ",
-                            quoted(contents(T)), ") inside it"));
-        ++Pos;
         continue;
       }
-      ++Pos;
+      if (T.Kind == TokenKind::Comment) {
+        error(cat("'", C.Command, "' doesn't allow other block tags (seen ",
+                  quoted(contents(T)), ") inside it"),
+              whole(T));
+        continue;
+      }
+      Node &V = Into.emplace_back();
+      V.Kind = NodeKind::Var;
+      V.Where = V.TagWhere = whole(T);
+      V.TagName = std::string(C.Command);
+      V.Value.Var = std::string(contents(T));
+      V.Value.Where = V.Value.VarWhere = {T.ContentBegin, T.ContentEnd};
     }
     return false;
   }
@@ -2057,7 +2084,6 @@ private:
       const std::string &Option = Bits[I++].Text;
       if (Seen.count(Option)) {
         error(C, cat("The '", Option, "' option was specified more than once."));
-      } else if (Option == "noop") {
       } else if (Option == "context" || Option == "as") {
         if (I >= Bits.size()) {
           error(C, cat("No argument provided to the '", C.Command,
@@ -2065,13 +2091,14 @@ private:
         } else if (Option == "as") {
           N.AsVar = Bits[I++].Text;
         } else if (Bits[I].Text == "as" || Bits[I].Text == "noop") {
-          error(C, cat("Invalid argument '", Bits[I].Text, "' provided to the '",
-                       C.Command, "' tag for the context option"));
+          error(C, cat("Invalid argument '", Bits[I].Text,
+                       "' provided to the '", C.Command,
+                       "' tag for the context option"));
           ++I;
         } else {
           N.Args.push_back(compile(Bits[I++]));
         }
-      } else {
+      } else if (Option != "noop") {
         error(C, cat("Unknown argument for '", C.Command, "' tag: '", Option,
                      "'. The only options available are 'noop', 'context' "
                      "\"xxx\", and 'as VAR'."));
@@ -2124,13 +2151,13 @@ private:
       return;
     }
     N.Args.push_back(compile(Bits[1]));
-    if (Bits[Bits.size() - 2].Text == "as") {
-      // Django reads bits[3] whatever the length.
-      if (Bits.size() < 4)
-        error(C, "'static' needs a variable name after 'as'");
-      else
-        N.AsVar = Bits[3].Text;
-    }
+    if (Bits[Bits.size() - 2].Text != "as")
+      return;
+    // Django reads bits[3] whatever the length.
+    if (Bits.size() < 4)
+      error(C, "'static' needs a variable name after 'as'");
+    else
+      N.AsVar = Bits[3].Text;
   }
 
   void cycleTag(TagCall &C) {
@@ -2152,17 +2179,14 @@ private:
     }
     size_t End = Bits.size();
     bool AsForm = false;
-    if (End > 4) {
-      if (Bits[End - 3].Text == "as") {
-        if (Bits[End - 1].Text != "silent")
-          error(C, cat("Only 'silent' flag is allowed after cycle's name, "
-                       "not '",
-                       Bits[End - 1].Text, "'."));
-        AsForm = true;
-        --End;
-      } else if (Bits[End - 2].Text == "as") {
-        AsForm = true;
-      }
+    if (End > 4 && Bits[End - 3].Text == "as") {
+      if (Bits[End - 1].Text != "silent")
+        error(C, cat("Only 'silent' flag is allowed after cycle's name, not '",
+                     Bits[End - 1].Text, "'."));
+      AsForm = true;
+      --End;
+    } else if (End > 4 && Bits[End - 2].Text == "as") {
+      AsForm = true;
     }
     if (AsForm) {
       N.AsVar = Bits[End - 1].Text;
@@ -2249,10 +2273,12 @@ private:
   void loremTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
     std::vector<Bit> Bits = splitContents(C);
-    if (!Bits.empty() && Bits.size() > 1 && Bits.back().Text == "random")
+    auto LastIs = [&](std::string_view Word) {
+      return Bits.size() > 1 && Bits.back().Text == Word;
+    };
+    if (LastIs("random"))
       Bits.pop_back();
-    if (Bits.size() > 1 && (Bits.back().Text == "w" || Bits.back().Text == "p" ||
-                            Bits.back().Text == "b"))
+    if (LastIs("w") || LastIs("p") || LastIs("b"))
       Bits.pop_back();
     if (Bits.size() > 1) {
       N.Args.push_back(compile(Bits.back()));
@@ -2276,9 +2302,8 @@ private:
       error(C, "next-to-last argument to 'regroup' tag must be 'as'");
     N.AsVar = Bits[5].Text;
     // Django compiles `<as name>.<key>`; errors come from that spelling.
-    std::string Prefix = cat(N.AsVar, ".");
     Error Err;
-    compileFilter(cat(Prefix, Bits[3].Text), 0, Err);
+    compileFilter(cat(N.AsVar, ".", Bits[3].Text), 0, Err);
     if (!Err.Message.empty())
       error(std::move(Err.Message), Bits[3].Where);
     N.Args.push_back(compile(Bits[3], /*Report=*/false));
@@ -2311,8 +2336,57 @@ private:
   /// The command of every block tag in the template.
   std::unordered_set<std::string_view> Commands;
   /// How many open tags wait for each end or intermediate tag.
-  std::unordered_map<std::string, unsigned> Waiting;
+  std::unordered_map<std::string_view, unsigned> Waiting;
   std::unordered_set<std::string> BlockNames, NamedCycles;
+};
+
+/// The tags Django 3.2 registers in its built-in library and in the i18n,
+/// static, cache, l10n and tz libraries, sorted by name.
+const Parser::HandlerEntry Parser::Handlers[] = {
+    {"autoescape", &Parser::onOffBlockTag},
+    {"block", &Parser::blockTag},
+    {"blocktrans", &Parser::blockTranslateTag},
+    {"blocktranslate", &Parser::blockTranslateTag},
+    {"cache", &Parser::cacheTag},
+    {"comment", &Parser::commentTag},
+    {"csrf_token", &Parser::noArgumentTag},
+    {"cycle", &Parser::cycleTag},
+    {"debug", &Parser::noArgumentTag},
+    {"extends", &Parser::extendsTag},
+    {"filter", &Parser::filterTag},
+    {"firstof", &Parser::firstOfTag},
+    {"for", &Parser::forTag},
+    {"get_available_languages", &Parser::asVariableTag},
+    {"get_current_language", &Parser::asVariableTag},
+    {"get_current_language_bidi", &Parser::asVariableTag},
+    {"get_current_timezone", &Parser::asVariableTag},
+    {"get_language_info", &Parser::languageInfoTag},
+    {"get_language_info_list", &Parser::languageInfoTag},
+    {"get_media_prefix", &Parser::prefixTag},
+    {"get_static_prefix", &Parser::prefixTag},
+    {"if", &Parser::ifTag},
+    {"ifchanged", &Parser::ifChangedTag},
+    {"ifequal", &Parser::ifEqualTag},
+    {"ifnotequal", &Parser::ifEqualTag},
+    {"include", &Parser::includeTag},
+    {"language", &Parser::oneExpressionBlockTag},
+    {"load", &Parser::noArgumentTag},
+    {"localize", &Parser::onOffBlockTag},
+    {"localtime", &Parser::onOffBlockTag},
+    {"lorem", &Parser::loremTag},
+    {"now", &Parser::nowTag},
+    {"regroup", &Parser::regroupTag},
+    {"resetcycle", &Parser::resetCycleTag},
+    {"spaceless", &Parser::spacelessTag},
+    {"static", &Parser::staticTag},
+    {"templatetag", &Parser::templateTagTag},
+    {"timezone", &Parser::oneExpressionBlockTag},
+    {"trans", &Parser::translateTag},
+    {"translate", &Parser::translateTag},
+    {"url", &Parser::urlTag},
+    {"verbatim", &Parser::verbatimTag},
+    {"widthratio", &Parser::widthRatioTag},
+    {"with", &Parser::withTag},
 };
 
 } // namespace

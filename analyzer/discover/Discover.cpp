@@ -7,6 +7,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nplus1::discover {
 namespace fs = llvm::sys::fs;
@@ -72,6 +73,18 @@ private:
   std::vector<llvm::GlobPattern> Globs;
 };
 
+/// The template name of a file below a `templates` directory ("customers/list.html"),
+/// or "" when the file is not a template.
+std::string templateName(llvm::StringRef AbsPath) {
+  llvm::StringRef Ext = path::extension(AbsPath);
+  if (Ext != ".html" && Ext != ".htm" && Ext != ".txt" && Ext != ".xml" && Ext != ".djhtml")
+    return "";
+  size_t At = AbsPath.rfind("/templates/");
+  if (At == llvm::StringRef::npos)
+    return "";
+  return AbsPath.substr(At + strlen("/templates/")).str();
+}
+
 bool isVirtualenv(llvm::StringRef Dir) {
   llvm::SmallString<256> Cfg(Dir);
   path::append(Cfg, "pyvenv.cfg");
@@ -108,11 +121,23 @@ void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex, Result 
       walk(Root, P, Ex, R, Seen);
       continue;
     }
-    if (Type == fs::file_type::regular_file && path::extension(P) == ".py") {
+    if (Type != fs::file_type::regular_file)
+      continue;
+    if (path::extension(P) == ".py") {
       File F;
       F.AbsPath = P;
       F.Path = displayPath(P);
       F.ModuleName = moduleNameFor(P, F.IsPackage);
+      R.Files.push_back(std::move(F));
+      continue;
+    }
+    std::string Name = templateName(P);
+    if (!Name.empty()) {
+      File F;
+      F.AbsPath = P;
+      F.Path = displayPath(P);
+      F.TemplateName = std::move(Name);
+      F.Kind = FileKind::Template;
       R.Files.push_back(std::move(F));
     }
   }
@@ -195,7 +220,7 @@ Result discover(const Options &Opts) {
   // Files named explicitly are analyzed even when an exclude pattern would skip them
   // (pre-commit passes exactly the files it wants checked).
   for (const std::string &A : Abs) {
-    if (fs::is_directory(A) || path::extension(A) != ".py")
+    if (fs::is_directory(A) || (path::extension(A) != ".py" && templateName(A).empty()))
       continue;
     bool Known = std::any_of(R.Files.begin(), R.Files.end(),
                              [&](const File &F) { return F.AbsPath == A; });
@@ -204,7 +229,12 @@ Result discover(const Options &Opts) {
     File F;
     F.AbsPath = A;
     F.Path = displayPath(A);
-    F.ModuleName = moduleNameFor(A, F.IsPackage);
+    if (path::extension(A) == ".py") {
+      F.ModuleName = moduleNameFor(A, F.IsPackage);
+    } else {
+      F.TemplateName = templateName(A);
+      F.Kind = FileKind::Template;
+    }
     R.Files.push_back(std::move(F));
   }
   for (File &F : R.Files)

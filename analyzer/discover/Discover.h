@@ -17,6 +17,7 @@ struct File {
   std::string Path;       ///< as shown to the user: relative to the working directory
   std::string AbsPath;    ///< absolute, normalized
   std::string ModuleName; ///< dotted Python module name ("orders.models"); "" for templates
+  std::string TemplateName; ///< templates: name relative to its `templates/` dir
   bool IsPackage = false; ///< an `__init__.py`
   bool IsTarget = false;  ///< inside the paths the user asked about (report findings here)
   FileKind Kind = FileKind::Python;
@@ -51,7 +52,9 @@ llvm::ArrayRef<const char *> defaultExcludes();
 /// `pyproject.toml`, `setup.cfg`, `setup.py` or `.git`; else the common ancestor itself.
 std::string findProjectRoot(llvm::ArrayRef<std::string> AbsPaths);
 
-/// Walks the project and returns its files in a stable (sorted) order.
+/// Walks the project and returns its files in a stable (sorted) order: Python files, and
+/// the templates under every directory named `templates` (app directories and the usual
+/// `DIRS` entries alike).
 Result discover(const Options &Opts);
 
 /// Dotted module name of a Python file: its name joined to every enclosing directory that

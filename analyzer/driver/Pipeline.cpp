@@ -7,6 +7,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
 
+#include <set>
+
 namespace nplus1::driver {
 
 namespace {
@@ -40,12 +42,43 @@ Analysis analyze(const discover::Options &Opts) {
 
   // Read and parse every file of the project in parallel.
   std::vector<std::unique_ptr<parse::py::Module>> Parsed(Files.size());
+  std::vector<std::unique_ptr<index::TemplateFile>> Templates(Files.size());
   std::vector<std::string> Errors(Files.size());
   llvm::parallelFor(0, Files.size(), [&](size_t I) {
     std::shared_ptr<parse::SourceFile> Src = readFile(Files[I], Errors[I]);
-    if (Src)
+    if (!Src)
+      return;
+    if (Files[I].Kind == discover::FileKind::Python) {
       Parsed[I] = parse::parsePython(std::move(Src));
+      return;
+    }
+    auto T = std::make_unique<index::TemplateFile>();
+    T->Name = Files[I].TemplateName;
+    T->Tree = parse::tpl::parseTemplate(std::string_view(Src->text().data(), Src->text().size()));
+    T->File = std::move(Src);
+    Templates[I] = std::move(T);
   });
+  A.Templates = std::make_unique<index::TemplateIndex>();
+  std::set<const parse::SourceFile *> TargetFiles;
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (Files[I].Kind != discover::FileKind::Template)
+      continue;
+    if (!Templates[I]) {
+      if (Files[I].IsTarget)
+        A.Diagnostics.push_back(rules::unreadableFile(Files[I].Path, Errors[I]));
+      continue;
+    }
+    if (Files[I].IsTarget) {
+      A.Targets.push_back(Templates[I]->File);
+      TargetFiles.insert(Templates[I]->File.get());
+      if (!Templates[I]->Tree.Errors.empty()) {
+        const auto &E = Templates[I]->Tree.Errors.front();
+        A.Diagnostics.push_back(
+            rules::syntaxError(*Templates[I]->File, {E.Where.Begin, E.Where.End}, E.Message));
+      }
+    }
+    A.Templates->add(std::move(Templates[I]));
+  }
 
   if (Opts.ParseOnly) {
     for (size_t I = 0; I < Files.size(); ++I)
@@ -59,9 +92,11 @@ Analysis analyze(const discover::Options &Opts) {
     return A;
   }
   A.Project = std::make_unique<index::Project>();
-  std::vector<index::ModuleInfo *> TargetModules;
+  std::vector<index::ModuleInfo *> Modules;
   for (size_t I = 0; I < Files.size(); ++I) {
     const discover::File &F = Files[I];
+    if (F.Kind != discover::FileKind::Python)
+      continue;
     if (!Parsed[I]) {
       if (F.IsTarget)
         A.Diagnostics.push_back(rules::unreadableFile(F.Path, Errors[I]));
@@ -69,15 +104,14 @@ Analysis analyze(const discover::Options &Opts) {
     }
     if (F.IsTarget) {
       A.Targets.push_back(Parsed[I]->fileRef());
+      TargetFiles.insert(&Parsed[I]->file());
       if (!Parsed[I]->Errors.empty()) {
         const parse::py::SyntaxError &E = Parsed[I]->Errors.front();
         A.Diagnostics.push_back(rules::syntaxError(Parsed[I]->file(), E.Where, E.Message));
       }
     }
-    index::ModuleInfo &M =
-        A.Project->addModule(std::move(Parsed[I]), F.ModuleName, F.IsPackage, false);
-    if (F.IsTarget)
-      TargetModules.push_back(&M);
+    Modules.push_back(
+        &A.Project->addModule(std::move(Parsed[I]), F.ModuleName, F.IsPackage, false));
   }
   // Django's own models, unless the project itself is Django.
   for (const index::CatalogModule &C : index::builtinCatalog()) {
@@ -90,17 +124,29 @@ Analysis analyze(const discover::Options &Opts) {
   A.Project->freeze();
   A.Graph = index::ModelGraph::build(*A.Project);
 
-  // Analyze the target modules in parallel; collect in module order.
-  flow::Analyzer Flow(*A.Project, *A.Graph);
-  std::vector<std::vector<flow::Event>> Events(TargetModules.size());
-  llvm::parallelFor(0, TargetModules.size(), [&](size_t I) {
-    Events[I] = Flow.analyzeModule(*TargetModules[I]);
+  // Analyze every module in parallel (a view outside the targets may render a target
+  // template); keep the events that happen in target files; collect in module order.
+  flow::Analyzer Flow(*A.Project, *A.Graph, A.Templates.get());
+  std::vector<std::vector<flow::Event>> Events(Modules.size());
+  llvm::parallelFor(0, Modules.size(), [&](size_t I) {
+    std::vector<flow::Event> All = Flow.analyzeModule(*Modules[I]);
+    for (flow::Event &E : All)
+      if (TargetFiles.count(E.File))
+        Events[I].push_back(std::move(E));
   });
   for (auto &ModuleEvents : Events) {
     std::vector<rules::Diagnostic> D = rules::runRules(ModuleEvents);
     std::move(D.begin(), D.end(), std::back_inserter(A.Diagnostics));
   }
   report::sortDiagnostics(A.Diagnostics);
+  // One template rendered by two views of a module gives the same finding twice.
+  A.Diagnostics.erase(
+      std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
+                  [](const rules::Diagnostic &X, const rules::Diagnostic &Y) {
+                    return X.File == Y.File && X.Where == Y.Where && X.Code == Y.Code &&
+                           X.Message == Y.Message;
+                  }),
+      A.Diagnostics.end());
   return A;
 }
 

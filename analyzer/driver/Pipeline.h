@@ -3,6 +3,7 @@
 
 #include "discover/Discover.h"
 #include "index/ModelGraph.h"
+#include "index/Templates.h"
 #include "rules/Rule.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -14,6 +15,7 @@ struct Analysis {
   discover::Result Files;
   std::unique_ptr<index::Project> Project;
   std::unique_ptr<index::ModelGraph> Graph;
+  std::unique_ptr<index::TemplateIndex> Templates;
   std::vector<rules::Diagnostic> Diagnostics; ///< sorted
   /// The target source files by path (for --verify and --fix).
   std::vector<std::shared_ptr<const parse::SourceFile>> Targets;

@@ -1,8 +1,11 @@
 #include "flow/Interpreter.h"
 
+#include "index/Templates.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <map>
@@ -56,24 +59,21 @@ bool isIterConsumer(llvm::StringRef N) {
 struct ModuleState {
   const index::Project &P;
   const index::ModelGraph &G;
+  const index::TemplateIndex *Templates = nullptr;
   std::vector<Event> Events;
-  std::set<std::pair<uint32_t, int>> EventKeys;
+  std::set<std::tuple<const SourceFile *, uint32_t, int>> EventKeys;
   std::map<const Stmt *, ValueRef> Summaries;
   std::set<const Stmt *> InProgress;
   std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
   unsigned NextLoop = 1;
+  std::map<const SourceFile *, char> Quotes;
 };
 
 /// Interprets one function body over abstract values.
 class Interp {
 public:
   Interp(ModuleState &S, const index::ModuleInfo &M, const Stmt *Fn, bool Report)
-      : S(S), M(M), File(&M.Ast->file()), Fn(Fn), Report(Report) {
-    llvm::StringRef T = File->text();
-    size_t Single = T.count("('") + T.count(", '") + T.count("=['");
-    size_t Double = T.count("(\"") + T.count(", \"") + T.count("=[\"");
-    Quote = Double > Single ? '"' : '\'';
-  }
+      : S(S), M(M), File(&M.Ast->file()), EvFile(File), Fn(Fn), Report(Report) {}
 
   void bind(llvm::StringRef Name, ValueRef V) { Env[Name] = std::move(V); }
 
@@ -87,9 +87,9 @@ private:
   ModuleState &S;
   const index::ModuleInfo &M;
   const SourceFile *File;
+  const SourceFile *EvFile; ///< where accesses happen: File, or the template being walked
   const Stmt *Fn;
   bool Report;
-  char Quote;
   llvm::StringMap<ValueRef> Env;
   llvm::DenseSet<unsigned> ActiveLoops;
   ValueRef Returned;
@@ -104,20 +104,36 @@ private:
   }
   std::string text(Range R) const { return File->slice(R).str(); }
 
+  /// The quote character the file uses most for string arguments (fixes follow it).
+  char quote() {
+    auto It = S.Quotes.find(File);
+    if (It != S.Quotes.end())
+      return It->second;
+    llvm::StringRef T = File->text();
+    size_t Single = T.count("('") + T.count(", '") + T.count("=['");
+    size_t Double = T.count("(\"") + T.count(", \"") + T.count("=[\"");
+    return S.Quotes[File] = Double > Single ? '"' : '\'';
+  }
+
   void escape(const ValueRef &V) {
-    if (V && (V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager)) && V->Src)
+    if (!V)
+      return;
+    if ((V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager)) && V->Src)
       V->Src->Escapes = true;
+    if (V->is(ValueKind::Dict))
+      for (const auto &E : V->Entries)
+        escape(E.second);
   }
 
   void emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
             const Relation *Rel, Range Access, Range AccessExpr) {
     if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
       return;
-    if (!S.EventKeys.insert({Access.Begin, int(K)}).second)
+    if (!S.EventKeys.insert({EvFile, Access.Begin, int(K)}).second)
       return;
     Event E;
     E.Kind = K;
-    E.File = File;
+    E.File = EvFile;
     E.Access = Access;
     E.AccessExpr = AccessExpr;
     E.Loop = Row.Loop;
@@ -216,7 +232,7 @@ private:
     O->Chain = ManagerExpr->Where;
     O->InsertAt = ManagerExpr->Where.End;
     O->Function = Fn;
-    O->Quote = Quote;
+    O->Quote = quote();
     O->Fixable = !M.Builtin;
     V->Src = O;
     return V;
@@ -262,9 +278,12 @@ private:
       }
       return T;
     }
+    case ExprKind::Dict:
+      if (ValueRef D = evalDictLiteral(E))
+        return D;
+      [[fallthrough]];
     case ExprKind::List:
     case ExprKind::Set:
-    case ExprKind::Dict:
       for (Expr *A : E->Args)
         escape(eval(A));
       for (Expr *A : E->Values)
@@ -279,6 +298,26 @@ private:
       evalAll(E->Args);
       return Value::unknown();
     }
+  }
+
+  /// A dict literal with string keys (and `**dict` splats) as a Dict value; null when a
+  /// key is not a string.
+  ValueRef evalDictLiteral(const Expr *E) {
+    auto D = make(ValueKind::Dict);
+    for (size_t I = 0; I < E->Args.size(); ++I) {
+      const Expr *K = E->Args[I];
+      if (K->Kind == ExprKind::Starred) {
+        ValueRef Inner = eval(K->Object);
+        if (!Inner->is(ValueKind::Dict))
+          return nullptr;
+        D->Entries.insert(D->Entries.end(), Inner->Entries.begin(), Inner->Entries.end());
+        continue;
+      }
+      if (K->Kind != ExprKind::String || !K->Args.empty())
+        return nullptr;
+      D->Entries.push_back({K->Id, eval(E->Values[I])});
+    }
+    return D;
   }
 
   ValueRef evalName(const Expr *E) {
@@ -300,7 +339,7 @@ private:
       return Value::unknown();
     }
     case ValueKind::Instance:
-      return instanceAttribute(Obj, E);
+      return instanceAttribute(Obj, E->Id, E->IdWhere, E->Where);
     case ValueKind::Manager:
     case ValueKind::QuerySet:
       if (Attr == "model" && Obj->Model)
@@ -311,8 +350,8 @@ private:
     }
   }
 
-  ValueRef instanceAttribute(const ValueRef &Obj, const Expr *E) {
-    llvm::StringRef Attr = E->Id;
+  ValueRef instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                             Range ExprWhere) {
     const Model *Mo = Obj->Model;
     if (!Mo)
       return Value::unknown();
@@ -338,8 +377,8 @@ private:
     if (Rel->isMany()) {
       auto RM = make(ValueKind::RelatedManager, Rel->Target);
       RM->Relation = Rel;
-      RM->AccessName = E->IdWhere;
-      RM->AccessExpr = E->Where;
+      RM->AccessName = NameWhere;
+      RM->AccessExpr = ExprWhere;
       RM->Elements.push_back(Obj);
       return RM;
     }
@@ -370,7 +409,7 @@ private:
     R.ViaRelation = nullptr;
     R.Nullable = Row->Nullable || Rel->Nullable;
     if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
-      emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, E->IdWhere, E->Where);
+      emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, NameWhere, ExprWhere);
     Result->Row = R;
     return Result;
   }
@@ -444,6 +483,19 @@ private:
     case ExprKind::Starred:
       bindTarget(T->Object, Value::unknown());
       return;
+    case ExprKind::Subscript:
+      if (T->Object->Kind == ExprKind::Name && T->Index->Kind == ExprKind::String) {
+        auto It = Env.find(T->Object->Id);
+        if (It != Env.end() && It->second->is(ValueKind::Dict)) {
+          auto D = copy(It->second);
+          D->Entries.push_back({T->Index->Id, V});
+          It->second = D;
+          return;
+        }
+      }
+      eval(T->Object);
+      escape(V);
+      return;
     default:
       eval(T->Object);
       escape(V);
@@ -500,9 +552,30 @@ private:
           return Q;
         return Value::unknown();
       }
+      if (ValueRef R = renderCall(E))
+        return R;
       ValueRef Recv = eval(F->Object);
+      if (Recv->is(ValueKind::Dict) && F->Id == "update" && F->Object->Kind == ExprKind::Name) {
+        auto D = copy(Recv);
+        for (const Expr *A : E->Args)
+          if (ValueRef Other = eval(A); Other->is(ValueKind::Dict))
+            D->Entries.insert(D->Entries.end(), Other->Entries.begin(), Other->Entries.end());
+        for (const py::Keyword &K : E->Keywords)
+          D->Entries.push_back({K.Name, eval(K.Value)});
+        Env[F->Object->Id] = D;
+        return Value::unknown();
+      }
+      if (Recv->is(ValueKind::TemplateRef) && F->Id == "render") {
+        ValueRef Ctx = E->Args.empty() ? Value::unknown() : eval(E->Args[0]);
+        if (const Expr *C = E->keyword("context"))
+          Ctx = eval(C);
+        renderTemplate(Recv->TemplateName, Ctx);
+        return Value::unknown();
+      }
       return callMethod(Recv, E);
     }
+    if (ValueRef R = renderCall(E))
+      return R;
     ValueRef Callee = F->Kind == ExprKind::Name ? Value::unknown() : eval(F);
     llvm::StringRef Name = F->Kind == ExprKind::Name ? llvm::StringRef(F->Id) : "";
     std::vector<ValueRef> Args;
@@ -528,6 +601,14 @@ private:
       if (Name == "list" || Name == "sorted" || Name == "tuple" || Name == "reversed")
         return A->is(ValueKind::QuerySet) ? A : Value::unknown();
       return Value::unknown();
+    }
+    if (Name == "dict" && !Env.count(Name)) {
+      auto D = make(ValueKind::Dict);
+      if (!Args.empty() && Args[0]->is(ValueKind::Dict))
+        D->Entries = Args[0]->Entries;
+      for (size_t I = 0; I < E->Keywords.size(); ++I)
+        D->Entries.push_back({E->Keywords[I].Name, KwArgs[I]});
+      return D;
     }
     if (Name == "enumerate" && !Args.empty()) {
       auto V = make(ValueKind::Enumerate);
@@ -585,6 +666,292 @@ private:
     return Value::unknown();
   }
 
+  /// The qualified name of a called function written as a name or a dotted name of a
+  /// module-level symbol (`render`, `loader.render_to_string`); "" otherwise.
+  std::string calleeName(const Expr *F) {
+    const Expr *Base = F;
+    while (Base->Kind == ExprKind::Attribute)
+      Base = Base->Object;
+    if (Base->Kind != ExprKind::Name || Env.count(Base->Id))
+      return "";
+    return S.P.resolveExpr(M, F);
+  }
+
+  /// `render(request, "x.html", ctx)`, `TemplateResponse(...)`, `render_to_string(...)`,
+  /// `get_template(...)`: walks the template with the context. Null when \p E is none of
+  /// these.
+  ValueRef renderCall(const Expr *E) {
+    std::string Q = calleeName(E->Object);
+    if (Q.empty() || !llvm::StringRef(Q).starts_with("django."))
+      return nullptr;
+    llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+    int NameAt = -1, CtxAt = -1;
+    if (Last == "render" && Q == "django.shortcuts.render")
+      NameAt = 1, CtxAt = 2;
+    else if (Last == "TemplateResponse" || Last == "SimpleTemplateResponse")
+      NameAt = Last == "TemplateResponse" ? 1 : 0, CtxAt = NameAt + 1;
+    else if (Last == "render_to_string" || Last == "render_to_response")
+      NameAt = 0, CtxAt = 1;
+    else if (Last == "get_template" || Last == "select_template") {
+      auto T = make(ValueKind::TemplateRef);
+      if (!E->Args.empty())
+        T->TemplateName = templateName(E->Args[0]);
+      return T;
+    } else
+      return nullptr;
+    const Expr *NameE = NameAt < int(E->Args.size()) ? E->Args[NameAt] : nullptr;
+    if (const Expr *K = E->keyword("template_name"))
+      NameE = K;
+    if (const Expr *K = E->keyword("template"))
+      NameE = K;
+    ValueRef Ctx = Value::unknown();
+    for (size_t I = 0; I < E->Args.size(); ++I) {
+      ValueRef V = eval(E->Args[I]);
+      if (int(I) == CtxAt)
+        Ctx = V;
+    }
+    for (const py::Keyword &K : E->Keywords) {
+      ValueRef V = eval(K.Value);
+      if (K.Name == "context")
+        Ctx = V;
+    }
+    if (NameE)
+      renderTemplate(templateName(NameE), Ctx);
+    return Value::unknown();
+  }
+
+  /// A template name: a string, or the first of a list/tuple of strings that exists.
+  std::string templateName(const Expr *E) {
+    if (E->Kind == ExprKind::String && E->Args.empty())
+      return E->Id;
+    if ((E->Kind == ExprKind::List || E->Kind == ExprKind::Tuple) && S.Templates)
+      for (const Expr *A : E->Args)
+        if (A->Kind == ExprKind::String && S.Templates->find(A->Id))
+          return A->Id;
+    return "";
+  }
+
+  void renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
+    if (Name.empty() || !S.Templates || !Report)
+      return;
+    const index::TemplateFile *T = S.Templates->find(Name);
+    if (!T)
+      return;
+    Scope Vars;
+    if (Ctx->is(ValueKind::Dict))
+      for (const auto &[K, V] : Ctx->Entries)
+        Vars[K] = V;
+    walkTemplate(*T, Vars, nullptr, 0);
+  }
+
+  // ---- templates -----------------------------------------------------------
+  using Scope = llvm::StringMap<ValueRef>;
+  /// Blocks a child template overrides: name -> (its template, its node).
+  using Overrides = std::map<std::string, std::pair<const index::TemplateFile *,
+                                                    const parse::tpl::Node *>>;
+
+  static Range range(parse::tpl::Range R) { return {R.Begin, R.End}; }
+
+  void collectBlocks(const index::TemplateFile &T, const std::vector<parse::tpl::Node> &Nodes,
+                     Overrides &Out) {
+    for (const parse::tpl::Node &N : Nodes) {
+      if (N.Kind == parse::tpl::NodeKind::Block)
+        Out.try_emplace(N.BlockName, &T, &N);
+      collectBlocks(T, N.Children, Out);
+    }
+  }
+
+  void walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
+                    unsigned Depth) {
+    if (Depth > 12)
+      return;
+    // `{% extends %}`: walk the parent with this template's blocks in place of its own.
+    for (const parse::tpl::Node &N : T.Tree.Nodes) {
+      if (N.Kind != parse::tpl::NodeKind::Extends)
+        continue;
+      Overrides Blocks = Child ? *Child : Overrides{};
+      collectBlocks(T, T.Tree.Nodes, Blocks);
+      const SourceFile *Saved = EvFile;
+      EvFile = T.File.get();
+      std::string Parent = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
+      EvFile = Saved;
+      const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
+      if (P && P != &T)
+        walkTemplate(*P, Vars, &Blocks, Depth + 1);
+      return;
+    }
+    const SourceFile *Saved = EvFile;
+    EvFile = T.File.get();
+    Scope Local = Vars;
+    walkNodes(T.Tree.Nodes, Local, Child, Depth);
+    EvFile = Saved;
+  }
+
+  static std::string unquote(llvm::StringRef S) {
+    if (S.size() >= 2 && (S.front() == '"' || S.front() == '\'') && S.back() == S.front())
+      return S.drop_front().drop_back().str();
+    return "";
+  }
+
+  void walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars,
+                 const Overrides *Child, unsigned Depth) {
+    for (const parse::tpl::Node &N : Nodes)
+      walkNode(N, Vars, Child, Depth);
+  }
+
+  void walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child,
+                unsigned Depth) {
+    using parse::tpl::NodeKind;
+    switch (N.Kind) {
+    case NodeKind::Var:
+      resolveTpl(N.Value, Vars, /*Evaluates=*/false);
+      return;
+    case NodeKind::For: {
+      ValueRef It = resolveTpl(N.Iter, Vars, false);
+      std::optional<unsigned> NewLoop;
+      ValueRef Row = iterate(It, range(N.TagWhere), N.Iter.Var, NewLoop);
+      Scope Inner = Vars;
+      for (size_t I = 0; I < N.LoopVars.size(); ++I)
+        Inner[N.LoopVars[I]] = N.LoopVars.size() == 1 && Row ? Row
+                              : Row && Row->is(ValueKind::Tuple) && I < Row->Elements.size()
+                                  ? Row->Elements[I]
+                                  : Value::unknown();
+      Inner["forloop"] = Value::unknown();
+      if (NewLoop)
+        ActiveLoops.insert(*NewLoop);
+      walkNodes(N.Children, Inner, Child, Depth);
+      if (NewLoop)
+        ActiveLoops.erase(*NewLoop);
+      walkNodes(N.ElseChildren, Vars, Child, Depth);
+      return;
+    }
+    case NodeKind::If:
+      for (const parse::tpl::Expr &C : N.Conditions)
+        resolveTpl(C, Vars, /*Evaluates=*/true);
+      for (const auto &B : N.Branches)
+        walkNodes(B, Vars, Child, Depth);
+      return;
+    case NodeKind::With: {
+      Scope Inner = Vars;
+      for (const auto &[Name, X] : N.Bindings)
+        Inner[Name] = resolveTpl(X, Vars, false);
+      walkNodes(N.Children, Inner, Child, Depth);
+      return;
+    }
+    case NodeKind::Include: {
+      Scope Inner = N.Only ? Scope{} : Vars;
+      for (const auto &[Name, X] : N.Bindings)
+        Inner[Name] = resolveTpl(X, Vars, false);
+      std::string Name = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
+      if (const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name))
+        walkTemplate(*T, Inner, nullptr, Depth + 1);
+      return;
+    }
+    case NodeKind::Block: {
+      if (Child) {
+        auto It = Child->find(N.BlockName);
+        if (It != Child->end() && It->second.second != &N) {
+          const SourceFile *Saved = EvFile;
+          EvFile = It->second.first->File.get();
+          walkNodes(It->second.second->Children, Vars, Child, Depth);
+          EvFile = Saved;
+          return;
+        }
+      }
+      walkNodes(N.Children, Vars, Child, Depth);
+      return;
+    }
+    case NodeKind::Extends:
+    case NodeKind::Text:
+    case NodeKind::Comment:
+    case NodeKind::Verbatim:
+    case NodeKind::Empty:
+      return;
+    case NodeKind::Other:
+      for (const parse::tpl::Expr &X : N.Args)
+        resolveTpl(X, Vars, false);
+      for (const auto &B : N.Bindings)
+        resolveTpl(B.second, Vars, false);
+      if (!N.AsVar.empty())
+        Vars[N.AsVar] = Value::unknown();
+      walkNodes(N.Children, Vars, Child, Depth);
+      walkNodes(N.ElseChildren, Vars, Child, Depth);
+      return;
+    }
+  }
+
+  /// Resolves a template variable the way Django does (dict key, attribute, index; a
+  /// callable without arguments is called), then its filters. \p Evaluates: the result is
+  /// truth-tested (`{% if %}`), which runs a queryset.
+  ValueRef resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates) {
+    ValueRef Cur =
+        X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
+    for (const parse::tpl::Filter &F : X.Filters) {
+      if (F.HasArg && !F.ArgIsLiteral)
+        resolvePath(F.Arg, range(F.ArgWhere), Vars);
+      if (Cur->is(ValueKind::QuerySet) && Cur->Row && evaluatingFilter(F.Name))
+        evaluateRelated(Cur);
+      if (F.Name != "default" && F.Name != "default_if_none" && F.Name != "safe" &&
+          F.Name != "escape" && F.Name != "force_escape")
+        Cur = Value::unknown();
+    }
+    if (Evaluates && Cur->is(ValueKind::QuerySet) && Cur->Row)
+      evaluateRelated(Cur);
+    return Cur;
+  }
+
+  static bool evaluatingFilter(llvm::StringRef F) {
+    return llvm::StringSwitch<bool>(F)
+        .Cases("length", "first", "last", "join", "dictsort", "dictsortreversed", true)
+        .Cases("slice", "random", "unordered_list", "length_is", "make_list", true)
+        .Default(false);
+  }
+
+  ValueRef resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars) {
+    llvm::SmallVector<llvm::StringRef, 6> Parts;
+    Var.split(Parts, '.');
+    auto It = Vars.find(Parts[0]);
+    if (It == Vars.end())
+      return Value::unknown();
+    ValueRef Cur = It->second;
+    uint32_t Offset = Where.Begin + Parts[0].size();
+    for (size_t I = 1; I < Parts.size(); ++I) {
+      llvm::StringRef Part = Parts[I];
+      Range NameWhere{Offset + 1, uint32_t(Offset + 1 + Part.size())};
+      Range ExprWhere{Where.Begin, NameWhere.End};
+      Offset = NameWhere.End;
+      Cur = templateLookup(Cur, Part, NameWhere, ExprWhere);
+    }
+    return Cur;
+  }
+
+  ValueRef templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range NameWhere,
+                          Range ExprWhere) {
+    switch (Cur->Kind) {
+    case ValueKind::Dict: {
+      ValueRef V = Cur->entry(Part);
+      return V ? V : Value::unknown();
+    }
+    case ValueKind::Instance:
+      if (!Part.empty() && llvm::isDigit(Part[0]))
+        return Value::unknown();
+      return instanceAttribute(Cur, Part, NameWhere, ExprWhere);
+    case ValueKind::RelatedManager:
+      if (Part == "all")
+        return relatedAll(Cur, ExprWhere);
+      return Value::unknown();
+    case ValueKind::QuerySet:
+      if (Part == "all")
+        return Cur;
+      if (!Cur->Row && !Cur->ValuesMode && (Part == "first" || Part == "last" ||
+                                            (!Part.empty() && llvm::isDigit(Part[0]))))
+        return make(ValueKind::Instance, Cur->Model);
+      return Value::unknown();
+    default:
+      return Value::unknown();
+    }
+  }
+
   ValueRef callMethod(const ValueRef &Recv, const Expr *E) {
     llvm::StringRef Name = E->Object->Id;
     std::vector<ValueRef> Args;
@@ -616,9 +983,14 @@ private:
   }
 
   ValueRef relatedMethod(const ValueRef &RM, const Expr *E) {
-    llvm::StringRef Name = E->Object->Id;
-    if (Name != "all")
+    if (E->Object->Id != "all")
       return Value::unknown(); // filter()/count()/... per row: later rules
+    return relatedAll(RM, E->Where);
+  }
+
+  /// `obj.related.all()`: rows of a loop's row stay rows of that loop; a single object's
+  /// related set is a queryset of its own, created at \p Chain.
+  ValueRef relatedAll(const ValueRef &RM, Range Chain) {
     const ValueRef &Owner = RM->Elements.front();
     auto Q = make(ValueKind::QuerySet, RM->Model);
     Q->Relation = RM->Relation;
@@ -636,12 +1008,12 @@ private:
     }
     // A single object's related set: a queryset of its own, fixable at `obj.related`.
     auto O = std::make_shared<Origin>();
-    O->File = File;
-    O->Chain = E->Where;
+    O->File = EvFile;
+    O->Chain = Chain;
     O->InsertAt = RM->AccessExpr.End;
     O->Function = Fn;
-    O->Quote = Quote;
-    O->Fixable = !M.Builtin;
+    O->Quote = quote();
+    O->Fixable = !M.Builtin && EvFile == File; // a template cannot take the fix
     Q->Src = O;
     return Q;
   }
@@ -877,7 +1249,7 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 } // namespace
 
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
-  ModuleState S{P, G, {}, {}, {}, {}, {}, 1};
+  ModuleState S{P, G, T, {}, {}, {}, {}, {}, 1, {}};
   {
     Interp Top(S, M, nullptr, /*Report=*/true);
     Top.run(M.Ast->Body);

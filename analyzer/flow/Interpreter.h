@@ -3,6 +3,10 @@
 
 #include "flow/Value.h"
 
+namespace nplus1::index {
+class TemplateIndex;
+}
+
 namespace nplus1::flow {
 
 /// What costs a query per row.
@@ -28,12 +32,16 @@ struct Event {
 /// Reads the frozen project and model graph only, so modules can be analyzed in parallel.
 class Analyzer {
 public:
-  Analyzer(const index::Project &P, const index::ModelGraph &G) : P(P), G(G) {}
+  Analyzer(const index::Project &P, const index::ModelGraph &G,
+           const index::TemplateIndex *T = nullptr)
+      : P(P), G(G), T(T) {}
+  /// The events of every function of \p M, including those in the templates it renders.
   std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
 
 private:
   const index::Project &P;
   const index::ModelGraph &G;
+  const index::TemplateIndex *T;
 };
 
 } // namespace nplus1::flow

@@ -66,6 +66,8 @@ enum class ValueKind {
   Prefetch,       ///< a `Prefetch(...)` object
   Enumerate,      ///< `enumerate(x)`: (index, element) pairs
   Tuple,          ///< a tuple of values
+  Dict,           ///< a dict with string keys (template contexts)
+  TemplateRef,    ///< `get_template("name")`
 };
 
 /// The loop a row belongs to: its queryset is the one the fix goes on.
@@ -104,6 +106,16 @@ struct Value {
   Range AccessExpr;                   ///< RelatedManager: `customer.orders`
   std::string PrefetchLookup, ToAttr; ///< Prefetch
   std::vector<ValueRef> Elements;     ///< Tuple, Enumerate (one element)
+  std::vector<std::pair<std::string, ValueRef>> Entries; ///< Dict, in insertion order
+  std::string TemplateName;           ///< TemplateRef
+
+  /// Dict lookup; null when absent.
+  ValueRef entry(llvm::StringRef Key) const {
+    for (auto It = Entries.rbegin(); It != Entries.rend(); ++It)
+      if (It->first == Key)
+        return It->second;
+    return nullptr;
+  }
 
   static ValueRef unknown();
   bool is(ValueKind K) const { return Kind == K; }

@@ -17,6 +17,7 @@
 #include "parse/Template.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -1045,16 +1046,19 @@ bool ifOperator(std::string_view Word, IfToken &T) {
 using TagList = std::vector<std::string_view>;
 
 /// End tags and intermediate tags of the tags we know: seeing one where it
-/// does not belong is Django's "Invalid block tag" error.
+/// does not belong is Django's "Invalid block tag" error. Sorted.
+constexpr std::string_view KnownEndTags[] = {
+    "elif",          "else",          "empty",         "endautoescape",
+    "endblock",      "endblocktrans", "endblocktranslate", "endcache",
+    "endcomment",    "endfilter",     "endfor",        "endif",
+    "endifchanged",  "endifequal",    "endifnotequal", "endlanguage",
+    "endlocalize",   "endlocaltime",  "endspaceless",  "endtimezone",
+    "endverbatim",   "endwith",       "plural"};
+static_assert(std::is_sorted(std::begin(KnownEndTags), std::end(KnownEndTags)));
+
 bool isKnownEndTag(std::string_view Command) {
-  static const std::unordered_set<std::string_view> Names = {
-      "endautoescape", "endblock",     "endblocktrans", "endblocktranslate",
-      "endcache",      "endcomment",   "endfilter",     "endfor",
-      "endif",         "endifchanged", "endifequal",    "endifnotequal",
-      "endlanguage",   "endlocalize",  "endlocaltime",  "endspaceless",
-      "endtimezone",   "endverbatim",  "endwith",       "else",
-      "elif",          "empty",        "plural"};
-  return Names.count(Command) != 0;
+  return std::binary_search(std::begin(KnownEndTags), std::end(KnownEndTags),
+                            Command);
 }
 
 /// get_text_list(Items, 'or') with each item quoted.
@@ -1158,18 +1162,26 @@ private:
       return Stop::Abort;
     }
     ++Depth;
+    startWaiting(Until);
+    Stop Result = parseNodesUntil(Out, Until);
+    stopWaiting(Until);
+    --Depth;
+    return Result;
+  }
+
+  NPLUS1_NOINLINE void startWaiting(const TagList &Until) {
     // Keys view the first TagList that waits for them, which outlives the
     // later ones, so they stay valid until erased.
     for (std::string_view Name : Until)
       ++Waiting[Name];
-    Stop Result = parseNodesUntil(Out, Until);
+  }
+
+  NPLUS1_NOINLINE void stopWaiting(const TagList &Until) {
     for (std::string_view Name : Until) {
       auto It = Waiting.find(Name);
       if (--It->second == 0)
         Waiting.erase(It);
     }
-    --Depth;
-    return Result;
   }
 
   NPLUS1_NOINLINE void reportTooDeep() {
@@ -1186,7 +1198,8 @@ private:
   }
 
   /// Whether an enclosing parseNodes() (not the innermost) waits for Name.
-  bool outerWaitsFor(const TagList &Until, std::string_view Name) const {
+  NPLUS1_NOINLINE bool outerWaitsFor(const TagList &Until,
+                                     std::string_view Name) const {
     auto It = Waiting.find(Name);
     if (It == Waiting.end())
       return false;
@@ -1194,7 +1207,7 @@ private:
   }
 
   /// A block tag that closes or continues some other tag.
-  bool isStrayEndTag(std::string_view Command) const {
+  NPLUS1_NOINLINE bool isStrayEndTag(std::string_view Command) const {
     if (isKnownEndTag(Command))
       return true;
     return Command.size() > 3 && startsWith(Command, "end") &&
@@ -1334,7 +1347,8 @@ private:
   }
 
   /// Appends a node of Kind covering T whose Text is T's contents.
-  Node &addTokenNode(std::vector<Node> &Out, const Token &T, NodeKind Kind) {
+  NPLUS1_NOINLINE Node &addTokenNode(std::vector<Node> &Out, const Token &T,
+                                     NodeKind Kind) {
     Node &N = Out.emplace_back();
     N.Kind = Kind;
     N.Where = N.TagWhere = whole(T);
@@ -1512,15 +1526,12 @@ private:
   // Tags
   //===--------------------------------------------------------------------===//
 
+  /// The compile function of a tag we know, or null.
+  NPLUS1_NOINLINE static Handler findHandler(std::string_view Name);
+
   void compileTag(TagCall &C) {
-    const HandlerEntry *End = std::end(Handlers);
-    const HandlerEntry *It = std::lower_bound(
-        std::begin(Handlers), End, C.Command,
-        [](const HandlerEntry &E, std::string_view Name) {
-          return E.Name < Name;
-        });
-    if (It != End && It->Name == C.Command) {
-      (this->*It->Compile)(C);
+    if (Handler Compile = findHandler(C.Command)) {
+      (this->*Compile)(C);
       return;
     }
     unknownTag(C);
@@ -1528,7 +1539,7 @@ private:
 
   /// A tag from a library we cannot see: a block tag when the template also
   /// has its end tag, a simple tag otherwise; arguments best-effort.
-  void unknownTag(TagCall &C) {
+  NPLUS1_NOINLINE void unknownTag(TagCall &C) {
     Node &N = startTag(C, NodeKind::Other);
     genericArguments(C, N);
     std::string EndName = cat("end", C.Command);
@@ -2388,6 +2399,19 @@ const Parser::HandlerEntry Parser::Handlers[] = {
     {"widthratio", &Parser::widthRatioTag},
     {"with", &Parser::withTag},
 };
+
+Parser::Handler Parser::findHandler(std::string_view Name) {
+  auto ByName = [](const HandlerEntry &A, const HandlerEntry &B) {
+    return A.Name < B.Name;
+  };
+  assert(std::is_sorted(std::begin(Handlers), std::end(Handlers), ByName));
+  const HandlerEntry *It =
+      std::lower_bound(std::begin(Handlers), std::end(Handlers),
+                       HandlerEntry{Name, nullptr}, ByName);
+  if (It == std::end(Handlers) || It->Name != Name)
+    return nullptr;
+  return It->Compile;
+}
 
 } // namespace
 

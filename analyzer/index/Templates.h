@@ -1,0 +1,42 @@
+#ifndef NPLUS1_INDEX_TEMPLATES_H
+#define NPLUS1_INDEX_TEMPLATES_H
+
+#include "parse/Source.h"
+#include "parse/Template.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+
+namespace nplus1::index {
+
+/// One parsed template.
+struct TemplateFile {
+  std::string Name; ///< "customers/list.html"
+  std::shared_ptr<const parse::SourceFile> File;
+  parse::tpl::Template Tree;
+};
+
+/// Every template of the project by name. When two template directories hold the same
+/// name, the first in path order wins (Django's own order depends on settings we read
+/// only partly). Built once, then read-only.
+class TemplateIndex {
+public:
+  void add(std::unique_ptr<TemplateFile> T) {
+    ByName.try_emplace(T->Name, T.get());
+    All.push_back(std::move(T));
+  }
+  const TemplateFile *find(llvm::StringRef Name) const {
+    auto It = ByName.find(Name);
+    return It == ByName.end() ? nullptr : It->second;
+  }
+  size_t size() const { return All.size(); }
+
+private:
+  std::vector<std::unique_ptr<TemplateFile>> All;
+  llvm::StringMap<const TemplateFile *> ByName;
+};
+
+} // namespace nplus1::index
+
+#endif

@@ -61,6 +61,8 @@ Applicability fixApplicability(const flow::Event &E) {
 
 std::string querysetName(const flow::Event &E) {
   std::string Out = "`" + E.Loop->SourceText + "`";
+  if (E.Loop->Source && !E.Loop->Source->Label.empty())
+    return Out + " (" + E.Loop->Source->Label + ")";
   if (E.Loop->Source && E.Loop->Source->File) {
     std::string Chain = E.Loop->Source->File->slice(E.Loop->Source->Chain).str();
     if (Chain != E.Loop->SourceText && Chain.size() < 80 &&

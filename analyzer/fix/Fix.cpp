@@ -89,7 +89,7 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     AddTo(O->Select, "select_related", Select);
     AddTo(O->Prefetch, "prefetch_related", Prefetch);
     if (!Appended.empty())
-      Edits.push_back({O->File, O->InsertAt, O->InsertAt, Appended});
+      Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
     if (Applied)
       for (size_t I : W.From)
         (*Applied)[I] = true;

@@ -94,6 +94,15 @@ private:
   llvm::DenseSet<unsigned> ActiveLoops;
   ValueRef Returned;
 
+public:
+  /// Class-based views: what `super().get_queryset()` / `super().get_context_data()` give,
+  /// and whether a returned queryset counts as escaping (it does not from get_queryset:
+  /// the view itself consumes it).
+  ValueRef CbvQuerySet, CbvContext;
+  bool ReturnEscapes = true;
+
+private:
+
   // ---- helpers -------------------------------------------------------------
   static std::shared_ptr<Value> copy(const ValueRef &V) { return std::make_shared<Value>(*V); }
   static std::shared_ptr<Value> make(ValueKind K, const Model *Mo = nullptr) {
@@ -340,6 +349,10 @@ private:
     }
     case ValueKind::Instance:
       return instanceAttribute(Obj, E->Id, E->IdWhere, E->Where);
+    case ValueKind::Dict: // a class-based view's `self`
+      if (ValueRef V = Obj->entry(Attr))
+        return V;
+      return Value::unknown();
     case ValueKind::Manager:
     case ValueKind::QuerySet:
       if (Attr == "model" && Obj->Model)
@@ -544,6 +557,10 @@ private:
       // super().get_queryset() inside a manager: the plain manager's queryset.
       if (F->Object->Kind == ExprKind::Call && F->Object->Object->isName("super")) {
         evalAll(E->Args);
+        if (F->Id == "get_context_data" && CbvContext)
+          return CbvContext;
+        if (F->Id == "get_queryset" && CbvQuerySet)
+          return CbvQuerySet;
         auto SelfIt = Env.find(Fn && !Fn->Params.empty() ? Fn->Params[0].Name : "self");
         if (SelfIt == Env.end() || !SelfIt->second->Model)
           return Value::unknown();
@@ -731,6 +748,16 @@ private:
     return "";
   }
 
+public:
+  /// Evaluates a class-level expression (`queryset = Order.objects.all()`).
+  ValueRef evalExpr(const Expr *E) { return eval(E); }
+  /// Returns the queryset that \p Def (a view's get_queryset) returns.
+  ValueRef runMethod(const Stmt *Def, ValueRef Self) {
+    if (!Def->Params.empty())
+      bind(Def->Params[0].Name, Self);
+    return run(Def->Body);
+  }
+
   void renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
     if (Name.empty() || !S.Templates || !Report)
       return;
@@ -744,6 +771,7 @@ private:
     walkTemplate(*T, Vars, nullptr, 0);
   }
 
+private:
   // ---- templates -----------------------------------------------------------
   using Scope = llvm::StringMap<ValueRef>;
   /// Blocks a child template overrides: name -> (its template, its node).
@@ -941,7 +969,7 @@ private:
         return relatedAll(Cur, ExprWhere);
       return Value::unknown();
     case ValueKind::QuerySet:
-      if (Part == "all")
+      if (Part == "all" || Part == "object_list")
         return Cur;
       if (!Cur->Row && !Cur->ValuesMode && (Part == "first" || Part == "last" ||
                                             (!Part.empty() && llvm::isDigit(Part[0]))))
@@ -1215,7 +1243,8 @@ private:
       return;
     case StmtKind::Return: {
       ValueRef V = eval(St->Value);
-      escape(V);
+      if (ReturnEscapes)
+        escape(V);
       if (!Returned || (!Returned->is(ValueKind::QuerySet) && V->is(ValueKind::QuerySet)))
         Returned = V;
       return;
@@ -1248,8 +1277,155 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 
 } // namespace
 
+namespace {
+
+/// The generic view a class derives from, by Django's class name ("ListView"), or "".
+std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
+  static const char *Kinds[] = {"ListView", "DetailView", "TemplateView", "UpdateView",
+                                "DeleteView", "CreateView", "ArchiveIndexView"};
+  for (const char *K : Kinds)
+    if (P.derivesFrom(C, std::string("django.views.generic.") + K))
+      return K;
+  return "";
+}
+
+const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
+  for (const Stmt *St : Class->Body)
+    if (St->Kind == StmtKind::Assign && St->Value)
+      for (const Expr *T : St->Targets)
+        if (T->isName(Name))
+          return St->Value;
+  return nullptr;
+}
+
+std::string lowerName(llvm::StringRef S) { return S.lower(); }
+
+/// Follows a class-based view into its template: the view's queryset (class attribute,
+/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
+/// template named by template_name or Django's default.
+void analyzeView(ModuleState &S, const index::ClassRef &C) {
+  std::string Kind = genericViewKind(S.P, C);
+  if (Kind.empty() || !S.Templates)
+    return;
+  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
+  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
+  const Stmt *Def = C.Def;
+  // Where the queryset comes from decides which function "owns" the fix.
+  index::ClassRef Owner;
+  const Stmt *GetQS = S.P.findMethod(C, "get_queryset", &Owner);
+  const Stmt *OriginFn = GetQS ? GetQS : Def;
+  Interp W(S, *(GetQS ? Owner.Module : C.Module), OriginFn, /*Report=*/true);
+  W.ReturnEscapes = false;
+  ValueRef QS = Value::unknown();
+  const index::Model *Model = nullptr;
+  if (const Expr *Q = classAttr(Def, "queryset"))
+    QS = W.evalExpr(Q);
+  if (const Expr *ModelE = classAttr(Def, "model")) {
+    ValueRef MV = W.evalExpr(ModelE);
+    if (MV->is(ValueKind::ModelClass))
+      Model = MV->Model;
+  }
+  if (!QS->is(ValueKind::QuerySet) && Model) {
+    // `model = Order`: Django runs Order._default_manager.all(); nothing to edit in place.
+    auto V = std::make_shared<Value>();
+    V->Kind = ValueKind::QuerySet;
+    V->Model = Model;
+    auto O = std::make_shared<Origin>();
+    O->File = &C.Module->Ast->file();
+    const Expr *ModelE = classAttr(Def, "model");
+    O->Chain = ModelE->Where;
+    O->Function = OriginFn;
+    O->Label = "`model = " + O->File->slice(ModelE->Where).str() + "` (all rows of " +
+               Model->Name + ")";
+    // A new class attribute on the line after `model = ...`, indented like it.
+    const SourceFile &F = *O->File;
+    parse::LineCol LC = F.lineCol(ModelE->Where.Begin);
+    llvm::StringRef Line = F.line(LC.Line);
+    std::string Indent = Line.take_while([](char Ch) { return Ch == ' ' || Ch == '\t'; }).str();
+    O->InsertAt = F.lineStart(LC.Line) + Line.size();
+    O->InsertPrefix = "\n" + Indent + "queryset = " + F.slice(ModelE->Where).str() + ".objects";
+    O->Fixable = !GetQS;
+    V->Src = O;
+    QS = V;
+  }
+  if (QS->is(ValueKind::QuerySet) && !Model)
+    Model = QS->Model;
+  auto Self = std::make_shared<Value>();
+  Self->Kind = ValueKind::Dict;
+  if (Model) {
+    auto MC = std::make_shared<Value>();
+    MC->Kind = ValueKind::ModelClass;
+    MC->Model = Model;
+    Self->Entries.push_back({"model", MC});
+  }
+  if (QS->is(ValueKind::QuerySet))
+    Self->Entries.push_back({"queryset", QS});
+  if (GetQS) {
+    W.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
+    ValueRef R = W.runMethod(GetQS, Self);
+    if (R->is(ValueKind::QuerySet)) {
+      QS = R;
+      Model = R->Model;
+    }
+  }
+  // The context Django builds.
+  auto Ctx = std::make_shared<Value>();
+  Ctx->Kind = ValueKind::Dict;
+  Ctx->Entries.push_back({"view", Self});
+  std::string ObjectName;
+  if (const Expr *N = classAttr(Def, "context_object_name"); N && N->Kind == ExprKind::String)
+    ObjectName = N->Id;
+  if (IsList && QS->is(ValueKind::QuerySet)) {
+    Ctx->Entries.push_back({"object_list", QS});
+    Ctx->Entries.push_back({"page_obj", QS});
+    if (Model)
+      Ctx->Entries.push_back({lowerName(Model->Name) + "_list", QS});
+    if (!ObjectName.empty())
+      Ctx->Entries.push_back({ObjectName, QS});
+  } else if (IsDetail && Model) {
+    auto Obj = std::make_shared<Value>();
+    Obj->Kind = ValueKind::Instance;
+    Obj->Model = Model;
+    Ctx->Entries.push_back({"object", Obj});
+    Ctx->Entries.push_back({lowerName(Model->Name), Obj});
+    if (!ObjectName.empty())
+      Ctx->Entries.push_back({ObjectName, Obj});
+  }
+  ValueRef Final = Ctx;
+  if (const Stmt *GCD = S.P.findMethod(C, "get_context_data", &Owner)) {
+    Interp CD(S, *Owner.Module, GCD, /*Report=*/true);
+    CD.ReturnEscapes = false;
+    CD.CbvContext = Ctx;
+    CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
+    ValueRef R = CD.runMethod(GCD, Self);
+    if (R->is(ValueKind::Dict))
+      Final = R;
+  }
+  std::string Template;
+  if (const Expr *TN = classAttr(Def, "template_name"); TN && TN->Kind == ExprKind::String)
+    Template = TN->Id;
+  else if (Model)
+    Template = Model->AppLabel + "/" + lowerName(Model->Name) +
+               (IsList ? "_list.html" : IsDetail ? "_detail.html" : "_form.html");
+  W.renderTemplate(Template, Final);
+}
+
+void collectClasses(const index::Project &P, const index::ModuleInfo &M,
+                    llvm::ArrayRef<Stmt *> Body, std::vector<index::ClassRef> &Out) {
+  for (const Stmt *St : Body)
+    if (St->Kind == StmtKind::Class)
+      Out.push_back({St, &M, M.Name + "." + St->Name});
+  (void)P;
+}
+
+} // namespace
+
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   ModuleState S{P, G, T, {}, {}, {}, {}, {}, 1, {}};
+  std::vector<index::ClassRef> Classes;
+  collectClasses(P, M, M.Ast->Body, Classes);
+  for (const index::ClassRef &C : Classes)
+    analyzeView(S, C);
   {
     Interp Top(S, M, nullptr, /*Report=*/true);
     Top.run(M.Ast->Body);

@@ -25,6 +25,10 @@ struct Origin {
   const SourceFile *File = nullptr;
   Range Chain;            ///< the queryset expression as written (for messages)
   uint32_t InsertAt = 0;  ///< right after `Model.objects` / `obj.related`
+  /// Written before the load calls at InsertAt: a view declared only `model = Order`
+  /// gets a new line `queryset = Order.objects` to hang them on.
+  std::string InsertPrefix;
+  std::string Label; ///< how messages name the queryset, when its text does not say it
   std::optional<LoadCall> Select, Prefetch;
   const parse::py::Stmt *Function = nullptr; ///< the function it is created in
   char Quote = '\'';

@@ -1795,10 +1795,12 @@ private:
       error(C, "'extends' takes one argument");
     if (Bits.size() >= 2)
       N.Value = compile(Bits[1]);
-    if (C.ContainsNonText)
-      error(C, "{% extends %} must be the first tag in the template.");
-    else if (SeenExtends)
+    // Django parses the rest of the template inside the first extends, so a
+    // second one is reported as such, not as "must be first".
+    if (SeenExtends)
       error(C, "'extends' cannot appear more than once in the same template");
+    else if (C.ContainsNonText)
+      error(C, "{% extends %} must be the first tag in the template.");
     else if (Depth > 1)
       error(C, "{% extends %} must be at the top level of the template.");
     SeenExtends = true;

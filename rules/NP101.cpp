@@ -63,7 +63,9 @@ public:
     D.Where = E.Access;
     D.Model = detail::modelLabel(E.Rel->Owner);
     D.Relation = E.Rel->Name;
-    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(E.Loop->RowModel) +
+    // Below a many relation the query runs once per row of that relation.
+    const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
+    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(PerRow) +
                 " row: " + detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
                 E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
                 ") is not loaded by " + detail::querysetName(E) + "; add ." + Call +

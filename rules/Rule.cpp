@@ -74,9 +74,12 @@ std::string querysetName(const flow::Event &E) {
 
 std::vector<Note> loopNotes(const flow::Event &E) {
   std::vector<Note> Notes;
-  Notes.push_back({E.File, E.Loop->Header, "the loop over " + querysetName(E) + " is here"});
+  const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
+  Notes.push_back({HeaderFile, E.Loop->Header,
+                   E.Loop->Note.empty() ? "the loop over " + querysetName(E) + " is here"
+                                        : E.Loop->Note});
   const flow::Origin *O = E.Loop->Source.get();
-  bool InHeader = O && O->File == E.File && E.Loop->Header.contains(O->Chain);
+  bool InHeader = O && O->File == HeaderFile && E.Loop->Header.contains(O->Chain);
   if (O && O->File && !InHeader)
     Notes.push_back({O->File, O->Chain, "the queryset is created here"});
   return Notes;

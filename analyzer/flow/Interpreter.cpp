@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <map>
 #include <set>
@@ -432,15 +433,15 @@ private:
            (Obj->Row && Obj->Row->Nullable);
   }
 
-  /// Evaluating a related manager's queryset for each row: the NP102 event.
-  void evaluateRelated(const ValueRef &QS) {
+  /// Evaluating a related manager's queryset for each row: the NP102 event (NP103 for
+  /// `.count()` / `.exists()`).
+  void evaluateRelated(const ValueRef &QS, EventKind K = EventKind::ManagerPerRow) {
     if (!QS->Row || !QS->Relation || QS->Row->ThroughToAttr)
       return;
     const RowInfo &R = *QS->Row;
     if (R.RootLoaded && R.RootLoaded->covers(R.Path, false))
       return;
-    emit(EventKind::ManagerPerRow, R, R.Path, true, QS->Relation, QS->AccessName,
-         QS->AccessExpr);
+    emit(K, R, R.Path, true, QS->Relation, QS->AccessName, QS->AccessExpr);
   }
 
   /// The rows of iterating \p V, or null when V is not a model queryset.
@@ -466,6 +467,7 @@ private:
     auto L = std::make_shared<LoopInfo>();
     L->Id = S.NextLoop++;
     L->Header = Header;
+    L->HeaderFile = EvFile;
     L->Source = V->Src;
     L->SourceText = IterText.str();
     L->RowModel = V->Model;
@@ -676,6 +678,16 @@ private:
     }
     if (const Model *Mo = modelForName(Name))
       return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
+    if (index::ClassRef C = S.P.classNamed(Q); C && isSerializer(C) && !Args.empty()) {
+      const Expr *ManyE = E->keyword("many");
+      bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
+      if (Many && Args[0]->is(ValueKind::QuerySet))
+        serializeRows(C, Args[0], E->Where,
+                      "serialized with `" + C.Def->Name + "(..., many=True)` here");
+      else if (!Many && Args[0]->is(ValueKind::Instance) && Args[0]->Row)
+        walkSerializer(C, Args[0], 0);
+      return Value::unknown();
+    }
     for (auto &A : Args)
       escape(A);
     for (auto &A : KwArgs)
@@ -749,6 +761,237 @@ private:
   }
 
 public:
+  // ---- DRF serializers -----------------------------------------------------
+  /// True when \p C is a DRF serializer class of the project.
+  bool isSerializer(const index::ClassRef &C) const {
+    static const char *Bases[] = {"Serializer", "ModelSerializer", "HyperlinkedModelSerializer",
+                                  "BaseSerializer", "ListSerializer"};
+    for (const char *B : Bases)
+      if (S.P.derivesFrom(C, std::string("rest_framework.serializers.") + B))
+        return true;
+    return false;
+  }
+
+  /// Serializes \p Row (one row of a loop) with \p Ser: every field's source path is read
+  /// on the row, nested serializers recurse, SerializerMethodFields run with the row.
+  void walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth) {
+    if (Depth > 6 || !Row->is(ValueKind::Instance) || !Row->Model)
+      return;
+    // Declared fields, base classes first so subclasses override.
+    std::vector<index::ClassRef> Chain{Ser};
+    for (size_t I = 0; I < Chain.size() && I < 16; ++I)
+      for (const index::ClassRef &B : S.P.bases(Chain[I]))
+        Chain.push_back(B);
+    std::map<std::string, std::pair<const Expr *, index::ClassRef>> Declared;
+    std::vector<std::string> Order;
+    const Stmt *Meta = nullptr;
+    index::ClassRef MetaOwner;
+    for (auto It = Chain.rbegin(); It != Chain.rend(); ++It)
+      for (const Stmt *St : It->Def->Body) {
+        if (St->Kind == StmtKind::Class && St->Name == "Meta") {
+          Meta = St;
+          MetaOwner = *It;
+        }
+        if (St->Kind != StmtKind::Assign || !St->Value || St->Value->Kind != ExprKind::Call)
+          continue;
+        for (const Expr *T : St->Targets)
+          if (T->Kind == ExprKind::Name) {
+            if (!Declared.count(T->Id))
+              Order.push_back(T->Id);
+            Declared[T->Id] = {St->Value, *It};
+          }
+      }
+    // Meta.fields / exclude / depth.
+    std::vector<std::pair<std::string, const Expr *>> Fields;
+    bool All = false;
+    std::set<std::string> Excluded;
+    int MetaDepth = 0;
+    if (Meta) {
+      for (const Stmt *St : Meta->Body) {
+        if (St->Kind != StmtKind::Assign || St->Targets.empty() || !St->Value)
+          continue;
+        llvm::StringRef N = St->Targets[0]->Kind == ExprKind::Name
+                                ? llvm::StringRef(St->Targets[0]->Id)
+                                : llvm::StringRef();
+        const Expr *V = St->Value;
+        if (N == "fields" && V->Kind == ExprKind::String)
+          All = V->Id == "__all__";
+        if ((N == "fields" || N == "exclude") &&
+            (V->Kind == ExprKind::List || V->Kind == ExprKind::Tuple))
+          for (const Expr *F : V->Args)
+            if (F->Kind == ExprKind::String) {
+              if (N == "fields")
+                Fields.push_back({F->Id, F});
+              else
+                Excluded.insert(F->Id);
+            }
+        if (N == "depth" && V->Kind == ExprKind::Number)
+          llvm::StringRef(V->Id).getAsInteger(10, MetaDepth);
+      }
+    }
+    if (!Meta || (Fields.empty() && !All)) {
+      for (const std::string &N : Order)
+        Fields.push_back({N, nullptr});
+      All = All || (Meta && Fields.empty());
+    }
+    if (All) {
+      for (const std::string &N : Order)
+        Fields.push_back({N, nullptr});
+      // `__all__` / exclude: every forward field of the model, M2M included.
+      for (const auto &Rel : Row->Model->Relations)
+        if (!Rel.second.ParentLink &&
+            (Rel.second.Kind == index::RelationKind::ForeignKey ||
+             Rel.second.Kind == index::RelationKind::OneToOne ||
+             Rel.second.Kind == index::RelationKind::ManyToMany))
+          Fields.push_back({Rel.first().str(), nullptr});
+    }
+    std::set<std::string> Seen;
+    const SourceFile *Saved = EvFile;
+    for (const auto &[Name, Where] : Fields) {
+      if (Excluded.count(Name) || !Seen.insert(Name).second)
+        continue;
+      auto D = Declared.find(Name);
+      if (D != Declared.end()) {
+        EvFile = &D->second.second.Module->Ast->file();
+        serializeDeclared(D->second.second, Name, D->second.first, Row, Depth);
+        continue;
+      }
+      // A model field implied by Meta.fields: relations become PrimaryKeyRelatedFields
+      // (a forward FK reads its `_id` column), nested when Meta.depth says so.
+      const index::Relation *Rel = S.G.relation(Row->Model, Name);
+      if (!Rel)
+        continue;
+      EvFile = &MetaOwner.Module->Ast->file();
+      Range At = Where ? stringContent(Where) : Range{};
+      if (!Where) // `__all__`: point at the Meta class
+        At = {Meta->Where.Begin, uint32_t(Meta->Where.Begin + 10)};
+      if (Rel->isMany()) {
+        ValueRef RM = instanceAttribute(Row, Name, At, At);
+        if (RM->is(ValueKind::RelatedManager)) {
+          ValueRef Q = relatedAll(RM, At);
+          if (MetaDepth > 0) {
+            std::optional<unsigned> NewLoop;
+            iterate(Q, At, Name, NewLoop);
+          } else {
+            evaluateRelated(Q);
+          }
+        }
+      } else if (MetaDepth > 0) {
+        instanceAttribute(Row, Name, At, At);
+      }
+    }
+    EvFile = Saved;
+  }
+
+  /// The text range inside a string literal's quotes.
+  Range stringContent(const Expr *Str) const {
+    llvm::StringRef T = EvFile->slice(Str->Where);
+    size_t Q = T.find_first_of("'\"");
+    if (Q == llvm::StringRef::npos)
+      return Str->Where;
+    bool Triple = T.substr(Q).starts_with("'''") || T.substr(Q).starts_with("\"\"\"");
+    uint32_t Begin = Str->Where.Begin + Q + (Triple ? 3 : 1);
+    return {Begin, uint32_t(Begin + Str->Id.size())};
+  }
+
+  void serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name,
+                         const Expr *Call, const ValueRef &Row, unsigned Depth) {
+    std::string Callee = S.P.resolveExpr(*Owner.Module, Call->Object);
+    if (Callee.empty())
+      Callee = Call->Object->dotted();
+    llvm::StringRef Kind = llvm::StringRef(Callee).rsplit('.').second;
+    if (Kind.empty())
+      Kind = Callee;
+    const Expr *ManyE = Call->keyword("many");
+    bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
+    if (Kind == "SerializerMethodField") {
+      std::string Method = "get_" + Name.str();
+      if (const Expr *MN = Call->keyword("method_name"); MN && MN->Kind == ExprKind::String)
+        Method = MN->Id;
+      index::ClassRef MOwner;
+      for (const index::ClassRef &C : {Owner})
+        if (const Stmt *Def = S.P.findMethod(C, Method, &MOwner)) {
+          Interp Sub(S, *MOwner.Module, Def, Report);
+          Sub.ActiveLoops = ActiveLoops;
+          if (Def->Params.size() >= 2)
+            Sub.bind(Def->Params[1].Name, Row);
+          Sub.run(Def->Body);
+        }
+      return;
+    }
+    if (Kind == "HyperlinkedIdentityField" || Kind == "SerializerMethodField")
+      return;
+    // The path the field reads, and where to point at.
+    std::string Source = Name.str();
+    Range At{Call->Where.Begin, Call->Where.Begin};
+    const Expr *SourceE = Call->keyword("source");
+    if (SourceE && SourceE->Kind == ExprKind::String) {
+      if (SourceE->Id == "*")
+        return;
+      Source = SourceE->Id;
+      At = stringContent(SourceE);
+    } else {
+      // Point at the field's name in `name = Field(...)`.
+      for (const Stmt *St : Owner.Def->Body)
+        if (St->Kind == StmtKind::Assign && St->Value == Call)
+          At = St->Targets[0]->Where;
+    }
+    index::ClassRef Nested = S.P.classFor(*Owner.Module, Call->Object);
+    bool IsNested = Nested && isSerializer(Nested);
+    bool PkOnly = Kind == "PrimaryKeyRelatedField" || Kind == "HyperlinkedRelatedField";
+    llvm::SmallVector<llvm::StringRef, 4> Parts;
+    llvm::StringRef(Source).split(Parts, '.');
+    ValueRef Cur = Row;
+    uint32_t Offset = SourceE ? At.Begin : 0;
+    for (size_t I = 0; I < Parts.size(); ++I) {
+      bool Last = I + 1 == Parts.size();
+      Range NameAt = SourceE ? Range{Offset, uint32_t(Offset + Parts[I].size())} : At;
+      Range ExprAt = SourceE ? Range{At.Begin, NameAt.End} : At;
+      Offset = NameAt.End + 1;
+      if (!Cur->is(ValueKind::Instance) || !Cur->Model)
+        return;
+      const index::Relation *Rel = S.G.relation(Cur->Model, Parts[I]);
+      // A related field that needs only the key reads the `_id` column.
+      if (Last && PkOnly && !Many && Rel && Rel->isSelectable() &&
+          Rel->Kind != index::RelationKind::ReverseOneToOne)
+        return;
+      Cur = instanceAttribute(Cur, Parts[I], NameAt, ExprAt);
+      if (Cur->is(ValueKind::RelatedManager)) {
+        ValueRef Q = relatedAll(Cur, ExprAt);
+        if (!Last)
+          return;
+        if (IsNested) {
+          std::optional<unsigned> NewLoop;
+          ValueRef Inner = iterate(Q, ExprAt, Parts[I], NewLoop);
+          if (Inner && NewLoop)
+            ActiveLoops.insert(*NewLoop);
+          if (Inner)
+            walkSerializer(Nested, Inner, Depth + 1);
+          if (NewLoop)
+            ActiveLoops.erase(*NewLoop);
+        } else {
+          evaluateRelated(Q);
+        }
+        return;
+      }
+    }
+    if (IsNested && !Many)
+      walkSerializer(Nested, Cur, Depth + 1);
+  }
+
+  /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
+  void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
+                     const std::string &Note) {
+    std::optional<unsigned> NewLoop;
+    ValueRef Row = iterate(QS, Header, "queryset", NewLoop);
+    if (!Row || !NewLoop)
+      return;
+    const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
+    ActiveLoops.insert(*NewLoop);
+    walkSerializer(Ser, Row, 0);
+    ActiveLoops.erase(*NewLoop);
+  }
+
   /// Evaluates a class-level expression (`queryset = Order.objects.all()`).
   ValueRef evalExpr(const Expr *E) { return eval(E); }
   /// Returns the queryset that \p Def (a view's get_queryset) returns.
@@ -967,10 +1210,14 @@ private:
     case ValueKind::RelatedManager:
       if (Part == "all")
         return relatedAll(Cur, ExprWhere);
+      if (Part == "count" || Part == "exists")
+        evaluateRelated(relatedAll(Cur, ExprWhere), EventKind::AggregatePerRow);
       return Value::unknown();
     case ValueKind::QuerySet:
       if (Part == "all" || Part == "object_list")
         return Cur;
+      if ((Part == "count" || Part == "exists") && Cur->Row)
+        evaluateRelated(Cur, EventKind::AggregatePerRow);
       if (!Cur->Row && !Cur->ValuesMode && (Part == "first" || Part == "last" ||
                                             (!Part.empty() && llvm::isDigit(Part[0]))))
         return make(ValueKind::Instance, Cur->Model);
@@ -1011,8 +1258,13 @@ private:
   }
 
   ValueRef relatedMethod(const ValueRef &RM, const Expr *E) {
-    if (E->Object->Id != "all")
-      return Value::unknown(); // filter()/count()/... per row: later rules
+    llvm::StringRef Name = E->Object->Id;
+    if (Name == "count" || Name == "exists") {
+      evaluateRelated(relatedAll(RM, E->Where), EventKind::AggregatePerRow);
+      return Value::unknown();
+    }
+    if (Name != "all")
+      return Value::unknown(); // filter()/first()/... per row: later rules
     return relatedAll(RM, E->Where);
   }
 
@@ -1176,6 +1428,8 @@ private:
         return Value::unknown();
       return make(ValueKind::Instance, Recv->Model);
     }
+    if ((Name == "count" || Name == "exists") && Recv->Row)
+      evaluateRelated(Recv, EventKind::AggregatePerRow);
     if (isScalarMethod(Name))
       return Value::unknown();
     return customMethod(Recv, Recv, E);
@@ -1286,7 +1540,43 @@ std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
   for (const char *K : Kinds)
     if (P.derivesFrom(C, std::string("django.views.generic.") + K))
       return K;
+  // DRF views whose list action serializes every row of the queryset.
+  static const char *ListApi[] = {"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView",
+                                  "ListCreateAPIView", "ListModelMixin"};
+  for (const char *K : ListApi)
+    if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
+      return "api";
   return "";
+}
+
+/// The serializer classes a DRF view uses: `serializer_class`, and every serializer
+/// `get_serializer_class()` returns.
+std::vector<index::ClassRef> viewSerializers(const index::Project &P, const index::ClassRef &C) {
+  std::vector<index::ClassRef> Out;
+  std::vector<index::ClassRef> Chain{C};
+  for (size_t I = 0; I < Chain.size() && I < 16; ++I) {
+    for (const Stmt *St : Chain[I].Def->Body) {
+      if (St->Kind == StmtKind::Assign && St->Value && !St->Targets.empty() &&
+          St->Targets[0]->isName("serializer_class"))
+        if (index::ClassRef R = P.classFor(*Chain[I].Module, St->Value))
+          return {R};
+    }
+    for (const index::ClassRef &B : P.bases(Chain[I]))
+      Chain.push_back(B);
+  }
+  index::ClassRef Owner;
+  if (const Stmt *GSC = P.findMethod(C, "get_serializer_class", &Owner)) {
+    std::vector<const Stmt *> Work(GSC->Body.begin(), GSC->Body.end());
+    for (size_t I = 0; I < Work.size(); ++I) {
+      const Stmt *St = Work[I];
+      if (St->Kind == StmtKind::Return && St->Value)
+        if (index::ClassRef R = P.classFor(*Owner.Module, St->Value))
+          Out.push_back(R);
+      for (auto *B : {&St->Body, &St->OrElse, &St->Finally})
+        Work.insert(Work.end(), B->begin(), B->end());
+    }
+  }
+  return Out;
 }
 
 const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
@@ -1305,7 +1595,7 @@ std::string lowerName(llvm::StringRef S) { return S.lower(); }
 /// template named by template_name or Django's default.
 void analyzeView(ModuleState &S, const index::ClassRef &C) {
   std::string Kind = genericViewKind(S.P, C);
-  if (Kind.empty() || !S.Templates)
+  if (Kind.empty() || (!S.Templates && Kind != "api"))
     return;
   bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
   bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
@@ -1367,6 +1657,17 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       QS = R;
       Model = R->Model;
     }
+  }
+  if (Kind == "api") {
+    if (!QS->is(ValueKind::QuerySet))
+      return;
+    for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
+      Range Header = C.Def->NameWhere;
+      W.serializeRows(Ser, QS, Header,
+                      "the view `" + C.Def->Name + "` serializes every row of its queryset with `" +
+                          Ser.Def->Name + "` (list action)");
+    }
+    return;
   }
   // The context Django builds.
   auto Ctx = std::make_shared<Value>();

@@ -13,6 +13,7 @@ namespace nplus1::flow {
 enum class EventKind {
   RelationPerRow, ///< a forward FK/O2O, reverse O2O or generic FK read on a row
   ManagerPerRow,  ///< a reverse-FK/M2M related manager evaluated on a row
+  AggregatePerRow, ///< `.count()` / `.exists()` on a related manager of a row
 };
 
 /// One relation access that runs a query for every row of a loop.

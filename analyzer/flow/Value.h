@@ -78,6 +78,8 @@ enum class ValueKind {
 struct LoopInfo {
   unsigned Id = 0;
   Range Header;
+  const SourceFile *HeaderFile = nullptr; ///< the loop may be in another file than the access
+  std::string Note; ///< replaces "the loop over ... is here" (serializers)
   std::shared_ptr<Origin> Source;
   std::string SourceText; ///< the loop's iterable as written (`orders`)
   const index::Model *RowModel = nullptr;

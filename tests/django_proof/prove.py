@@ -11,6 +11,14 @@ function carries exactly one marker comment:
     # expect: NP1xx   the query count must grow with the data size
     # ok[: reason]    the query count must not grow
 
+cases.py may also define URL_CASES = {"case_id": ("/url/", "app/t.html", ...)}:
+a GET through django.test.Client, whose data is the status and the response
+content. The names are every project template the request renders (each
+checked against the templates actually rendered, and none shared with another
+case); among them they carry exactly one marker comment, a Django comment tag:
+
+    {# expect: NP1xx #}   {# ok[: reason] #}
+
 For N = 2 and N = 6 the harness builds a fresh SQLite database (migrate, then
 seed(N)), runs every case under CaptureQueriesContext and records the query
 count and the returned data. With --nplus1 it then copies the project, runs
@@ -38,6 +46,11 @@ PYTHON = '/usr/bin/python3'
 EXPECT_RE = re.compile(r'^#\s*expect:\s*(NP\d{3})\s*$')
 OK_RE = re.compile(r'^#\s*ok(?::.*)?\s*$')
 MARKER_HINT_RE = re.compile(r'^#\s*(expect\b|ok\b)')
+# Django's lexer (django.template.base.tag_re); comment tags are {# ... #}.
+TEMPLATE_TAG_RE = re.compile(r'({%.*?%}|{{.*?}}|{#.*?#})')
+TEMPLATE_EXPECT_RE = re.compile(r'^expect:\s*(NP\d{3})$')
+TEMPLATE_OK_RE = re.compile(r'^ok(?::.*)?$')
+TEMPLATE_HINT_RE = re.compile(r'^(expect\b|ok\b)')
 
 
 # ---------------------------------------------------------------------------
@@ -57,11 +70,11 @@ def settings_module(project_dir):
     return os.path.basename(os.path.abspath(project_dir)) + '.settings'
 
 
-def read_markers(source, first_line):
+def read_markers(source, first_line, path=None):
     """Markers among the comments of one function's source.
 
-    Returns a list of (kind, line) where kind is 'NP1xx' or 'ok', and a list
-    of problems (malformed marker comments).
+    Returns a list of (kind, line, path) where kind is 'NP1xx' or 'ok', and a
+    list of problems (malformed marker comments).
     """
     markers, problems = [], []
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
@@ -72,51 +85,91 @@ def read_markers(source, first_line):
         text = token.string.strip()
         expect = EXPECT_RE.match(text)
         if expect:
-            markers.append((expect.group(1), line))
+            markers.append((expect.group(1), line, path))
         elif OK_RE.match(text):
-            markers.append(('ok', line))
+            markers.append(('ok', line, path))
         elif MARKER_HINT_RE.match(text):
-            problems.append(f'line {line}: malformed marker {text!r}')
+            problems.append(f'{path or "line"}:{line}: malformed marker {text!r}')
     return markers, problems
 
 
+def read_template_markers(text, path=None):
+    """Markers among the comment tags of one template, as read_markers()."""
+    markers, problems = [], []
+    for match in TEMPLATE_TAG_RE.finditer(text):
+        token = match.group(0)
+        if not token.startswith('{#'):
+            continue
+        line = text.count('\n', 0, match.start()) + 1
+        body = token[2:-2].strip()
+        expect = TEMPLATE_EXPECT_RE.match(body)
+        if expect:
+            markers.append((expect.group(1), line, path))
+        elif TEMPLATE_OK_RE.match(body):
+            markers.append(('ok', line, path))
+        elif TEMPLATE_HINT_RE.match(body):
+            problems.append(f'{path}:{line}: malformed marker {token!r}')
+    return markers, problems
+
+
+def is_template(rel):
+    """Whether a project file is a template: any file under a templates/ directory."""
+    parts = rel.split(os.sep)
+    return 'templates' in parts[:-1] and not rel.endswith(('.py', '.pyc'))
+
+
 def stray_markers(project_dir, cases):
-    """Marker comments in the project's Python files that no registered case owns."""
-    owned = {(e.get('file'), line) for e in cases.values() for _, line in e['markers']}
+    """Marker comments in the project's Python files and templates that no
+    registered case owns."""
+    owned = {(path, line) for e in cases.values() for _, line, path in e['markers']}
     stray = []
     for root, dirs, names in os.walk(project_dir):
         dirs[:] = sorted(d for d in dirs if d not in ('migrations', '__pycache__'))
         for name in sorted(names):
-            if not name.endswith('.py'):
-                continue
             path = os.path.join(root, name)
             rel = os.path.relpath(path, project_dir)
             try:
-                with open(path, encoding='utf-8') as handle:
-                    markers, _ = read_markers(handle.read(), 1)
-            except (OSError, SyntaxError, tokenize.TokenError):
+                if name.endswith('.py'):
+                    with open(path, encoding='utf-8') as handle:
+                        markers, _ = read_markers(handle.read(), 1, rel)
+                elif is_template(rel):
+                    with open(path, encoding='utf-8') as handle:
+                        markers, _ = read_template_markers(handle.read(), rel)
+                else:
+                    continue
+            except (OSError, UnicodeDecodeError, SyntaxError, tokenize.TokenError):
                 continue
-            stray.extend(f'{rel}:{line}' for _, line in markers if (rel, line) not in owned)
+            stray.extend(f'{rel}:{line}' for _, line, _ in markers if (rel, line) not in owned)
     return stray
 
 
+def shared_templates(cases):
+    """Templates that more than one URL case names."""
+    owners = {}
+    for case_id, entry in cases.items():
+        for rel in entry.get('templates', []):
+            owners.setdefault(rel, []).append(case_id)
+    return {rel: ids for rel, ids in sorted(owners.items()) if len(ids) > 1}
+
+
 def duplicate_case_ids(cases_path):
-    """Keys written more than once in the CASES dict literal of cases.py."""
+    """Keys written more than once in the CASES and URL_CASES dict literals of
+    cases.py (together: a case id names one case)."""
     with open(cases_path, encoding='utf-8') as handle:
         tree = ast.parse(handle.read(), cases_path)
+    seen, dups = set(), []
     for node in tree.body:
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Dict):
             continue
-        if not any(isinstance(t, ast.Name) and t.id == 'CASES' for t in node.targets):
+        if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES')
+                   for t in node.targets):
             continue
-        seen, dups = set(), []
         for key in node.value.keys:
             if isinstance(key, ast.Constant):
                 if key.value in seen:
                     dups.append(key.value)
                 seen.add(key.value)
-        return dups
-    return []
+    return dups
 
 
 # ---------------------------------------------------------------------------
@@ -158,7 +211,12 @@ def measure(project_dir, work):
     # Whatever the settings say, every size gets its own file database.
     from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.template.loader import get_template
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    # Records the templates each response rendered (response.templates).
+    setup_test_environment()
 
     connection.close()
     connection.settings_dict['NAME'] = base_db
@@ -179,10 +237,43 @@ def measure(project_dir, work):
             func = getattr(importlib.import_module(module_name), func_name)
             source_lines, first_line = inspect.getsourcelines(func)
             entry['file'] = os.path.relpath(inspect.getsourcefile(func), project_dir)
-            entry['markers'], entry['problems'] = read_markers(''.join(source_lines), first_line)
+            entry['markers'], entry['problems'] = read_markers(
+                ''.join(source_lines), first_line, entry['file'])
             functions[case_id] = func
         except Exception as error:  # a broken case is a finding, not a crash
             entry['problems'].append(f'cannot load {target}: {type(error).__name__}: {error}')
+
+    def project_relpath(path):
+        rel = os.path.relpath(os.path.realpath(path), os.path.realpath(project_dir))
+        return None if rel.startswith(os.pardir) else rel
+
+    urls = {}
+    for case_id, spec in getattr(cases_module, 'URL_CASES', {}).items():
+        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'templates': []}
+        if case_id in result['cases']:
+            result['errors'].append(f'case id {case_id!r} is in both CASES and URL_CASES')
+            continue
+        result['cases'][case_id] = entry
+        try:
+            url, *names = spec
+            entry['target'] = url
+            if not names:
+                raise ValueError('no template named')
+            for name in names:
+                origin = get_template(name).origin.name
+                rel = project_relpath(origin)
+                if rel is None:
+                    raise ValueError(f'template {name!r} is not in the project ({origin})')
+                with open(origin, encoding='utf-8') as handle:
+                    markers, problems = read_template_markers(handle.read(), rel)
+                entry['templates'].append(rel)
+                entry['markers'].extend(markers)
+                entry['problems'].extend(problems)
+            entry['file'] = entry['templates'][0]
+            urls[case_id] = url
+        except Exception as error:  # a broken case is a finding, not a crash
+            entry['problems'].append(f'cannot load URL case {spec!r}: '
+                                     f'{type(error).__name__}: {error}')
 
     for size in SIZES:
         db = os.path.join(work, f'n{size}.sqlite3')
@@ -205,6 +296,28 @@ def measure(project_dir, work):
                 run['error'] = f'{type(error).__name__}: {error}'
             run['queries'] = len(capture.captured_queries)
             result['cases'][case_id]['runs'][str(size)] = run
+        for case_id, url in urls.items():
+            entry = result['cases'][case_id]
+            capture = CaptureQueriesContext(connection)
+            run = {}
+            try:
+                client = Client(raise_request_exception=True)
+                with capture:
+                    response = client.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f'GET {url} answered {response.status_code}')
+                rendered = sorted({rel for rel in (
+                    project_relpath(t.origin.name) for t in response.templates
+                    if t.origin is not None and t.origin.name) if rel is not None})
+                named = sorted(set(entry['templates']))
+                if rendered != named:
+                    raise RuntimeError(f'GET {url} rendered {rendered}, URL_CASES names {named}')
+                run['data'] = {'status': response.status_code,
+                               'content': response.content.decode('utf-8')}
+            except Exception as error:
+                run['error'] = f'{type(error).__name__}: {error}'
+            run['queries'] = len(capture.captured_queries)
+            entry['runs'][str(size)] = run
     connection.close()
     return result
 
@@ -270,7 +383,8 @@ def judge(case_id, base, fixed, no_fix):
     if not markers:
         notes.append('no marker')
     elif len(markers) > 1:
-        notes.append('%d markers (lines %s)' % (len(markers), ', '.join(str(l) for _, l in markers)))
+        notes.append('%d markers (%s)' % (len(markers), ', '.join(
+            f'{path}:{line}' for _, line, path in markers)))
     runs = base['runs']
     for size in SIZES:
         run = runs.get(str(size))
@@ -348,9 +462,11 @@ def main(argv):
         return 2
     global_failures = list(base['errors'])
     for dup in duplicate_case_ids(os.path.join(project, 'cases.py')):
-        global_failures.append(f'case id {dup!r} is written twice in CASES')
+        global_failures.append(f'case id {dup!r} is written twice in CASES and URL_CASES')
     for where in stray_markers(project, base['cases']):
         global_failures.append(f'marker at {where} is in no case registered in cases.py')
+    for rel, ids in shared_templates(base['cases']).items():
+        global_failures.append(f'template {rel} is named by more than one case: {", ".join(ids)}')
     unknown = sorted(no_fix - set(base['cases']))
     if unknown:
         global_failures.append('--no-fix names unknown cases: ' + ', '.join(unknown))
@@ -407,7 +523,8 @@ def main(argv):
             'PASS' if ok else 'FAIL',
         ])
         if notes:
-            where = f'{entry.get("file", "?")}:{entry["markers"][0][1]}' if entry['markers'] else entry['target']
+            where = (f'{entry["markers"][0][2]}:{entry["markers"][0][1]}' if entry['markers']
+                     else entry['target'])
             reports.append(f'{"PASS" if ok else "FAIL"} {case_id} ({where}): ' + '; '.join(notes))
         passed += ok
         failed += not ok

@@ -3,6 +3,7 @@
 
 #include "flow/Interpreter.h"
 #include "index/ModelGraph.h"
+#include "index/Templates.h"
 #include "parse/Python.h"
 #include "rules/Rule.h"
 
@@ -16,8 +17,17 @@ using Mods = std::map<std::string, std::string>;
 struct MiniProject {
   index::Project P;
   std::unique_ptr<index::ModelGraph> G;
+  index::TemplateIndex Templates;
 
-  explicit MiniProject(const std::map<std::string, std::string> &Modules) {
+  explicit MiniProject(const std::map<std::string, std::string> &Modules,
+                       const std::map<std::string, std::string> &Tpls = {}) {
+    for (const auto &[Name, Source] : Tpls) {
+      auto T = std::make_unique<index::TemplateFile>();
+      T->Name = Name;
+      T->File = std::make_shared<parse::SourceFile>("templates/" + Name, Source);
+      T->Tree = parse::tpl::parseTemplate(Source);
+      Templates.add(std::move(T));
+    }
     for (const auto &[Name, Source] : Modules) {
       auto Src = std::make_shared<parse::SourceFile>(Name + ".py", Source);
       P.addModule(parse::parsePython(Src), Name, false, false);
@@ -33,12 +43,15 @@ struct MiniProject {
   /// Diagnostics of one module, as "line:CODE:path" strings.
   std::vector<std::string> findings(const std::string &Module,
                                     std::vector<rules::Diagnostic> *Out = nullptr) {
-    flow::Analyzer A(P, *G);
+    flow::Analyzer A(P, *G, &Templates);
     std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)));
     std::vector<std::string> S;
-    for (const auto &X : D)
-      S.push_back(std::to_string(X.File->lineCol(X.Where.Begin).Line) + ":" + X.Code + ":" +
-                  (X.Fix ? X.Fix->Path : "-"));
+    for (const auto &X : D) {
+      std::string Where = X.File->path().starts_with("templates/") ? X.File->path().str() + ":"
+                                                                    : "";
+      S.push_back(Where + std::to_string(X.File->lineCol(X.Where.Begin).Line) + ":" + X.Code +
+                  ":" + (X.Fix ? X.Fix->Path : "-"));
+    }
     std::sort(S.begin(), S.end());
     if (Out)
       *Out = std::move(D);

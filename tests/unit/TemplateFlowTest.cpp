@@ -1,0 +1,134 @@
+#include "Helpers.h"
+
+#include <doctest/doctest.h>
+
+using namespace nplus1;
+using Strings = std::vector<std::string>;
+
+TEST_SUITE("flow.templates") {
+  TEST_CASE("the article's two templates, one finding each, fixed in the view") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.views", R"py(
+from django.shortcuts import render
+from .models import Customer, Order
+def customer_list(request):
+    customers = Customer.objects.all()
+    return render(request, 'customers/list.html', {'customers': customers})
+def order_list(request):
+    ctx = {}
+    ctx['orders'] = Order.objects.all()
+    return render(request, 'orders/list.html', ctx)
+)py"}},
+                        {{"customers/list.html",
+                          "{% for customer in customers %}\n{{ customer.name }}\n"
+                          "{% for order in customer.orders.all %}{{ order.total }}{% endfor %}\n"
+                          "{% endfor %}\n"},
+                         {"orders/list.html", "{% for order in orders %}\n"
+                                              "  {{ order.customer.name }} {{ order.customer_id }}\n"
+                                              "{% endfor %}\n"}});
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) ==
+          Strings{"templates/customers/list.html:3:NP102:orders",
+                  "templates/orders/list.html:2:NP101:customer"});
+    for (const auto &X : D)
+      CHECK(X.Fix->Applies == rules::Applicability::Safe);
+  }
+
+  TEST_CASE("include with/only, extends with blocks, with aliases, |length, if") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.views", R"py(
+from django.shortcuts import render
+from .models import Customer
+def a(request):
+    return render(request, 'child.html', {'customers': Customer.objects.all()})
+def b(request):
+    return render(request, 'inc.html', {'customers': Customer.objects.prefetch_related('orders')})
+)py"}},
+                        {{"base.html", "{% for c in customers %}{% block row %}{% endblock %}"
+                                       "{% endfor %}"},
+                         {"child.html", "{% extends 'base.html' %}\n{% block row %}\n"
+                                        "{{ c.orders.all|length }}\n{% endblock %}"},
+                         {"inc.html", "{% for c in customers %}{% include 'part.html' with x=c %}"
+                                      "{% include 'part.html' with x=c only %}{% endfor %}"},
+                         {"part.html", "{% with o=x.orders.all %}{% if o %}{% for i in o %}"
+                                       "{{ i.customer.address.city }}\n{% endfor %}{% endif %}"
+                                       "{% endwith %}"}});
+    CHECK(P.findings("shop.views") ==
+          Strings{"templates/child.html:3:NP102:orders",
+                  "templates/part.html:1:NP101:address"});
+  }
+
+  TEST_CASE("ListView defaults, context_object_name and get_context_data") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.views", R"py(
+from django.views.generic import ListView, DetailView
+from .models import Order, Customer
+class OrderList(ListView):
+    model = Order
+class Named(ListView):
+    queryset = Order.objects.select_related('customer')
+    context_object_name = 'orders'
+    template_name = 'named.html'
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['customers'] = Customer.objects.all()
+        return ctx
+class One(DetailView):
+    model = Order
+)py"}},
+                        {{"shop/order_list.html",
+                          "{% for o in object_list %}{{ o.customer.name }}{% endfor %}"},
+                         {"named.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}\n"
+                                        "{% for c in customers %}{{ c.orders.count }}{% endfor %}"},
+                         {"shop/order_detail.html", "{{ order.customer.name }}"}});
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) ==
+          Strings{"templates/named.html:2:NP103:orders",
+                  "templates/shop/order_list.html:1:NP101:customer"});
+  }
+}
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("the article's OrderViewSet: one finding at source=, fixed at the queryset") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.serializers", R"py(
+from rest_framework import serializers
+from .models import Order, Customer
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ['id', 'name', 'orders']
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source='customer.name')
+    owner = serializers.PrimaryKeyRelatedField(source='customer', read_only=True)
+    class Meta:
+        model = Order
+        fields = ['id', 'total', 'customer_name', 'owner']
+)py"},
+                                   {"shop.views", R"py(
+from rest_framework import viewsets
+from .models import Order, Customer
+from .serializers import OrderSerializer, CustomerSerializer
+class OrderViewSet(viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+def customers(request):
+    return CustomerSerializer(Customer.objects.all(), many=True).data
+)py"}});
+    flow::Analyzer A(P.P, *P.G, &P.Templates);
+    std::vector<flow::Event> Events;
+    for (const char *M : {"shop.views", "shop.serializers"}) {
+      auto E = A.analyzeModule(*P.P.module(M));
+      Events.insert(Events.end(), E.begin(), E.end());
+    }
+    std::vector<rules::Diagnostic> D = rules::runRules(Events);
+    REQUIRE(D.size() == 2);
+    std::sort(D.begin(), D.end(), [](auto &X, auto &Y) { return X.Where.Begin < Y.Where.Begin; });
+    CHECK(D[0].Code == "NP102"); // Meta.fields 'orders' on Customer
+    CHECK(D[0].Fix->Path == "orders");
+    CHECK(D[1].Code == "NP101");
+    CHECK(D[1].File->slice(D[1].Where) == "customer");
+    CHECK(D[1].Fix->Path == "customer");
+    CHECK(D[1].Fix->Applies == rules::Applicability::Safe);
+  }
+}

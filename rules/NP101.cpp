@@ -56,13 +56,8 @@ public:
     std::string Call = std::string(Prefetch ? "prefetch_related" : "select_related") + "('" +
                        E.Path + "')";
     std::string Access = E.File->slice(E.AccessExpr).str();
-    Diagnostic D;
-    D.Code = Info.Code;
-    D.Name = Info.Name;
-    D.File = E.File;
-    D.Where = E.Access;
-    D.Model = detail::modelLabel(E.Rel->Owner);
-    D.Relation = E.Rel->Name;
+    Diagnostic D = detail::perRowDiagnostic(
+        Info, E, Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated);
     // Below a many relation the query runs once per row of that relation.
     const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
     D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(PerRow) +
@@ -70,9 +65,6 @@ public:
                 E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
                 ") is not loaded by " + detail::querysetName(E) + "; add ." + Call +
                 " to the queryset";
-    D.Notes = detail::loopNotes(E);
-    D.Fix = detail::fixFor(E, Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated);
-    D.FixTitle = "Add ." + Call;
     Out.push_back(std::move(D));
   }
 };

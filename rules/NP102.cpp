@@ -54,22 +54,13 @@ public:
     if (E.Kind != flow::EventKind::ManagerPerRow || !E.Rel)
       return;
     std::string Call = "prefetch_related('" + E.Path + "')";
-    Diagnostic D;
-    D.Code = Info.Code;
-    D.Name = Info.Name;
-    D.File = E.File;
-    D.Where = E.Access;
-    D.Model = detail::modelLabel(E.Rel->Owner);
-    D.Relation = E.Rel->Name;
+    Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
     D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` runs one query per " +
                 detail::modelLabel(E.Loop->RowModel) + " row: " +
                 detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
                 E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
                 ") is not prefetched by " + detail::querysetName(E) + "; add ." + Call +
                 " to the queryset";
-    D.Notes = detail::loopNotes(E);
-    D.Fix = detail::fixFor(E, FixIntent::PrefetchRelated);
-    D.FixTitle = "Add ." + Call;
     Out.push_back(std::move(D));
   }
 };

@@ -98,6 +98,27 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
   return F;
 }
 
+Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
+                            FixIntent::MethodKind Method) {
+  Diagnostic D;
+  D.Code = Info.Code;
+  D.Name = Info.Name;
+  D.File = E.File;
+  D.Where = E.Access;
+  D.Model = modelLabel(E.Rel->Owner);
+  D.Relation = E.Rel->Name;
+  D.Notes = loopNotes(E);
+  D.Fix = fixFor(E, Method);
+  D.FixTitle = std::string("Add .") +
+               (Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") +
+               "('" + E.Path + "')";
+  if (E.Loop->Source && E.Loop->Source->File) {
+    D.QuerysetFile = E.Loop->Source->File;
+    D.QuerysetWhere = E.Loop->Source->Chain;
+  }
+  return D;
+}
+
 std::string describe(index::RelationKind K) {
   switch (K) {
   case index::RelationKind::ForeignKey:

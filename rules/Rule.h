@@ -45,6 +45,9 @@ struct Diagnostic {
   std::optional<FixIntent> Fix;
   std::string FixTitle;
   std::string Model, Relation; ///< for machine-readable output
+  /// Where the queryset was created (a `# noqa` there also silences the finding).
+  const SourceFile *QuerysetFile = nullptr;
+  Range QuerysetWhere;
 };
 
 /// The static description of a rule; `nplus1 rule CODE` prints Doc.
@@ -90,6 +93,10 @@ std::vector<Note> loopNotes(const flow::Event &E);
 std::string querysetName(const flow::Event &E);
 /// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
 std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
+/// The parts every per-row finding shares: location, notes, model, relation, and the fix
+/// that loads `E.Path` with \p Method. The rule adds its message.
+Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
+                            FixIntent::MethodKind Method);
 std::string describe(index::RelationKind K);
 } // namespace detail
 

@@ -80,6 +80,7 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events);
 /// A diagnostic for a file that does not parse / cannot be read.
 Diagnostic syntaxError(const SourceFile &File, Range Where, llvm::StringRef Message);
 Diagnostic unreadableFile(llvm::StringRef Path, llvm::StringRef Message);
+Diagnostic unusedSuppression(const SourceFile &File, Range Where, llvm::StringRef Codes);
 
 // Shared helpers for the per-row rules.
 namespace detail {

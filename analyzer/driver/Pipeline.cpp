@@ -147,6 +147,8 @@ Analysis analyze(const discover::Options &Opts) {
                            X.Message == Y.Message;
                   }),
       A.Diagnostics.end());
+  applySuppressions(A);
+  report::sortDiagnostics(A.Diagnostics);
   return A;
 }
 

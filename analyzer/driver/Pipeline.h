@@ -24,6 +24,11 @@ struct Analysis {
 /// Discovers, parses (in parallel), indexes, analyzes and runs the rules.
 Analysis analyze(const discover::Options &Opts);
 
+/// Drops findings silenced by `# noqa: NPxxx` (on the reported line or on the queryset's
+/// line), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`, and adds
+/// NP903 for suppressions naming nplus1 codes that silenced nothing.
+void applySuppressions(Analysis &A);
+
 /// `--verify`: compares the findings with the `# expect: NPxxx` comments of the target
 /// files; prints every missing or unexpected finding. Returns the number of mismatches.
 unsigned verify(const Analysis &A, llvm::raw_ostream &OS);

@@ -1029,6 +1029,9 @@ private:
       if (N.Kind == parse::tpl::NodeKind::Block)
         Out.try_emplace(N.BlockName, &T, &N);
       collectBlocks(T, N.Children, Out);
+      collectBlocks(T, N.ElseChildren, Out);
+      for (const auto &B : N.Branches)
+        collectBlocks(T, B, Out);
     }
   }
 
@@ -1075,7 +1078,9 @@ private:
     using parse::tpl::NodeKind;
     switch (N.Kind) {
     case NodeKind::Var:
-      resolveTpl(N.Value, Vars, /*Evaluates=*/false);
+      // Inside {% blocktranslate %} a variable is a plain context key: no attributes.
+      if (N.TagName.empty())
+        resolveTpl(N.Value, Vars, /*Evaluates=*/false);
       return;
     case NodeKind::For: {
       ValueRef It = resolveTpl(N.Iter, Vars, false);
@@ -1147,6 +1152,8 @@ private:
         Vars[N.AsVar] = Value::unknown();
       walkNodes(N.Children, Vars, Child, Depth);
       walkNodes(N.ElseChildren, Vars, Child, Depth);
+      for (const auto &B : N.Branches)
+        walkNodes(B, Vars, Child, Depth);
       return;
     }
   }

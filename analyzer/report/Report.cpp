@@ -8,6 +8,10 @@ namespace nplus1::report {
 
 using rules::Diagnostic;
 
+llvm::StringRef severity(llvm::StringRef Code) {
+  return Code == "NP901" || Code == "NP902" ? "error" : "warning";
+}
+
 static llvm::StringRef pathOf(const Diagnostic &D) {
   return D.File ? D.File->path() : llvm::StringRef(D.Path);
 }
@@ -56,7 +60,7 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
     OS << location(D) << ": ";
     if (Color)
       OS.changeColor(llvm::raw_ostream::MAGENTA, true);
-    OS << (D.Code.starts_with("NP9") ? "error" : "warning") << ": ";
+    OS << severity(D.Code) << ": ";
     if (Color)
       OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
     OS << D.Message << " [" << D.Code << "]";
@@ -104,7 +108,7 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
     J["code"] = D.Code;
     J["name"] = D.Name;
     J["message"] = D.Message;
-    J["severity"] = D.Code.starts_with("NP9") ? "error" : "warning";
+    J["severity"] = severity(D.Code).str();
     J["location"] = D.File ? Pos(*D.File, D.Where) : nlohmann::json{{"path", D.Path}};
     if (!D.Model.empty())
       J["model"] = D.Model;

@@ -24,6 +24,9 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Diags, b
 /// The versioned JSON document (see README "JSON output").
 nlohmann::json toJson(llvm::ArrayRef<rules::Diagnostic> Diags);
 
+/// "error" for files that could not be read or parsed, "warning" for everything else.
+llvm::StringRef severity(llvm::StringRef Code);
+
 /// "shop/views.py:12:5"
 std::string location(const rules::Diagnostic &D);
 

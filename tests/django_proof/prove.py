@@ -19,6 +19,16 @@ case); among them they carry exactly one marker comment, a Django comment tag:
 
     {# expect: NP1xx #}   {# ok[: reason] #}
 
+cases.py may also define API_CASES = {"case_id": ("/api/url/", "app/f.py:Name",
+...)}: a GET (Accept: application/json) through django.test.Client to a DRF or
+other JSON endpoint, whose data is the status and the decoded JSON content.
+Each "path:Name" is a top-level class or function of a project .py file: the
+view and the serializers the request runs (checked: the resolved view and
+every project serializer whose to_representation() runs must be named; a name
+may also be a serializer that only another action would use), none named by
+another case. Among them they carry exactly one marker comment, as in case
+functions (`# expect: NP1xx` / `# ok[: reason]`).
+
 For N = 2 and N = 6 the harness builds a fresh SQLite database (migrate, then
 seed(N)), runs every case under CaptureQueriesContext and records the query
 count and the returned data. With --nplus1 it then copies the project, runs
@@ -112,6 +122,26 @@ def read_template_markers(text, path=None):
     return markers, problems
 
 
+def object_span(project_dir, ref):
+    """(rel, first_line, source) of the top-level class or function that
+    "rel/path.py:Name" names, decorators included."""
+    rel, sep, name = ref.partition(':')
+    if not sep or not rel.endswith('.py') or not name.isidentifier():
+        raise ValueError(f'{ref!r} is not "path/to/file.py:Name"')
+    path = os.path.join(project_dir, rel)
+    with open(path, encoding='utf-8') as handle:
+        text = handle.read()
+    tree = ast.parse(text, path)
+    kinds = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    nodes = [n for n in tree.body if isinstance(n, kinds) and n.name == name]
+    if len(nodes) != 1:
+        raise ValueError(f'{rel} defines {len(nodes)} top-level {name!r}')
+    node = nodes[0]
+    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    lines = text.splitlines(keepends=True)[first - 1:node.end_lineno]
+    return os.path.normpath(rel), first, ''.join(lines)
+
+
 def is_template(rel):
     """Whether a project file is a template: any file under a templates/ directory."""
     parts = rel.split(os.sep)
@@ -144,24 +174,25 @@ def stray_markers(project_dir, cases):
 
 
 def shared_templates(cases):
-    """Templates that more than one URL case names."""
+    """Templates (URL cases) and classes or functions (API cases) that more
+    than one case names."""
     owners = {}
     for case_id, entry in cases.items():
-        for rel in entry.get('templates', []):
+        for rel in entry.get('templates', []) + entry.get('objects', []):
             owners.setdefault(rel, []).append(case_id)
     return {rel: ids for rel, ids in sorted(owners.items()) if len(ids) > 1}
 
 
 def duplicate_case_ids(cases_path):
-    """Keys written more than once in the CASES and URL_CASES dict literals of
-    cases.py (together: a case id names one case)."""
+    """Keys written more than once in the CASES, URL_CASES and API_CASES dict
+    literals of cases.py (together: a case id names one case)."""
     with open(cases_path, encoding='utf-8') as handle:
         tree = ast.parse(handle.read(), cases_path)
     seen, dups = set(), []
     for node in tree.body:
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Dict):
             continue
-        if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES')
+        if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES', 'API_CASES')
                    for t in node.targets):
             continue
         for key in node.value.keys:
@@ -275,6 +306,50 @@ def measure(project_dir, work):
             entry['problems'].append(f'cannot load URL case {spec!r}: '
                                      f'{type(error).__name__}: {error}')
 
+    apis = {}
+    for case_id, spec in getattr(cases_module, 'API_CASES', {}).items():
+        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
+        if case_id in result['cases']:
+            result['errors'].append(f'case id {case_id!r} is in more than one of '
+                                    f'CASES, URL_CASES and API_CASES')
+            continue
+        result['cases'][case_id] = entry
+        try:
+            url, *refs = spec
+            entry['target'] = url
+            if not refs:
+                raise ValueError('no view or serializer named')
+            for ref in refs:
+                rel, first, source = object_span(project_dir, ref)
+                markers, problems = read_markers(source, first, rel)
+                entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
+                entry['markers'].extend(markers)
+                entry['problems'].extend(problems)
+            entry['file'] = entry['objects'][0].partition(':')[0]
+            apis[case_id] = url
+        except Exception as error:  # a broken case is a finding, not a crash
+            entry['problems'].append(f'cannot load API case {spec!r}: '
+                                     f'{type(error).__name__}: {error}')
+
+    # The project serializers whose to_representation() runs during a request.
+    served = set()
+    if apis:
+        from rest_framework import serializers as drf_serializers
+
+        original = drf_serializers.Serializer.to_representation
+
+        def recording(self, instance):
+            served.add(type(self))
+            return original(self, instance)
+
+        drf_serializers.Serializer.to_representation = recording
+
+    def project_object(module_name, name):
+        """"rel.py:Name" of a top-level object of a project module, or None."""
+        module = sys.modules.get(module_name)
+        rel = project_relpath(module.__file__) if module and getattr(module, '__file__', None) else None
+        return f'{rel}:{name}' if rel else None
+
     for size in SIZES:
         db = os.path.join(work, f'n{size}.sqlite3')
         shutil.copyfile(base_db, db)
@@ -314,6 +389,38 @@ def measure(project_dir, work):
                     raise RuntimeError(f'GET {url} rendered {rendered}, URL_CASES names {named}')
                 run['data'] = {'status': response.status_code,
                                'content': response.content.decode('utf-8')}
+            except Exception as error:
+                run['error'] = f'{type(error).__name__}: {error}'
+            run['queries'] = len(capture.captured_queries)
+            entry['runs'][str(size)] = run
+        for case_id, url in apis.items():
+            entry = result['cases'][case_id]
+            capture = CaptureQueriesContext(connection)
+            run = {}
+            served.clear()
+            try:
+                client = Client(raise_request_exception=True)
+                with capture:
+                    response = client.get(url, HTTP_ACCEPT='application/json')
+                if response.status_code != 200:
+                    raise RuntimeError(f'GET {url} answered {response.status_code}')
+                content_type = response.get('Content-Type', '')
+                if not content_type.startswith('application/json'):
+                    raise RuntimeError(f'GET {url} answered {content_type!r}, not JSON')
+                view = response.resolver_match.func
+                ran = {project_object(view.__module__, view.__name__)}
+                ran |= {project_object(cls.__module__, cls.__qualname__) for cls in served}
+                ran.discard(None)
+                named = set(entry['objects'])
+                view_ref = project_object(view.__module__, view.__name__)
+                if view_ref is None or view_ref not in named:
+                    raise RuntimeError(f'GET {url} is served by {view_ref or view!r}, '
+                                       f'which API_CASES does not name')
+                if not ran <= named:
+                    raise RuntimeError(f'GET {url} ran {sorted(ran - named)}, '
+                                       f'which API_CASES does not name')
+                run['data'] = {'status': response.status_code,
+                               'json': json.loads(response.content.decode('utf-8'))}
             except Exception as error:
                 run['error'] = f'{type(error).__name__}: {error}'
             run['queries'] = len(capture.captured_queries)

@@ -139,12 +139,13 @@ Analysis analyze(const discover::Options &Opts) {
     std::move(D.begin(), D.end(), std::back_inserter(A.Diagnostics));
   }
   report::sortDiagnostics(A.Diagnostics);
-  // One template rendered by two views of a module gives the same finding twice.
+  // The same access reached twice through the same queryset is one finding.
   A.Diagnostics.erase(
       std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
                   [](const rules::Diagnostic &X, const rules::Diagnostic &Y) {
                     return X.File == Y.File && X.Where == Y.Where && X.Code == Y.Code &&
-                           X.Message == Y.Message;
+                           X.Message == Y.Message && X.QuerysetFile == Y.QuerysetFile &&
+                           X.QuerysetWhere == Y.QuerysetWhere;
                   }),
       A.Diagnostics.end());
   applySuppressions(A);

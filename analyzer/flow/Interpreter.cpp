@@ -62,12 +62,14 @@ struct ModuleState {
   const index::ModelGraph &G;
   const index::TemplateIndex *Templates = nullptr;
   std::vector<Event> Events;
-  std::set<std::tuple<const SourceFile *, uint32_t, int>> EventKeys;
+  /// (file, offset, kind, queryset): one access reached from two querysets is two findings.
+  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *>> EventKeys;
   std::map<const Stmt *, ValueRef> Summaries;
   std::set<const Stmt *> InProgress;
   std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
   unsigned NextLoop = 1;
   std::map<const SourceFile *, char> Quotes;
+  std::map<unsigned, std::shared_ptr<const LoopInfo>> Loops;
 };
 
 /// Interprets one function body over abstract values.
@@ -139,7 +141,7 @@ private:
             const Relation *Rel, Range Access, Range AccessExpr) {
     if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
       return;
-    if (!S.EventKeys.insert({EvFile, Access.Begin, int(K)}).second)
+    if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get()}).second)
       return;
     Event E;
     E.Kind = K;
@@ -152,6 +154,33 @@ private:
     E.ThroughToAttr = Row.ThroughToAttr;
     E.Rel = Rel;
     S.Events.push_back(std::move(E));
+  }
+
+  /// NP106: a queryset created inside a queryset loop is read there: one query per row.
+  void queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
+    if (!Report || !Q->Src || !Q->Src->CreatedInLoop || Q->Row ||
+        !ActiveLoops.count(Q->Src->CreatedInLoop))
+      return;
+    auto L = S.Loops.find(Q->Src->CreatedInLoop);
+    if (L == S.Loops.end() ||
+        !S.EventKeys.insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get()})
+             .second)
+      return;
+    Event E;
+    E.Kind = EventKind::QueryInLoop;
+    E.File = EvFile;
+    E.Access = Access;
+    E.AccessExpr = AccessExpr;
+    E.Loop = L->second;
+    E.Model = Q->Model;
+    S.Events.push_back(std::move(E));
+  }
+
+  unsigned innermostLoop() const {
+    unsigned Max = 0;
+    for (unsigned L : ActiveLoops)
+      Max = std::max(Max, L);
+    return Max;
   }
 
   const Model *modelForName(llvm::StringRef Name) {
@@ -244,6 +273,7 @@ private:
     O->Function = Fn;
     O->Quote = quote();
     O->Fixable = !M.Builtin;
+    O->CreatedInLoop = innermostLoop();
     V->Src = O;
     return V;
   }
@@ -439,7 +469,9 @@ private:
     if (!QS->Row || !QS->Relation || QS->Row->ThroughToAttr)
       return;
     const RowInfo &R = *QS->Row;
-    if (R.RootLoaded && R.RootLoaded->covers(R.Path, false))
+    if (QS->Bypass) // a new query whatever was prefetched
+      K = EventKind::FilteredPerRow;
+    else if (R.RootLoaded && R.RootLoaded->covers(R.Path, false))
       return;
     emit(K, R, R.Path, true, QS->Relation, QS->AccessName, QS->AccessExpr);
   }
@@ -464,6 +496,7 @@ private:
       RowV->Row = R;
       return RowV;
     }
+    queryInLoop(V, Header, Header);
     auto L = std::make_shared<LoopInfo>();
     L->Id = S.NextLoop++;
     L->Header = Header;
@@ -478,6 +511,7 @@ private:
     R.RootLoaded = std::make_shared<Loaded>(V->Load);
     RowV->Row = R;
     NewLoop = L->Id;
+    S.Loops[L->Id] = L;
     return RowV;
   }
 
@@ -617,6 +651,8 @@ private:
       const ValueRef &A = Args[0];
       if (A->is(ValueKind::QuerySet) && A->Row)
         evaluateRelated(A);
+      if (A->is(ValueKind::QuerySet) && Name != "enumerate")
+        queryInLoop(A, E->Args[0]->Where, E->Args[0]->Where);
       if (Name == "list" || Name == "sorted" || Name == "tuple" || Name == "reversed")
         return A->is(ValueKind::QuerySet) ? A : Value::unknown();
       return Value::unknown();
@@ -643,6 +679,8 @@ private:
     llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
     if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
       const ValueRef &A = Args[0];
+      if (A->is(ValueKind::Manager) || A->is(ValueKind::QuerySet))
+        queryInLoop(A, E->Where, E->Where);
       if (A->Model && (A->is(ValueKind::ModelClass) || A->is(ValueKind::QuerySet) ||
                        A->is(ValueKind::Manager)))
         return make(ValueKind::Instance, A->Model);
@@ -682,7 +720,7 @@ private:
       const Expr *ManyE = E->keyword("many");
       bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
       if (Many && Args[0]->is(ValueKind::QuerySet))
-        serializeRows(C, Args[0], E->Where,
+        serializeRows(C, Args[0], E->Where, text(E->Args[0]->Where),
                       "serialized with `" + C.Def->Name + "(..., many=True)` here");
       else if (!Many && Args[0]->is(ValueKind::Instance) && Args[0]->Row)
         walkSerializer(C, Args[0], 0);
@@ -804,6 +842,7 @@ public:
     // Meta.fields / exclude / depth.
     std::vector<std::pair<std::string, const Expr *>> Fields;
     bool All = false;
+    const Expr *AllExpr = nullptr;
     std::set<std::string> Excluded;
     int MetaDepth = 0;
     if (Meta) {
@@ -814,8 +853,10 @@ public:
                                 ? llvm::StringRef(St->Targets[0]->Id)
                                 : llvm::StringRef();
         const Expr *V = St->Value;
-        if (N == "fields" && V->Kind == ExprKind::String)
-          All = V->Id == "__all__";
+        if (N == "fields" && V->Kind == ExprKind::String && V->Id == "__all__") {
+          All = true;
+          AllExpr = V;
+        }
         if ((N == "fields" || N == "exclude") &&
             (V->Kind == ExprKind::List || V->Kind == ExprKind::Tuple))
           for (const Expr *F : V->Args)
@@ -862,9 +903,8 @@ public:
       if (!Rel)
         continue;
       EvFile = &MetaOwner.Module->Ast->file();
-      Range At = Where ? stringContent(Where) : Range{};
-      if (!Where) // `__all__`: point at the Meta class
-        At = {Meta->Where.Begin, uint32_t(Meta->Where.Begin + 10)};
+      const Expr *Named = Where ? Where : AllExpr; // `__all__` stands for the field
+      Range At = Named ? stringContent(Named) : Range{Meta->Where.Begin, Meta->Where.Begin};
       if (Rel->isMany()) {
         ValueRef RM = instanceAttribute(Row, Name, At, At);
         if (RM->is(ValueKind::RelatedManager)) {
@@ -981,9 +1021,9 @@ public:
 
   /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
   void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                     const std::string &Note) {
+                     llvm::StringRef IterText, const std::string &Note) {
     std::optional<unsigned> NewLoop;
-    ValueRef Row = iterate(QS, Header, "queryset", NewLoop);
+    ValueRef Row = iterate(QS, Header, IterText, NewLoop);
     if (!Row || !NewLoop)
       return;
     const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
@@ -1270,9 +1310,31 @@ private:
       evaluateRelated(relatedAll(RM, E->Where), EventKind::AggregatePerRow);
       return Value::unknown();
     }
-    if (Name != "all")
-      return Value::unknown(); // filter()/first()/... per row: later rules
-    return relatedAll(RM, E->Where);
+    if (Name == "all")
+      return relatedAll(RM, E->Where);
+    ValueRef All = relatedAll(RM, E->Where);
+    if (isChainMethod(Name) || isValuesMethod(Name) || isLoadMethod(Name))
+      return bypassed(All, isValuesMethod(Name));
+    if (isSingleMethod(Name) || Name == "aggregate" || Name == "in_bulk") {
+      if (Name == "first" || Name == "last") {
+        // Served from a prefetch cache when the relation was prefetched.
+        evaluateRelated(All, EventKind::FilteredPerRow);
+      } else {
+        evaluateRelated(bypassed(All, false));
+      }
+      return make(ValueKind::Instance, RM->Model);
+    }
+    return Value::unknown();
+  }
+
+  /// A related set narrowed by filter()/order_by()/...: Django runs a new query for it.
+  static ValueRef bypassed(const ValueRef &Q, bool Values) {
+    if (!Q->is(ValueKind::QuerySet))
+      return Q;
+    auto B = copy(Q);
+    B->Bypass = B->Row.has_value();
+    B->ValuesMode |= Values;
+    return B;
   }
 
   /// `obj.related.all()`: rows of a loop's row stay rows of that loop; a single object's
@@ -1350,6 +1412,8 @@ private:
     if (Name == "get_queryset" || isChainMethod(Name)) {
       auto Q = copy(Recv);
       extendChain(Q, E);
+      if (Recv->Row && Name != "all")
+        Q->Bypass = true;
       return Q;
     }
     if (Name == "select_related" || Name == "prefetch_related") {
@@ -1431,12 +1495,20 @@ private:
       return Q;
     }
     if (isSingleMethod(Name)) {
+      queryInLoop(Recv, E->Object->IdWhere, E->Where);
+      if (Recv->Row)
+        evaluateRelated(Recv->Bypass || (Name != "first" && Name != "last")
+                            ? bypassed(Recv, false)
+                            : Recv,
+                        EventKind::FilteredPerRow);
       if (Recv->ValuesMode)
         return Value::unknown();
       return make(ValueKind::Instance, Recv->Model);
     }
     if ((Name == "count" || Name == "exists") && Recv->Row)
       evaluateRelated(Recv, EventKind::AggregatePerRow);
+    if (Name == "count" || Name == "exists" || Name == "aggregate" || Name == "in_bulk")
+      queryInLoop(Recv, E->Object->IdWhere, E->Where);
     if (isScalarMethod(Name))
       return Value::unknown();
     return customMethod(Recv, Recv, E);
@@ -1670,7 +1742,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       return;
     for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
       Range Header = C.Def->NameWhere;
-      W.serializeRows(Ser, QS, Header,
+      W.serializeRows(Ser, QS, Header, "queryset",
                       "the view `" + C.Def->Name + "` serializes every row of its queryset with `" +
                           Ser.Def->Name + "` (list action)");
     }

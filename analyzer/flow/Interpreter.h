@@ -14,6 +14,8 @@ enum class EventKind {
   RelationPerRow, ///< a forward FK/O2O, reverse O2O or generic FK read on a row
   ManagerPerRow,  ///< a reverse-FK/M2M related manager evaluated on a row
   AggregatePerRow, ///< `.count()` / `.exists()` on a related manager of a row
+  FilteredPerRow,  ///< `.filter()`/`.get()`/`.first()`... on a related manager of a row
+  QueryInLoop,     ///< `Model.objects.get(...)` (or any read) run inside a queryset loop
 };
 
 /// One relation access that runs a query for every row of a loop.
@@ -27,6 +29,7 @@ struct Event {
   bool ThroughMany = false;
   bool ThroughToAttr = false;
   const index::Relation *Rel = nullptr;
+  const index::Model *Model = nullptr; ///< QueryInLoop: the model queried
 };
 
 /// Interprets the functions of one module over abstract values and reports the events.

@@ -35,6 +35,7 @@ struct Origin {
   bool Escapes = false;      ///< returned, stored, or passed to another function
   bool Fixable = true;       ///< false for combined querysets (union...) and the like
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
+  unsigned CreatedInLoop = 0; ///< the innermost queryset loop active at creation (NP106)
 };
 
 /// What a queryset has already loaded: select_related / prefetch_related lookups
@@ -105,6 +106,7 @@ struct Value {
   const index::ManagerInfo *Manager = nullptr;
   Loaded Load;                        ///< QuerySet, Manager, Prefetch (inner queryset)
   bool ValuesMode = false;            ///< values()/values_list(): rows are dicts/tuples
+  bool Bypass = false; ///< a filtered/ordered related set: a new query, prefetch or not
   std::shared_ptr<Origin> Src;        ///< QuerySet/Manager: where it was created
   std::optional<RowInfo> Row;         ///< Instance: a loop row; QuerySet: rows of a related set
   const index::Relation *Relation = nullptr; ///< RelatedManager / related QuerySet

@@ -166,11 +166,17 @@ private:
            relationFieldKind(ClassName).has_value();
   }
 
+  /// A class on a base we cannot see is a model only when it declares Django model fields
+  /// (`models.CharField`, any relation field) — serializer and form fields do not count.
   bool hasFieldDecls(const ClassRef &C) {
-    std::string Ignored;
-    for (const py::Stmt *S : C.Def->Body)
-      if (S->Kind == StmtKind::Assign && isFieldCall(*C.Module, S->Value, Ignored))
+    std::string ClassName;
+    for (const py::Stmt *S : C.Def->Body) {
+      if (S->Kind != StmtKind::Assign || !isFieldCall(*C.Module, S->Value, ClassName))
+        continue;
+      std::string Q = P.resolveExpr(*C.Module, S->Value->Object);
+      if (llvm::StringRef(Q).starts_with("django.db.models") || relationFieldKind(ClassName))
         return true;
+    }
     return false;
   }
 
@@ -193,6 +199,11 @@ private:
           Parents.push_back(PM);
         continue;
       }
+      // Serializers, forms and filters declare fields too, and are never models.
+      if (llvm::StringRef(Q).starts_with("rest_framework.") ||
+          llvm::StringRef(Q).starts_with("django.forms") ||
+          llvm::StringRef(Q).starts_with("django_filters."))
+        return Visiting[C.Def] = false, nullptr;
       if (!Q.empty() && !llvm::StringRef(Q).starts_with("django."))
         Unknown = true;
     }

@@ -573,7 +573,8 @@ def main(argv):
     for where in stray_markers(project, base['cases']):
         global_failures.append(f'marker at {where} is in no case registered in cases.py')
     for rel, ids in shared_templates(base['cases']).items():
-        global_failures.append(f'template {rel} is named by more than one case: {", ".join(ids)}')
+        kind = 'template' if is_template(rel) else 'view/serializer'
+        global_failures.append(f'{kind} {rel} is named by more than one case: {", ".join(ids)}')
     unknown = sorted(no_fix - set(base['cases']))
     if unknown:
         global_failures.append('--no-fix names unknown cases: ' + ', '.join(unknown))

@@ -1,5 +1,5 @@
-// NP101 fk-access-per-row: a forward ForeignKey / OneToOne (or reverse one-to-one) read on
-// every row of a loop, each read one query.
+// NP101 fk-access-per-row: a forward ForeignKey / OneToOne (or reverse
+// one-to-one) read on every row of a loop, each read one query.
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -49,22 +49,24 @@ class FkAccessPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E,
+             std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::RelationPerRow || !E.Rel)
       return;
     bool Prefetch = E.ThroughMany;
-    std::string Call = std::string(Prefetch ? "prefetch_related" : "select_related") + "('" +
-                       E.Path + "')";
     std::string Access = E.File->slice(E.AccessExpr).str();
-    Diagnostic D = detail::perRowDiagnostic(
-        Info, E, Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated);
+    FixIntent::MethodKind Method =
+        Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated;
+    Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
     // Below a many relation the query runs once per row of that relation.
-    const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
-    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(PerRow) +
-                " row: " + detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
-                E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
-                ") is not loaded by " + detail::querysetName(E) + "; add ." + Call +
-                " to the queryset";
+    const index::Model *PerRow =
+        E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
+    D.Message = "`" + Access + "` runs one query per " +
+                detail::modelLabel(PerRow) +
+                " row: " + detail::describe(E.Rel->Kind) + " `" +
+                E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
+                detail::modelLabel(E.Rel->Target) + ") is not loaded by " +
+                detail::querysetName(E) + "; add " + detail::remedy(E, Method);
     Out.push_back(std::move(D));
   }
 };

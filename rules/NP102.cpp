@@ -1,5 +1,5 @@
-// NP102 related-manager-per-row: a reverse-FK or many-to-many manager evaluated on every
-// row of a loop, each evaluation one query.
+// NP102 related-manager-per-row: a reverse-FK or many-to-many manager evaluated
+// on every row of a loop, each evaluation one query.
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -50,17 +50,18 @@ class RelatedManagerPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E,
+             std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::ManagerPerRow || !E.Rel)
       return;
-    std::string Call = "prefetch_related('" + E.Path + "')";
-    Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` runs one query per " +
-                detail::modelLabel(E.Loop->RowModel) + " row: " +
-                detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
-                E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) +
-                ") is not prefetched by " + detail::querysetName(E) + "; add ." + Call +
-                " to the queryset";
+    FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
+    Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() +
+                "` runs one query per " + detail::modelLabel(E.Loop->RowModel) +
+                " row: " + detail::describe(E.Rel->Kind) + " `" +
+                E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
+                detail::modelLabel(E.Rel->Target) + ") is not prefetched by " +
+                detail::querysetName(E) + "; add " + detail::remedy(E, Method);
     Out.push_back(std::move(D));
   }
 };

@@ -1,5 +1,5 @@
-// NP103 related-aggregate-per-row: `.count()` / `.exists()` on a related manager for every
-// row of a loop, each call one query.
+// NP103 related-aggregate-per-row: `.count()` / `.exists()` on a related
+// manager for every row of a loop, each call one query.
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -44,16 +44,19 @@ class RelatedAggregatePerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E,
+             std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::AggregatePerRow || !E.Rel)
       return;
-    std::string Call = "prefetch_related('" + E.Path + "')";
-    Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` counts in one query per " +
-                detail::modelLabel(E.Loop->RowModel) + " row: " +
-                detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
-                E.Rel->Name + "` is not prefetched by " + detail::querysetName(E) +
-                "; add ." + Call + " (or annotate a Count) to the queryset";
+    FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
+    Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() +
+                "` counts in one query per " +
+                detail::modelLabel(E.Loop->RowModel) +
+                " row: " + detail::describe(E.Rel->Kind) + " `" +
+                E.Rel->Owner->Name + "." + E.Rel->Name +
+                "` is not prefetched by " + detail::querysetName(E) + "; add " +
+                detail::remedy(E, Method) + " (or annotate a Count)";
     Out.push_back(std::move(D));
   }
 };

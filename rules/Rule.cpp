@@ -90,12 +90,24 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
     return std::nullopt;
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->IteratorNoChunk)
     return std::nullopt; // prefetching needs iterator(chunk_size=...) on Django >= 4.1
+  if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)
+    return std::nullopt; // list_select_related cannot prefetch; get_queryset must change
   FixIntent F;
   F.Where = E.Loop->Source;
   F.Method = Method;
   F.Path = E.Path;
   F.Applies = fixApplicability(E);
   return F;
+}
+
+std::string remedy(const flow::Event &E, FixIntent::MethodKind Method) {
+  if (E.Loop->Source && E.Loop->Source->AdminList && Method == FixIntent::SelectRelated)
+    return "'" + E.Path + "' to the admin's list_select_related";
+  if (E.Loop->Source && E.Loop->Source->AdminList)
+    return ".prefetch_related('" + E.Path + "') to the admin's get_queryset()";
+  return std::string(".") +
+         (Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") + "('" +
+         E.Path + "') to the queryset";
 }
 
 Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
@@ -109,9 +121,7 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   D.Relation = E.Rel->Name;
   D.Notes = loopNotes(E);
   D.Fix = fixFor(E, Method);
-  D.FixTitle = std::string("Add .") +
-               (Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") +
-               "('" + E.Path + "')";
+  D.FixTitle = "Add " + remedy(E, Method);
   if (E.Loop->Source && E.Loop->Source->File) {
     D.QuerysetFile = E.Loop->Source->File;
     D.QuerysetWhere = E.Loop->Source->Chain;

@@ -94,6 +94,9 @@ std::vector<Note> loopNotes(const flow::Event &E);
 std::string querysetName(const flow::Event &E);
 /// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
 std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
+/// What to change, for messages: ".select_related('a') to the queryset", or the admin's
+/// list_select_related.
+std::string remedy(const flow::Event &E, FixIntent::MethodKind Method);
 /// The parts every per-row finding shares: location, notes, model, relation, and the fix
 /// that loads `E.Path` with \p Method. The rule adds its message.
 Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,

@@ -37,6 +37,31 @@ std::string quoted(llvm::ArrayRef<std::string> Paths, char Quote) {
   return S;
 }
 
+/// Adds \p Paths before the closing bracket of an argument list or list literal, after a
+/// trailing comma if there is one.
+Edit insertIntoList(const flow::Origin &O, const flow::LoadCall &Call,
+                    llvm::ArrayRef<std::string> Paths) {
+  llvm::StringRef Before = O.File->text().take_front(Call.CloseParen).rtrim();
+  std::string Text = quoted(Paths, O.Quote);
+  if (!Call.HasArgs)
+    return {O.File, Call.CloseParen, Call.CloseParen, Text};
+  if (Before.ends_with(","))
+    return {O.File, Call.CloseParen, Call.CloseParen, " " + Text + ","};
+  return {O.File, Call.CloseParen, Call.CloseParen, ", " + Text};
+}
+
+/// `list_select_related`: extended in place, or written as a new class attribute that
+/// keeps the FK columns Django selected by itself so far.
+Edit adminListEdit(const flow::Origin &O, std::vector<std::string> Paths) {
+  if (O.Select)
+    return insertIntoList(O, *O.Select, Paths);
+  Paths.insert(Paths.begin(), O.AlsoSelect.begin(), O.AlsoSelect.end());
+  Paths = minimal(Paths);
+  std::string Text = O.InsertPrefix + "(" + quoted(Paths, O.Quote) +
+                     (Paths.size() == 1 ? ",)" : ")");
+  return {O.File, O.InsertAt, O.InsertAt, Text};
+}
+
 } // namespace
 
 std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
@@ -76,8 +101,7 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       if (Paths.empty())
         return;
       if (Call) {
-        Edits.push_back({O->File, Call->CloseParen, Call->CloseParen,
-                         (Call->HasArgs ? ", " : "") + quoted(Paths, O->Quote)});
+        Edits.push_back(insertIntoList(*O, *Call, Paths));
         return;
       }
       Appended.push_back('.');
@@ -86,8 +110,13 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       Appended.append(quoted(Paths, O->Quote));
       Appended.push_back(')');
     };
-    AddTo(O->Select, "select_related", Select);
-    AddTo(O->Prefetch, "prefetch_related", Prefetch);
+    if (O->AdminList) {
+      if (!Select.empty())
+        Edits.push_back(adminListEdit(*O, Select));
+    } else {
+      AddTo(O->Select, "select_related", Select);
+      AddTo(O->Prefetch, "prefetch_related", Prefetch);
+    }
     if (!Appended.empty())
       Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
     if (Applied)

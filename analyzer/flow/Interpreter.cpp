@@ -949,14 +949,8 @@ public:
       if (const Expr *MN = Call->keyword("method_name"); MN && MN->Kind == ExprKind::String)
         Method = MN->Id;
       index::ClassRef MOwner;
-      for (const index::ClassRef &C : {Owner})
-        if (const Stmt *Def = S.P.findMethod(C, Method, &MOwner)) {
-          Interp Sub(S, *MOwner.Module, Def, Report);
-          Sub.ActiveLoops = ActiveLoops;
-          if (Def->Params.size() >= 2)
-            Sub.bind(Def->Params[1].Name, Row);
-          Sub.run(Def->Body);
-        }
+      if (const Stmt *Def = S.P.findMethod(Owner, Method, &MOwner))
+        runWithRow(Def, *MOwner.Module, Row, 1);
       return;
     }
     if (Kind == "HyperlinkedIdentityField" || Kind == "SerializerMethodField")
@@ -1030,6 +1024,45 @@ public:
     ActiveLoops.insert(*NewLoop);
     walkSerializer(Ser, Row, 0);
     ActiveLoops.erase(*NewLoop);
+  }
+
+  // ---- admin changelists ---------------------------------------------------
+  /// Starts a loop over the rows of \p QS (a changelist page); returns the row, or null.
+  ValueRef openLoop(const ValueRef &QS, Range Header, llvm::StringRef IterText,
+                    const std::string &Note, unsigned &Id) {
+    std::optional<unsigned> NewLoop;
+    ValueRef Row = iterate(QS, Header, IterText, NewLoop);
+    if (!Row || !NewLoop)
+      return nullptr;
+    const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
+    ActiveLoops.insert(*NewLoop);
+    Id = *NewLoop;
+    return Row;
+  }
+
+  /// Runs a function or method with \p Row bound to its parameter \p RowParam, inside the
+  /// loops active here (admin `list_display` callables, SerializerMethodFields).
+  void runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                  size_t RowParam) {
+    Interp Sub(S, Owner, Def, Report);
+    Sub.ActiveLoops = ActiveLoops;
+    if (Def->Params.size() > RowParam)
+      Sub.bind(Def->Params[RowParam].Name, Row);
+    Sub.run(Def->Body);
+  }
+
+  /// Reads the lookup path `a__b` (or `a.b`) on \p Row, pointing every access at \p At.
+  void readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {
+    llvm::SmallVector<llvm::StringRef, 4> Parts;
+    Path.split(Parts, Path.contains("__") ? "__" : ".");
+    ValueRef Cur = Row;
+    for (llvm::StringRef Part : Parts) {
+      if (!Cur->is(ValueKind::Instance))
+        return;
+      Cur = instanceAttribute(Cur, Part, At, At);
+      if (Cur->is(ValueKind::RelatedManager))
+        return; // a many relation is not a list_display column
+    }
   }
 
   /// Evaluates a class-level expression (`queryset = Order.objects.all()`).
@@ -1790,6 +1823,136 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   W.renderTemplate(Template, Final);
 }
 
+/// Admin classes registered for a model in \p M: `@admin.register(Model)` and
+/// `admin.site.register(Model, Admin)`.
+std::vector<std::pair<index::ClassRef, const index::Model *>>
+registeredAdmins(ModuleState &S, const index::ModuleInfo &M) {
+  std::vector<std::pair<index::ClassRef, const index::Model *>> Out;
+  auto ModelOf = [&](const Expr *E) -> const index::Model * {
+    index::ClassRef C = S.P.classFor(M, E);
+    return C ? S.G.modelFor(C) : nullptr;
+  };
+  for (const Stmt *St : M.Ast->Body) {
+    if (St->Kind == StmtKind::Class)
+      for (const Expr *D : St->Decorators)
+        if (D->Kind == ExprKind::Call && D->Object->Kind == ExprKind::Attribute &&
+            D->Object->Id == "register")
+          for (const Expr *A : D->Args)
+            if (const index::Model *Mo = ModelOf(A))
+              Out.push_back({{St, &M, M.Name + "." + St->Name}, Mo});
+    if (St->Kind == StmtKind::Expr && St->Value && St->Value->Kind == ExprKind::Call) {
+      const Expr *C = St->Value;
+      if (C->Object->Kind != ExprKind::Attribute || C->Object->Id != "register" ||
+          C->Args.size() < 2)
+        continue;
+      index::ClassRef Admin = S.P.classFor(M, C->Args[1]);
+      std::vector<const Expr *> Models{C->Args[0]};
+      if (C->Args[0]->Kind == ExprKind::List || C->Args[0]->Kind == ExprKind::Tuple)
+        Models.assign(C->Args[0]->Args.begin(), C->Args[0]->Args.end());
+      for (const Expr *ME : Models)
+        if (const index::Model *Mo = ModelOf(ME); Mo && Admin)
+          Out.push_back({Admin, Mo});
+    }
+  }
+  return Out;
+}
+
+/// The admin changelist of \p Mo rendered by \p Admin: every `list_display` column is
+/// read on every row of the page.
+void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Model *Mo) {
+  const Stmt *Def = Admin.Def;
+  const Stmt *Display = nullptr;
+  for (const Stmt *St : Def->Body)
+    if (St->Kind == StmtKind::Assign && St->Value && !St->Targets.empty() &&
+        St->Targets[0]->isName("list_display"))
+      Display = St;
+  if (!Display ||
+      (Display->Value->Kind != ExprKind::List && Display->Value->Kind != ExprKind::Tuple))
+    return;
+  const SourceFile &F = Admin.Module->Ast->file();
+  index::ClassRef Owner;
+  const Stmt *GetQS = S.P.findMethod(Admin, "get_queryset", &Owner);
+  Interp W(S, *Admin.Module, GetQS ? GetQS : Def, /*Report=*/true);
+  W.ReturnEscapes = false;
+  // The changelist's queryset: the default manager's, or get_queryset()'s.
+  auto Base = std::make_shared<Value>();
+  Base->Kind = ValueKind::QuerySet;
+  Base->Model = Mo;
+  auto O = std::make_shared<Origin>();
+  O->File = &F;
+  O->Chain = Display->Where;
+  O->Function = GetQS ? GetQS : Def;
+  O->AdminList = true;
+  O->Label = "the `" + Def->Name + "` changelist";
+  Base->Src = O;
+  const index::ManagerInfo *MI = S.G.manager(Mo, "_default_manager");
+  auto MgrV = std::make_shared<Value>();
+  MgrV->Kind = ValueKind::Manager;
+  MgrV->Model = Mo;
+  MgrV->Manager = MI;
+  if (GetQS) {
+    W.CbvQuerySet = Base;
+    ValueRef R = W.runMethod(GetQS, Value::unknown());
+    if (!R->is(ValueKind::QuerySet))
+      return;
+    auto Q = std::make_shared<Value>(*R);
+    if (!Q->Src)
+      Q->Src = O;
+    Base = Q;
+  }
+  // Which relation columns Django selects by itself (list_select_related = False).
+  std::vector<std::string> FkColumns;
+  for (const Expr *Col : Display->Value->Args)
+    if (Col->Kind == ExprKind::String)
+      if (const index::Relation *R = S.G.relation(Mo, Col->Id); R && R->isSelectable())
+        FkColumns.push_back(Col->Id);
+  auto Q = std::make_shared<Value>(*Base);
+  const Expr *LSR = classAttr(Def, "list_select_related");
+  if (LSR && LSR->Kind == ExprKind::Constant && LSR->Id == "True") {
+    Q->Load.SelectAll = true;
+  } else if (LSR && (LSR->Kind == ExprKind::List || LSR->Kind == ExprKind::Tuple)) {
+    for (const Expr *P : LSR->Args)
+      if (P->Kind == ExprKind::String)
+        Q->Load.addSelect(P->Id);
+    O->Select = LoadCall{LSR->Where.End - 1, !LSR->Args.empty()};
+  } else if (!FkColumns.empty()) {
+    Q->Load.SelectAll = true; // Django's ChangeList: select_related() with no fields
+    O->AlsoSelect = FkColumns;
+  }
+  if (!O->Select) {
+    parse::LineCol LC = F.lineCol(Display->Where.End);
+    llvm::StringRef First = F.line(F.lineCol(Display->Where.Begin).Line);
+    std::string Indent = First.take_while([](char C) { return C == ' ' || C == '\t'; }).str();
+    O->InsertAt = F.lineStart(LC.Line) + F.line(LC.Line).size();
+    O->InsertPrefix = "\n" + Indent + "list_select_related = ";
+  }
+  unsigned LoopId = 0;
+  ValueRef Row = W.openLoop(Q, Display->Where, "list_display",
+                            "the admin changelist of `" + Def->Name +
+                                "` renders these columns for every row of the page",
+                            LoopId);
+  if (!Row)
+    return;
+  for (const Expr *Col : Display->Value->Args) {
+    if (Col->Kind == ExprKind::String) {
+      llvm::StringRef Name = Col->Id;
+      Range At = W.stringContent(Col);
+      if (const Stmt *M = S.P.findMethod(Admin, Name, &Owner)) {
+        W.runWithRow(M, *Owner.Module, Row, 1);
+        continue;
+      }
+      if (Name == "__str__")
+        continue;
+      W.readPath(Row, Name, At);
+      continue;
+    }
+    // A module-level function column: `def customer_name(obj)`.
+    if (Col->Kind == ExprKind::Name)
+      if (index::FunctionRef FR = S.P.functionNamed(S.P.resolveName(*Admin.Module, Col->Id)))
+        W.runWithRow(FR.Def, *FR.Module, Row, 0);
+  }
+}
+
 void collectClasses(const index::Project &P, const index::ModuleInfo &M,
                     llvm::ArrayRef<Stmt *> Body, std::vector<index::ClassRef> &Out) {
   for (const Stmt *St : Body)
@@ -1806,6 +1969,8 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   collectClasses(P, M, M.Ast->Body, Classes);
   for (const index::ClassRef &C : Classes)
     analyzeView(S, C);
+  for (const auto &[Admin, Mo] : registeredAdmins(S, M))
+    analyzeAdmin(S, Admin, Mo);
   {
     Interp Top(S, M, nullptr, /*Report=*/true);
     Top.run(M.Ast->Body);

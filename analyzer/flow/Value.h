@@ -36,6 +36,11 @@ struct Origin {
   bool Fixable = true;       ///< false for combined querysets (union...) and the like
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
   unsigned CreatedInLoop = 0; ///< the innermost queryset loop active at creation (NP106)
+  /// An admin changelist: fixes go into `list_select_related` (Select points into an
+  /// existing list literal; otherwise a new line is written at InsertAt), and must keep
+  /// AlsoSelect, the FK columns Django selected by itself before the list existed.
+  bool AdminList = false;
+  std::vector<std::string> AlsoSelect;
 };
 
 /// What a queryset has already loaded: select_related / prefetch_related lookups

@@ -1,0 +1,79 @@
+// NP106 query-per-row: an explicit `Model.objects.get/filter(...)` read inside
+// a loop over a queryset, once per row.
+#include "rules/Rule.h"
+
+namespace nplus1::rules {
+namespace {
+
+const RuleInfo Info{
+    "NP106", "query-per-row",
+    "a query is built and run inside a loop over a queryset, once per row",
+    FixAvailability::Never, R"doc(## What it does
+Finds a queryset that is created from a manager (`Customer.objects.get(pk=order.customer_id)`,
+`Item.objects.filter(order=order).count()`, a nested `for` over `Model.objects...`) inside the
+body of a loop over another queryset, and read there.
+
+## Why is this bad?
+The query runs once for every row of the outer loop: N rows, N queries. The relation it
+looks up is usually one `select_related`/`prefetch_related`, one `__in` query, or one
+`annotate()` away.
+
+## Example
+```python
+for order in Order.objects.all():
+    customer = Customer.objects.get(pk=order.customer_id)  # one query per order
+```
+
+## Use instead
+```python
+for order in Order.objects.select_related("customer"):
+    customer = order.customer
+```
+or fetch once before the loop:
+`customers = Customer.objects.in_bulk({o.customer_id for o in orders})`.
+
+## Fix safety
+No automatic fix: the loop body must change. The message says what to do.
+)doc"};
+
+/// NP106: a query run inside a queryset loop.
+class QueryPerRow final : public Rule {
+public:
+  const RuleInfo &info() const override { return Info; }
+
+  void check(const flow::Event &E,
+             std::vector<Diagnostic> &Out) const override {
+    if (E.Kind != flow::EventKind::QueryInLoop)
+      return;
+    Diagnostic D;
+    D.Code = Info.Code;
+    D.Name = Info.Name;
+    D.File = E.File;
+    D.Where = E.Access;
+    D.Model = detail::modelLabel(E.Model);
+    std::string Text = E.File->slice(E.AccessExpr).str();
+    if (Text.size() > 60 || Text.find('\n') != std::string::npos)
+      Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
+    D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) +
+                " once per " + detail::modelLabel(E.Loop->RowModel) +
+                " row of " + detail::querysetName(E) +
+                "; fetch these rows once before the loop "
+                "(select_related/prefetch_related on "
+                "the loop's queryset, in_bulk(), or an `__in` filter)";
+    const SourceFile *HeaderFile =
+        E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
+    D.Notes.push_back(
+        {HeaderFile, E.Loop->Header,
+         "the loop over " + detail::querysetName(E) + " is here"});
+    Out.push_back(std::move(D));
+  }
+};
+
+} // namespace
+
+const Rule &getQueryPerRow() {
+  static const QueryPerRow R;
+  return R;
+}
+
+} // namespace nplus1::rules

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           nlohmann-json3-dev doctest-dev libtomlplusplus-dev
-          python3-django python3-djangorestframework)
+          python3-django python3-djangorestframework python3-jsonschema)
 # Some images ship Node.js from another source whose package already carries npm and
 # conflicts with Debian's npm: install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -24,7 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -f "$here/grammars/node_modules/tree-sitter-python/src/parser.c" ] ||
-   [ ! -d "$here/grammars/node_modules/tree-sitter/vendor/tree-sitter/lib" ]; then
-  (cd "$here/grammars" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# Pinned npm packages, one directory each (package.json + package-lock.json, no registry
+# URLs): installed when node_modules is missing or older than the lock file.
+for dir in grammars tests/sarif; do
+  d="$here/$dir"
+  if [ ! -f "$d/node_modules/.package-lock.json" ] ||
+     [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -73,12 +73,19 @@ private:
   std::vector<llvm::GlobPattern> Globs;
 };
 
-/// The template name of a file below a `templates` directory ("customers/list.html"),
-/// or "" when the file is not a template.
+/// Template roots configured on top of every `templates/` directory.
+thread_local const std::vector<std::string> *ExtraTemplateDirs = nullptr;
+
+/// The template name of a file below a `templates` directory ("customers/list.html") or a
+/// configured template directory, or "" when the file is not a template.
 std::string templateName(llvm::StringRef AbsPath) {
   llvm::StringRef Ext = path::extension(AbsPath);
   if (Ext != ".html" && Ext != ".htm" && Ext != ".txt" && Ext != ".xml" && Ext != ".djhtml")
     return "";
+  if (ExtraTemplateDirs)
+    for (const std::string &Dir : *ExtraTemplateDirs)
+      if (AbsPath.starts_with(Dir + "/"))
+        return AbsPath.substr(Dir.size() + 1).str();
   size_t At = AbsPath.rfind("/templates/");
   if (At == llvm::StringRef::npos)
     return "";
@@ -214,6 +221,10 @@ Result discover(const Options &Opts) {
   if (Abs.empty())
     return R;
   R.Root = findProjectRoot(Abs);
+  std::vector<std::string> TemplateDirs;
+  for (const std::string &D : Opts.TemplateDirs)
+    TemplateDirs.push_back(absolute(D));
+  ExtraTemplateDirs = &TemplateDirs;
   Excluder Ex(Opts);
   llvm::StringSet<> Seen;
   walk(R.Root, R.Root, Ex, R, Seen);
@@ -237,6 +248,7 @@ Result discover(const Options &Opts) {
     }
     R.Files.push_back(std::move(F));
   }
+  ExtraTemplateDirs = nullptr;
   for (File &F : R.Files)
     for (const std::string &A : Abs)
       if (F.AbsPath == A ||

@@ -29,6 +29,7 @@ struct Options {
   std::vector<std::string> Exclude;       ///< replaces the default excludes when non-empty
   std::vector<std::string> ExtendExclude; ///< added to the excludes
   bool ParseOnly = false; ///< stop after parsing (benchmarks: the floor of a run's cost)
+  std::vector<std::string> TemplateDirs; ///< extra template roots (absolute)
 };
 
 /// A path that could not be used, with the reason.

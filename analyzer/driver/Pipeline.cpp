@@ -4,6 +4,8 @@
 #include "parse/Python.h"
 #include "report/Report.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
 
@@ -35,7 +37,7 @@ std::shared_ptr<parse::SourceFile> readFile(const discover::File &F, std::string
 
 } // namespace
 
-Analysis analyze(const discover::Options &Opts) {
+Analysis analyze(const discover::Options &Opts, const Config &Settings) {
   Analysis A;
   A.Files = discover::discover(Opts);
   const std::vector<discover::File> &Files = A.Files.Files;
@@ -126,7 +128,7 @@ Analysis analyze(const discover::Options &Opts) {
 
   // Analyze every module in parallel (a view outside the targets may render a target
   // template); keep the events that happen in target files; collect in module order.
-  flow::Analyzer Flow(*A.Project, *A.Graph, A.Templates.get());
+  flow::Analyzer Flow(*A.Project, *A.Graph, A.Templates.get(), Settings.djangoVersion());
   std::vector<std::vector<flow::Event>> Events(Modules.size());
   llvm::parallelFor(0, Modules.size(), [&](size_t I) {
     std::vector<flow::Event> All = Flow.analyzeModule(*Modules[I]);
@@ -149,6 +151,18 @@ Analysis analyze(const discover::Options &Opts) {
                   }),
       A.Diagnostics.end());
   applySuppressions(A);
+  // select / ignore / per-file-ignores.
+  llvm::StringRef Root = A.Files.Root;
+  llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
+    if (!Settings.enabled(D.Code))
+      return true;
+    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::StringRef Rel = Abs.str();
+    if (Rel.consume_front(Root))
+      Rel = Rel.ltrim('/');
+    return Settings.ignoredIn(Rel, D.Code);
+  });
   report::sortDiagnostics(A.Diagnostics);
   return A;
 }

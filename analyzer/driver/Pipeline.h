@@ -2,6 +2,7 @@
 #define NPLUS1_DRIVER_PIPELINE_H
 
 #include "discover/Discover.h"
+#include "driver/Config.h"
 #include "index/ModelGraph.h"
 #include "index/Templates.h"
 #include "rules/Rule.h"
@@ -21,8 +22,9 @@ struct Analysis {
   std::vector<std::shared_ptr<const parse::SourceFile>> Targets;
 };
 
-/// Discovers, parses (in parallel), indexes, analyzes and runs the rules.
-Analysis analyze(const discover::Options &Opts);
+/// Discovers, parses (in parallel), indexes, analyzes and runs the rules; keeps the codes
+/// \p Settings selects.
+Analysis analyze(const discover::Options &Opts, const Config &Settings = {});
 
 /// Drops findings silenced by `# noqa: NPxxx` (on the reported line or on the queryset's
 /// line), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`, and adds

@@ -1,9 +1,13 @@
 // nplus1: finds N+1 query problems in Django projects and writes the fixes.
 #include "driver/Pipeline.h"
 #include "parse/Python.h"
+#include "report/Formats.h"
 #include "report/Report.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Threading.h"
@@ -32,7 +36,8 @@ cl::opt<bool> UnsafeFixes("unsafe-fixes", cl::desc("Also apply (or show) unsafe 
 cl::opt<bool> Verify("verify",
                      cl::desc("Compare findings with `# expect: NPxxx` comments (tests)"),
                      cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<std::string> Format("format", cl::desc("Output format: text (default) or json"),
+cl::opt<std::string> Format("format",
+                            cl::desc("Output format: text (default), json, sarif, github, junit"),
                             cl::init("text"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
                       cl::cat(Cat));
@@ -43,6 +48,9 @@ cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the
 cl::list<std::string> ExtendExclude("extend-exclude",
                                     cl::desc("Glob to exclude, added to the defaults"),
                                     cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> ShowSettings("show-settings",
+                           cl::desc("Print the resolved configuration and exit"),
+                           cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"),
                         cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
@@ -106,8 +114,10 @@ unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::raw_o
 }
 
 int runCheck() {
-  if (Format != "text" && Format != "json") {
-    llvm::errs() << "nplus1: unknown --format '" << Format << "' (use text or json)\n";
+  if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
+      Format != "junit") {
+    llvm::errs() << "nplus1: unknown --format '" << Format
+                 << "' (use text, json, sarif, github or junit)\n";
     return 2;
   }
   if (Fix && Diff) {
@@ -118,10 +128,43 @@ int runCheck() {
     llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
   discover::Options Opts;
   Opts.Paths.assign(Paths.begin(), Paths.end());
-  Opts.Exclude.assign(Exclude.begin(), Exclude.end());
-  Opts.ExtendExclude.assign(ExtendExclude.begin(), ExtendExclude.end());
+  // The settings live at the project root, found from the paths asked about.
+  std::vector<std::string> Abs;
+  for (const std::string &P : Opts.Paths.empty() ? std::vector<std::string>{"."} : Opts.Paths) {
+    llvm::SmallString<256> A(P);
+    llvm::sys::fs::make_absolute(A);
+    llvm::sys::path::remove_dots(A, true);
+    if (llvm::sys::fs::exists(A))
+      Abs.push_back(std::string(A));
+  }
+  driver::Config Settings;
+  if (!Abs.empty()) {
+    std::string Root = discover::findProjectRoot(Abs);
+    llvm::Expected<driver::Config> C = driver::loadConfig(Root);
+    if (!C) {
+      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(C.takeError()) << "\n";
+      return 2;
+    }
+    Settings = std::move(*C);
+    for (const std::string &D : Settings.TemplateDirs) {
+      llvm::SmallString<256> Dir(Root);
+      llvm::sys::path::append(Dir, D);
+      Opts.TemplateDirs.push_back(std::string(Dir));
+    }
+  }
+  // The command line wins over the file.
+  Opts.Exclude = Exclude.empty() ? Settings.Exclude
+                                 : std::vector<std::string>(Exclude.begin(), Exclude.end());
+  Opts.ExtendExclude = Settings.ExtendExclude;
+  Opts.ExtendExclude.insert(Opts.ExtendExclude.end(), ExtendExclude.begin(), ExtendExclude.end());
+  if (UnsafeFixes.getNumOccurrences() == 0 && Settings.UnsafeFixes)
+    UnsafeFixes = *Settings.UnsafeFixes;
+  if (ShowSettings) {
+    Settings.print(llvm::outs());
+    return 0;
+  }
   Opts.ParseOnly = ParseOnly;
-  driver::Analysis A = driver::analyze(Opts);
+  driver::Analysis A = driver::analyze(Opts, Settings);
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
   if (A.Files.Files.empty() && !A.Files.Problems.empty())
@@ -159,7 +202,7 @@ int runCheck() {
       else
         Remaining.push_back(A.Diagnostics[I]);
     }
-    if (Format == "text")
+    if (Format != "json" && Format != "sarif" && Format != "junit")
       llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)\n";
     if (Failures)
       return 2;
@@ -169,6 +212,14 @@ int runCheck() {
 
   if (Format == "json") {
     OS << report::toJson(Remaining).dump(2) << "\n";
+  } else if (Format == "sarif") {
+    llvm::SmallString<256> Cwd;
+    llvm::sys::fs::current_path(Cwd); // paths are relative to the working directory
+    OS << report::toSarif(Remaining, Cwd).dump(2) << "\n";
+  } else if (Format == "github") {
+    report::printGithub(OS, Remaining);
+  } else if (Format == "junit") {
+    report::printJunit(OS, Remaining);
   } else {
     report::printText(OS, Remaining, Color, UnsafeFixes);
     size_t Safe = 0, Unsafe = 0;

@@ -61,6 +61,7 @@ struct ModuleState {
   const index::Project &P;
   const index::ModelGraph &G;
   const index::TemplateIndex *Templates = nullptr;
+  unsigned DjangoVersion = 502;
   std::vector<Event> Events;
   /// (file, offset, kind, queryset): one access reached from two querysets is two findings.
   std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *>> EventKeys;
@@ -1507,8 +1508,10 @@ private:
     }
     if (Name == "iterator") {
       auto Q = copy(Recv);
-      // Before Django 4.1 (and without chunk_size after it) iterator() skips prefetching.
-      if (!E->keyword("chunk_size") && E->Args.empty() && !Q->Load.Prefetch.empty()) {
+      // Before Django 4.1 iterator() skips prefetching; from 4.1 it honours it only with a
+      // chunk_size (and 5.0 refuses the call without one).
+      bool Chunked = (E->keyword("chunk_size") || !E->Args.empty()) && S.DjangoVersion >= 401;
+      if (!Chunked && !Q->Load.Prefetch.empty()) {
         Q->Load.Prefetch.clear();
         if (Q->Src)
           Q->Src->IteratorNoChunk = true;
@@ -1964,7 +1967,7 @@ void collectClasses(const index::Project &P, const index::ModuleInfo &M,
 } // namespace
 
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
-  ModuleState S{P, G, T, {}, {}, {}, {}, {}, 1, {}};
+  ModuleState S{P, G, T, DjangoVersion, {}, {}, {}, {}, {}, 1, {}};
   std::vector<index::ClassRef> Classes;
   collectClasses(P, M, M.Ast->Body, Classes);
   for (const index::ClassRef &C : Classes)

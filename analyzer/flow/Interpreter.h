@@ -36,9 +36,10 @@ struct Event {
 /// Reads the frozen project and model graph only, so modules can be analyzed in parallel.
 class Analyzer {
 public:
+  /// \p DjangoVersion: major*100+minor of the Django the project runs (semantics differ).
   Analyzer(const index::Project &P, const index::ModelGraph &G,
-           const index::TemplateIndex *T = nullptr)
-      : P(P), G(G), T(T) {}
+           const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502)
+      : P(P), G(G), T(T), DjangoVersion(DjangoVersion) {}
   /// The events of every function of \p M, including those in the templates it renders.
   std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
 
@@ -46,6 +47,7 @@ private:
   const index::Project &P;
   const index::ModelGraph &G;
   const index::TemplateIndex *T;
+  unsigned DjangoVersion;
 };
 
 } // namespace nplus1::flow

@@ -36,8 +36,8 @@ namespace detail {
 /// Decodes the UTF-8 code point at the front of \p S and drops it from \p S; an invalid
 /// or truncated sequence yields U+FFFD for its first byte only.
 uint32_t nextCodePoint(llvm::StringRef &S);
-/// "error" for the NP9xx codes (the file could not be analyzed), else "warning".
-llvm::StringRef levelOf(llvm::StringRef Code);
+/// "safe", "unsafe" or "display-only", as the JSON format spells them.
+llvm::StringRef applicabilityName(rules::Applicability A);
 } // namespace detail
 
 } // namespace nplus1::report

@@ -13,10 +13,17 @@ std::string escapeData(llvm::StringRef S) {
   std::string Out;
   for (char C : S) {
     switch (C) {
-    case '%': Out += "%25"; break;
-    case '\r': Out += "%0D"; break;
-    case '\n': Out += "%0A"; break;
-    default: Out.push_back(C);
+    case '%':
+      Out += "%25";
+      break;
+    case '\r':
+      Out += "%0D";
+      break;
+    case '\n':
+      Out += "%0A";
+      break;
+    default:
+      Out.push_back(C);
     }
   }
   return Out;
@@ -27,9 +34,14 @@ std::string escapeProperty(llvm::StringRef S) {
   std::string Out;
   for (char C : escapeData(S)) {
     switch (C) {
-    case ':': Out += "%3A"; break;
-    case ',': Out += "%2C"; break;
-    default: Out.push_back(C);
+    case ':':
+      Out += "%3A";
+      break;
+    case ',':
+      Out += "%2C";
+      break;
+    default:
+      Out.push_back(C);
     }
   }
   return Out;
@@ -45,8 +57,8 @@ std::string where(const parse::SourceFile &F, uint32_t Offset) {
 
 void printGithub(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags) {
   for (const Diagnostic &D : Diags) {
-    OS << "::" << detail::levelOf(D.Code) << " file="
-       << escapeProperty(D.File ? D.File->path() : llvm::StringRef(D.Path));
+    OS << "::" << severity(D.Code)
+       << " file=" << escapeProperty(D.File ? D.File->path() : llvm::StringRef(D.Path));
     if (D.File) {
       parse::LineCol B = D.File->lineCol(D.Where.Begin), E = D.File->lineCol(D.Where.End);
       OS << ",line=" << B.Line << ",col=" << utf16Column(*D.File, D.Where.Begin)
@@ -61,9 +73,8 @@ void printGithub(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags) {
     for (const rules::Note &N : D.Notes)
       Message += "\n" + where(*N.File, N.Where.Begin) + ": note: " + N.Message;
     if (D.Fix)
-      Message += std::string("\nfix (") +
-                 (D.Fix->Applies == rules::Applicability::Safe ? "safe" : "unsafe") +
-                 "): " + D.FixTitle;
+      Message +=
+          "\nfix (" + detail::applicabilityName(D.Fix->Applies).str() + "): " + D.FixTitle;
     OS << escapeData(Message) << "\n";
   }
 }

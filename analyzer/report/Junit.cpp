@@ -7,30 +7,22 @@ using rules::Diagnostic;
 
 namespace {
 
-/// Escapes \p S for XML 1.0 text and attribute values: markup characters as entities,
-/// line breaks and tabs as character references (attribute values would fold them),
-/// and what XML 1.0 cannot hold (control characters, invalid UTF-8) as U+FFFD.
-std::string escapeXml(llvm::StringRef S) {
+/// Escapes \p S for XML 1.0: markup characters as entities (and '"' in attributes), and what
+/// XML 1.0 cannot hold (control characters, U+FFFE/U+FFFF, invalid UTF-8) as U+FFFD. In an
+/// attribute, line breaks and tabs become character references, which attribute-value
+/// normalization would otherwise fold into spaces.
+std::string escapeXml(llvm::StringRef S, bool Attribute) {
+  constexpr const char *Replacement = "\xEF\xBF\xBD";
   std::string Out;
   while (!S.empty()) {
     unsigned char C = S.front();
     if (C >= 0x80) {
+      llvm::StringRef Before = S;
       uint32_t CP = detail::nextCodePoint(S);
-      bool Allowed = CP != 0xFFFE && CP != 0xFFFF;
-      if (!Allowed)
-        CP = 0xFFFD;
-      // Re-encode: nextCodePoint already turned invalid bytes into U+FFFD.
-      if (CP < 0x800) {
-        Out.push_back(static_cast<char>(0xC0 | (CP >> 6)));
-      } else if (CP < 0x10000) {
-        Out.push_back(static_cast<char>(0xE0 | (CP >> 12)));
-        Out.push_back(static_cast<char>(0x80 | ((CP >> 6) & 0x3F)));
-      } else {
-        Out.push_back(static_cast<char>(0xF0 | (CP >> 18)));
-        Out.push_back(static_cast<char>(0x80 | ((CP >> 12) & 0x3F)));
-        Out.push_back(static_cast<char>(0x80 | ((CP >> 6) & 0x3F)));
-      }
-      Out.push_back(static_cast<char>(0x80 | (CP & 0x3F)));
+      if (CP == 0xFFFD || CP == 0xFFFE || CP == 0xFFFF)
+        Out += Replacement;
+      else
+        Out += Before.take_front(Before.size() - S.size());
       continue;
     }
     S = S.drop_front();
@@ -44,24 +36,21 @@ std::string escapeXml(llvm::StringRef S) {
     case '>':
       Out += "&gt;";
       break;
-    case '"':
-      Out += "&quot;";
-      break;
-    case '\'':
-      Out += "&apos;";
-      break;
-    case '\n':
-      Out += "&#10;";
+    case '"': // attribute values are delimited by '"'
+      Out += Attribute ? "&quot;" : "\"";
       break;
     case '\r':
       Out += "&#13;";
       break;
+    case '\n':
+      Out += Attribute ? "&#10;" : "\n";
+      break;
     case '\t':
-      Out += "&#9;";
+      Out += Attribute ? "&#9;" : "\t";
       break;
     default:
       if (C < 0x20)
-        Out += "\xEF\xBF\xBD";
+        Out += Replacement;
       else
         Out.push_back(static_cast<char>(C));
     }
@@ -71,8 +60,8 @@ std::string escapeXml(llvm::StringRef S) {
 
 /// The finding as the text format states it: location, severity, message, notes, fix.
 std::string failureText(const Diagnostic &D) {
-  std::string S = location(D) + ": " + detail::levelOf(D.Code).str() + ": " + D.Message +
-                  " [" + D.Code + "]";
+  std::string S =
+      location(D) + ": " + severity(D.Code).str() + ": " + D.Message + " [" + D.Code + "]";
   for (const rules::Note &N : D.Notes) {
     parse::LineCol LC = N.File->lineCol(N.Where.Begin);
     S += "\n" + N.File->path().str() + ":" + std::to_string(LC.Line) + ":" +
@@ -102,10 +91,10 @@ void printJunit(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags) {
       Name += " " + std::to_string(LC.Line) + ":" + std::to_string(LC.Column);
     }
     OS << "    <testcase classname=\""
-       << escapeXml(D.File ? D.File->path() : llvm::StringRef(D.Path)) << "\" name=\""
-       << escapeXml(Name) << "\">\n"
-       << "      <failure message=\"" << escapeXml(D.Message) << "\" type=\""
-       << escapeXml(D.Code) << "\">" << escapeXml(failureText(D)) << "</failure>\n"
+       << escapeXml(D.File ? D.File->path() : llvm::StringRef(D.Path), true) << "\" name=\""
+       << escapeXml(Name, true) << "\">\n"
+       << "      <failure message=\"" << escapeXml(D.Message, true) << "\" type=\""
+       << escapeXml(D.Code, true) << "\">" << escapeXml(failureText(D), false) << "</failure>\n"
        << "    </testcase>\n";
   }
   OS << "  </testsuite>\n</testsuites>\n";

@@ -31,8 +31,16 @@ uint32_t nextCodePoint(llvm::StringRef &S) {
   return CP;
 }
 
-llvm::StringRef levelOf(llvm::StringRef Code) {
-  return Code.starts_with("NP9") ? "error" : "warning";
+llvm::StringRef applicabilityName(rules::Applicability A) {
+  switch (A) {
+  case rules::Applicability::Safe:
+    return "safe";
+  case rules::Applicability::Unsafe:
+    return "unsafe";
+  case rules::Applicability::DisplayOnly:
+    return "display-only";
+  }
+  llvm_unreachable("unknown applicability");
 }
 
 } // namespace detail
@@ -64,6 +72,20 @@ std::string pathToUri(llvm::StringRef Path) {
 namespace {
 
 constexpr const char *SrcRoot = "%SRCROOT%";
+
+/// \p S with each invalid UTF-8 byte replaced by U+FFFD: text quoted from a source file
+/// need not be UTF-8, and JSON must be.
+std::string validUtf8(llvm::StringRef S) {
+  std::string Out;
+  while (!S.empty()) {
+    llvm::StringRef Before = S;
+    if (detail::nextCodePoint(S) == 0xFFFD)
+      Out += "\xEF\xBF\xBD";
+    else
+      Out += Before.take_front(Before.size() - S.size());
+  }
+  return Out;
+}
 
 /// The first paragraph of a rule doc's "What it does" section, unwrapped.
 std::string whatItDoes(llvm::StringRef Doc) {
@@ -135,7 +157,7 @@ Json reportingDescriptor(const rules::RuleInfo &Info) {
           {"shortDescription", {{"text", Info.Summary}}},
           {"fullDescription", {{"text", whatItDoes(Info.Doc)}}},
           {"help", {{"text", Info.Doc}, {"markdown", Info.Doc}}},
-          {"defaultConfiguration", {{"level", detail::levelOf(Info.Code)}}}};
+          {"defaultConfiguration", {{"level", severity(Info.Code).str()}}}};
 }
 
 /// The safe fix of \p D as SARIF `fixes` (empty when it has none, or none can be placed).
@@ -151,10 +173,11 @@ Json fixesOf(const Locator &L, const Diagnostic &D) {
     Json Replacements = Json::array();
     for (const fix::Edit &E : FileEdits.second)
       Replacements.push_back({{"deletedRegion", region(*E.File, E.Begin, E.End)},
-                              {"insertedContent", {{"text", E.Text}}}});
+                              {"insertedContent", {{"text", validUtf8(E.Text)}}}});
     Changes.push_back({{"artifactLocation", L.artifact(Path)}, {"replacements", Replacements}});
   }
-  Fixes.push_back({{"description", {{"text", D.FixTitle}}}, {"artifactChanges", Changes}});
+  Fixes.push_back(
+      {{"description", {{"text", validUtf8(D.FixTitle)}}}, {"artifactChanges", Changes}});
   return Fixes;
 }
 
@@ -162,8 +185,8 @@ Json fixesOf(const Locator &L, const Diagnostic &D) {
 /// relation, never the line.
 std::string fingerprintKey(const Diagnostic &D, llvm::StringRef Uri) {
   std::string Key;
-  for (llvm::StringRef Part : {llvm::StringRef(D.Code), Uri, llvm::StringRef(D.Model),
-                               llvm::StringRef(D.Relation)}) {
+  for (llvm::StringRef Part :
+       {llvm::StringRef(D.Code), Uri, llvm::StringRef(D.Model), llvm::StringRef(D.Relation)}) {
     Key.append(Part.data(), Part.size());
     Key.push_back('\0');
   }
@@ -191,8 +214,8 @@ Json toSarif(llvm::ArrayRef<Diagnostic> Diags, llvm::StringRef RootUri) {
     R["ruleId"] = D.Code;
     if (auto It = RuleIndex.find(D.Code); It != RuleIndex.end())
       R["ruleIndex"] = It->second;
-    R["level"] = detail::levelOf(D.Code);
-    R["message"] = {{"text", D.Message}};
+    R["level"] = severity(D.Code).str();
+    R["message"] = {{"text", validUtf8(D.Message)}};
     llvm::StringRef Path = D.File ? D.File->path() : llvm::StringRef(D.Path);
     Json Loc;
     // NP902 (an unreadable file) has a path and nothing to point into.
@@ -204,13 +227,12 @@ Json toSarif(llvm::ArrayRef<Diagnostic> Diags, llvm::StringRef RootUri) {
       for (const rules::Note &N : D.Notes)
         Related.push_back({{"id", Related.size()},
                            {"physicalLocation", physical(L, *N.File, N.Where)},
-                           {"message", {{"text", N.Message}}}});
+                           {"message", {{"text", validUtf8(N.Message)}}}});
       R["relatedLocations"] = std::move(Related);
     }
     bool Relative;
     std::string Hash = fingerprintKey(D, L.uri(Path, Relative));
-    R["partialFingerprints"] = {
-        {"nplus1/v1", Hash + ":" + std::to_string(++Seen[Hash])}};
+    R["partialFingerprints"] = {{"nplus1/v1", Hash + ":" + std::to_string(++Seen[Hash])}};
     if (Json Fixes = fixesOf(L, D); !Fixes.empty())
       R["fixes"] = std::move(Fixes);
     Results.push_back(std::move(R));

@@ -1,0 +1,181 @@
+#include "driver/Config.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/GlobPattern.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+
+#include <toml++/toml.h>
+
+namespace nplus1::driver {
+
+namespace {
+
+llvm::Error configError(llvm::StringRef File, const toml::source_region &Where,
+                        const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s:%u: %s",
+                                 File.str().c_str(), unsigned(Where.begin.line),
+                                 Message.str().c_str());
+}
+
+/// Reads a string or an array of strings.
+llvm::Expected<std::vector<std::string>> strings(llvm::StringRef File, llvm::StringRef Key,
+                                                 const toml::node &N) {
+  std::vector<std::string> Out;
+  if (auto S = N.value<std::string>()) {
+    Out.push_back(*S);
+    return Out;
+  }
+  const toml::array *A = N.as_array();
+  if (!A)
+    return configError(File, N.source(), "'" + Key + "' must be a list of strings");
+  for (const toml::node &E : *A) {
+    auto S = E.value<std::string>();
+    if (!S)
+      return configError(File, E.source(), "'" + Key + "' must be a list of strings");
+    Out.push_back(*S);
+  }
+  return Out;
+}
+
+llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
+  for (auto &&[KeyNode, N] : T) {
+    std::string Key(KeyNode.str());
+    auto Assign = [&](std::vector<std::string> &Into) -> llvm::Error {
+      auto V = strings(File, Key, N);
+      if (!V)
+        return V.takeError();
+      Into = std::move(*V);
+      return llvm::Error::success();
+    };
+    llvm::Error E = llvm::Error::success();
+    if (Key == "select") {
+      E = Assign(C.Select);
+    } else if (Key == "extend-select") {
+      std::vector<std::string> More;
+      E = Assign(More);
+      C.Select.insert(C.Select.end(), More.begin(), More.end());
+    } else if (Key == "ignore") {
+      E = Assign(C.Ignore);
+    } else if (Key == "exclude") {
+      E = Assign(C.Exclude);
+    } else if (Key == "extend-exclude") {
+      E = Assign(C.ExtendExclude);
+    } else if (Key == "template-dirs") {
+      E = Assign(C.TemplateDirs);
+    } else if (Key == "unsafe-fixes") {
+      auto B = N.value<bool>();
+      if (!B)
+        return configError(File, N.source(), "'unsafe-fixes' must be true or false");
+      C.UnsafeFixes = *B;
+    } else if (Key == "django-version") {
+      auto S = N.value<std::string>();
+      static const llvm::Regex Version("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$");
+      if (!S || !Version.match(*S))
+        return configError(File, N.source(),
+                           "'django-version' must be a string such as \"4.2\"");
+      C.DjangoVersion = *S;
+      C.DjangoVersionWhy = "django-version in " + File.str();
+    } else if (Key == "per-file-ignores") {
+      const toml::table *PT = N.as_table();
+      if (!PT)
+        return configError(File, N.source(),
+                           "'per-file-ignores' must be a table of glob = [codes]");
+      for (auto &&[Glob, Codes] : *PT) {
+        auto V = strings(File, "per-file-ignores", Codes);
+        if (!V)
+          return V.takeError();
+        C.PerFileIgnores[std::string(Glob.str())] = std::move(*V);
+      }
+    } else {
+      return configError(File, N.source(),
+                         "unknown key '" + Key +
+                             "' in nplus1 settings (known: select, extend-select, ignore, "
+                             "exclude, extend-exclude, per-file-ignores, template-dirs, "
+                             "django-version, unsafe-fixes)");
+    }
+    if (E)
+      return E;
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+bool Config::enabled(llvm::StringRef Code) const {
+  auto Matches = [&](const std::string &P) { return Code.starts_with(P); };
+  return llvm::any_of(Select, Matches) && !llvm::any_of(Ignore, Matches);
+}
+
+bool Config::ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const {
+  for (const auto &[Glob, Codes] : PerFileIgnores) {
+    auto G = llvm::GlobPattern::create(Glob);
+    if (!G) {
+      llvm::consumeError(G.takeError());
+      continue;
+    }
+    if (!G->match(RelPath) && !G->match(llvm::sys::path::filename(RelPath)))
+      continue;
+    for (const std::string &C : Codes)
+      if (Code.starts_with(C))
+        return true;
+  }
+  return false;
+}
+
+unsigned Config::djangoVersion() const {
+  llvm::StringRef Major, Minor;
+  std::tie(Major, Minor) = llvm::StringRef(DjangoVersion).split('.');
+  unsigned A = 0, B = 0;
+  Major.getAsInteger(10, A);
+  Minor.split('.').first.getAsInteger(10, B);
+  return A * 100 + B;
+}
+
+void Config::print(llvm::raw_ostream &OS) const {
+  auto List = [&](const std::vector<std::string> &V) {
+    std::string S = "[";
+    for (size_t I = 0; I < V.size(); ++I)
+      S += (I ? ", \"" : "\"") + V[I] + "\"";
+    return S + "]";
+  };
+  OS << "# settings from: " << (Source.empty() ? "defaults (no configuration file)" : Source)
+     << "\nselect = " << List(Select) << "\nignore = " << List(Ignore)
+     << "\nexclude = " << List(Exclude) << "\nextend-exclude = " << List(ExtendExclude)
+     << "\ntemplate-dirs = " << List(TemplateDirs)
+     << "\nunsafe-fixes = " << (UnsafeFixes.value_or(false) ? "true" : "false")
+     << "\ndjango-version = \"" << DjangoVersion << "\"  # " << DjangoVersionWhy << "\n";
+  for (const auto &[Glob, Codes] : PerFileIgnores)
+    OS << "per-file-ignores.\"" << Glob << "\" = " << List(Codes) << "\n";
+}
+
+llvm::Expected<Config> loadConfig(llvm::StringRef Root) {
+  Config C;
+  static const char *Names[] = {"pyproject.toml", "nplus1.toml", ".nplus1.toml"};
+  for (const char *Name : Names) {
+    llvm::SmallString<256> Path(Root);
+    llvm::sys::path::append(Path, Name);
+    if (!llvm::sys::fs::exists(Path))
+      continue;
+    toml::table Doc;
+    try {
+      Doc = toml::parse_file(std::string(Path));
+    } catch (const toml::parse_error &E) {
+      return configError(Path, E.source(), std::string(E.description()));
+    }
+    const toml::table *T = &Doc;
+    if (llvm::StringRef(Name) == "pyproject.toml") {
+      T = Doc["tool"]["nplus1"].as_table();
+      if (!T)
+        continue; // a pyproject.toml without our section
+    }
+    C.Source = std::string(Path);
+    if (llvm::Error E = readTable(Path, *T, C))
+      return E;
+    return C;
+  }
+  return C;
+}
+
+} // namespace nplus1::driver

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           nlohmann-json3-dev doctest-dev libtomlplusplus-dev
-          python3-django python3-djangorestframework python3-jsonschema)
+          python3-django python3-djangorestframework python3-jsonschema pre-commit git)
 # Some images ship Node.js from another source whose package already carries npm and
 # conflicts with Debian's npm: install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

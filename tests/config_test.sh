@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# [tool.nplus1] in pyproject.toml: select/ignore/per-file-ignores change what is reported,
+# --show-settings shows where settings came from, and a bad key is an error with its line.
+set -euo pipefail
+bin=$1
+src=$2 # fixtures/projects/suppress: one NP101 and two NP903 by default
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$src" "$work/p"
+cd "$work/p"
+count() { "$bin" check --no-color --format json . | /usr/bin/python3 -c \
+  'import json,sys; print(" ".join(sorted(f["code"] for f in json.load(sys.stdin)["findings"])))'; }
+[ "$(count)" = "NP101 NP903 NP903" ] || { echo "defaults: $(count)"; exit 1; }
+printf '[tool.nplus1]\nignore = ["NP903"]\n' > pyproject.toml
+[ "$(count)" = "NP101" ] || { echo "ignore: $(count)"; exit 1; }
+printf '[tool.nplus1]\nselect = ["NP9"]\n' > pyproject.toml
+[ "$(count)" = "NP903 NP903" ] || { echo "select: $(count)"; exit 1; }
+printf '[tool.nplus1]\n[tool.nplus1.per-file-ignores]\n"app/*.py" = ["NP1", "NP903"]\n' > pyproject.toml
+[ -z "$(count)" ] || { echo "per-file-ignores: $(count)"; exit 1; }
+printf '[tool.nplus1]\ndjango-version = "4.2"\n' > pyproject.toml
+"$bin" check --show-settings . | grep -q 'django-version = "4.2"  # django-version in' || exit 1
+printf '[tool.nplus1]\nselect = ["NP1"]\nunknown-key = 1\n' > pyproject.toml
+status=0
+"$bin" check . >/dev/null 2>"$work/err" || status=$?
+[ "$status" -eq 2 ] || { echo "unknown key: exit $status"; exit 1; }
+grep -q "pyproject.toml:3: unknown key 'unknown-key'" "$work/err" || { cat "$work/err"; exit 1; }
+printf '[tool.nplus1]\nunsafe-fixes = "yes"\n' > pyproject.toml
+status=0
+"$bin" check . >/dev/null 2>"$work/err" || status=$?
+[ "$status" -eq 2 ] && grep -q "must be true or false" "$work/err" || { cat "$work/err"; exit 1; }
+echo "config: select, ignore, per-file-ignores, show-settings and errors behave"

@@ -42,6 +42,7 @@ cl::opt<std::string> Format("format",
 cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
                       cl::cat(Cat));
 cl::opt<unsigned> Jobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
+                       cl::Prefix,
                        cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the defaults)"),
                               cl::sub(CheckCmd), cl::cat(Cat));

@@ -401,6 +401,8 @@ private:
     if (!Mo)
       return Value::unknown();
     const Relation *Rel = S.G.relation(Mo, Attr);
+    if (Rel && llvm::is_contained(Obj->Assigned, Attr))
+      return make(ValueKind::Instance, Rel->Target);
     const RowInfo *Row = Obj->Row ? &*Obj->Row : nullptr;
     std::string Path = !Row ? "" : Row->Path.empty() ? Attr.str() : Row->Path + "__" + Attr.str();
     if (!Rel) {
@@ -540,6 +542,21 @@ private:
           auto D = copy(It->second);
           D->Entries.push_back({T->Index->Id, V});
           It->second = D;
+          return;
+        }
+      }
+      eval(T->Object);
+      escape(V);
+      return;
+    case ExprKind::Attribute:
+      // `row.relation = value`: the row now holds it; reading it back is free.
+      if (T->Object->Kind == ExprKind::Name) {
+        auto It = Env.find(T->Object->Id);
+        if (It != Env.end() && It->second->is(ValueKind::Instance)) {
+          auto Obj = copy(It->second);
+          Obj->Assigned.push_back(T->Id);
+          It->second = Obj;
+          escape(V);
           return;
         }
       }
@@ -973,7 +990,11 @@ public:
     }
     index::ClassRef Nested = S.P.classFor(*Owner.Module, Call->Object);
     bool IsNested = Nested && isSerializer(Nested);
-    bool PkOnly = Kind == "PrimaryKeyRelatedField" || Kind == "HyperlinkedRelatedField";
+    // DRF reads only the key when the field needs nothing but the pk.
+    const Expr *Lookup = Call->keyword("lookup_field");
+    bool PkOnly = Kind == "PrimaryKeyRelatedField" ||
+                  (Kind == "HyperlinkedRelatedField" &&
+                   (!Lookup || (Lookup->Kind == ExprKind::String && Lookup->Id == "pk")));
     llvm::SmallVector<llvm::StringRef, 4> Parts;
     llvm::StringRef(Source).split(Parts, '.');
     ValueRef Cur = Row;
@@ -1618,10 +1639,19 @@ private:
         Returned = V;
       return;
     }
-    case StmtKind::Function:
-    case StmtKind::Class:
     case StmtKind::Import:
     case StmtKind::ImportFrom:
+      // `from .models import Order` inside a function binds the model here.
+      for (const auto &[Local, Qual] : S.P.importBindings(M, *St)) {
+        const Model *Mo = S.G.modelByQualName(Qual);
+        if (!Mo)
+          if (index::ClassRef C = S.P.classNamed(Qual))
+            Mo = S.G.modelFor(C);
+        Env[Local] = Mo ? make(ValueKind::ModelClass, Mo) : Value::unknown();
+      }
+      return;
+    case StmtKind::Function:
+    case StmtKind::Class:
       return; // analyzed on their own
     case StmtKind::Other:
       for (const Expr *X : St->Items)
@@ -1647,6 +1677,20 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 } // namespace
 
 namespace {
+
+/// A method the project defines on \p C or its bases — not one of Django's or DRF's own
+/// (a vendored copy of a framework inside the project root is not an override).
+const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C,
+                          llvm::StringRef Name, index::ClassRef &Owner) {
+  const Stmt *Def = P.findMethod(C, Name, &Owner);
+  if (!Def)
+    return nullptr;
+  llvm::StringRef Mod = Owner.Module->Name;
+  if (Mod.starts_with("django.") || Mod.starts_with("rest_framework.") ||
+      Mod == "django" || Mod == "rest_framework")
+    return nullptr;
+  return Def;
+}
 
 /// The generic view a class derives from, by Django's class name ("ListView"), or "".
 std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
@@ -1680,7 +1724,7 @@ std::vector<index::ClassRef> viewSerializers(const index::Project &P, const inde
       Chain.push_back(B);
   }
   index::ClassRef Owner;
-  if (const Stmt *GSC = P.findMethod(C, "get_serializer_class", &Owner)) {
+  if (const Stmt *GSC = projectMethod(P, C, "get_serializer_class", Owner)) {
     std::vector<const Stmt *> Work(GSC->Body.begin(), GSC->Body.end());
     for (size_t I = 0; I < Work.size(); ++I) {
       const Stmt *St = Work[I];
@@ -1717,7 +1761,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   const Stmt *Def = C.Def;
   // Where the queryset comes from decides which function "owns" the fix.
   index::ClassRef Owner;
-  const Stmt *GetQS = S.P.findMethod(C, "get_queryset", &Owner);
+  const Stmt *GetQS = projectMethod(S.P, C, "get_queryset", Owner);
   const Stmt *OriginFn = GetQS ? GetQS : Def;
   Interp W(S, *(GetQS ? Owner.Module : C.Module), OriginFn, /*Report=*/true);
   W.ReturnEscapes = false;
@@ -1808,7 +1852,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       Ctx->Entries.push_back({ObjectName, Obj});
   }
   ValueRef Final = Ctx;
-  if (const Stmt *GCD = S.P.findMethod(C, "get_context_data", &Owner)) {
+  if (const Stmt *GCD = projectMethod(S.P, C, "get_context_data", Owner)) {
     Interp CD(S, *Owner.Module, GCD, /*Report=*/true);
     CD.ReturnEscapes = false;
     CD.CbvContext = Ctx;

@@ -121,6 +121,9 @@ struct Value {
   std::vector<ValueRef> Elements;     ///< Tuple, Enumerate (one element)
   std::vector<std::pair<std::string, ValueRef>> Entries; ///< Dict, in insertion order
   std::string TemplateName;           ///< TemplateRef
+  /// Instance: relation attributes the code assigned (`thread.starter = x`): reading them
+  /// back costs no query.
+  std::vector<std::string> Assigned;
 
   /// Dict lookup; null when absent.
   ValueRef entry(llvm::StringRef Key) const {

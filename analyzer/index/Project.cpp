@@ -178,6 +178,27 @@ FunctionRef Project::functionNamed(llvm::StringRef QualName) const {
   return {It->second, M, M->Name + "." + Symbol};
 }
 
+std::vector<std::pair<std::string, std::string>>
+Project::importBindings(const ModuleInfo &M, const py::Stmt &Import) const {
+  std::vector<std::pair<std::string, std::string>> Out;
+  if (Import.Kind == StmtKind::ImportFrom) {
+    std::string From = absoluteModule(M, Import.Module);
+    for (const py::ImportName &I : Import.Imports)
+      if (I.Name != "*")
+        Out.push_back({I.AsName.empty() ? I.Name : I.AsName,
+                       From.empty() ? I.Name : From + "." + I.Name});
+    return Out;
+  }
+  for (const py::ImportName &I : Import.Imports) {
+    if (!I.AsName.empty())
+      Out.push_back({I.AsName, I.Name});
+    else
+      Out.push_back({llvm::StringRef(I.Name).split('.').first.str(),
+                     llvm::StringRef(I.Name).split('.').first.str()});
+  }
+  return Out;
+}
+
 ClassRef Project::classFor(const ModuleInfo &M, const py::Expr *E) const {
   std::string Q = resolveExpr(M, E);
   return Q.empty() ? ClassRef{} : classNamed(Q);

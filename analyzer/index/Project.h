@@ -67,6 +67,9 @@ public:
   ClassRef classNamed(llvm::StringRef QualName) const;
   /// The module-level function a qualified name denotes, following re-exports.
   FunctionRef functionNamed(llvm::StringRef QualName) const;
+  /// What an import statement inside a function of \p M binds: local name -> qualified.
+  std::vector<std::pair<std::string, std::string>> importBindings(const ModuleInfo &M,
+                                                                  const py::Stmt &Import) const;
   /// The class a name or dotted expression in \p M denotes.
   ClassRef classFor(const ModuleInfo &M, const py::Expr *E) const;
   /// A method defined on \p C or inherited from one of the project's base classes.

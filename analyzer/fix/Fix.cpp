@@ -45,8 +45,13 @@ Edit insertIntoList(const flow::Origin &O, const flow::LoadCall &Call,
   std::string Text = quoted(Paths, O.Quote);
   if (!Call.HasArgs)
     return {O.File, Call.CloseParen, Call.CloseParen, Text};
-  if (Before.ends_with(","))
-    return {O.File, Call.CloseParen, Call.CloseParen, " " + Text + ","};
+  if (Before.ends_with(",")) {
+    uint32_t Comma = Before.size() - 1;
+    llvm::StringRef Gap = O.File->text().slice(Comma + 1, Call.CloseParen);
+    if (Gap.contains('\n')) // a multi-line list keeps its trailing comma
+      return {O.File, Comma + 1, Comma + 1, " " + Text + ","};
+    return {O.File, Comma, Call.CloseParen, ", " + Text}; // `('a',)` -> `('a', 'b')`
+  }
   return {O.File, Call.CloseParen, Call.CloseParen, ", " + Text};
 }
 

@@ -53,6 +53,7 @@ bool isIterConsumer(llvm::StringRef N) {
   return llvm::StringSwitch<bool>(N)
       .Cases("list", "tuple", "set", "sorted", "frozenset", "reversed", "len", true)
       .Cases("sum", "any", "all", "max", "min", "dict", "next", "iter", true)
+      .Case("bool", true)
       .Default(false);
 }
 
@@ -104,6 +105,7 @@ public:
   /// the view itself consumes it).
   ValueRef CbvQuerySet, CbvContext;
   bool ReturnEscapes = true;
+  bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
 
 private:
 
@@ -488,7 +490,7 @@ private:
       T->Elements = {Value::unknown(), Inner ? Inner : Value::unknown()};
       return T;
     }
-    if (!V->is(ValueKind::QuerySet) || V->ValuesMode || !V->Model)
+    if (!V->is(ValueKind::QuerySet) || !V->Model || (V->ValuesMode && V->Row))
       return nullptr;
     auto RowV = make(ValueKind::Instance, V->Model);
     if (V->Row) { // rows of a related set: still rows of the outer loop
@@ -515,6 +517,10 @@ private:
     RowV->Row = R;
     NewLoop = L->Id;
     S.Loops[L->Id] = L;
+    // values()/values_list() rows are dicts and tuples: no relations, but still one
+    // iteration per row (a query inside is a query per row).
+    if (V->ValuesMode)
+      return Value::unknown();
     return RowV;
   }
 
@@ -613,6 +619,20 @@ private:
         evalAll(E->Args);
         if (F->Id == "get_context_data" && CbvContext)
           return CbvContext;
+        if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
+          // The fix goes right after `super().get_queryset(request)`.
+          auto Q = copy(CbvQuerySet);
+          auto O = std::make_shared<Origin>(*CbvQuerySet->Src);
+          O->Chain = E->Where;
+          O->InsertAt = E->Where.End;
+          O->Function = Fn;
+          O->AdminList = false;
+          O->Label.clear();
+          O->Select.reset();
+          O->Prefetch.reset();
+          Q->Src = O;
+          return Q;
+        }
         if (F->Id == "get_queryset" && CbvQuerySet)
           return CbvQuerySet;
         auto SelfIt = Env.find(Fn && !Fn->Params.empty() ? Fn->Params[0].Name : "self");
@@ -699,6 +719,16 @@ private:
       const ValueRef &A = Args[0];
       if (A->is(ValueKind::Manager) || A->is(ValueKind::QuerySet))
         queryInLoop(A, E->Where, E->Where);
+      if (A->is(ValueKind::ModelClass) && innermostLoop()) {
+        // get_object_or_404(Model, ...): the model's default manager, created right here.
+        auto Q = make(ValueKind::QuerySet, A->Model);
+        auto O = std::make_shared<Origin>();
+        O->File = File;
+        O->Chain = E->Where;
+        O->CreatedInLoop = innermostLoop();
+        Q->Src = O;
+        queryInLoop(Q, E->Where, E->Where);
+      }
       if (A->Model && (A->is(ValueKind::ModelClass) || A->is(ValueKind::QuerySet) ||
                        A->is(ValueKind::Manager)))
         return make(ValueKind::Instance, A->Model);
@@ -1367,19 +1397,24 @@ private:
     }
     if (Name == "all")
       return relatedAll(RM, E->Where);
+    if (Name == "none")
+      return Value::unknown(); // an empty queryset: evaluating it runs no query
     ValueRef All = relatedAll(RM, E->Where);
     if (isChainMethod(Name) || isValuesMethod(Name) || isLoadMethod(Name))
       return bypassed(All, isValuesMethod(Name));
     if (isSingleMethod(Name) || Name == "aggregate" || Name == "in_bulk") {
-      if (Name == "first" || Name == "last") {
-        // Served from a prefetch cache when the relation was prefetched.
-        evaluateRelated(All, EventKind::FilteredPerRow);
-      } else {
-        evaluateRelated(bypassed(All, false));
-      }
+      singleOnRelated(All, Name);
       return make(ValueKind::Instance, RM->Model);
     }
     return Value::unknown();
+  }
+
+  /// `.get()`, `.first()`, ... on a related set of a row. Django 3.2+: first() is served
+  /// from a prefetch cache only when that queryset is ordered (Meta.ordering), last()
+  /// never is (it reverses or orders, a new query); get/latest/earliest always query.
+  void singleOnRelated(const ValueRef &Q, llvm::StringRef Name) {
+    bool FromCache = Name == "first" && !Q->Bypass && Q->Model && Q->Model->Ordered;
+    evaluateRelated(FromCache ? Q : bypassed(Q, false), EventKind::FilteredPerRow);
   }
 
   /// A related set narrowed by filter()/order_by()/...: Django runs a new query for it.
@@ -1464,6 +1499,8 @@ private:
     llvm::StringRef Name = E->Object->Id;
     bool SameChain = Recv->Src && Recv->Src->Chain.Begin == E->Where.Begin &&
                      Recv->Src->Function == Fn && Recv->Src->File == File;
+    if (Recv->Row && Name == "none")
+      return Value::unknown(); // never queries
     if (Name == "get_queryset" || isChainMethod(Name)) {
       auto Q = copy(Recv);
       extendChain(Q, E);
@@ -1474,8 +1511,14 @@ private:
     if (Name == "select_related" || Name == "prefetch_related") {
       auto Q = copy(Recv);
       bool Select = Name == "select_related";
-      if (Select && E->Args.empty() && E->Keywords.empty())
+      if (Select && E->Args.empty() && E->Keywords.empty()) {
+        // select_related() with no fields replaces any named ones (query.select_related =
+        // True), and named ones after it start from nothing.
         Q->Load.SelectAll = true;
+        Q->Load.Select.clear();
+      } else if (Select && Q->Load.SelectAll) {
+        Q->Load.SelectAll = false;
+      }
       for (size_t I = 0; I < E->Args.size(); ++I) {
         const Expr *A = E->Args[I];
         if (A->Kind == ExprKind::String && A->Args.empty()) {
@@ -1554,10 +1597,7 @@ private:
     if (isSingleMethod(Name)) {
       queryInLoop(Recv, E->Object->IdWhere, E->Where);
       if (Recv->Row)
-        evaluateRelated(Recv->Bypass || (Name != "first" && Name != "last")
-                            ? bypassed(Recv, false)
-                            : Recv,
-                        EventKind::FilteredPerRow);
+        singleOnRelated(Recv, Name);
       if (Recv->ValuesMode)
         return Value::unknown();
       return make(ValueKind::Instance, Recv->Model);
@@ -1939,6 +1979,7 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
   MgrV->Manager = MI;
   if (GetQS) {
     W.CbvQuerySet = Base;
+    W.AnchorSuper = true;
     ValueRef R = W.runMethod(GetQS, Value::unknown());
     if (!R->is(ValueKind::QuerySet))
       return;
@@ -1947,6 +1988,9 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
       Q->Src = O;
     Base = Q;
   }
+  // Django applies list_select_related (or its own select_related()) only when the
+  // queryset does not select_related already; then fixes go into get_queryset().
+  bool QsSelects = !Base->Load.Select.empty() || Base->Load.SelectAll;
   // Which relation columns Django selects by itself (list_select_related = False).
   std::vector<std::string> FkColumns;
   for (const Expr *Col : Display->Value->Args)
@@ -1954,8 +1998,12 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
       if (const index::Relation *R = S.G.relation(Mo, Col->Id); R && R->isSelectable())
         FkColumns.push_back(Col->Id);
   auto Q = std::make_shared<Value>(*Base);
-  const Expr *LSR = classAttr(Def, "list_select_related");
-  if (LSR && LSR->Kind == ExprKind::Constant && LSR->Id == "True") {
+  if (!QsSelects)
+    Q->Src = O;
+  const Expr *LSR = QsSelects ? nullptr : classAttr(Def, "list_select_related");
+  if (QsSelects) {
+    // as get_queryset() built it
+  } else if (LSR && LSR->Kind == ExprKind::Constant && LSR->Id == "True") {
     Q->Load.SelectAll = true;
   } else if (LSR && (LSR->Kind == ExprKind::List || LSR->Kind == ExprKind::Tuple)) {
     for (const Expr *P : LSR->Args)

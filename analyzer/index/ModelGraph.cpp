@@ -223,6 +223,12 @@ private:
     M->Abstract = isTrue(classAttr(Meta, "abstract"));
     M->Proxy = isTrue(classAttr(Meta, "proxy"));
     M->DefaultRelatedName = stringValue(classAttr(Meta, "default_related_name"));
+    const py::Expr *Ordering = classAttr(Meta, "ordering");
+    M->Ordered = Ordering && !(Ordering->Kind == ExprKind::List && Ordering->Args.empty()) &&
+                 !(Ordering->Kind == ExprKind::Tuple && Ordering->Args.empty());
+    if (!Ordering) // ordering is inherited, by abstract and concrete children alike
+      for (const Model *Parent : M->Parents)
+        M->Ordered |= Parent->Ordered;
     M->AppLabel = appLabelFor(C);
     // A swapped-out auth.User does not exist in the project.
     if (M->Builtin && M->QualName == "django.contrib.auth.models.User" &&

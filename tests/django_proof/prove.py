@@ -29,11 +29,24 @@ may also be a serializer that only another action would use), none named by
 another case. Among them they carry exactly one marker comment, as in case
 functions (`# expect: NP1xx` / `# ok[: reason]`).
 
+cases.py may also define ADMIN_CASES = {"case_id": ("/changelist/url/",
+"app/admin.py:Name", ...)}: a GET through django.test.Client logged in as a
+superuser (created for these requests only, after every other case of a data
+size has run), whose data is the status and the page with its CSRF tokens
+removed. The names are top-level classes or functions of project .py files:
+the ModelAdmin that serves the changelist (checked) and the module-level
+functions its list_display uses; none named by another case. Among them they
+carry exactly one marker comment, as in case functions.
+
+cases.py may also define NO_FIX = {"case_id": "reason"}: cases whose finding
+has no automatic fix (display-only rules); they are treated as if listed in
+--no-fix.
+
 For N = 2 and N = 6 the harness builds a fresh SQLite database (migrate, then
 seed(N)), runs every case under CaptureQueriesContext and records the query
 count and the returned data. With --nplus1 it then copies the project, runs
 `BIN check --fix --no-color COPY` on the copy and measures again: no case may
-grow any more (cases listed in --no-fix are reported instead), and every case
+grow any more (cases listed in --no-fix or NO_FIX are reported instead), and every case
 must return exactly the data it returned before the fix.
 
 The measuring runs in a child /usr/bin/python3 process per project directory,
@@ -184,15 +197,16 @@ def shared_templates(cases):
 
 
 def duplicate_case_ids(cases_path):
-    """Keys written more than once in the CASES, URL_CASES and API_CASES dict
-    literals of cases.py (together: a case id names one case)."""
+    """Keys written more than once in the CASES, URL_CASES, API_CASES and
+    ADMIN_CASES dict literals of cases.py (together: a case id names one case)."""
     with open(cases_path, encoding='utf-8') as handle:
         tree = ast.parse(handle.read(), cases_path)
     seen, dups = set(), []
     for node in tree.body:
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Dict):
             continue
-        if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES', 'API_CASES')
+        if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES', 'API_CASES',
+                                                        'ADMIN_CASES')
                    for t in node.targets):
             continue
         for key in node.value.keys:
@@ -331,6 +345,33 @@ def measure(project_dir, work):
             entry['problems'].append(f'cannot load API case {spec!r}: '
                                      f'{type(error).__name__}: {error}')
 
+    admins = {}
+    for case_id, spec in getattr(cases_module, 'ADMIN_CASES', {}).items():
+        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
+        if case_id in result['cases']:
+            result['errors'].append(f'case id {case_id!r} is in more than one of '
+                                    f'CASES, URL_CASES, API_CASES and ADMIN_CASES')
+            continue
+        result['cases'][case_id] = entry
+        try:
+            url, *refs = spec
+            entry['target'] = url
+            if not refs:
+                raise ValueError('no ModelAdmin named')
+            for ref in refs:
+                rel, first, source = object_span(project_dir, ref)
+                markers, problems = read_markers(source, first, rel)
+                entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
+                entry['markers'].extend(markers)
+                entry['problems'].extend(problems)
+            entry['file'] = entry['objects'][0].partition(':')[0]
+            admins[case_id] = url
+        except Exception as error:  # a broken case is a finding, not a crash
+            entry['problems'].append(f'cannot load admin case {spec!r}: '
+                                     f'{type(error).__name__}: {error}')
+
+    result['no_fix'] = {str(k): str(v) for k, v in getattr(cases_module, 'NO_FIX', {}).items()}
+
     # The project serializers whose to_representation() runs during a request.
     served = set()
     if apis:
@@ -425,8 +466,54 @@ def measure(project_dir, work):
                 run['error'] = f'{type(error).__name__}: {error}'
             run['queries'] = len(capture.captured_queries)
             entry['runs'][str(size)] = run
+        if admins:
+            run_admin_cases(result, admins, size, project_object)
     connection.close()
     return result
+
+
+CSRF_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def run_admin_cases(result, admins, size, project_object):
+    """GET every admin changelist of ADMIN_CASES as a superuser that exists only
+    while they run (so no other case sees it)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    user = get_user_model().objects.create_superuser(
+        username='nplus1-proof-admin', email='admin@example.com', password=None)
+    client = Client(raise_request_exception=True)
+    try:
+        client.force_login(user)
+        for case_id, url in admins.items():
+            entry = result['cases'][case_id]
+            capture = CaptureQueriesContext(connection)
+            run = {}
+            try:
+                with capture:
+                    response = client.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f'GET {url} answered {response.status_code}')
+                model_admin = getattr(response.resolver_match.func, 'model_admin', None)
+                if model_admin is None:
+                    raise RuntimeError(f'GET {url} is not served by a ModelAdmin')
+                admin_ref = project_object(type(model_admin).__module__,
+                                           type(model_admin).__qualname__)
+                if admin_ref is None or admin_ref not in entry['objects']:
+                    raise RuntimeError(f'GET {url} is served by {admin_ref or model_admin!r}, '
+                                       f'which ADMIN_CASES does not name')
+                run['data'] = {'status': response.status_code,
+                               'content': CSRF_RE.sub(r'\1\2', response.content.decode('utf-8'))}
+            except Exception as error:
+                run['error'] = f'{type(error).__name__}: {error}'
+            run['queries'] = len(capture.captured_queries)
+            entry['runs'][str(size)] = run
+    finally:
+        client.logout()
+        user.delete()
 
 
 def measure_in_scratch(project_dir):
@@ -525,11 +612,11 @@ def judge(case_id, base, fixed, no_fix):
                 notes.append('after fix: returned data differs')
             if grows(fruns):
                 if case_id in no_fix:
-                    notes.append('no fix (allowed by --no-fix)')
+                    notes.append('no fix (allowed by --no-fix / NO_FIX)')
                 else:
                     notes.append('after fix: the query count still grows')
             elif case_id in no_fix:
-                notes.append('listed in --no-fix but the fix works')
+                notes.append('listed in --no-fix / NO_FIX but the fix works')
         else:
             identical = False
     failed = [n for n in notes if not n.startswith(('no fix (allowed', 'listed in --no-fix'))]
@@ -567,17 +654,22 @@ def main(argv):
     except RuntimeError as error:
         print(f'ERROR {error}')
         return 2
+    registered_no_fix = set(base.get('no_fix', {}))
     global_failures = list(base['errors'])
     for dup in duplicate_case_ids(os.path.join(project, 'cases.py')):
         global_failures.append(f'case id {dup!r} is written twice in CASES and URL_CASES')
     for where in stray_markers(project, base['cases']):
         global_failures.append(f'marker at {where} is in no case registered in cases.py')
     for rel, ids in shared_templates(base['cases']).items():
-        kind = 'template' if is_template(rel) else 'view/serializer'
+        kind = 'template' if is_template(rel) else 'class/function'
         global_failures.append(f'{kind} {rel} is named by more than one case: {", ".join(ids)}')
     unknown = sorted(no_fix - set(base['cases']))
     if unknown:
         global_failures.append('--no-fix names unknown cases: ' + ', '.join(unknown))
+    unknown = sorted(registered_no_fix - set(base['cases']))
+    if unknown:
+        global_failures.append('NO_FIX in cases.py names unknown cases: ' + ', '.join(unknown))
+    no_fix |= registered_no_fix
 
     fixed = None
     fix_failed = False

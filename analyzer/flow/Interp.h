@@ -1,0 +1,290 @@
+#ifndef NPLUS1_FLOW_INTERP_H
+#define NPLUS1_FLOW_INTERP_H
+
+// The interpreter behind flow::Analyzer, shared by its parts: Interpreter.cpp (Python
+// semantics), Templates.cpp (Django templates), Serializers.cpp (DRF) and Views.cpp
+// (class-based views, DRF views, the admin). Not part of the flow stage's interface.
+
+#include "flow/Interpreter.h"
+
+#include "index/Templates.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+
+namespace nplus1::flow::detail {
+
+namespace py = parse::py;
+using index::Model;
+using index::Relation;
+using py::Expr;
+using py::ExprKind;
+using py::Stmt;
+using py::StmtKind;
+
+/// Queryset methods that return another queryset over the same rows.
+bool isChainMethod(llvm::StringRef N);
+bool isSingleMethod(llvm::StringRef N);
+bool isValuesMethod(llvm::StringRef N);
+bool isScalarMethod(llvm::StringRef N);
+/// Builtins that consume an iterable right away.
+bool isIterConsumer(llvm::StringRef N);
+
+/// Per-module state shared by the function interpreters: summaries and events.
+struct ModuleState {
+  const index::Project &P;
+  const index::ModelGraph &G;
+  const index::TemplateIndex *Templates = nullptr;
+  unsigned DjangoVersion = 502;
+  std::vector<Event> Events;
+  /// (file, offset, kind, queryset): one access reached from two querysets is two findings.
+  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *>> EventKeys;
+  std::map<const Stmt *, ValueRef> Summaries;
+  std::set<const Stmt *> InProgress;
+  std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
+  unsigned NextLoop = 1;
+  std::map<const SourceFile *, char> Quotes;
+  std::map<unsigned, std::shared_ptr<const LoopInfo>> Loops;
+};
+
+/// Interprets one function body over abstract values.
+
+class Interp {
+public:
+  Interp(ModuleState &S, const index::ModuleInfo &M, const Stmt *Fn, bool Report)
+      : S(S), M(M), File(&M.Ast->file()), EvFile(File), Fn(Fn), Report(Report) {}
+
+  void bind(llvm::StringRef Name, ValueRef V) { Env[Name] = std::move(V); }
+
+  /// Runs \p Body; returns the first queryset/instance value returned.
+  ValueRef run(llvm::ArrayRef<Stmt *> Body);
+
+private:
+  ModuleState &S;
+  const index::ModuleInfo &M;
+  const SourceFile *File;
+  const SourceFile *EvFile; ///< where accesses happen: File, or the template being walked
+  const Stmt *Fn;
+  bool Report;
+  llvm::StringMap<ValueRef> Env;
+  llvm::DenseSet<unsigned> ActiveLoops;
+  ValueRef Returned;
+
+public:
+  /// Class-based views: what `super().get_queryset()` / `super().get_context_data()` give,
+  /// and whether a returned queryset counts as escaping (it does not from get_queryset:
+  /// the view itself consumes it).
+  ValueRef CbvQuerySet, CbvContext;
+  bool ReturnEscapes = true;
+  bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
+
+private:
+
+  // ---- helpers -------------------------------------------------------------
+  static std::shared_ptr<Value> copy(const ValueRef &V) { return std::make_shared<Value>(*V); }
+  static std::shared_ptr<Value> make(ValueKind K, const Model *Mo = nullptr);
+  std::string text(Range R) const { return File->slice(R).str(); }
+
+  /// The quote character the file uses most for string arguments (fixes follow it).
+  char quote();
+
+  void escape(const ValueRef &V);
+
+  void emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
+            const Relation *Rel, Range Access, Range AccessExpr);
+
+  /// NP106: a queryset created inside a queryset loop is read there: one query per row.
+  void queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr);
+
+  unsigned innermostLoop() const;
+
+  const Model *modelForName(llvm::StringRef Name);
+
+  const Model *authUserModel();
+
+  // ---- summaries -----------------------------------------------------------
+  /// Evaluates a function/method of the project with \p Self bound to its first parameter
+  /// and everything else unknown; caches the returned value.
+  ValueRef summarize(const Stmt *Def, const index::ModuleInfo &Owner, ValueRef Self);
+
+  /// What a manager's get_queryset() already loads.
+  Loaded managerLoad(const index::ManagerInfo *MI, const Model *Mo);
+
+  /// The default manager's loads of \p Mo (what a related manager's querysets start with).
+  Loaded defaultLoad(const Model *Mo);
+
+  ValueRef newOrigin(const Expr *ManagerExpr, const Model *Mo,
+                     const index::ManagerInfo *MI);
+
+  /// The queryset a manager value stands for (`Order.objects` used as `.all()`).
+  ValueRef managerQuerySet(const ValueRef &Mgr);
+
+  // ---- evaluation ----------------------------------------------------------
+  ValueRef evalAll(llvm::ArrayRef<Expr *> Es);
+
+  ValueRef eval(const Expr *E);
+
+  /// A dict literal with string keys (and `**dict` splats) as a Dict value; null when a
+  /// key is not a string.
+  ValueRef evalDictLiteral(const Expr *E);
+
+  ValueRef evalName(const Expr *E);
+
+  ValueRef evalAttribute(const Expr *E);
+
+  ValueRef instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                             Range ExprWhere);
+
+  static bool nullableOnPath(const ValueRef &Obj, const Relation *Rel);
+
+  /// Evaluating a related manager's queryset for each row: the NP102 event (NP103 for
+  /// `.count()` / `.exists()`).
+  void evaluateRelated(const ValueRef &QS, EventKind K = EventKind::ManagerPerRow);
+
+  /// The rows of iterating \p V, or null when V is not a model queryset.
+  ValueRef iterate(const ValueRef &V, Range Header, llvm::StringRef IterText,
+                   std::optional<unsigned> &NewLoop);
+
+  void bindTarget(const Expr *T, const ValueRef &V);
+
+  ValueRef evalComprehension(const Expr *E);
+
+  ValueRef evalSubscript(const Expr *E);
+
+  ValueRef evalCall(const Expr *E);
+
+  /// The qualified name of a called function written as a name or a dotted name of a
+  /// module-level symbol (`render`, `loader.render_to_string`); "" otherwise.
+  std::string calleeName(const Expr *F);
+
+  /// `render(request, "x.html", ctx)`, `TemplateResponse(...)`, `render_to_string(...)`,
+  /// `get_template(...)`: walks the template with the context. Null when \p E is none of
+  /// these.
+  ValueRef renderCall(const Expr *E);
+
+  /// A template name: a string, or the first of a list/tuple of strings that exists.
+  std::string templateName(const Expr *E);
+
+public:
+  // ---- DRF serializers -----------------------------------------------------
+  /// True when \p C is a DRF serializer class of the project.
+  bool isSerializer(const index::ClassRef &C) const;
+
+  /// Serializes \p Row (one row of a loop) with \p Ser: every field's source path is read
+  /// on the row, nested serializers recurse, SerializerMethodFields run with the row.
+  void walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth);
+
+  /// The text range inside a string literal's quotes.
+  Range stringContent(const Expr *Str) const;
+
+  void serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name,
+                         const Expr *Call, const ValueRef &Row, unsigned Depth);
+
+  /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
+  void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
+                     llvm::StringRef IterText, const std::string &Note);
+
+  // ---- admin changelists ---------------------------------------------------
+  /// Starts a loop over the rows of \p QS (a changelist page); returns the row, or null.
+  ValueRef openLoop(const ValueRef &QS, Range Header, llvm::StringRef IterText,
+                    const std::string &Note, unsigned &Id);
+
+  /// Runs a function or method with \p Row bound to its parameter \p RowParam, inside the
+  /// loops active here (admin `list_display` callables, SerializerMethodFields).
+  void runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                  size_t RowParam);
+
+  /// Reads the lookup path `a__b` (or `a.b`) on \p Row, pointing every access at \p At.
+  void readPath(const ValueRef &Row, llvm::StringRef Path, Range At);
+
+  /// Evaluates a class-level expression (`queryset = Order.objects.all()`).
+  ValueRef evalExpr(const Expr *E) { return eval(E); }
+  /// Returns the queryset that \p Def (a view's get_queryset) returns.
+  ValueRef runMethod(const Stmt *Def, ValueRef Self);
+
+  void renderTemplate(llvm::StringRef Name, const ValueRef &Ctx);
+
+private:
+  // ---- templates -----------------------------------------------------------
+  using Scope = llvm::StringMap<ValueRef>;
+  /// Blocks a child template overrides: name -> (its template, its node).
+  using Overrides = std::map<std::string, std::pair<const index::TemplateFile *,
+                                                    const parse::tpl::Node *>>;
+
+  static Range range(parse::tpl::Range R) { return {R.Begin, R.End}; }
+
+  void collectBlocks(const index::TemplateFile &T, const std::vector<parse::tpl::Node> &Nodes,
+                     Overrides &Out);
+
+  void walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
+                    unsigned Depth);
+
+  static std::string unquote(llvm::StringRef S);
+
+  void walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars,
+                 const Overrides *Child, unsigned Depth);
+
+  void walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child,
+                unsigned Depth);
+
+  /// Resolves a template variable the way Django does (dict key, attribute, index; a
+  /// callable without arguments is called), then its filters. \p Evaluates: the result is
+  /// truth-tested (`{% if %}`), which runs a queryset.
+  ValueRef resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates);
+
+  static bool evaluatingFilter(llvm::StringRef F);
+
+  ValueRef resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars);
+
+  ValueRef templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range NameWhere,
+                          Range ExprWhere);
+
+  ValueRef callMethod(const ValueRef &Recv, const Expr *E);
+
+  static bool isLoadMethod(llvm::StringRef N);
+
+  ValueRef relatedMethod(const ValueRef &RM, const Expr *E);
+
+  /// `.get()`, `.first()`, ... on a related set of a row. Django 3.2+: first() is served
+  /// from a prefetch cache only when that queryset is ordered (Meta.ordering), last()
+  /// never is (it reverses or orders, a new query); get/latest/earliest always query.
+  void singleOnRelated(const ValueRef &Q, llvm::StringRef Name);
+
+  /// A related set narrowed by filter()/order_by()/...: Django runs a new query for it.
+  static ValueRef bypassed(const ValueRef &Q, bool Values);
+
+  /// `obj.related.all()`: rows of a loop's row stay rows of that loop; a single object's
+  /// related set is a queryset of its own, created at \p Chain.
+  ValueRef relatedAll(const ValueRef &RM, Range Chain);
+
+  ValueRef customMethod(const ValueRef &Recv, const ValueRef &Base, const Expr *E);
+
+  /// Records that \p Call continues the chain its queryset was created in.
+  static void extendChain(const std::shared_ptr<Value> &Q, const Expr *Call);
+
+  ValueRef queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args);
+
+  // ---- statements ----------------------------------------------------------
+  void visitBody(llvm::ArrayRef<Stmt *> Body);
+
+  void visit(const Stmt *St);
+};
+
+/// Class-based views and DRF list views of a module: their querysets into templates and
+/// serializers.
+void analyzeView(ModuleState &S, const index::ClassRef &C);
+/// Admin changelists registered in \p M.
+void analyzeAdmins(ModuleState &S, const index::ModuleInfo &M);
+/// The classes of a module (top level).
+void collectClasses(const index::ModuleInfo &M, std::vector<index::ClassRef> &Out);
+
+} // namespace nplus1::flow::detail
+
+#endif

@@ -1,0 +1,287 @@
+// Django templates: render() and friends pass a context into a template, which is walked
+// like a function body ({% for %} loops, variable lookups, includes, extends/blocks).
+#include "flow/Interp.h"
+
+namespace nplus1::flow::detail {
+
+std::string Interp::calleeName(const Expr *F) {
+  const Expr *Base = F;
+  while (Base->Kind == ExprKind::Attribute)
+    Base = Base->Object;
+  if (Base->Kind != ExprKind::Name || Env.count(Base->Id))
+    return "";
+  return S.P.resolveExpr(M, F);
+}
+
+ValueRef Interp::renderCall(const Expr *E) {
+  std::string Q = calleeName(E->Object);
+  if (Q.empty() || !llvm::StringRef(Q).starts_with("django."))
+    return nullptr;
+  llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+  int NameAt = -1, CtxAt = -1;
+  if (Last == "render" && Q == "django.shortcuts.render")
+    NameAt = 1, CtxAt = 2;
+  else if (Last == "TemplateResponse" || Last == "SimpleTemplateResponse")
+    NameAt = Last == "TemplateResponse" ? 1 : 0, CtxAt = NameAt + 1;
+  else if (Last == "render_to_string" || Last == "render_to_response")
+    NameAt = 0, CtxAt = 1;
+  else if (Last == "get_template" || Last == "select_template") {
+    auto T = make(ValueKind::TemplateRef);
+    if (!E->Args.empty())
+      T->TemplateName = templateName(E->Args[0]);
+    return T;
+  } else
+    return nullptr;
+  const Expr *NameE = NameAt < int(E->Args.size()) ? E->Args[NameAt] : nullptr;
+  if (const Expr *K = E->keyword("template_name"))
+    NameE = K;
+  if (const Expr *K = E->keyword("template"))
+    NameE = K;
+  ValueRef Ctx = Value::unknown();
+  for (size_t I = 0; I < E->Args.size(); ++I) {
+    ValueRef V = eval(E->Args[I]);
+    if (int(I) == CtxAt)
+      Ctx = V;
+  }
+  for (const py::Keyword &K : E->Keywords) {
+    ValueRef V = eval(K.Value);
+    if (K.Name == "context")
+      Ctx = V;
+  }
+  if (NameE)
+    renderTemplate(templateName(NameE), Ctx);
+  return Value::unknown();
+}
+
+std::string Interp::templateName(const Expr *E) {
+  if (E->Kind == ExprKind::String && E->Args.empty())
+    return E->Id;
+  if ((E->Kind == ExprKind::List || E->Kind == ExprKind::Tuple) && S.Templates)
+    for (const Expr *A : E->Args)
+      if (A->Kind == ExprKind::String && S.Templates->find(A->Id))
+        return A->Id;
+  return "";
+}
+
+void Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
+  if (Name.empty() || !S.Templates || !Report)
+    return;
+  const index::TemplateFile *T = S.Templates->find(Name);
+  if (!T)
+    return;
+  Scope Vars;
+  if (Ctx->is(ValueKind::Dict))
+    for (const auto &[K, V] : Ctx->Entries)
+      Vars[K] = V;
+  walkTemplate(*T, Vars, nullptr, 0);
+}
+
+void Interp::collectBlocks(const index::TemplateFile &T, const std::vector<parse::tpl::Node> &Nodes,
+                   Overrides &Out) {
+  for (const parse::tpl::Node &N : Nodes) {
+    if (N.Kind == parse::tpl::NodeKind::Block)
+      Out.try_emplace(N.BlockName, &T, &N);
+    collectBlocks(T, N.Children, Out);
+    collectBlocks(T, N.ElseChildren, Out);
+    for (const auto &B : N.Branches)
+      collectBlocks(T, B, Out);
+  }
+}
+
+void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
+                  unsigned Depth) {
+  if (Depth > 12)
+    return;
+  // `{% extends %}`: walk the parent with this template's blocks in place of its own.
+  for (const parse::tpl::Node &N : T.Tree.Nodes) {
+    if (N.Kind != parse::tpl::NodeKind::Extends)
+      continue;
+    Overrides Blocks = Child ? *Child : Overrides{};
+    collectBlocks(T, T.Tree.Nodes, Blocks);
+    const SourceFile *Saved = EvFile;
+    EvFile = T.File.get();
+    std::string Parent = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
+    EvFile = Saved;
+    const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
+    if (P && P != &T)
+      walkTemplate(*P, Vars, &Blocks, Depth + 1);
+    return;
+  }
+  const SourceFile *Saved = EvFile;
+  EvFile = T.File.get();
+  Scope Local = Vars;
+  walkNodes(T.Tree.Nodes, Local, Child, Depth);
+  EvFile = Saved;
+}
+
+std::string Interp::unquote(llvm::StringRef S) {
+  if (S.size() >= 2 && (S.front() == '"' || S.front() == '\'') && S.back() == S.front())
+    return S.drop_front().drop_back().str();
+  return "";
+}
+
+void Interp::walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars,
+               const Overrides *Child, unsigned Depth) {
+  for (const parse::tpl::Node &N : Nodes)
+    walkNode(N, Vars, Child, Depth);
+}
+
+void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child,
+              unsigned Depth) {
+  using parse::tpl::NodeKind;
+  switch (N.Kind) {
+  case NodeKind::Var:
+    // Inside {% blocktranslate %} a variable is a plain context key: no attributes.
+    if (N.TagName.empty())
+      resolveTpl(N.Value, Vars, /*Evaluates=*/false);
+    return;
+  case NodeKind::For: {
+    ValueRef It = resolveTpl(N.Iter, Vars, false);
+    std::optional<unsigned> NewLoop;
+    ValueRef Row = iterate(It, range(N.TagWhere), N.Iter.Var, NewLoop);
+    Scope Inner = Vars;
+    for (size_t I = 0; I < N.LoopVars.size(); ++I)
+      Inner[N.LoopVars[I]] = N.LoopVars.size() == 1 && Row ? Row
+                            : Row && Row->is(ValueKind::Tuple) && I < Row->Elements.size()
+                                ? Row->Elements[I]
+                                : Value::unknown();
+    Inner["forloop"] = Value::unknown();
+    if (NewLoop)
+      ActiveLoops.insert(*NewLoop);
+    walkNodes(N.Children, Inner, Child, Depth);
+    if (NewLoop)
+      ActiveLoops.erase(*NewLoop);
+    walkNodes(N.ElseChildren, Vars, Child, Depth);
+    return;
+  }
+  case NodeKind::If:
+    for (const parse::tpl::Expr &C : N.Conditions)
+      resolveTpl(C, Vars, /*Evaluates=*/true);
+    for (const auto &B : N.Branches)
+      walkNodes(B, Vars, Child, Depth);
+    return;
+  case NodeKind::With: {
+    Scope Inner = Vars;
+    for (const auto &[Name, X] : N.Bindings)
+      Inner[Name] = resolveTpl(X, Vars, false);
+    walkNodes(N.Children, Inner, Child, Depth);
+    return;
+  }
+  case NodeKind::Include: {
+    Scope Inner = N.Only ? Scope{} : Vars;
+    for (const auto &[Name, X] : N.Bindings)
+      Inner[Name] = resolveTpl(X, Vars, false);
+    std::string Name = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
+    if (const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name))
+      walkTemplate(*T, Inner, nullptr, Depth + 1);
+    return;
+  }
+  case NodeKind::Block: {
+    if (Child) {
+      auto It = Child->find(N.BlockName);
+      if (It != Child->end() && It->second.second != &N) {
+        const SourceFile *Saved = EvFile;
+        EvFile = It->second.first->File.get();
+        walkNodes(It->second.second->Children, Vars, Child, Depth);
+        EvFile = Saved;
+        return;
+      }
+    }
+    walkNodes(N.Children, Vars, Child, Depth);
+    return;
+  }
+  case NodeKind::Extends:
+  case NodeKind::Text:
+  case NodeKind::Comment:
+  case NodeKind::Verbatim:
+  case NodeKind::Empty:
+    return;
+  case NodeKind::Other:
+    for (const parse::tpl::Expr &X : N.Args)
+      resolveTpl(X, Vars, false);
+    for (const auto &B : N.Bindings)
+      resolveTpl(B.second, Vars, false);
+    if (!N.AsVar.empty())
+      Vars[N.AsVar] = Value::unknown();
+    walkNodes(N.Children, Vars, Child, Depth);
+    walkNodes(N.ElseChildren, Vars, Child, Depth);
+    for (const auto &B : N.Branches)
+      walkNodes(B, Vars, Child, Depth);
+    return;
+  }
+}
+
+ValueRef Interp::resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates) {
+  ValueRef Cur =
+      X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
+  for (const parse::tpl::Filter &F : X.Filters) {
+    if (F.HasArg && !F.ArgIsLiteral)
+      resolvePath(F.Arg, range(F.ArgWhere), Vars);
+    if (Cur->is(ValueKind::QuerySet) && Cur->Row && evaluatingFilter(F.Name))
+      evaluateRelated(Cur);
+    if (F.Name != "default" && F.Name != "default_if_none" && F.Name != "safe" &&
+        F.Name != "escape" && F.Name != "force_escape")
+      Cur = Value::unknown();
+  }
+  if (Evaluates && Cur->is(ValueKind::QuerySet) && Cur->Row)
+    evaluateRelated(Cur);
+  return Cur;
+}
+
+bool Interp::evaluatingFilter(llvm::StringRef F) {
+  return llvm::StringSwitch<bool>(F)
+      .Cases("length", "first", "last", "join", "dictsort", "dictsortreversed", true)
+      .Cases("slice", "random", "unordered_list", "length_is", "make_list", true)
+      .Default(false);
+}
+
+ValueRef Interp::resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars) {
+  llvm::SmallVector<llvm::StringRef, 6> Parts;
+  Var.split(Parts, '.');
+  auto It = Vars.find(Parts[0]);
+  if (It == Vars.end())
+    return Value::unknown();
+  ValueRef Cur = It->second;
+  uint32_t Offset = Where.Begin + Parts[0].size();
+  for (size_t I = 1; I < Parts.size(); ++I) {
+    llvm::StringRef Part = Parts[I];
+    Range NameWhere{Offset + 1, uint32_t(Offset + 1 + Part.size())};
+    Range ExprWhere{Where.Begin, NameWhere.End};
+    Offset = NameWhere.End;
+    Cur = templateLookup(Cur, Part, NameWhere, ExprWhere);
+  }
+  return Cur;
+}
+
+ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range NameWhere,
+                        Range ExprWhere) {
+  switch (Cur->Kind) {
+  case ValueKind::Dict: {
+    ValueRef V = Cur->entry(Part);
+    return V ? V : Value::unknown();
+  }
+  case ValueKind::Instance:
+    if (!Part.empty() && llvm::isDigit(Part[0]))
+      return Value::unknown();
+    return instanceAttribute(Cur, Part, NameWhere, ExprWhere);
+  case ValueKind::RelatedManager:
+    if (Part == "all")
+      return relatedAll(Cur, ExprWhere);
+    if (Part == "count" || Part == "exists")
+      evaluateRelated(relatedAll(Cur, ExprWhere), EventKind::AggregatePerRow);
+    return Value::unknown();
+  case ValueKind::QuerySet:
+    if (Part == "all" || Part == "object_list")
+      return Cur;
+    if ((Part == "count" || Part == "exists") && Cur->Row)
+      evaluateRelated(Cur, EventKind::AggregatePerRow);
+    if (!Cur->Row && !Cur->ValuesMode && (Part == "first" || Part == "last" ||
+                                          (!Part.empty() && llvm::isDigit(Part[0]))))
+      return make(ValueKind::Instance, Cur->Model);
+    return Value::unknown();
+  default:
+    return Value::unknown();
+  }
+}
+
+} // namespace nplus1::flow::detail

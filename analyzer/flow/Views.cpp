@@ -1,0 +1,384 @@
+// Class-based views, DRF list views and admin changelists: where each takes its queryset,
+// and what it does with every row (a template, a serializer, list_display columns).
+#include "flow/Interp.h"
+
+namespace nplus1::flow::detail {
+
+
+
+/// A method the project defines on \p C or its bases — not one of Django's or DRF's own
+/// (a vendored copy of a framework inside the project root is not an override).
+const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C,
+                          llvm::StringRef Name, index::ClassRef &Owner) {
+  const Stmt *Def = P.findMethod(C, Name, &Owner);
+  if (!Def)
+    return nullptr;
+  llvm::StringRef Mod = Owner.Module->Name;
+  if (Mod.starts_with("django.") || Mod.starts_with("rest_framework.") ||
+      Mod == "django" || Mod == "rest_framework")
+    return nullptr;
+  return Def;
+}
+
+/// The generic view a class derives from, by Django's class name ("ListView"), or "".
+std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
+  static const char *Kinds[] = {"ListView", "DetailView", "TemplateView", "UpdateView",
+                                "DeleteView", "CreateView", "ArchiveIndexView"};
+  for (const char *K : Kinds)
+    if (P.derivesFrom(C, std::string("django.views.generic.") + K))
+      return K;
+  // DRF views whose list action serializes every row of the queryset.
+  static const char *ListApi[] = {"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView",
+                                  "ListCreateAPIView", "ListModelMixin"};
+  for (const char *K : ListApi)
+    if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
+      return "api";
+  return "";
+}
+
+/// The serializer classes a DRF view uses: `serializer_class`, and every serializer
+/// `get_serializer_class()` returns.
+std::vector<index::ClassRef> viewSerializers(const index::Project &P, const index::ClassRef &C) {
+  std::vector<index::ClassRef> Out;
+  std::vector<index::ClassRef> Chain{C};
+  for (size_t I = 0; I < Chain.size() && I < 16; ++I) {
+    for (const Stmt *St : Chain[I].Def->Body) {
+      if (St->Kind == StmtKind::Assign && St->Value && !St->Targets.empty() &&
+          St->Targets[0]->isName("serializer_class"))
+        if (index::ClassRef R = P.classFor(*Chain[I].Module, St->Value))
+          return {R};
+    }
+    for (const index::ClassRef &B : P.bases(Chain[I]))
+      Chain.push_back(B);
+  }
+  index::ClassRef Owner;
+  if (const Stmt *GSC = projectMethod(P, C, "get_serializer_class", Owner)) {
+    std::vector<const Stmt *> Work(GSC->Body.begin(), GSC->Body.end());
+    for (size_t I = 0; I < Work.size(); ++I) {
+      const Stmt *St = Work[I];
+      if (St->Kind == StmtKind::Return && St->Value)
+        if (index::ClassRef R = P.classFor(*Owner.Module, St->Value))
+          Out.push_back(R);
+      for (auto *B : {&St->Body, &St->OrElse, &St->Finally})
+        Work.insert(Work.end(), B->begin(), B->end());
+    }
+  }
+  return Out;
+}
+
+const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
+  for (const Stmt *St : Class->Body)
+    if (St->Kind == StmtKind::Assign && St->Value)
+      for (const Expr *T : St->Targets)
+        if (T->isName(Name))
+          return St->Value;
+  return nullptr;
+}
+
+std::string lowerName(llvm::StringRef S) { return S.lower(); }
+
+/// Follows a class-based view into its template: the view's queryset (class attribute,
+/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
+/// template named by template_name or Django's default.
+void analyzeView(ModuleState &S, const index::ClassRef &C) {
+  std::string Kind = genericViewKind(S.P, C);
+  if (Kind.empty() || (!S.Templates && Kind != "api"))
+    return;
+  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
+  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
+  const Stmt *Def = C.Def;
+  // Where the queryset comes from decides which function "owns" the fix.
+  index::ClassRef Owner;
+  const Stmt *GetQS = projectMethod(S.P, C, "get_queryset", Owner);
+  const Stmt *OriginFn = GetQS ? GetQS : Def;
+  Interp W(S, *(GetQS ? Owner.Module : C.Module), OriginFn, /*Report=*/true);
+  W.ReturnEscapes = false;
+  ValueRef QS = Value::unknown();
+  const index::Model *Model = nullptr;
+  if (const Expr *Q = classAttr(Def, "queryset"))
+    QS = W.evalExpr(Q);
+  if (const Expr *ModelE = classAttr(Def, "model")) {
+    ValueRef MV = W.evalExpr(ModelE);
+    if (MV->is(ValueKind::ModelClass))
+      Model = MV->Model;
+  }
+  if (!QS->is(ValueKind::QuerySet) && Model) {
+    // `model = Order`: Django runs Order._default_manager.all(); nothing to edit in place.
+    auto V = std::make_shared<Value>();
+    V->Kind = ValueKind::QuerySet;
+    V->Model = Model;
+    auto O = std::make_shared<Origin>();
+    O->File = &C.Module->Ast->file();
+    const Expr *ModelE = classAttr(Def, "model");
+    O->Chain = ModelE->Where;
+    O->Function = OriginFn;
+    O->Label = "`model = " + O->File->slice(ModelE->Where).str() + "` (all rows of " +
+               Model->Name + ")";
+    // A new class attribute on the line after `model = ...`, indented like it.
+    const SourceFile &F = *O->File;
+    parse::LineCol LC = F.lineCol(ModelE->Where.Begin);
+    llvm::StringRef Line = F.line(LC.Line);
+    std::string Indent = Line.take_while([](char Ch) { return Ch == ' ' || Ch == '\t'; }).str();
+    O->InsertAt = F.lineStart(LC.Line) + Line.size();
+    O->InsertPrefix = "\n" + Indent + "queryset = " + F.slice(ModelE->Where).str() + ".objects";
+    O->Fixable = !GetQS;
+    V->Src = O;
+    QS = V;
+  }
+  if (QS->is(ValueKind::QuerySet) && !Model)
+    Model = QS->Model;
+  auto Self = std::make_shared<Value>();
+  Self->Kind = ValueKind::Dict;
+  if (Model) {
+    auto MC = std::make_shared<Value>();
+    MC->Kind = ValueKind::ModelClass;
+    MC->Model = Model;
+    Self->Entries.push_back({"model", MC});
+  }
+  if (QS->is(ValueKind::QuerySet))
+    Self->Entries.push_back({"queryset", QS});
+  if (GetQS) {
+    W.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
+    ValueRef R = W.runMethod(GetQS, Self);
+    if (R->is(ValueKind::QuerySet)) {
+      QS = R;
+      Model = R->Model;
+    }
+  }
+  if (Kind == "api") {
+    if (!QS->is(ValueKind::QuerySet))
+      return;
+    for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
+      Range Header = C.Def->NameWhere;
+      W.serializeRows(Ser, QS, Header, "queryset",
+                      "the view `" + C.Def->Name + "` serializes every row of its queryset with `" +
+                          Ser.Def->Name + "` (list action)");
+    }
+    return;
+  }
+  // The context Django builds.
+  auto Ctx = std::make_shared<Value>();
+  Ctx->Kind = ValueKind::Dict;
+  Ctx->Entries.push_back({"view", Self});
+  std::string ObjectName;
+  if (const Expr *N = classAttr(Def, "context_object_name"); N && N->Kind == ExprKind::String)
+    ObjectName = N->Id;
+  if (IsList && QS->is(ValueKind::QuerySet)) {
+    Ctx->Entries.push_back({"object_list", QS});
+    Ctx->Entries.push_back({"page_obj", QS});
+    if (Model)
+      Ctx->Entries.push_back({lowerName(Model->Name) + "_list", QS});
+    if (!ObjectName.empty())
+      Ctx->Entries.push_back({ObjectName, QS});
+  } else if (IsDetail && Model) {
+    auto Obj = std::make_shared<Value>();
+    Obj->Kind = ValueKind::Instance;
+    Obj->Model = Model;
+    Ctx->Entries.push_back({"object", Obj});
+    Ctx->Entries.push_back({lowerName(Model->Name), Obj});
+    if (!ObjectName.empty())
+      Ctx->Entries.push_back({ObjectName, Obj});
+  }
+  ValueRef Final = Ctx;
+  if (const Stmt *GCD = projectMethod(S.P, C, "get_context_data", Owner)) {
+    Interp CD(S, *Owner.Module, GCD, /*Report=*/true);
+    CD.ReturnEscapes = false;
+    CD.CbvContext = Ctx;
+    CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
+    ValueRef R = CD.runMethod(GCD, Self);
+    if (R->is(ValueKind::Dict))
+      Final = R;
+  }
+  std::string Template;
+  if (const Expr *TN = classAttr(Def, "template_name"); TN && TN->Kind == ExprKind::String)
+    Template = TN->Id;
+  else if (Model)
+    Template = Model->AppLabel + "/" + lowerName(Model->Name) +
+               (IsList ? "_list.html" : IsDetail ? "_detail.html" : "_form.html");
+  W.renderTemplate(Template, Final);
+}
+
+/// Admin classes registered for a model in \p M: `@admin.register(Model)` and
+/// `admin.site.register(Model, Admin)`.
+std::vector<std::pair<index::ClassRef, const index::Model *>>
+registeredAdmins(ModuleState &S, const index::ModuleInfo &M) {
+  std::vector<std::pair<index::ClassRef, const index::Model *>> Out;
+  auto ModelOf = [&](const Expr *E) -> const index::Model * {
+    index::ClassRef C = S.P.classFor(M, E);
+    return C ? S.G.modelFor(C) : nullptr;
+  };
+  for (const Stmt *St : M.Ast->Body) {
+    if (St->Kind == StmtKind::Class)
+      for (const Expr *D : St->Decorators)
+        if (D->Kind == ExprKind::Call && D->Object->Kind == ExprKind::Attribute &&
+            D->Object->Id == "register")
+          for (const Expr *A : D->Args)
+            if (const index::Model *Mo = ModelOf(A))
+              Out.push_back({{St, &M, M.Name + "." + St->Name}, Mo});
+    if (St->Kind == StmtKind::Expr && St->Value && St->Value->Kind == ExprKind::Call) {
+      const Expr *C = St->Value;
+      if (C->Object->Kind != ExprKind::Attribute || C->Object->Id != "register" ||
+          C->Args.size() < 2)
+        continue;
+      index::ClassRef Admin = S.P.classFor(M, C->Args[1]);
+      std::vector<const Expr *> Models{C->Args[0]};
+      if (C->Args[0]->Kind == ExprKind::List || C->Args[0]->Kind == ExprKind::Tuple)
+        Models.assign(C->Args[0]->Args.begin(), C->Args[0]->Args.end());
+      for (const Expr *ME : Models)
+        if (const index::Model *Mo = ModelOf(ME); Mo && Admin)
+          Out.push_back({Admin, Mo});
+    }
+  }
+  return Out;
+}
+
+/// The admin changelist of \p Mo rendered by \p Admin: every `list_display` column is
+/// read on every row of the page.
+void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Model *Mo) {
+  const Stmt *Def = Admin.Def;
+  const Stmt *Display = nullptr;
+  for (const Stmt *St : Def->Body)
+    if (St->Kind == StmtKind::Assign && St->Value && !St->Targets.empty() &&
+        St->Targets[0]->isName("list_display"))
+      Display = St;
+  if (!Display ||
+      (Display->Value->Kind != ExprKind::List && Display->Value->Kind != ExprKind::Tuple))
+    return;
+  const SourceFile &F = Admin.Module->Ast->file();
+  index::ClassRef Owner;
+  const Stmt *GetQS = S.P.findMethod(Admin, "get_queryset", &Owner);
+  Interp W(S, *Admin.Module, GetQS ? GetQS : Def, /*Report=*/true);
+  W.ReturnEscapes = false;
+  // The changelist's queryset: the default manager's, or get_queryset()'s.
+  auto Base = std::make_shared<Value>();
+  Base->Kind = ValueKind::QuerySet;
+  Base->Model = Mo;
+  auto O = std::make_shared<Origin>();
+  O->File = &F;
+  O->Chain = Display->Where;
+  O->Function = GetQS ? GetQS : Def;
+  O->AdminList = true;
+  O->Label = "the `" + Def->Name + "` changelist";
+  Base->Src = O;
+  const index::ManagerInfo *MI = S.G.manager(Mo, "_default_manager");
+  auto MgrV = std::make_shared<Value>();
+  MgrV->Kind = ValueKind::Manager;
+  MgrV->Model = Mo;
+  MgrV->Manager = MI;
+  if (GetQS) {
+    W.CbvQuerySet = Base;
+    W.AnchorSuper = true;
+    ValueRef R = W.runMethod(GetQS, Value::unknown());
+    if (!R->is(ValueKind::QuerySet))
+      return;
+    auto Q = std::make_shared<Value>(*R);
+    if (!Q->Src)
+      Q->Src = O;
+    Base = Q;
+  }
+  // Django applies list_select_related (or its own select_related()) only when the
+  // queryset does not select_related already; then fixes go into get_queryset().
+  bool QsSelects = !Base->Load.Select.empty() || Base->Load.SelectAll;
+  // Which relation columns Django selects by itself (list_select_related = False).
+  std::vector<std::string> FkColumns;
+  for (const Expr *Col : Display->Value->Args)
+    if (Col->Kind == ExprKind::String)
+      if (const index::Relation *R = S.G.relation(Mo, Col->Id); R && R->isSelectable())
+        FkColumns.push_back(Col->Id);
+  auto Q = std::make_shared<Value>(*Base);
+  if (!QsSelects)
+    Q->Src = O;
+  const Expr *LSR = QsSelects ? nullptr : classAttr(Def, "list_select_related");
+  if (QsSelects) {
+    // as get_queryset() built it
+  } else if (LSR && LSR->Kind == ExprKind::Constant && LSR->Id == "True") {
+    Q->Load.SelectAll = true;
+  } else if (LSR && (LSR->Kind == ExprKind::List || LSR->Kind == ExprKind::Tuple)) {
+    for (const Expr *P : LSR->Args)
+      if (P->Kind == ExprKind::String)
+        Q->Load.addSelect(P->Id);
+    O->Select = LoadCall{LSR->Where.End - 1, !LSR->Args.empty()};
+  } else if (!FkColumns.empty()) {
+    Q->Load.SelectAll = true; // Django's ChangeList: select_related() with no fields
+    O->AlsoSelect = FkColumns;
+  }
+  if (!O->Select) {
+    parse::LineCol LC = F.lineCol(Display->Where.End);
+    llvm::StringRef First = F.line(F.lineCol(Display->Where.Begin).Line);
+    std::string Indent = First.take_while([](char C) { return C == ' ' || C == '\t'; }).str();
+    O->InsertAt = F.lineStart(LC.Line) + F.line(LC.Line).size();
+    O->InsertPrefix = "\n" + Indent + "list_select_related = ";
+  }
+  unsigned LoopId = 0;
+  ValueRef Row = W.openLoop(Q, Display->Where, "list_display",
+                            "the admin changelist of `" + Def->Name +
+                                "` renders these columns for every row of the page",
+                            LoopId);
+  if (!Row)
+    return;
+  for (const Expr *Col : Display->Value->Args) {
+    if (Col->Kind == ExprKind::String) {
+      llvm::StringRef Name = Col->Id;
+      Range At = W.stringContent(Col);
+      if (const Stmt *M = S.P.findMethod(Admin, Name, &Owner)) {
+        W.runWithRow(M, *Owner.Module, Row, 1);
+        continue;
+      }
+      if (Name == "__str__")
+        continue;
+      W.readPath(Row, Name, At);
+      continue;
+    }
+    // A module-level function column: `def customer_name(obj)`.
+    if (Col->Kind == ExprKind::Name)
+      if (index::FunctionRef FR = S.P.functionNamed(S.P.resolveName(*Admin.Module, Col->Id)))
+        W.runWithRow(FR.Def, *FR.Module, Row, 0);
+  }
+}
+
+void collectClasses(const index::ModuleInfo &M, std::vector<index::ClassRef> &Out) {
+  for (const Stmt *St : M.Ast->Body)
+    if (St->Kind == StmtKind::Class)
+      Out.push_back({St, &M, M.Name + "." + St->Name});
+}
+
+void analyzeAdmins(ModuleState &S, const index::ModuleInfo &M) {
+  for (const auto &[Admin, Mo] : registeredAdmins(S, M))
+    analyzeAdmin(S, Admin, Mo);
+}
+
+ValueRef Interp::openLoop(const ValueRef &QS, Range Header, llvm::StringRef IterText,
+                  const std::string &Note, unsigned &Id) {
+  std::optional<unsigned> NewLoop;
+  ValueRef Row = iterate(QS, Header, IterText, NewLoop);
+  if (!Row || !NewLoop)
+    return nullptr;
+  const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
+  ActiveLoops.insert(*NewLoop);
+  Id = *NewLoop;
+  return Row;
+}
+
+void Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                size_t RowParam) {
+  Interp Sub(S, Owner, Def, Report);
+  Sub.ActiveLoops = ActiveLoops;
+  if (Def->Params.size() > RowParam)
+    Sub.bind(Def->Params[RowParam].Name, Row);
+  Sub.run(Def->Body);
+}
+
+void Interp::readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  Path.split(Parts, Path.contains("__") ? "__" : ".");
+  ValueRef Cur = Row;
+  for (llvm::StringRef Part : Parts) {
+    if (!Cur->is(ValueKind::Instance))
+      return;
+    Cur = instanceAttribute(Cur, Part, At, At);
+    if (Cur->is(ValueKind::RelatedManager))
+      return; // a many relation is not a list_display column
+  }
+}
+
+} // namespace nplus1::flow::detail

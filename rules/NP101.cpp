@@ -5,11 +5,10 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{
-    "NP101", "fk-access-per-row",
-    "a ForeignKey/OneToOne relation is loaded by a separate query for each row",
-    FixAvailability::Sometimes,
-    R"doc(## What it does
+const RuleInfo Info{"NP101", "fk-access-per-row",
+                    "a ForeignKey/OneToOne relation is loaded by a separate query for each row",
+                    FixAvailability::Sometimes,
+                    R"doc(## What it does
 Finds a loop over a queryset whose body reads a ForeignKey or OneToOneField (or the
 reverse side of a OneToOneField) that the queryset did not load with `select_related()`.
 
@@ -49,23 +48,18 @@ class FkAccessPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E,
-             std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::RelationPerRow || !E.Rel)
       return;
     bool Prefetch = E.ThroughMany;
     std::string Access = E.File->slice(E.AccessExpr).str();
-    FixIntent::MethodKind Method =
-        Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated;
+    FixIntent::MethodKind Method = Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
     // Below a many relation the query runs once per row of that relation.
-    const index::Model *PerRow =
-        E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
-    D.Message = "`" + Access + "` runs one query per " +
-                detail::modelLabel(PerRow) +
-                " row: " + detail::describe(E.Rel->Kind) + " `" +
-                E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
-                detail::modelLabel(E.Rel->Target) + ") is not loaded by " +
+    const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
+    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(PerRow) +
+                " row: " + detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
+                E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) + ") is not loaded by " +
                 detail::querysetName(E) + "; add " + detail::remedy(E, Method);
     Out.push_back(std::move(D));
   }

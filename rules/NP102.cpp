@@ -5,11 +5,10 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{
-    "NP102", "related-manager-per-row",
-    "a reverse ForeignKey / ManyToMany manager is queried for each row",
-    FixAvailability::Sometimes,
-    R"doc(## What it does
+const RuleInfo Info{"NP102", "related-manager-per-row",
+                    "a reverse ForeignKey / ManyToMany manager is queried for each row",
+                    FixAvailability::Sometimes,
+                    R"doc(## What it does
 Finds a loop over a queryset whose body evaluates a related manager — a reverse
 ForeignKey (`customer.orders`), a ManyToManyField or its reverse side — with `.all()`,
 iteration, `len()`, `list()` or a truth test, when the queryset did not
@@ -50,16 +49,14 @@ class RelatedManagerPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E,
-             std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::ManagerPerRow || !E.Rel)
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() +
-                "` runs one query per " + detail::modelLabel(E.Loop->RowModel) +
-                " row: " + detail::describe(E.Rel->Kind) + " `" +
-                E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` runs one query per " +
+                detail::modelLabel(E.Loop->RowModel) + " row: " + detail::describe(E.Rel->Kind) +
+                " `" + E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
                 detail::modelLabel(E.Rel->Target) + ") is not prefetched by " +
                 detail::querysetName(E) + "; add " + detail::remedy(E, Method);
     Out.push_back(std::move(D));

@@ -5,11 +5,10 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{
-    "NP103", "related-aggregate-per-row",
-    "a related manager is counted or tested for existence for each row",
-    FixAvailability::Sometimes,
-    R"doc(## What it does
+const RuleInfo Info{"NP103", "related-aggregate-per-row",
+                    "a related manager is counted or tested for existence for each row",
+                    FixAvailability::Sometimes,
+                    R"doc(## What it does
 Finds a loop over a queryset whose body calls `.count()` or `.exists()` on a reverse
 ForeignKey or ManyToMany manager of each row (`customer.orders.count()`, or
 `{{ customer.orders.count }}` in a template), when the queryset did not prefetch it.
@@ -44,19 +43,16 @@ class RelatedAggregatePerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E,
-             std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::AggregatePerRow || !E.Rel)
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() +
-                "` counts in one query per " +
-                detail::modelLabel(E.Loop->RowModel) +
-                " row: " + detail::describe(E.Rel->Kind) + " `" +
-                E.Rel->Owner->Name + "." + E.Rel->Name +
-                "` is not prefetched by " + detail::querysetName(E) + "; add " +
-                detail::remedy(E, Method) + " (or annotate a Count)";
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` counts in one query per " +
+                detail::modelLabel(E.Loop->RowModel) + " row: " + detail::describe(E.Rel->Kind) +
+                " `" + E.Rel->Owner->Name + "." + E.Rel->Name + "` is not prefetched by " +
+                detail::querysetName(E) + "; add " + detail::remedy(E, Method) +
+                " (or annotate a Count)";
     Out.push_back(std::move(D));
   }
 };

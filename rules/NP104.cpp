@@ -44,21 +44,16 @@ class RelatedQueryPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E,
-             std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::FilteredPerRow || !E.Rel)
       return;
-    Diagnostic D =
-        detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
+    Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
     D.Fix.reset(); // the access must change as well: display-only
     std::string Target = E.Rel->Target ? E.Rel->Target->Name : "…";
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() +
-                "` is queried again for every " +
-                detail::modelLabel(E.Loop->RowModel) + " row of " +
-                detail::querysetName(E) +
-                ": filtering, ordering or fetching from the " +
-                detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name +
-                "." + E.Rel->Name +
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` is queried again for every " +
+                detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +
+                ": filtering, ordering or fetching from the " + detail::describe(E.Rel->Kind) +
+                " `" + E.Rel->Owner->Name + "." + E.Rel->Name +
                 "` bypasses prefetch_related; load it once with "
                 ".prefetch_related(Prefetch('" +
                 E.Path + "', queryset=" + Target +

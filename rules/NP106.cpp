@@ -5,10 +5,9 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{
-    "NP106", "query-per-row",
-    "a query is built and run inside a loop over a queryset, once per row",
-    FixAvailability::Never, R"doc(## What it does
+const RuleInfo Info{"NP106", "query-per-row",
+                    "a query is built and run inside a loop over a queryset, once per row",
+                    FixAvailability::Never, R"doc(## What it does
 Finds a queryset that is created from a manager (`Customer.objects.get(pk=order.customer_id)`,
 `Item.objects.filter(order=order).count()`, a nested `for` over `Model.objects...`) inside the
 body of a loop over another queryset, and read there.
@@ -41,8 +40,7 @@ class QueryPerRow final : public Rule {
 public:
   const RuleInfo &info() const override { return Info; }
 
-  void check(const flow::Event &E,
-             std::vector<Diagnostic> &Out) const override {
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::QueryInLoop)
       return;
     Diagnostic D;
@@ -54,17 +52,14 @@ public:
     std::string Text = E.File->slice(E.AccessExpr).str();
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
       Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
-    D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) +
-                " once per " + detail::modelLabel(E.Loop->RowModel) +
-                " row of " + detail::querysetName(E) +
+    D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) + " once per " +
+                detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +
                 "; fetch these rows once before the loop "
                 "(select_related/prefetch_related on "
                 "the loop's queryset, in_bulk(), or an `__in` filter)";
-    const SourceFile *HeaderFile =
-        E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
+    const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
     D.Notes.push_back(
-        {HeaderFile, E.Loop->Header,
-         "the loop over " + detail::querysetName(E) + " is here"});
+        {HeaderFile, E.Loop->Header, "the loop over " + detail::querysetName(E) + " is here"});
     Out.push_back(std::move(D));
   }
 };

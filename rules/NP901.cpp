@@ -5,8 +5,8 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP901", "syntax-error", "a Python file does not parse",
-                    FixAvailability::Never, R"doc(## What it does
+const RuleInfo Info{"NP901", "syntax-error", "a Python file does not parse", FixAvailability::Never,
+                    R"doc(## What it does
 Reports a Python file (or template) that does not parse.
 
 ## Why is this bad?

@@ -4,8 +4,8 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP903", "unused-suppression",
-                    "a `# noqa: NPxxx` comment suppresses nothing", FixAvailability::Never,
+const RuleInfo Info{"NP903", "unused-suppression", "a `# noqa: NPxxx` comment suppresses nothing",
+                    FixAvailability::Never,
                     R"doc(## What it does
 Reports a suppression comment that names nplus1 codes — `# noqa: NP101`,
 `# nplus1: ignore[NP101]`, `{# noqa: NP101 #}` in a template — on a line where no such

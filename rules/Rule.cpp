@@ -65,8 +65,7 @@ std::string querysetName(const flow::Event &E) {
     return Out + " (" + E.Loop->Source->Label + ")";
   if (E.Loop->Source && E.Loop->Source->File) {
     std::string Chain = E.Loop->Source->File->slice(E.Loop->Source->Chain).str();
-    if (Chain != E.Loop->SourceText && Chain.size() < 80 &&
-        Chain.find('\n') == std::string::npos)
+    if (Chain != E.Loop->SourceText && Chain.size() < 80 && Chain.find('\n') == std::string::npos)
       Out += " (" + Chain + ")";
   }
   return Out;
@@ -75,9 +74,9 @@ std::string querysetName(const flow::Event &E) {
 std::vector<Note> loopNotes(const flow::Event &E) {
   std::vector<Note> Notes;
   const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
-  Notes.push_back({HeaderFile, E.Loop->Header,
-                   E.Loop->Note.empty() ? "the loop over " + querysetName(E) + " is here"
-                                        : E.Loop->Note});
+  Notes.push_back(
+      {HeaderFile, E.Loop->Header,
+       E.Loop->Note.empty() ? "the loop over " + querysetName(E) + " is here" : E.Loop->Note});
   const flow::Origin *O = E.Loop->Source.get();
   bool InHeader = O && O->File == HeaderFile && E.Loop->Header.contains(O->Chain);
   if (O && O->File && !InHeader)

@@ -15,9 +15,9 @@ namespace path = llvm::sys::path;
 
 llvm::ArrayRef<const char *> defaultExcludes() {
   static const char *Names[] = {
-      "migrations", ".git", ".hg", ".svn", "node_modules", "__pycache__", "site-packages",
-      "dist-packages", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-      ".ruff_cache", "build", "dist", ".eggs", "*.egg-info", "htmlcov",
+      "migrations",    ".git",  ".hg",  ".svn",  "node_modules", "__pycache__", "site-packages",
+      "dist-packages", ".venv", "venv", ".tox",  ".nox",         ".mypy_cache", ".pytest_cache",
+      ".ruff_cache",   "build", "dist", ".eggs", "*.egg-info",   "htmlcov",
   };
   return Names;
 }
@@ -192,8 +192,7 @@ std::string findProjectRoot(llvm::ArrayRef<std::string> AbsPaths) {
            Common != "/")
       Common = path::parent_path(Common).str();
   }
-  static const char *Markers[] = {"manage.py", "pyproject.toml", "setup.cfg", "setup.py",
-                                  ".git"};
+  static const char *Markers[] = {"manage.py", "pyproject.toml", "setup.cfg", "setup.py", ".git"};
   for (llvm::StringRef Dir = Common; !Dir.empty(); Dir = path::parent_path(Dir)) {
     for (const char *M : Markers) {
       llvm::SmallString<256> Candidate(Dir);
@@ -233,8 +232,8 @@ Result discover(const Options &Opts) {
   for (const std::string &A : Abs) {
     if (fs::is_directory(A) || (path::extension(A) != ".py" && templateName(A).empty()))
       continue;
-    bool Known = std::any_of(R.Files.begin(), R.Files.end(),
-                             [&](const File &F) { return F.AbsPath == A; });
+    bool Known =
+        std::any_of(R.Files.begin(), R.Files.end(), [&](const File &F) { return F.AbsPath == A; });
     if (Known)
       continue;
     File F;
@@ -251,9 +250,8 @@ Result discover(const Options &Opts) {
   ExtraTemplateDirs = nullptr;
   for (File &F : R.Files)
     for (const std::string &A : Abs)
-      if (F.AbsPath == A ||
-          (llvm::StringRef(F.AbsPath).starts_with(A) && F.AbsPath.size() > A.size() &&
-           F.AbsPath[A.size()] == '/'))
+      if (F.AbsPath == A || (llvm::StringRef(F.AbsPath).starts_with(A) &&
+                             F.AbsPath.size() > A.size() && F.AbsPath[A.size()] == '/'))
         F.IsTarget = true;
   std::sort(R.Files.begin(), R.Files.end(),
             [](const File &A, const File &B) { return A.AbsPath < B.AbsPath; });

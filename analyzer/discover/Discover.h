@@ -14,12 +14,12 @@ enum class FileKind { Python, Template };
 
 /// One file of the project.
 struct File {
-  std::string Path;       ///< as shown to the user: relative to the working directory
-  std::string AbsPath;    ///< absolute, normalized
-  std::string ModuleName; ///< dotted Python module name ("orders.models"); "" for templates
+  std::string Path;         ///< as shown to the user: relative to the working directory
+  std::string AbsPath;      ///< absolute, normalized
+  std::string ModuleName;   ///< dotted Python module name ("orders.models"); "" for templates
   std::string TemplateName; ///< templates: name relative to its `templates/` dir
-  bool IsPackage = false; ///< an `__init__.py`
-  bool IsTarget = false;  ///< inside the paths the user asked about (report findings here)
+  bool IsPackage = false;   ///< an `__init__.py`
+  bool IsTarget = false;    ///< inside the paths the user asked about (report findings here)
   FileKind Kind = FileKind::Python;
 };
 

@@ -14,9 +14,8 @@ namespace {
 
 llvm::Error configError(llvm::StringRef File, const toml::source_region &Where,
                         const llvm::Twine &Message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s:%u: %s",
-                                 File.str().c_str(), unsigned(Where.begin.line),
-                                 Message.str().c_str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s:%u: %s", File.str().c_str(),
+                                 unsigned(Where.begin.line), Message.str().c_str());
 }
 
 /// Reads a string or an array of strings.
@@ -73,8 +72,7 @@ llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
       auto S = N.value<std::string>();
       static const llvm::Regex Version("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$");
       if (!S || !Version.match(*S))
-        return configError(File, N.source(),
-                           "'django-version' must be a string such as \"4.2\"");
+        return configError(File, N.source(), "'django-version' must be a string such as \"4.2\"");
       C.DjangoVersion = *S;
       C.DjangoVersionWhy = "django-version in " + File.str();
     } else if (Key == "per-file-ignores") {

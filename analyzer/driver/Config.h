@@ -15,7 +15,7 @@ namespace nplus1::driver {
 /// The project's `[tool.nplus1]` settings (or `nplus1.toml` / `.nplus1.toml`), merged with
 /// the command line (which wins).
 struct Config {
-  std::string Source; ///< the file the settings came from, "" for defaults
+  std::string Source;                    ///< the file the settings came from, "" for defaults
   std::vector<std::string> Select{"NP"}; ///< code prefixes to report
   std::vector<std::string> Ignore;
   std::vector<std::string> Exclude, ExtendExclude;

@@ -119,8 +119,8 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings) {
   for (const index::CatalogModule &C : index::builtinCatalog()) {
     if (A.Project->module(C.ModuleName))
       continue;
-    auto Src = std::make_shared<parse::SourceFile>(
-        std::string("<django>/") + C.ModuleName, C.Source);
+    auto Src =
+        std::make_shared<parse::SourceFile>(std::string("<django>/") + C.ModuleName, C.Source);
     A.Project->addModule(parse::parsePython(std::move(Src)), C.ModuleName, false, true);
   }
   A.Project->freeze();
@@ -142,14 +142,14 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings) {
   }
   report::sortDiagnostics(A.Diagnostics);
   // The same access reached twice through the same queryset is one finding.
-  A.Diagnostics.erase(
-      std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
-                  [](const rules::Diagnostic &X, const rules::Diagnostic &Y) {
-                    return X.File == Y.File && X.Where == Y.Where && X.Code == Y.Code &&
-                           X.Message == Y.Message && X.QuerysetFile == Y.QuerysetFile &&
-                           X.QuerysetWhere == Y.QuerysetWhere;
-                  }),
-      A.Diagnostics.end());
+  A.Diagnostics.erase(std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
+                                  [](const rules::Diagnostic &X, const rules::Diagnostic &Y) {
+                                    return X.File == Y.File && X.Where == Y.Where &&
+                                           X.Code == Y.Code && X.Message == Y.Message &&
+                                           X.QuerysetFile == Y.QuerysetFile &&
+                                           X.QuerysetWhere == Y.QuerysetWhere;
+                                  }),
+                      A.Diagnostics.end());
   applySuppressions(A);
   // select / ignore / per-file-ignores.
   llvm::StringRef Root = A.Files.Root;

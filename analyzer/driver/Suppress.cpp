@@ -105,9 +105,8 @@ void applySuppressions(Analysis &A) {
   // belongs to every linter and is left alone.
   for (auto &[File, St] : Files)
     for (auto &[Line, S] : St.Lines) {
-      bool Ours = llvm::any_of(S.Codes, [](const std::string &C) {
-        return llvm::StringRef(C).starts_with("NP");
-      });
+      bool Ours = llvm::any_of(
+          S.Codes, [](const std::string &C) { return llvm::StringRef(C).starts_with("NP"); });
       if (!S.Used && Ours)
         Kept.push_back(rules::unusedSuppression(*File, S.Where, llvm::join(S.Codes, ", ")));
     }

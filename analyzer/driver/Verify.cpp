@@ -12,7 +12,8 @@ namespace nplus1::driver {
 unsigned verify(const Analysis &A, llvm::raw_ostream &OS) {
   // Expected: (path, line) -> codes. `# expect: NP101, NP102` on the reported line, or
   // `# expect@+N: ...` / `# expect@-N: ...` relative to the comment's line.
-  llvm::Regex Expect("(^|[[:space:]]|[{])#[[:space:]]*expect(@[-+][0-9]+)?:[[:space:]]*(NP[0-9]{3}([[:space:]]*,[[:space:]]*NP[0-9]{3})*)");
+  llvm::Regex Expect("(^|[[:space:]]|[{])#[[:space:]]*expect(@[-+][0-9]+)?:[[:space:]]*(NP[0-9]{3}("
+                     "[[:space:]]*,[[:space:]]*NP[0-9]{3})*)");
   std::map<std::pair<std::string, unsigned>, std::multiset<std::string>> Want;
   std::set<std::string> NoFindings;
   for (const auto &F : A.Targets) {
@@ -44,8 +45,7 @@ unsigned verify(const Analysis &A, llvm::raw_ostream &OS) {
         continue;
       }
     }
-    OS << report::location(D) << ": unexpected finding " << D.Code << ": " << D.Message
-       << "\n";
+    OS << report::location(D) << ": unexpected finding " << D.Code << ": " << D.Message << "\n";
     ++Mismatches;
   }
   for (const auto &[Where, Codes] : Want)

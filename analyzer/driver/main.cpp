@@ -7,8 +7,8 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/Parallel.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/WithColor.h"
@@ -25,16 +25,14 @@ cl::SubCommand CheckCmd("check", "Analyze a Django project (default: the current
 cl::SubCommand RuleCmd("rule", "Print a rule's documentation (`nplus1 rule NP101`)");
 
 cl::OptionCategory Cat("nplus1 check options");
-cl::list<std::string> Paths(cl::Positional, cl::desc("[PATH...]"), cl::sub(CheckCmd),
-                            cl::cat(Cat));
+cl::list<std::string> Paths(cl::Positional, cl::desc("[PATH...]"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Fix("fix", cl::desc("Apply safe fixes to the files"), cl::sub(CheckCmd),
                   cl::cat(Cat));
 cl::opt<bool> Diff("diff", cl::desc("Print fixes as a unified diff; change nothing"),
                    cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> UnsafeFixes("unsafe-fixes", cl::desc("Also apply (or show) unsafe fixes"),
                           cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> Verify("verify",
-                     cl::desc("Compare findings with `# expect: NPxxx` comments (tests)"),
+cl::opt<bool> Verify("verify", cl::desc("Compare findings with `# expect: NPxxx` comments (tests)"),
                      cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> Format("format",
                             cl::desc("Output format: text (default), json, sarif, github, junit"),
@@ -42,18 +40,16 @@ cl::opt<std::string> Format("format",
 cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
                       cl::cat(Cat));
 cl::opt<unsigned> Jobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
-                       cl::Prefix,
-                       cl::sub(CheckCmd), cl::cat(Cat));
+                       cl::Prefix, cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the defaults)"),
                               cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> ExtendExclude("extend-exclude",
                                     cl::desc("Glob to exclude, added to the defaults"),
                                     cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> ShowSettings("show-settings",
-                           cl::desc("Print the resolved configuration and exit"),
+cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"),
-                        cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
+                        cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
 
@@ -154,8 +150,8 @@ int runCheck() {
     }
   }
   // The command line wins over the file.
-  Opts.Exclude = Exclude.empty() ? Settings.Exclude
-                                 : std::vector<std::string>(Exclude.begin(), Exclude.end());
+  Opts.Exclude =
+      Exclude.empty() ? Settings.Exclude : std::vector<std::string>(Exclude.begin(), Exclude.end());
   Opts.ExtendExclude = Settings.ExtendExclude;
   Opts.ExtendExclude.insert(Opts.ExtendExclude.end(), ExtendExclude.begin(), ExtendExclude.end());
   if (UnsafeFixes.getNumOccurrences() == 0 && Settings.UnsafeFixes)
@@ -230,8 +226,8 @@ int runCheck() {
     if (Remaining.empty())
       OS << "nplus1: no N+1 queries found\n";
     else
-      OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe
-         << " fixable with --fix, " << Unsafe << " more with --fix --unsafe-fixes\n";
+      OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "
+         << Unsafe << " more with --fix --unsafe-fixes\n";
   }
   return Remaining.empty() ? 0 : 1;
 }

@@ -42,8 +42,7 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
   std::vector<std::vector<uint32_t>> L(N + 1, std::vector<uint32_t>(M + 1, 0));
   for (size_t I = N; I-- > 0;)
     for (size_t J = M; J-- > 0;)
-      L[I][J] = A[Pre + I] == B[Pre + J] ? L[I + 1][J + 1] + 1
-                                         : std::max(L[I + 1][J], L[I][J + 1]);
+      L[I][J] = A[Pre + I] == B[Pre + J] ? L[I + 1][J + 1] + 1 : std::max(L[I + 1][J], L[I][J + 1]);
   // The edit script: (tag, line) with ' ', '-', '+'.
   std::vector<std::pair<char, llvm::StringRef>> Script;
   for (size_t I = 0; I < Pre; ++I)

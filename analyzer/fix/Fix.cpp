@@ -62,8 +62,8 @@ Edit adminListEdit(const flow::Origin &O, std::vector<std::string> Paths) {
     return insertIntoList(O, *O.Select, Paths);
   Paths.insert(Paths.begin(), O.AlsoSelect.begin(), O.AlsoSelect.end());
   Paths = minimal(Paths);
-  std::string Text = O.InsertPrefix + "(" + quoted(Paths, O.Quote) +
-                     (Paths.size() == 1 ? ",)" : ")");
+  std::string Text =
+      O.InsertPrefix + "(" + quoted(Paths, O.Quote) + (Paths.size() == 1 ? ",)" : ")");
   return {O.File, O.InsertAt, O.InsertAt, Text};
 }
 
@@ -92,8 +92,7 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (!ByOrigin.count(O))
       Order.push_back(O);
     Want &W = ByOrigin[O];
-    (Fix->Method == rules::FixIntent::SelectRelated ? W.Select : W.Prefetch)
-        .push_back(Fix->Path);
+    (Fix->Method == rules::FixIntent::SelectRelated ? W.Select : W.Prefetch).push_back(Fix->Path);
     W.From.push_back(I);
   }
   std::vector<Edit> Edits;

@@ -11,8 +11,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -86,7 +86,6 @@ public:
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
 
 private:
-
   // ---- helpers -------------------------------------------------------------
   static std::shared_ptr<Value> copy(const ValueRef &V) { return std::make_shared<Value>(*V); }
   static std::shared_ptr<Value> make(ValueKind K, const Model *Mo = nullptr);
@@ -120,8 +119,7 @@ private:
   /// The default manager's loads of \p Mo (what a related manager's querysets start with).
   Loaded defaultLoad(const Model *Mo);
 
-  ValueRef newOrigin(const Expr *ManagerExpr, const Model *Mo,
-                     const index::ManagerInfo *MI);
+  ValueRef newOrigin(const Expr *ManagerExpr, const Model *Mo, const index::ManagerInfo *MI);
 
   /// The queryset a manager value stands for (`Order.objects` used as `.all()`).
   ValueRef managerQuerySet(const ValueRef &Mgr);
@@ -184,8 +182,8 @@ public:
   /// The text range inside a string literal's quotes.
   Range stringContent(const Expr *Str) const;
 
-  void serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name,
-                         const Expr *Call, const ValueRef &Row, unsigned Depth);
+  void serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name, const Expr *Call,
+                         const ValueRef &Row, unsigned Depth);
 
   /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
   void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
@@ -215,8 +213,8 @@ private:
   // ---- templates -----------------------------------------------------------
   using Scope = llvm::StringMap<ValueRef>;
   /// Blocks a child template overrides: name -> (its template, its node).
-  using Overrides = std::map<std::string, std::pair<const index::TemplateFile *,
-                                                    const parse::tpl::Node *>>;
+  using Overrides =
+      std::map<std::string, std::pair<const index::TemplateFile *, const parse::tpl::Node *>>;
 
   static Range range(parse::tpl::Range R) { return {R.Begin, R.End}; }
 
@@ -228,11 +226,10 @@ private:
 
   static std::string unquote(llvm::StringRef S);
 
-  void walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars,
-                 const Overrides *Child, unsigned Depth);
+  void walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars, const Overrides *Child,
+                 unsigned Depth);
 
-  void walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child,
-                unsigned Depth);
+  void walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child, unsigned Depth);
 
   /// Resolves a template variable the way Django does (dict key, attribute, index; a
   /// callable without arguments is called), then its filters. \p Evaluates: the result is

@@ -71,7 +71,7 @@ void Interp::escape(const ValueRef &V) {
 }
 
 void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
-          const Relation *Rel, Range Access, Range AccessExpr) {
+                  const Relation *Rel, Range Access, Range AccessExpr) {
   if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
     return;
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get()}).second)
@@ -95,8 +95,7 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
     return;
   auto L = S.Loops.find(Q->Src->CreatedInLoop);
   if (L == S.Loops.end() ||
-      !S.EventKeys.insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get()})
-           .second)
+      !S.EventKeys.insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get()}).second)
     return;
   Event E;
   E.Kind = EventKind::QueryInLoop;
@@ -189,8 +188,7 @@ Loaded Interp::defaultLoad(const Model *Mo) {
   return managerLoad(S.G.manager(Mo, "_default_manager"), Mo);
 }
 
-ValueRef Interp::newOrigin(const Expr *ManagerExpr, const Model *Mo,
-                   const index::ManagerInfo *MI) {
+ValueRef Interp::newOrigin(const Expr *ManagerExpr, const Model *Mo, const index::ManagerInfo *MI) {
   auto V = make(ValueKind::Manager, Mo);
   V->Manager = MI;
   auto O = std::make_shared<Origin>();
@@ -318,7 +316,7 @@ ValueRef Interp::evalAttribute(const Expr *E) {
 }
 
 ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
-                           Range ExprWhere) {
+                                   Range ExprWhere) {
   const Model *Mo = Obj->Model;
   if (!Mo)
     return Value::unknown();
@@ -400,7 +398,7 @@ void Interp::evaluateRelated(const ValueRef &QS, EventKind K) {
 }
 
 ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterText,
-                 std::optional<unsigned> &NewLoop) {
+                         std::optional<unsigned> &NewLoop) {
   if (V->is(ValueKind::Enumerate) && !V->Elements.empty()) {
     ValueRef Inner = iterate(V->Elements[0], Header, IterText, NewLoop);
     auto T = make(ValueKind::Tuple);
@@ -451,9 +449,8 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
   case ExprKind::Tuple:
   case ExprKind::List:
     for (size_t I = 0; I < T->Args.size(); ++I)
-      bindTarget(T->Args[I], V->is(ValueKind::Tuple) && I < V->Elements.size()
-                                 ? V->Elements[I]
-                                 : Value::unknown());
+      bindTarget(T->Args[I], V->is(ValueKind::Tuple) && I < V->Elements.size() ? V->Elements[I]
+                                                                               : Value::unknown());
     return;
   case ExprKind::Starred:
     bindTarget(T->Object, Value::unknown());
@@ -646,8 +643,8 @@ ValueRef Interp::evalCall(const Expr *E) {
       Q->Src = O;
       queryInLoop(Q, E->Where, E->Where);
     }
-    if (A->Model && (A->is(ValueKind::ModelClass) || A->is(ValueKind::QuerySet) ||
-                     A->is(ValueKind::Manager)))
+    if (A->Model &&
+        (A->is(ValueKind::ModelClass) || A->is(ValueKind::QuerySet) || A->is(ValueKind::Manager)))
       return make(ValueKind::Instance, A->Model);
     return Value::unknown();
   }
@@ -714,8 +711,7 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   switch (Recv->Kind) {
   case ValueKind::Manager:
     if (Name == "get_queryset" || isChainMethod(Name) || isSingleMethod(Name) ||
-        isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" ||
-        isScalarMethod(Name))
+        isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" || isScalarMethod(Name))
       return queryMethod(managerQuerySet(Recv), E, Args);
     return customMethod(Recv, managerQuerySet(Recv), E);
   case ValueKind::QuerySet:

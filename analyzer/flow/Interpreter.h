@@ -11,8 +11,8 @@ namespace nplus1::flow {
 
 /// What costs a query per row.
 enum class EventKind {
-  RelationPerRow, ///< a forward FK/O2O, reverse O2O or generic FK read on a row
-  ManagerPerRow,  ///< a reverse-FK/M2M related manager evaluated on a row
+  RelationPerRow,  ///< a forward FK/O2O, reverse O2O or generic FK read on a row
+  ManagerPerRow,   ///< a reverse-FK/M2M related manager evaluated on a row
   AggregatePerRow, ///< `.count()` / `.exists()` on a related manager of a row
   FilteredPerRow,  ///< `.filter()`/`.get()`/`.first()`... on a related manager of a row
   QueryInLoop,     ///< `Model.objects.get(...)` (or any read) run inside a queryset loop

@@ -80,10 +80,9 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
       Fields.push_back({N, nullptr});
     // `__all__` / exclude: every forward field of the model, M2M included.
     for (const auto &Rel : Row->Model->Relations)
-      if (!Rel.second.ParentLink &&
-          (Rel.second.Kind == index::RelationKind::ForeignKey ||
-           Rel.second.Kind == index::RelationKind::OneToOne ||
-           Rel.second.Kind == index::RelationKind::ManyToMany))
+      if (!Rel.second.ParentLink && (Rel.second.Kind == index::RelationKind::ForeignKey ||
+                                     Rel.second.Kind == index::RelationKind::OneToOne ||
+                                     Rel.second.Kind == index::RelationKind::ManyToMany))
         Fields.push_back({Rel.first().str(), nullptr});
   }
   std::set<std::string> Seen;
@@ -133,8 +132,8 @@ Range Interp::stringContent(const Expr *Str) const {
   return {Begin, uint32_t(Begin + Str->Id.size())};
 }
 
-void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name,
-                       const Expr *Call, const ValueRef &Row, unsigned Depth) {
+void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Name, const Expr *Call,
+                               const ValueRef &Row, unsigned Depth) {
   std::string Callee = S.P.resolveExpr(*Owner.Module, Call->Object);
   if (Callee.empty())
     Callee = Call->Object->dotted();
@@ -217,7 +216,7 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
 }
 
 void Interp::serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                   llvm::StringRef IterText, const std::string &Note) {
+                           llvm::StringRef IterText, const std::string &Note) {
   std::optional<unsigned> NewLoop;
   ValueRef Row = iterate(QS, Header, IterText, NewLoop);
   if (!Row || !NewLoop)

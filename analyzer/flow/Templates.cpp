@@ -77,7 +77,7 @@ void Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
 }
 
 void Interp::collectBlocks(const index::TemplateFile &T, const std::vector<parse::tpl::Node> &Nodes,
-                   Overrides &Out) {
+                           Overrides &Out) {
   for (const parse::tpl::Node &N : Nodes) {
     if (N.Kind == parse::tpl::NodeKind::Block)
       Out.try_emplace(N.BlockName, &T, &N);
@@ -89,7 +89,7 @@ void Interp::collectBlocks(const index::TemplateFile &T, const std::vector<parse
 }
 
 void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
-                  unsigned Depth) {
+                          unsigned Depth) {
   if (Depth > 12)
     return;
   // `{% extends %}`: walk the parent with this template's blocks in place of its own.
@@ -121,13 +121,13 @@ std::string Interp::unquote(llvm::StringRef S) {
 }
 
 void Interp::walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars,
-               const Overrides *Child, unsigned Depth) {
+                       const Overrides *Child, unsigned Depth) {
   for (const parse::tpl::Node &N : Nodes)
     walkNode(N, Vars, Child, Depth);
 }
 
 void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *Child,
-              unsigned Depth) {
+                      unsigned Depth) {
   using parse::tpl::NodeKind;
   switch (N.Kind) {
   case NodeKind::Var:
@@ -142,9 +142,9 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
     Scope Inner = Vars;
     for (size_t I = 0; I < N.LoopVars.size(); ++I)
       Inner[N.LoopVars[I]] = N.LoopVars.size() == 1 && Row ? Row
-                            : Row && Row->is(ValueKind::Tuple) && I < Row->Elements.size()
-                                ? Row->Elements[I]
-                                : Value::unknown();
+                             : Row && Row->is(ValueKind::Tuple) && I < Row->Elements.size()
+                                 ? Row->Elements[I]
+                                 : Value::unknown();
     Inner["forloop"] = Value::unknown();
     if (NewLoop)
       ActiveLoops.insert(*NewLoop);
@@ -212,8 +212,7 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
 }
 
 ValueRef Interp::resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates) {
-  ValueRef Cur =
-      X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
+  ValueRef Cur = X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
   for (const parse::tpl::Filter &F : X.Filters) {
     if (F.HasArg && !F.ArgIsLiteral)
       resolvePath(F.Arg, range(F.ArgWhere), Vars);
@@ -254,7 +253,7 @@ ValueRef Interp::resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars
 }
 
 ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range NameWhere,
-                        Range ExprWhere) {
+                                Range ExprWhere) {
   switch (Cur->Kind) {
   case ValueKind::Dict: {
     ValueRef V = Cur->entry(Part);
@@ -275,8 +274,8 @@ ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range
       return Cur;
     if ((Part == "count" || Part == "exists") && Cur->Row)
       evaluateRelated(Cur, EventKind::AggregatePerRow);
-    if (!Cur->Row && !Cur->ValuesMode && (Part == "first" || Part == "last" ||
-                                          (!Part.empty() && llvm::isDigit(Part[0]))))
+    if (!Cur->Row && !Cur->ValuesMode &&
+        (Part == "first" || Part == "last" || (!Part.empty() && llvm::isDigit(Part[0]))))
       return make(ValueKind::Instance, Cur->Model);
     return Value::unknown();
   default:

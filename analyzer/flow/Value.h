@@ -23,8 +23,8 @@ struct LoadCall {
 /// Where a queryset was created: the place a fix edits.
 struct Origin {
   const SourceFile *File = nullptr;
-  Range Chain;            ///< the queryset expression as written (for messages)
-  uint32_t InsertAt = 0;  ///< right after `Model.objects` / `obj.related`
+  Range Chain;           ///< the queryset expression as written (for messages)
+  uint32_t InsertAt = 0; ///< right after `Model.objects` / `obj.related`
   /// Written before the load calls at InsertAt: a view declared only `model = Order`
   /// gets a new line `queryset = Order.objects` to hang them on.
   std::string InsertPrefix;
@@ -32,10 +32,10 @@ struct Origin {
   std::optional<LoadCall> Select, Prefetch;
   const parse::py::Stmt *Function = nullptr; ///< the function it is created in
   char Quote = '\'';
-  bool Escapes = false;      ///< returned, stored, or passed to another function
-  bool Fixable = true;       ///< false for combined querysets (union...) and the like
+  bool Escapes = false;         ///< returned, stored, or passed to another function
+  bool Fixable = true;          ///< false for combined querysets (union...) and the like
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
-  unsigned CreatedInLoop = 0; ///< the innermost queryset loop active at creation (NP106)
+  unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
   /// An admin changelist: fixes go into `list_select_related` (Select points into an
   /// existing list literal; otherwise a new line is written at InsertAt), and must keep
   /// AlsoSelect, the FK columns Django selected by itself before the list existed.
@@ -49,8 +49,8 @@ struct Origin {
 struct Loaded {
   std::vector<std::string> Select;   ///< select_related lookups
   std::vector<std::string> Prefetch; ///< prefetch_related lookups (incl. Prefetch objects)
-  bool SelectAll = false;   ///< bare select_related(): every non-null forward FK
-  bool FetchPeers = false;  ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
+  bool SelectAll = false;            ///< bare select_related(): every non-null forward FK
+  bool FetchPeers = false;           ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
   /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
   std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
 
@@ -85,7 +85,7 @@ struct LoopInfo {
   unsigned Id = 0;
   Range Header;
   const SourceFile *HeaderFile = nullptr; ///< the loop may be in another file than the access
-  std::string Note; ///< replaces "the loop over ... is here" (serializers)
+  std::string Note;                       ///< replaces "the loop over ... is here" (serializers)
   std::shared_ptr<Origin> Source;
   std::string SourceText; ///< the loop's iterable as written (`orders`)
   const index::Model *RowModel = nullptr;
@@ -95,7 +95,7 @@ struct LoopInfo {
 /// A row of a loop: which loop, and how it is reached from that loop's rows.
 struct RowInfo {
   std::shared_ptr<const LoopInfo> Loop;
-  std::string Path;       ///< lookup from the loop's rows ("" for the row itself)
+  std::string Path;         ///< lookup from the loop's rows ("" for the row itself)
   bool ThroughMany = false; ///< Path crosses a many relation: fixes need prefetch_related
   bool ThroughToAttr = false;
   bool Nullable = false; ///< Path crosses a nullable relation
@@ -109,18 +109,18 @@ struct Value {
   ValueKind Kind = ValueKind::Unknown;
   const index::Model *Model = nullptr;
   const index::ManagerInfo *Manager = nullptr;
-  Loaded Load;                        ///< QuerySet, Manager, Prefetch (inner queryset)
-  bool ValuesMode = false;            ///< values()/values_list(): rows are dicts/tuples
-  bool Bypass = false; ///< a filtered/ordered related set: a new query, prefetch or not
-  std::shared_ptr<Origin> Src;        ///< QuerySet/Manager: where it was created
-  std::optional<RowInfo> Row;         ///< Instance: a loop row; QuerySet: rows of a related set
+  Loaded Load;                 ///< QuerySet, Manager, Prefetch (inner queryset)
+  bool ValuesMode = false;     ///< values()/values_list(): rows are dicts/tuples
+  bool Bypass = false;         ///< a filtered/ordered related set: a new query, prefetch or not
+  std::shared_ptr<Origin> Src; ///< QuerySet/Manager: where it was created
+  std::optional<RowInfo> Row;  ///< Instance: a loop row; QuerySet: rows of a related set
   const index::Relation *Relation = nullptr; ///< RelatedManager / related QuerySet
-  Range AccessName;                   ///< RelatedManager: the attribute name's range
-  Range AccessExpr;                   ///< RelatedManager: `customer.orders`
-  std::string PrefetchLookup, ToAttr; ///< Prefetch
-  std::vector<ValueRef> Elements;     ///< Tuple, Enumerate (one element)
+  Range AccessName;                          ///< RelatedManager: the attribute name's range
+  Range AccessExpr;                          ///< RelatedManager: `customer.orders`
+  std::string PrefetchLookup, ToAttr;        ///< Prefetch
+  std::vector<ValueRef> Elements;            ///< Tuple, Enumerate (one element)
   std::vector<std::pair<std::string, ValueRef>> Entries; ///< Dict, in insertion order
-  std::string TemplateName;           ///< TemplateRef
+  std::string TemplateName;                              ///< TemplateRef
   /// Instance: relation attributes the code assigned (`thread.starter = x`): reading them
   /// back costs no query.
   std::vector<std::string> Assigned;

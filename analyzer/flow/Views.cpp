@@ -4,25 +4,23 @@
 
 namespace nplus1::flow::detail {
 
-
-
 /// A method the project defines on \p C or its bases — not one of Django's or DRF's own
 /// (a vendored copy of a framework inside the project root is not an override).
-const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C,
-                          llvm::StringRef Name, index::ClassRef &Owner) {
+const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
+                          index::ClassRef &Owner) {
   const Stmt *Def = P.findMethod(C, Name, &Owner);
   if (!Def)
     return nullptr;
   llvm::StringRef Mod = Owner.Module->Name;
-  if (Mod.starts_with("django.") || Mod.starts_with("rest_framework.") ||
-      Mod == "django" || Mod == "rest_framework")
+  if (Mod.starts_with("django.") || Mod.starts_with("rest_framework.") || Mod == "django" ||
+      Mod == "rest_framework")
     return nullptr;
   return Def;
 }
 
 /// The generic view a class derives from, by Django's class name ("ListView"), or "".
 std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
-  static const char *Kinds[] = {"ListView", "DetailView", "TemplateView", "UpdateView",
+  static const char *Kinds[] = {"ListView",   "DetailView", "TemplateView",    "UpdateView",
                                 "DeleteView", "CreateView", "ArchiveIndexView"};
   for (const char *K : Kinds)
     if (P.derivesFrom(C, std::string("django.views.generic.") + K))
@@ -112,8 +110,8 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     const Expr *ModelE = classAttr(Def, "model");
     O->Chain = ModelE->Where;
     O->Function = OriginFn;
-    O->Label = "`model = " + O->File->slice(ModelE->Where).str() + "` (all rows of " +
-               Model->Name + ")";
+    O->Label =
+        "`model = " + O->File->slice(ModelE->Where).str() + "` (all rows of " + Model->Name + ")";
     // A new class attribute on the line after `model = ...`, indented like it.
     const SourceFile &F = *O->File;
     parse::LineCol LC = F.lineCol(ModelE->Where.Begin);
@@ -194,7 +192,9 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     Template = TN->Id;
   else if (Model)
     Template = Model->AppLabel + "/" + lowerName(Model->Name) +
-               (IsList ? "_list.html" : IsDetail ? "_detail.html" : "_form.html");
+               (IsList     ? "_list.html"
+                : IsDetail ? "_detail.html"
+                           : "_form.html");
   W.renderTemplate(Template, Final);
 }
 
@@ -348,7 +348,7 @@ void analyzeAdmins(ModuleState &S, const index::ModuleInfo &M) {
 }
 
 ValueRef Interp::openLoop(const ValueRef &QS, Range Header, llvm::StringRef IterText,
-                  const std::string &Note, unsigned &Id) {
+                          const std::string &Note, unsigned &Id) {
   std::optional<unsigned> NewLoop;
   ValueRef Row = iterate(QS, Header, IterText, NewLoop);
   if (!Row || !NewLoop)
@@ -360,7 +360,7 @@ ValueRef Interp::openLoop(const ValueRef &QS, Range Header, llvm::StringRef Iter
 }
 
 void Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
-                size_t RowParam) {
+                        size_t RowParam) {
   Interp Sub(S, Owner, Def, Report);
   Sub.ActiveLoops = ActiveLoops;
   if (Def->Params.size() > RowParam)

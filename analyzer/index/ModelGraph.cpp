@@ -408,8 +408,7 @@ private:
       for (const auto &C : Parent->Columns)
         Into.Columns.insert(C.first());
       for (const ManagerInfo &MI : Parent->Managers)
-        if (!llvm::any_of(Into.Managers,
-                          [&](const ManagerInfo &X) { return X.Name == MI.Name; }))
+        if (!llvm::any_of(Into.Managers, [&](const ManagerInfo &X) { return X.Name == MI.Name; }))
           Into.Managers.push_back(MI);
       if (Into.DefaultRelatedName.empty())
         Into.DefaultRelatedName = Parent->DefaultRelatedName;
@@ -426,8 +425,8 @@ private:
     std::vector<FieldDecl> All;
     inheritedDecls(M, All, 0);
     for (const FieldDecl &D : All) {
-      const Model *Target = D.Kind == RelationKind::GenericForeignKey ? nullptr
-                                                                       : resolveTarget(D, M);
+      const Model *Target =
+          D.Kind == RelationKind::GenericForeignKey ? nullptr : resolveTarget(D, M);
       if (D.Kind != RelationKind::GenericForeignKey && !Target)
         continue; // unknown target: stay silent rather than guess
       Relation Forward{D.Name, D.Kind, &M, Target};
@@ -466,12 +465,11 @@ private:
     } else {
       Name = lower(M.Name) + "_set";
     }
-    if (D.Kind == RelationKind::ManyToMany && &Target == &M &&
-        D.Symmetrical.value_or(true))
+    if (D.Kind == RelationKind::ManyToMany && &Target == &M && D.Symmetrical.value_or(true))
       return; // symmetrical self M2M: no reverse accessor
-    RelationKind Reverse = D.Kind == RelationKind::ForeignKey   ? RelationKind::ReverseForeignKey
-                           : D.Kind == RelationKind::OneToOne   ? RelationKind::ReverseOneToOne
-                                                                : RelationKind::ReverseManyToMany;
+    RelationKind Reverse = D.Kind == RelationKind::ForeignKey ? RelationKind::ReverseForeignKey
+                           : D.Kind == RelationKind::OneToOne ? RelationKind::ReverseOneToOne
+                                                              : RelationKind::ReverseManyToMany;
     addRelation(Target, Relation{Name, Reverse, &Target, &M, D.Name});
     if (auto It = M.Relations.find(D.Name); It != M.Relations.end())
       It->second.Counterpart = Name;

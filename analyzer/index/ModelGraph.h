@@ -64,7 +64,7 @@ struct Model {
   bool Proxy = false;
   bool Builtin = false;
   bool HasUnknownBase = false; ///< derives from a class we cannot see (third-party base)
-  bool Ordered = false; ///< Meta.ordering (own or inherited): querysets come out ordered
+  bool Ordered = false;        ///< Meta.ordering (own or inherited): querysets come out ordered
   std::vector<const Model *> Parents; ///< model bases (abstract or concrete)
   llvm::StringMap<Relation> Relations;
   llvm::StringSet<> Columns; ///< concrete columns incl. `<fk>_id` attnames

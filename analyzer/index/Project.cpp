@@ -12,8 +12,8 @@ std::string ModuleInfo::packageName() const {
   return Dot == std::string::npos ? "" : Name.substr(0, Dot);
 }
 
-ModuleInfo &Project::addModule(std::unique_ptr<py::Module> Ast, std::string Name,
-                               bool IsPackage, bool Builtin) {
+ModuleInfo &Project::addModule(std::unique_ptr<py::Module> Ast, std::string Name, bool IsPackage,
+                               bool Builtin) {
   auto M = std::make_unique<ModuleInfo>();
   M->Ast = std::move(Ast);
   M->Name = std::move(Name);
@@ -111,8 +111,9 @@ std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) cons
     return It->second;
   for (const std::string &Star : M.StarImports) {
     const ModuleInfo *S = module(Star);
-    if (S && S != &M && (S->Classes.count(Name) || S->Functions.count(Name) ||
-                         S->Imports.count(Name) || S->Globals.count(Name)))
+    if (S && S != &M &&
+        (S->Classes.count(Name) || S->Functions.count(Name) || S->Imports.count(Name) ||
+         S->Globals.count(Name)))
       return resolveName(*S, Name);
   }
   return "";
@@ -142,8 +143,7 @@ bool Project::resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::s
     llvm::StringRef Name = QualName.substr(Dot + 1);
     if (Name.contains('.'))
       return false;
-    if (Owner->Classes.count(Name) || Owner->Functions.count(Name) ||
-        Owner->Globals.count(Name)) {
+    if (Owner->Classes.count(Name) || Owner->Functions.count(Name) || Owner->Globals.count(Name)) {
       M = Owner;
       Symbol = Name.str();
       return true;
@@ -185,8 +185,8 @@ Project::importBindings(const ModuleInfo &M, const py::Stmt &Import) const {
     std::string From = absoluteModule(M, Import.Module);
     for (const py::ImportName &I : Import.Imports)
       if (I.Name != "*")
-        Out.push_back({I.AsName.empty() ? I.Name : I.AsName,
-                       From.empty() ? I.Name : From + "." + I.Name});
+        Out.push_back(
+            {I.AsName.empty() ? I.Name : I.AsName, From.empty() ? I.Name : From + "." + I.Name});
     return Out;
   }
   for (const py::ImportName &I : Import.Imports) {

@@ -22,7 +22,7 @@ struct ModuleInfo {
   std::unique_ptr<py::Module> Ast;
   llvm::StringMap<const py::Stmt *> Classes;
   llvm::StringMap<const py::Stmt *> Functions;
-  llvm::StringMap<std::string> Imports; ///< local name -> qualified name it refers to
+  llvm::StringMap<std::string> Imports;      ///< local name -> qualified name it refers to
   llvm::StringMap<const py::Expr *> Globals; ///< module-level `NAME = value`
   std::vector<std::string> StarImports;      ///< modules imported with `*`
 

@@ -13,11 +13,11 @@ namespace nplus1::parse::py {
 /// analyzer does not model is Other, with its sub-expressions kept in Args so that
 /// accesses inside f-strings, operators or lambdas are still visited.
 enum class ExprKind {
-  Name,          // Id
-  Attribute,     // Object.Id
-  Call,          // Object(Args, Keywords)
-  Subscript,     // Object[Index]; IsSlice for a[1:2]
-  String,        // Id holds the literal's text value (without prefixes/quotes)
+  Name,      // Id
+  Attribute, // Object.Id
+  Call,      // Object(Args, Keywords)
+  Subscript, // Object[Index]; IsSlice for a[1:2]
+  String,    // Id holds the literal's text value (without prefixes/quotes)
   Number,
   Constant,      // None, True, False
   List,          // Args
@@ -52,8 +52,8 @@ struct Keyword {
 struct Expr {
   ExprKind Kind = ExprKind::Other;
   Range Where;
-  std::string Id;   // Name, Attribute's attribute name, String value
-  Range IdWhere;    // Attribute: the attribute identifier
+  std::string Id; // Name, Attribute's attribute name, String value
+  Range IdWhere;  // Attribute: the attribute identifier
   Expr *Object = nullptr;
   std::vector<Expr *> Args;
   std::vector<Keyword> Keywords;
@@ -90,7 +90,7 @@ enum class StmtKind {
 
 /// One name of an import: `import a.b as c` / `from m import n as c`.
 struct ImportName {
-  std::string Name;  // dotted module (Import) or imported name (ImportFrom); "*" for star
+  std::string Name; // dotted module (Import) or imported name (ImportFrom); "*" for star
   std::string AsName;
 };
 

@@ -20,18 +20,77 @@ using py::StmtKind;
 /// The grammar node kinds the lowering distinguishes; everything else is Unknown.
 enum class NodeKind : uint8_t {
   Unknown,
-  Module, Block, ExpressionStatement, Assignment, AugmentedAssignment, ForStatement,
-  WhileStatement, IfStatement, ElifClause, ElseClause, WithStatement, WithClause, WithItem,
-  AsPattern, TryStatement, ExceptClause, FinallyClause, FunctionDefinition,
-  DecoratedDefinition, Decorator, ClassDefinition, ReturnStatement, ImportStatement,
-  ImportFromStatement, AliasedImport, DottedName, RelativeImport, WildcardImport,
-  Parameters, DefaultParameter, TypedParameter, TypedDefaultParameter, ListSplatPattern,
-  DictionarySplatPattern, Identifier, Attribute, Call, ArgumentList, KeywordArgument,
-  Subscript, Slice, String, StringContent, ConcatenatedString, Interpolation, Integer, Float,
-  True, False, None, List, Tuple, Set, Dictionary, Pair, DictionarySplat, ListSplat,
-  ExpressionList, PatternList, TuplePattern, ListPattern, ListComprehension,
-  SetComprehension, DictionaryComprehension, GeneratorExpression, ForInClause, IfClause,
-  ParenthesizedExpression, Lambda, Comment, Error,
+  Module,
+  Block,
+  ExpressionStatement,
+  Assignment,
+  AugmentedAssignment,
+  ForStatement,
+  WhileStatement,
+  IfStatement,
+  ElifClause,
+  ElseClause,
+  WithStatement,
+  WithClause,
+  WithItem,
+  AsPattern,
+  TryStatement,
+  ExceptClause,
+  FinallyClause,
+  FunctionDefinition,
+  DecoratedDefinition,
+  Decorator,
+  ClassDefinition,
+  ReturnStatement,
+  ImportStatement,
+  ImportFromStatement,
+  AliasedImport,
+  DottedName,
+  RelativeImport,
+  WildcardImport,
+  Parameters,
+  DefaultParameter,
+  TypedParameter,
+  TypedDefaultParameter,
+  ListSplatPattern,
+  DictionarySplatPattern,
+  Identifier,
+  Attribute,
+  Call,
+  ArgumentList,
+  KeywordArgument,
+  Subscript,
+  Slice,
+  String,
+  StringContent,
+  ConcatenatedString,
+  Interpolation,
+  Integer,
+  Float,
+  True,
+  False,
+  None,
+  List,
+  Tuple,
+  Set,
+  Dictionary,
+  Pair,
+  DictionarySplat,
+  ListSplat,
+  ExpressionList,
+  PatternList,
+  TuplePattern,
+  ListPattern,
+  ListComprehension,
+  SetComprehension,
+  DictionaryComprehension,
+  GeneratorExpression,
+  ForInClause,
+  IfClause,
+  ParenthesizedExpression,
+  Lambda,
+  Comment,
+  Error,
 };
 
 /// Symbol and field tables for tree-sitter-python, built once.
@@ -45,54 +104,79 @@ struct Grammar {
   Grammar() {
     Language = tree_sitter_python();
     static const std::pair<const char *, NodeKind> Names[] = {
-        {"module", NodeKind::Module}, {"block", NodeKind::Block},
+        {"module", NodeKind::Module},
+        {"block", NodeKind::Block},
         {"expression_statement", NodeKind::ExpressionStatement},
         {"assignment", NodeKind::Assignment},
         {"augmented_assignment", NodeKind::AugmentedAssignment},
         {"for_statement", NodeKind::ForStatement},
-        {"while_statement", NodeKind::WhileStatement}, {"if_statement", NodeKind::IfStatement},
-        {"elif_clause", NodeKind::ElifClause}, {"else_clause", NodeKind::ElseClause},
-        {"with_statement", NodeKind::WithStatement}, {"with_clause", NodeKind::WithClause},
-        {"with_item", NodeKind::WithItem}, {"as_pattern", NodeKind::AsPattern},
-        {"try_statement", NodeKind::TryStatement}, {"except_clause", NodeKind::ExceptClause},
+        {"while_statement", NodeKind::WhileStatement},
+        {"if_statement", NodeKind::IfStatement},
+        {"elif_clause", NodeKind::ElifClause},
+        {"else_clause", NodeKind::ElseClause},
+        {"with_statement", NodeKind::WithStatement},
+        {"with_clause", NodeKind::WithClause},
+        {"with_item", NodeKind::WithItem},
+        {"as_pattern", NodeKind::AsPattern},
+        {"try_statement", NodeKind::TryStatement},
+        {"except_clause", NodeKind::ExceptClause},
         {"except_group_clause", NodeKind::ExceptClause},
         {"finally_clause", NodeKind::FinallyClause},
         {"function_definition", NodeKind::FunctionDefinition},
         {"decorated_definition", NodeKind::DecoratedDefinition},
-        {"decorator", NodeKind::Decorator}, {"class_definition", NodeKind::ClassDefinition},
+        {"decorator", NodeKind::Decorator},
+        {"class_definition", NodeKind::ClassDefinition},
         {"return_statement", NodeKind::ReturnStatement},
         {"import_statement", NodeKind::ImportStatement},
         {"import_from_statement", NodeKind::ImportFromStatement},
         {"future_import_statement", NodeKind::ImportFromStatement},
-        {"aliased_import", NodeKind::AliasedImport}, {"dotted_name", NodeKind::DottedName},
+        {"aliased_import", NodeKind::AliasedImport},
+        {"dotted_name", NodeKind::DottedName},
         {"relative_import", NodeKind::RelativeImport},
-        {"wildcard_import", NodeKind::WildcardImport}, {"parameters", NodeKind::Parameters},
+        {"wildcard_import", NodeKind::WildcardImport},
+        {"parameters", NodeKind::Parameters},
         {"lambda_parameters", NodeKind::Parameters},
         {"default_parameter", NodeKind::DefaultParameter},
         {"typed_parameter", NodeKind::TypedParameter},
         {"typed_default_parameter", NodeKind::TypedDefaultParameter},
         {"list_splat_pattern", NodeKind::ListSplatPattern},
         {"dictionary_splat_pattern", NodeKind::DictionarySplatPattern},
-        {"identifier", NodeKind::Identifier}, {"attribute", NodeKind::Attribute},
-        {"call", NodeKind::Call}, {"argument_list", NodeKind::ArgumentList},
-        {"keyword_argument", NodeKind::KeywordArgument}, {"subscript", NodeKind::Subscript},
-        {"slice", NodeKind::Slice}, {"string", NodeKind::String},
+        {"identifier", NodeKind::Identifier},
+        {"attribute", NodeKind::Attribute},
+        {"call", NodeKind::Call},
+        {"argument_list", NodeKind::ArgumentList},
+        {"keyword_argument", NodeKind::KeywordArgument},
+        {"subscript", NodeKind::Subscript},
+        {"slice", NodeKind::Slice},
+        {"string", NodeKind::String},
         {"string_content", NodeKind::StringContent},
         {"concatenated_string", NodeKind::ConcatenatedString},
-        {"interpolation", NodeKind::Interpolation}, {"integer", NodeKind::Integer},
-        {"float", NodeKind::Float}, {"true", NodeKind::True}, {"false", NodeKind::False},
-        {"none", NodeKind::None}, {"list", NodeKind::List}, {"tuple", NodeKind::Tuple},
-        {"set", NodeKind::Set}, {"dictionary", NodeKind::Dictionary}, {"pair", NodeKind::Pair},
-        {"dictionary_splat", NodeKind::DictionarySplat}, {"list_splat", NodeKind::ListSplat},
-        {"expression_list", NodeKind::ExpressionList}, {"pattern_list", NodeKind::PatternList},
-        {"tuple_pattern", NodeKind::TuplePattern}, {"list_pattern", NodeKind::ListPattern},
+        {"interpolation", NodeKind::Interpolation},
+        {"integer", NodeKind::Integer},
+        {"float", NodeKind::Float},
+        {"true", NodeKind::True},
+        {"false", NodeKind::False},
+        {"none", NodeKind::None},
+        {"list", NodeKind::List},
+        {"tuple", NodeKind::Tuple},
+        {"set", NodeKind::Set},
+        {"dictionary", NodeKind::Dictionary},
+        {"pair", NodeKind::Pair},
+        {"dictionary_splat", NodeKind::DictionarySplat},
+        {"list_splat", NodeKind::ListSplat},
+        {"expression_list", NodeKind::ExpressionList},
+        {"pattern_list", NodeKind::PatternList},
+        {"tuple_pattern", NodeKind::TuplePattern},
+        {"list_pattern", NodeKind::ListPattern},
         {"list_comprehension", NodeKind::ListComprehension},
         {"set_comprehension", NodeKind::SetComprehension},
         {"dictionary_comprehension", NodeKind::DictionaryComprehension},
         {"generator_expression", NodeKind::GeneratorExpression},
-        {"for_in_clause", NodeKind::ForInClause}, {"if_clause", NodeKind::IfClause},
+        {"for_in_clause", NodeKind::ForInClause},
+        {"if_clause", NodeKind::IfClause},
         {"parenthesized_expression", NodeKind::ParenthesizedExpression},
-        {"lambda", NodeKind::Lambda}, {"comment", NodeKind::Comment},
+        {"lambda", NodeKind::Lambda},
+        {"comment", NodeKind::Comment},
     };
     uint32_t Count = ts_language_symbol_count(Language);
     Kinds.assign(Count, NodeKind::Unknown);
@@ -107,12 +191,26 @@ struct Grammar {
     auto F = [&](const char *N) {
       return ts_language_field_id_for_name(Language, N, std::strlen(N));
     };
-    Left = F("left"); Right = F("right"); Body = F("body"); Alternative = F("alternative");
-    Condition = F("condition"); Consequence = F("consequence"); Name = F("name");
-    Value = F("value"); Parameters = F("parameters"); Superclasses = F("superclasses");
-    Definition = F("definition"); Function = F("function"); Arguments = F("arguments");
-    Object = F("object"); AttributeField = F("attribute"); SubscriptField = F("subscript");
-    ModuleName = F("module_name"); Alias = F("alias"); Key = F("key"); TypeField = F("type");
+    Left = F("left");
+    Right = F("right");
+    Body = F("body");
+    Alternative = F("alternative");
+    Condition = F("condition");
+    Consequence = F("consequence");
+    Name = F("name");
+    Value = F("value");
+    Parameters = F("parameters");
+    Superclasses = F("superclasses");
+    Definition = F("definition");
+    Function = F("function");
+    Arguments = F("arguments");
+    Object = F("object");
+    AttributeField = F("attribute");
+    SubscriptField = F("subscript");
+    ModuleName = F("module_name");
+    Alias = F("alias");
+    Key = F("key");
+    TypeField = F("type");
   }
 };
 
@@ -315,8 +413,7 @@ private:
           if (kind(V) == NodeKind::AsPattern) {
             S->Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
             TSNode Alias = field(V, G.Alias);
-            S->Targets.push_back(ts_node_is_null(Alias) ||
-                                         ts_node_named_child_count(Alias) == 0
+            S->Targets.push_back(ts_node_is_null(Alias) || ts_node_named_child_count(Alias) == 0
                                      ? nullptr
                                      : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
           } else {
@@ -679,9 +776,8 @@ public:
     case NodeKind::ListSplatPattern:
     case NodeKind::DictionarySplatPattern: {
       Expr *E = M.newExpr(ExprKind::Starred, range(N));
-      E->Object = ts_node_named_child_count(N) > 0
-                      ? lowerExpr(ts_node_named_child(N, 0), Depth + 1)
-                      : M.newExpr(ExprKind::Other, range(N));
+      E->Object = ts_node_named_child_count(N) > 0 ? lowerExpr(ts_node_named_child(N, 0), Depth + 1)
+                                                   : M.newExpr(ExprKind::Other, range(N));
       return E;
     }
     case NodeKind::KeywordArgument: // only reached outside an argument list

@@ -4,8 +4,7 @@
 
 namespace nplus1::parse {
 
-SourceFile::SourceFile(std::string P, std::string T)
-    : Path(std::move(P)), Text(std::move(T)) {
+SourceFile::SourceFile(std::string P, std::string T) : Path(std::move(P)), Text(std::move(T)) {
   LineStarts.push_back(0);
   for (uint32_t I = 0, E = Text.size(); I < E; ++I)
     if (Text[I] == '\n' && I + 1 < E)

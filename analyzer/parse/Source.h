@@ -13,9 +13,7 @@ namespace nplus1::parse {
 struct Range {
   uint32_t Begin = 0;
   uint32_t End = 0;
-  bool contains(Range Other) const {
-    return Begin <= Other.Begin && Other.End <= End;
-  }
+  bool contains(Range Other) const { return Begin <= Other.Begin && Other.End <= End; }
   bool operator==(const Range &) const = default;
 };
 
@@ -39,9 +37,7 @@ public:
   unsigned lineCount() const { return LineStarts.size(); }
   /// Byte offset of the start of 1-based line \p Line.
   uint32_t lineStart(unsigned Line) const { return LineStarts[Line - 1]; }
-  llvm::StringRef slice(Range R) const {
-    return llvm::StringRef(Text).slice(R.Begin, R.End);
-  }
+  llvm::StringRef slice(Range R) const { return llvm::StringRef(Text).slice(R.Begin, R.End); }
 
 private:
   std::string Path;

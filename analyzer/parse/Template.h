@@ -164,8 +164,7 @@ inline constexpr unsigned MaxNestingDepth = 1000;
 
 /// 1-based line and column of a byte offset (the column counts bytes, as
 /// compilers do). Offsets past the end are clamped to the end.
-std::pair<unsigned, unsigned> lineColumn(std::string_view Source,
-                                         uint32_t Offset);
+std::pair<unsigned, unsigned> lineColumn(std::string_view Source, uint32_t Offset);
 
 } // namespace nplus1::parse::tpl
 

@@ -73,8 +73,7 @@ void printGithub(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags) {
     for (const rules::Note &N : D.Notes)
       Message += "\n" + where(*N.File, N.Where.Begin) + ": note: " + N.Message;
     if (D.Fix)
-      Message +=
-          "\nfix (" + detail::applicabilityName(D.Fix->Applies).str() + "): " + D.FixTitle;
+      Message += "\nfix (" + detail::applicabilityName(D.Fix->Applies).str() + "): " + D.FixTitle;
     OS << escapeData(Message) << "\n";
   }
 }

@@ -33,8 +33,7 @@ std::string location(const Diagnostic &D) {
 namespace {
 
 /// Prints the source line of \p R with `^~~~` under the range (clipped to that line).
-void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Range R,
-                  bool Color) {
+void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Range R, bool Color) {
   parse::LineCol LC = F.lineCol(R.Begin);
   llvm::StringRef Line = F.line(LC.Line);
   OS << "  " << Line << "\n  ";
@@ -52,8 +51,7 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
 
 } // namespace
 
-void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Color,
-               bool Unsafe) {
+void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Color, bool Unsafe) {
   for (const Diagnostic &D : Diags) {
     if (Color)
       OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
@@ -98,9 +96,8 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
   nlohmann::json Findings = nlohmann::json::array();
   auto Pos = [](const parse::SourceFile &F, parse::Range R) {
     parse::LineCol B = F.lineCol(R.Begin), E = F.lineCol(R.End);
-    return nlohmann::json{{"path", F.path().str()},   {"line", B.Line},
-                          {"column", B.Column},       {"end_line", E.Line},
-                          {"end_column", E.Column},   {"offset", R.Begin},
+    return nlohmann::json{{"path", F.path().str()}, {"line", B.Line},         {"column", B.Column},
+                          {"end_line", E.Line},     {"end_column", E.Column}, {"offset", R.Begin},
                           {"end_offset", R.End}};
   };
   for (const Diagnostic &D : Diags) {

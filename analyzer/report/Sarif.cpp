@@ -238,12 +238,12 @@ Json toSarif(llvm::ArrayRef<Diagnostic> Diags, llvm::StringRef RootUri) {
     Results.push_back(std::move(R));
   }
 
-  Json Run{{"tool",
-            {{"driver",
-              {{"name", "nplus1"}, {"version", ToolVersion}, {"rules", std::move(Rules)}}}}},
-           {"columnKind", "utf16CodeUnits"},
-           {"originalUriBaseIds", {{SrcRoot, {{"uri", L.root()}}}}},
-           {"results", std::move(Results)}};
+  Json Run{
+      {"tool",
+       {{"driver", {{"name", "nplus1"}, {"version", ToolVersion}, {"rules", std::move(Rules)}}}}},
+      {"columnKind", "utf16CodeUnits"},
+      {"originalUriBaseIds", {{SrcRoot, {{"uri", L.root()}}}}},
+      {"results", std::move(Results)}};
   return {{"$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                       "sarif-schema-2.1.0.json"},
           {"version", "2.1.0"},

@@ -1,5 +1,5 @@
-#include "Helpers.h"
 #include "fix/Fix.h"
+#include "Helpers.h"
 
 #include <doctest/doctest.h>
 

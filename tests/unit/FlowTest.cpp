@@ -93,7 +93,7 @@ class Line(models.Model):
     objects = ItemManager()
     rich = ItemQuerySet.as_manager()
 )py"},
-                         {"shop.views", R"py(
+                                   {"shop.views", R"py(
 from .models import Line
 def f():
     for l in Line.objects.all():

@@ -47,10 +47,10 @@ struct MiniProject {
     std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)));
     std::vector<std::string> S;
     for (const auto &X : D) {
-      std::string Where = X.File->path().starts_with("templates/") ? X.File->path().str() + ":"
-                                                                    : "";
-      S.push_back(Where + std::to_string(X.File->lineCol(X.Where.Begin).Line) + ":" + X.Code +
-                  ":" + (X.Fix ? X.Fix->Path : "-"));
+      std::string Where =
+          X.File->path().starts_with("templates/") ? X.File->path().str() + ":" : "";
+      S.push_back(Where + std::to_string(X.File->lineCol(X.Where.Begin).Line) + ":" + X.Code + ":" +
+                  (X.Fix ? X.Fix->Path : "-"));
     }
     std::sort(S.begin(), S.end());
     if (Out)

@@ -28,10 +28,10 @@ TEST_SUITE("parse.python") {
 
   TEST_CASE("comprehensions, f-strings, decorators and imports") {
     auto M = parseText("from .models import Order as O, Customer\n"
-                   "@login_required\n"
-                   "def v(request, *args, k=1, **kw):\n"
-                   "    names = [f'{o.customer}' for o in O.objects.all() if o.total]\n"
-                   "    return names\n");
+                       "@login_required\n"
+                       "def v(request, *args, k=1, **kw):\n"
+                       "    names = [f'{o.customer}' for o in O.objects.all() if o.total]\n"
+                       "    return names\n");
     REQUIRE(M->Errors.empty());
     CHECK(M->Body[0]->Kind == py::StmtKind::ImportFrom);
     CHECK(M->Body[0]->Module == ".models");

@@ -42,10 +42,9 @@ struct Fixture {
     D.Where = rangeOf(*File, "o.customer");
     D.Message = "`o.customer` runs one query per shop.Order row: add "
                 ".select_related('customer') to the queryset";
-    D.Notes = {
-        {File.get(), rangeOf(*File, "for o in orders:"),
-         "the loop over `orders` (Order.objects.all()) is here"},
-        {File.get(), rangeOf(*File, "Order.objects.all()"), "the queryset is created here"}};
+    D.Notes = {{File.get(), rangeOf(*File, "for o in orders:"),
+                "the loop over `orders` (Order.objects.all()) is here"},
+               {File.get(), rangeOf(*File, "Order.objects.all()"), "the queryset is created here"}};
     D.Fix = rules::FixIntent{Origin, rules::FixIntent::SelectRelated, "customer", Applies};
     D.FixTitle = "Add .select_related('customer')";
     D.Model = "shop.Order";
@@ -212,8 +211,7 @@ TEST_SUITE("report.formats") {
     const Json &Related = Results[0]["relatedLocations"];
     REQUIRE(Related.size() == 2);
     CHECK(Related[0]["id"] == 0);
-    CHECK(Related[0]["message"]["text"] ==
-          "the loop over `orders` (Order.objects.all()) is here");
+    CHECK(Related[0]["message"]["text"] == "the loop over `orders` (Order.objects.all()) is here");
     CHECK(Related[0]["physicalLocation"]["region"]["startLine"] == 4);
     CHECK(Related[1]["id"] == 1);
     CHECK(Related[1]["physicalLocation"]["region"]["startColumn"] == 14);

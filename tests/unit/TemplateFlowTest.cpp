@@ -7,8 +7,8 @@ using Strings = std::vector<std::string>;
 
 TEST_SUITE("flow.templates") {
   TEST_CASE("the article's two templates, one finding each, fixed in the view") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
-                                   {"shop.views", R"py(
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.shortcuts import render
 from .models import Customer, Order
 def customer_list(request):
@@ -19,24 +19,22 @@ def order_list(request):
     ctx['orders'] = Order.objects.all()
     return render(request, 'orders/list.html', ctx)
 )py"}},
-                        {{"customers/list.html",
-                          "{% for customer in customers %}\n{{ customer.name }}\n"
-                          "{% for order in customer.orders.all %}{{ order.total }}{% endfor %}\n"
-                          "{% endfor %}\n"},
-                         {"orders/list.html", "{% for order in orders %}\n"
-                                              "  {{ order.customer.name }} {{ order.customer_id }}\n"
-                                              "{% endfor %}\n"}});
+        {{"customers/list.html",
+          "{% for customer in customers %}\n{{ customer.name }}\n"
+          "{% for order in customer.orders.all %}{{ order.total }}{% endfor %}\n"
+          "{% endfor %}\n"},
+         {"orders/list.html", "{% for order in orders %}\n"
+                              "  {{ order.customer.name }} {{ order.customer_id }}\n"
+                              "{% endfor %}\n"}});
     std::vector<rules::Diagnostic> D;
-    CHECK(P.findings("shop.views", &D) ==
-          Strings{"templates/customers/list.html:3:NP102:orders",
-                  "templates/orders/list.html:2:NP101:customer"});
+    CHECK(P.findings("shop.views", &D) == Strings{"templates/customers/list.html:3:NP102:orders",
+                                                  "templates/orders/list.html:2:NP101:customer"});
     for (const auto &X : D)
       CHECK(X.Fix->Applies == rules::Applicability::Safe);
   }
 
   TEST_CASE("include with/only, extends with blocks, with aliases, |length, if") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
-                                   {"shop.views", R"py(
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.shortcuts import render
 from .models import Customer
 def a(request):
@@ -54,13 +52,12 @@ def b(request):
                                        "{{ i.customer.address.city }}\n{% endfor %}{% endif %}"
                                        "{% endwith %}"}});
     CHECK(P.findings("shop.views") ==
-          Strings{"templates/child.html:3:NP102:orders",
-                  "templates/part.html:1:NP101:address"});
+          Strings{"templates/child.html:3:NP102:orders", "templates/part.html:1:NP101:address"});
   }
 
   TEST_CASE("ListView defaults, context_object_name and get_context_data") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
-                                   {"shop.views", R"py(
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.views.generic import ListView, DetailView
 from .models import Order, Customer
 class OrderList(ListView):
@@ -76,11 +73,10 @@ class Named(ListView):
 class One(DetailView):
     model = Order
 )py"}},
-                        {{"shop/order_list.html",
-                          "{% for o in object_list %}{{ o.customer.name }}{% endfor %}"},
-                         {"named.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}\n"
-                                        "{% for c in customers %}{{ c.orders.count }}{% endfor %}"},
-                         {"shop/order_detail.html", "{{ order.customer.name }}"}});
+        {{"shop/order_list.html", "{% for o in object_list %}{{ o.customer.name }}{% endfor %}"},
+         {"named.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}\n"
+                        "{% for c in customers %}{{ c.orders.count }}{% endfor %}"},
+         {"shop/order_detail.html", "{{ order.customer.name }}"}});
     std::vector<rules::Diagnostic> D;
     CHECK(P.findings("shop.views", &D) ==
           Strings{"templates/named.html:2:NP103:orders",

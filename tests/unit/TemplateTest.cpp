@@ -61,8 +61,7 @@ std::string readFile(const std::filesystem::path &Path) {
   return Buffer.str();
 }
 
-const char *const AdminTemplates =
-    "/usr/lib/python3/dist-packages/django/contrib/admin/templates";
+const char *const AdminTemplates = "/usr/lib/python3/dist-packages/django/contrib/admin/templates";
 
 } // namespace
 
@@ -101,8 +100,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("filters follow filter_re, pipes inside quotes included") {
-    std::string_view Src =
-        R"({{ order.items|default:"a | b"|date:fmt.short | length }})";
+    std::string_view Src = R"({{ order.items|default:"a | b"|date:fmt.short | length }})";
     Template T = parseClean(Src);
     REQUIRE(T.Nodes.size() == 1);
     const Expr &E = T.Nodes[0].Value;
@@ -120,8 +118,7 @@ TEST_SUITE("parse.template") {
     CHECK(E.Filters[2].Name == "length");
     CHECK_FALSE(E.Filters[2].HasArg);
     CHECK(slice(Src, E.Filters[2].Where) == "length");
-    CHECK(slice(Src, E.Where) ==
-          R"(order.items|default:"a | b"|date:fmt.short | length)");
+    CHECK(slice(Src, E.Where) == R"(order.items|default:"a | b"|date:fmt.short | length)");
   }
 
   TEST_CASE("literals: strings, translated strings and numbers") {
@@ -129,10 +126,9 @@ TEST_SUITE("parse.template") {
       std::string_view Text;
       bool Literal;
     } Cases[] = {
-        {R"("double")", true}, {R"('it\'s')", true}, {R"(_("hello"))", true},
-        {"3", true},           {"-1.5", true},       {"+4", true},
-        {"1e5", true},         {"1_000", true},      {".5", true},
-        {"2.", false},         {"1.2.3", false},     {"x1", false},
+        {R"("double")", true}, {R"('it\'s')", true}, {R"(_("hello"))", true}, {"3", true},
+        {"-1.5", true},        {"+4", true},         {"1e5", true},           {"1_000", true},
+        {".5", true},          {"2.", false},        {"1.2.3", false},        {"x1", false},
     };
     for (const Case &C : Cases) {
       CAPTURE(C.Text);
@@ -194,8 +190,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("unclosed openers at the end are text") {
-    for (std::string_view Src :
-         {"{%", "{{", "{#", "{", "abc {% if", "{{ a }"}) {
+    for (std::string_view Src : {"{%", "{{", "{#", "{", "abc {% if", "{{ a }"}) {
       CAPTURE(Src);
       Template T = parseClean(Src);
       REQUIRE(T.Nodes.size() == 1);
@@ -234,8 +229,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("verbatim blocks, plain and named") {
-    std::string_view Src =
-        "{% verbatim %}{% if %}{{ x }}{# c #}{% endverbatim %}{{ y }}";
+    std::string_view Src = "{% verbatim %}{% if %}{{ x }}{# c #}{% endverbatim %}{{ y }}";
     Template T = parseClean(Src);
     REQUIRE(T.Nodes.size() == 2);
     CHECK(T.Nodes[0].Kind == NodeKind::Verbatim);
@@ -272,8 +266,7 @@ TEST_SUITE("parse.template") {
     CHECK(F.Children[0].Value.Var == "key");
     REQUIRE(F.ElseChildren.size() == 1);
     CHECK(F.ElseChildren[0].Text == "none");
-    CHECK(slice(Src, F.TagWhere) ==
-          "{% for key , value in data.items reversed %}");
+    CHECK(slice(Src, F.TagWhere) == "{% for key , value in data.items reversed %}");
     CHECK(slice(Src, F.EndTagWhere) == "{% endfor %}");
     CHECK(F.Where.Begin == 0);
     CHECK(F.Where.End == Src.size() - 1);
@@ -378,8 +371,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("include with bindings and only") {
-    std::string_view Src =
-        "{% include \"orders/row.html\" with order=o total=o.total only %}";
+    std::string_view Src = "{% include \"orders/row.html\" with order=o total=o.total only %}";
     Template T = parseClean(Src);
     REQUIRE(T.Nodes.size() == 1);
     const Node &I = T.Nodes[0];
@@ -398,8 +390,7 @@ TEST_SUITE("parse.template") {
 
     CHECK(hasError(parseTemplate("{% include 'a' junk %}"),
                    "Unknown argument for 'include' tag: 'junk'."));
-    CHECK(hasError(parseTemplate("{% include 'a' only only %}"),
-                   "specified more than once"));
+    CHECK(hasError(parseTemplate("{% include 'a' only only %}"), "specified more than once"));
     CHECK(hasError(parseTemplate("{% include 'a' with b as c %}"),
                    "needs at least one keyword argument"));
     CHECK(hasError(parseTemplate("{% include %}"), "takes at least one"));
@@ -426,18 +417,15 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("extends and block errors") {
-    CHECK(hasError(parseTemplate("{% load i18n %}{% extends 'a' %}"),
-                   "must be the first tag"));
+    CHECK(hasError(parseTemplate("{% load i18n %}{% extends 'a' %}"), "must be the first tag"));
     CHECK(hasError(parseTemplate("{% extends 'a' %}{% extends 'b' %}"),
                    "cannot appear more than once"));
     CHECK(hasError(parseTemplate("{% extends %}"), "takes one argument"));
-    CHECK(hasError(
-        parseTemplate("{% block a %}{% endblock %}{% block a %}{% endblock %}"),
-        "'block' tag with name 'a' appears more than once"));
+    CHECK(hasError(parseTemplate("{% block a %}{% endblock %}{% block a %}{% endblock %}"),
+                   "'block' tag with name 'a' appears more than once"));
     CHECK(hasError(parseTemplate("{% block a %}{% endblock b %}"),
                    "expected 'endblock' or 'endblock a'"));
-    CHECK(hasError(parseTemplate("{% block %}{% endblock %}"),
-                   "takes only one argument"));
+    CHECK(hasError(parseTemplate("{% block %}{% endblock %}"), "takes only one argument"));
   }
 
   TEST_CASE("stray end tags and misplaced intermediate tags") {
@@ -455,18 +443,15 @@ TEST_SUITE("parse.template") {
 
     T = parseTemplate("{% with a=b %}{% endif %}{% endwith %}");
     REQUIRE(T.Errors.size() == 1);
-    CHECK(T.Errors[0].Message.find("'endif', expected 'endwith'") !=
-          std::string::npos);
+    CHECK(T.Errors[0].Message.find("'endif', expected 'endwith'") != std::string::npos);
   }
 
   TEST_CASE("unclosed tags recover at an enclosing end tag") {
-    std::string_view Src =
-        "{% for x in y %}{% if x.a %}{{ x.b }}{% endfor %}{{ after }}";
+    std::string_view Src = "{% for x in y %}{% if x.a %}{{ x.b }}{% endfor %}{{ after }}";
     Template T = parseTemplate(Src);
     REQUIRE(T.Errors.size() == 1);
-    CHECK(T.Errors[0].Message ==
-          "Unclosed tag on line 1: 'if'. Looking for one of: elif, else, "
-          "endif.");
+    CHECK(T.Errors[0].Message == "Unclosed tag on line 1: 'if'. Looking for one of: elif, else, "
+                                 "endif.");
     REQUIRE(T.Nodes.size() == 2);
     const Node &F = T.Nodes[0];
     CHECK(slice(Src, F.EndTagWhere) == "{% endfor %}");
@@ -484,8 +469,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("url, cycle, firstof and friends keep their expressions") {
-    std::string_view Src =
-        "{% url 'shop:order' order.pk slug=order.slug as the_url %}";
+    std::string_view Src = "{% url 'shop:order' order.pk slug=order.slug as the_url %}";
     Template T = parseClean(Src);
     const Node &U = T.Nodes[0];
     CHECK(U.Kind == NodeKind::Other);
@@ -514,16 +498,14 @@ TEST_SUITE("parse.template") {
     CHECK(Tags[4]->Args[0].Var == "v.n");
 
     CHECK(hasError(parseTemplate("{% cycle name %}"), "No named cycles"));
-    CHECK(
-        hasError(parseTemplate("{% resetcycle %}"), "No cycles in template."));
+    CHECK(hasError(parseTemplate("{% resetcycle %}"), "No cycles in template."));
     CHECK(hasError(parseTemplate("{% url %}"), "takes at least one argument"));
     CHECK(hasError(parseTemplate("{% widthratio a b %}"),
                    "widthratio takes at least three arguments"));
   }
 
   TEST_CASE("regroup gives its target and per-item key") {
-    std::string_view Src =
-        "{% regroup orders|dictsort:'customer.name' by customer.name as g %}";
+    std::string_view Src = "{% regroup orders|dictsort:'customer.name' by customer.name as g %}";
     Template T = parseClean(Src);
     const Node &R = T.Nodes[0];
     REQUIRE(R.Args.size() == 2);
@@ -532,18 +514,16 @@ TEST_SUITE("parse.template") {
     CHECK(slice(Src, R.Args[1].Where) == "customer.name");
     CHECK(R.AsVar == "g");
     CHECK(hasError(parseTemplate("{% regroup a by b %}"), "five arguments"));
-    CHECK(hasError(parseTemplate("{% regroup a by b.-c as d %}"),
-                   "Could not parse"));
+    CHECK(hasError(parseTemplate("{% regroup a by b.-c as d %}"), "Could not parse"));
   }
 
   TEST_CASE("block-style built-in tags keep their bodies") {
-    std::string_view Src =
-        "{% spaceless %}{{ a }}{% endspaceless %}"
-        "{% filter force_escape|lower %}{{ b }}{% endfilter %}"
-        "{% autoescape off %}{{ c }}{% endautoescape %}"
-        "{% ifchanged d.e %}{{ d }}{% else %}{{ f }}{% endifchanged %}"
-        "{% localize off %}{{ g }}{% endlocalize %}"
-        "{% cache 500 sidebar user.pk %}{{ h }}{% endcache %}";
+    std::string_view Src = "{% spaceless %}{{ a }}{% endspaceless %}"
+                           "{% filter force_escape|lower %}{{ b }}{% endfilter %}"
+                           "{% autoescape off %}{{ c }}{% endautoescape %}"
+                           "{% ifchanged d.e %}{{ d }}{% else %}{{ f }}{% endifchanged %}"
+                           "{% localize off %}{{ g }}{% endlocalize %}"
+                           "{% cache 500 sidebar user.pk %}{{ h }}{% endcache %}";
     Template T = parseClean(Src);
     REQUIRE(T.Nodes.size() == 6);
     for (const Node &N : T.Nodes) {
@@ -572,15 +552,13 @@ TEST_SUITE("parse.template") {
                    "\"filter escape\" is not permitted"));
     CHECK(hasError(parseTemplate("{% autoescape maybe %}{% endautoescape %}"),
                    "should be 'on' or 'off'"));
-    CHECK(hasError(parseTemplate("{% spaceless %}"),
-                   "Looking for one of: endspaceless."));
+    CHECK(hasError(parseTemplate("{% spaceless %}"), "Looking for one of: endspaceless."));
   }
 
   TEST_CASE("blocktranslate keeps bindings, keys and the plural part") {
-    std::string_view Src =
-        "{% blocktranslate count counter=items|length with name=user.name %}"
-        "{{ name }} has {{ counter }} item{% plural %}"
-        "{{ name }} has {{ counter }} items{% endblocktranslate %}";
+    std::string_view Src = "{% blocktranslate count counter=items|length with name=user.name %}"
+                           "{{ name }} has {{ counter }} item{% plural %}"
+                           "{{ name }} has {{ counter }} items{% endblocktranslate %}";
     Template T = parseClean(Src);
     REQUIRE(T.Nodes.size() == 1);
     const Node &B = T.Nodes[0];
@@ -601,26 +579,23 @@ TEST_SUITE("parse.template") {
     CHECK(T.Nodes[0].Bindings.size() == 2);
     CHECK(T.Nodes[0].AsVar == "v");
 
-    CHECK(
-        hasError(parseTemplate("{% blocktrans %}{% if a %}{% endblocktrans %}"),
-                 "doesn't allow other block tags"));
+    CHECK(hasError(parseTemplate("{% blocktrans %}{% if a %}{% endblocktrans %}"),
+                   "doesn't allow other block tags"));
     CHECK(hasError(parseTemplate("{% blocktrans %}x{# c #}{% endblocktrans %}"),
                    "doesn't allow other block tags"));
-    CHECK(hasError(
-        parseTemplate("{% blocktrans count a=b %}x{% endblocktrans %}"),
-        "doesn't allow other block tags inside it"));
+    CHECK(hasError(parseTemplate("{% blocktrans count a=b %}x{% endblocktrans %}"),
+                   "doesn't allow other block tags inside it"));
     CHECK(hasError(parseTemplate("{% blocktrans junk %}{% endblocktrans %}"),
                    "Unknown argument for 'blocktrans' tag: 'junk'."));
   }
 
   TEST_CASE("translate and the other library tags") {
-    Template T = parseClean(
-        "{% load i18n static %}{% translate \"Save\" context \"verb\" as save "
-        "%}"
-        "{% static 'css/x.css' as css %}{% get_current_language as LANG %}"
-        "{% language 'de' %}{{ a }}{% endlanguage %}"
-        "{% timezone tz %}{{ b }}{% endtimezone %}{% now \"Y\" as year %}"
-        "{% lorem 2 w random %}{% templatetag openblock %}{% csrf_token %}");
+    Template T = parseClean("{% load i18n static %}{% translate \"Save\" context \"verb\" as save "
+                            "%}"
+                            "{% static 'css/x.css' as css %}{% get_current_language as LANG %}"
+                            "{% language 'de' %}{{ a }}{% endlanguage %}"
+                            "{% timezone tz %}{{ b }}{% endtimezone %}{% now \"Y\" as year %}"
+                            "{% lorem 2 w random %}{% templatetag openblock %}{% csrf_token %}");
     auto Tags = tags(T.Nodes);
     REQUIRE(Tags.size() == 10);
     CHECK(Tags[1]->Args.size() == 2);
@@ -631,13 +606,10 @@ TEST_SUITE("parse.template") {
     CHECK(Tags[5]->Args[0].Var == "tz");
     CHECK(Tags[6]->AsVar == "year");
 
-    CHECK(
-        hasError(parseTemplate("{% trans %}"), "takes at least one argument"));
+    CHECK(hasError(parseTemplate("{% trans %}"), "takes at least one argument"));
     CHECK(hasError(parseTemplate("{% trans 'a' junk %}"), "Unknown argument"));
-    CHECK(hasError(parseTemplate("{% templatetag nope %}"),
-                   "Invalid templatetag argument"));
-    CHECK(hasError(parseTemplate("{% get_current_language %}"),
-                   "requires 'as variable'"));
+    CHECK(hasError(parseTemplate("{% templatetag nope %}"), "Invalid templatetag argument"));
+    CHECK(hasError(parseTemplate("{% get_current_language %}"), "requires 'as variable'"));
   }
 
   TEST_CASE("deprecated ifequal becomes an If node") {
@@ -654,9 +626,8 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("custom tags: simple and block style") {
-    std::string_view Src =
-        "{% load shop %}{% price_tag order.total currency=shop.cur as p %}"
-        "{% ifusergroup 'staff' %}{{ a }}{% else %}{{ b }}{% endifusergroup %}";
+    std::string_view Src = "{% load shop %}{% price_tag order.total currency=shop.cur as p %}"
+                           "{% ifusergroup 'staff' %}{{ a }}{% else %}{{ b }}{% endifusergroup %}";
     Template T = parseClean(Src);
     auto Tags = tags(T.Nodes);
     REQUIRE(Tags.size() == 3);
@@ -680,8 +651,7 @@ TEST_SUITE("parse.template") {
   }
 
   TEST_CASE("smart_split keeps quoted words together") {
-    std::string_view Src =
-        R"({% firstof "a b" 'c d' "e \" f" x|default:"g h" %})";
+    std::string_view Src = R"({% firstof "a b" 'c d' "e \" f" x|default:"g h" %})";
     Template T = parseClean(Src);
     const Node &F = T.Nodes[0];
     REQUIRE(F.Args.size() == 4);
@@ -735,8 +705,7 @@ TEST_SUITE("parse.template") {
 
   TEST_CASE("deep nesting is capped with one error") {
     const size_t Ok = MaxNestingDepth - 1;
-    Template T =
-        parseClean(repeat("{% if a %}", Ok) + "x" + repeat("{% endif %}", Ok));
+    Template T = parseClean(repeat("{% if a %}", Ok) + "x" + repeat("{% endif %}", Ok));
     const Node *N = &T.Nodes[0];
     size_t Depth = 1;
     while (!N->Branches.empty() && !N->Branches[0].empty() &&
@@ -767,10 +736,9 @@ TEST_SUITE("parse.template") {
       CHECK(T.Errors.size() <= 1001);
     }
     static const char *const Pieces[] = {
-        "{%",     "%}",      "{{",    "}}",   "{#",    "#}",     " ",
-        "if ",    "for ",    "x",     " in ", "endif", "endfor", "\"",
-        "'",      "|",       ":",     "\n",   "with ", "a=b",    "verbatim",
-        "block ", "comment", "empty", "else", "_(",    ")",      "\xC3"};
+        "{%",       "%}",     "{{",      "}}",    "{#",   "#}", " ", "if ", "for ",  "x",
+        " in ",     "endif",  "endfor",  "\"",    "'",    "|",  ":", "\n",  "with ", "a=b",
+        "verbatim", "block ", "comment", "empty", "else", "_(", ")", "\xC3"};
     for (int Round = 0; Round < 200; ++Round) {
       std::string Soup;
       for (int I = 0; I < 300; ++I)
@@ -817,16 +785,14 @@ TEST_SUITE("parse.template") {
       return;
     }
     size_t Count = 0;
-    for (const auto &Entry :
-         std::filesystem::recursive_directory_iterator(AdminTemplates)) {
+    for (const auto &Entry : std::filesystem::recursive_directory_iterator(AdminTemplates)) {
       if (!Entry.is_regular_file())
         continue;
       std::string Src = readFile(Entry.path());
       Template T = parseTemplate(Src);
       for (const Error &E : T.Errors) {
         auto [Line, Column] = lineColumn(Src, E.Where.Begin);
-        FAIL_CHECK(Entry.path().string()
-                   << ":" << Line << ":" << Column << ": " << E.Message);
+        FAIL_CHECK(Entry.path().string() << ":" << Line << ":" << Column << ": " << E.Message);
       }
       ++Count;
     }

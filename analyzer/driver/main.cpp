@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <set>
 
 using namespace nplus1;
 namespace cl = llvm::cl;
@@ -74,11 +75,37 @@ int runRule() {
 
 /// Applies the planned edits; returns the number of files written. Refuses a file whose
 /// patched text gains syntax errors.
-unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::raw_ostream &Out,
-                    unsigned &Failures) {
+/// Why \p Path must not be written by --fix, or "" when it may: only regular files inside
+/// the project root, never through a symbolic link, never a read-only file.
+std::string unwritable(llvm::StringRef Path, llvm::StringRef Root) {
+  namespace fs = llvm::sys::fs;
+  fs::file_status Link;
+  if (fs::status(Path, Link, /*follow=*/false) || Link.type() == fs::file_type::symlink_file)
+    return "it is a symbolic link (or vanished); edit the file it points to";
+  if (Link.type() != fs::file_type::regular_file)
+    return "it is not a regular file";
+  llvm::SmallString<256> Real, RealRoot;
+  if (fs::real_path(Path, Real) || fs::real_path(Root, RealRoot) ||
+      !(llvm::StringRef(Real).starts_with(RealRoot) &&
+        (Real.size() == RealRoot.size() || Real[RealRoot.size()] == '/')))
+    return "it is outside the project root " + Root.str();
+  if (fs::access(Path, fs::AccessMode::Write))
+    return "it is read-only";
+  return "";
+}
+
+unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::StringRef Root,
+                    llvm::raw_ostream &Out, unsigned &Failures,
+                    std::set<std::string> *Written = nullptr) {
   unsigned Files = 0;
   for (auto &[Path, Entry] : fix::groupByFile(Edits)) {
     const parse::SourceFile *F = Entry.first;
+    if (std::string Why = Write ? unwritable(Path, Root) : ""; !Why.empty()) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << Path << ": fix not applied: " << Why << "\n";
+      ++Failures;
+      continue;
+    }
     llvm::Expected<std::string> New = fix::applyEdits(F->text(), Entry.second);
     if (!New) {
       llvm::WithColor::error(llvm::errs(), "nplus1")
@@ -105,6 +132,8 @@ unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::raw_o
       ++Failures;
       continue;
     }
+    if (Written)
+      Written->insert(Path);
     ++Files;
   }
   return Files;
@@ -181,7 +210,7 @@ int runCheck() {
     std::vector<bool> Applied;
     std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
     unsigned Failures = 0;
-    unsigned Files = applyFixes(Edits, /*Write=*/false, OS, Failures);
+    unsigned Files = applyFixes(Edits, /*Write=*/false, A.Files.Root, OS, Failures);
     llvm::errs() << "nplus1: " << Files << " file(s) would be changed\n";
     return Failures ? 2 : (Files ? 1 : 0);
   }
@@ -192,17 +221,20 @@ int runCheck() {
     std::vector<bool> Applied;
     std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
     unsigned Failures = 0;
-    unsigned Files = applyFixes(Edits, /*Write=*/true, OS, Failures);
+    std::set<std::string> Written;
+    unsigned Files = applyFixes(Edits, /*Write=*/true, A.Files.Root, OS, Failures, &Written);
+    // A finding is fixed when the file holding its queryset was written; the others stay.
     for (size_t I = 0; I < A.Diagnostics.size(); ++I) {
-      if (Applied[I] && !Failures)
+      const rules::Diagnostic &D = A.Diagnostics[I];
+      if (Applied[I] && Written.count(D.Fix->Where->File->path().str()))
         ++Fixed;
       else
-        Remaining.push_back(A.Diagnostics[I]);
+        Remaining.push_back(D);
     }
     if (Format != "json" && Format != "sarif" && Format != "junit")
-      llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)\n";
-    if (Failures)
-      return 2;
+      llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)"
+                   << (Failures ? ", " + std::to_string(Failures) + " file(s) not written" : "")
+                   << "\n";
   } else {
     Remaining = A.Diagnostics;
   }

@@ -127,6 +127,14 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       for (size_t I : W.From)
         (*Applied)[I] = true;
   }
+  // New lines follow the file's line endings.
+  for (Edit &E : Edits)
+    if (E.Text.find('\n') != std::string::npos && E.File->text().contains("\r\n")) {
+      std::string Crlf;
+      for (char C : E.Text)
+        Crlf += C == '\n' ? std::string("\r\n") : std::string(1, C);
+      E.Text = std::move(Crlf);
+    }
   return Edits;
 }
 

@@ -36,8 +36,15 @@ namespace {
 void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Range R, bool Color) {
   parse::LineCol LC = F.lineCol(R.Begin);
   llvm::StringRef Line = F.line(LC.Line);
-  OS << "  " << Line << "\n  ";
   unsigned Col = LC.Column - 1;
+  // Very long lines (minified or generated code) are cut to a window around the caret.
+  constexpr unsigned Window = 160;
+  if (Line.size() > Window) {
+    unsigned Start = Col > Window / 2 ? Col - Window / 2 : 0;
+    Line = Line.substr(Start, Window);
+    Col -= Start;
+  }
+  OS << "  " << Line << "\n  ";
   for (unsigned I = 0; I < Col && I < Line.size(); ++I)
     OS << (Line[I] == '\t' ? '\t' : ' ');
   unsigned Len = std::max<unsigned>(1, std::min<size_t>(R.End - R.Begin, Line.size() - Col));

@@ -119,6 +119,9 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   D.Model = modelLabel(E.Rel->Owner);
   D.Relation = E.Rel->Name;
   D.Notes = loopNotes(E);
+  if (E.ViaFile)
+    D.Notes.insert(D.Notes.begin(), Note{E.ViaFile, E.ViaWhere,
+                                         "read inside `" + E.ViaName + "` here, for every row"});
   D.Fix = fixFor(E, Method);
   D.FixTitle = "Add " + remedy(E, Method);
   if (E.Loop->Source && E.Loop->Source->File) {

@@ -52,6 +52,8 @@ struct ModuleState {
   unsigned NextLoop = 1;
   std::map<const SourceFile *, char> Quotes;
   std::map<unsigned, std::shared_ptr<const LoopInfo>> Loops;
+  /// What each model method / property / __str__ reads on `self` (events relative to it).
+  std::map<const Stmt *, std::vector<Event>> MethodReads;
 };
 
 /// Interprets one function body over abstract values.
@@ -84,6 +86,17 @@ public:
   ValueRef CbvQuerySet, CbvContext;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
+  /// Set while summarizing a model method: events go here, relative to `self`.
+  std::vector<Event> *Collect = nullptr;
+
+  /// Replays what model method \p Def (of \p Owner) reads on `self` for the row \p Obj,
+  /// as accesses at \p NameWhere / \p ExprWhere (`order.label()`, `{{ order }}`).
+  void replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
+                    Range NameWhere, Range ExprWhere);
+  /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
+  void strOf(const ValueRef &Obj, Range Where);
+  /// A project-defined method of \p Mo's class (not Django's own), or null.
+  const Stmt *modelMethod(const Model *Mo, llvm::StringRef Name, index::ClassRef &Owner);
 
 private:
   // ---- helpers -------------------------------------------------------------

@@ -72,6 +72,18 @@ void Interp::escape(const ValueRef &V) {
 
 void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
                   const Relation *Rel, Range Access, Range AccessExpr) {
+  if (Collect && Row.Loop && ActiveLoops.count(Row.Loop->Id)) {
+    Event E;
+    E.Kind = K;
+    E.File = EvFile;
+    E.Access = Access;
+    E.AccessExpr = AccessExpr;
+    E.Path = Path;
+    E.ThroughMany = ThroughMany;
+    E.Rel = Rel;
+    Collect->push_back(std::move(E));
+    return;
+  }
   if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
     return;
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get()}).second)
@@ -257,6 +269,17 @@ ValueRef Interp::eval(const Expr *E) {
     return Value::unknown(); // runs later, if at all
   case ExprKind::Starred:
     return eval(E->Object);
+  case ExprKind::String:
+    // f-string interpolations: `{obj}` formats the object with its __str__.
+    for (const Expr *I : E->Args) {
+      if (I->Kind != ExprKind::Other || I->Args.empty()) {
+        eval(I);
+        continue;
+      }
+      strOf(eval(I->Args[0]), I->Args[0]->Where);
+      evalAll(llvm::ArrayRef<Expr *>(I->Args).drop_front());
+    }
+    return Value::unknown();
   default:
     evalAll(E->Args);
     return Value::unknown();
@@ -315,12 +338,93 @@ ValueRef Interp::evalAttribute(const Expr *E) {
   }
 }
 
+const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::ClassRef &Owner) {
+  if (!Mo || !Mo->Class || Mo->Builtin)
+    return nullptr;
+  const Stmt *Def = S.P.findMethod(Mo->Class, Name, &Owner);
+  if (!Def || Owner.Module->Builtin || llvm::StringRef(Owner.Module->Name).starts_with("django."))
+    return nullptr;
+  return Def;
+}
+
+void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
+                          Range NameWhere, Range ExprWhere) {
+  if (!Obj->Row || Def->Params.empty())
+    return;
+  auto Cached = S.MethodReads.find(Def);
+  if (Cached == S.MethodReads.end()) {
+    if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+      return;
+    S.InProgress.insert(Def);
+    // Summarize: interpret the method with `self` as a row of a loop of its own.
+    std::vector<Event> Reads;
+    Interp Sub(S, *Owner.Module, Def, /*Report=*/false);
+    Sub.Collect = &Reads;
+    auto L = std::make_shared<LoopInfo>();
+    L->Id = S.NextLoop++;
+    L->RowModel = Obj->Model;
+    RowInfo R;
+    R.Loop = L;
+    R.RootLoaded = std::make_shared<Loaded>();
+    auto Self = make(ValueKind::Instance, Obj->Model);
+    Self->Row = R;
+    Sub.ActiveLoops.insert(L->Id);
+    Sub.bind(Def->Params[0].Name, Self);
+    Sub.run(Def->Body);
+    S.InProgress.erase(Def);
+    Cached = S.MethodReads.emplace(Def, std::move(Reads)).first;
+  }
+  const RowInfo &Row = *Obj->Row;
+  for (const Event &Read : Cached->second) {
+    std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
+    bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
+    bool Many = Read.Kind != EventKind::RelationPerRow;
+    if (Read.Kind != EventKind::FilteredPerRow && Row.RootLoaded &&
+        Row.RootLoaded->covers(Path, !Many && !ThroughMany && !Row.Nullable &&
+                                         !(Read.Rel && Read.Rel->Nullable)))
+      continue;
+    size_t Before = S.Events.size();
+    emit(Read.Kind, Row, Path, ThroughMany, Read.Rel, NameWhere, ExprWhere);
+    if (S.Events.size() > Before) {
+      S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
+      S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
+      S.Events.back().ViaName = Read.ViaName.empty()
+                                    ? Owner.Def->Name + "." + Def->Name
+                                    : Read.ViaName;
+    } else if (Collect && !Collect->empty() && Collect->back().Access == NameWhere) {
+      // Summarizing a method that calls this one: keep where the read really is.
+      Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
+      Collect->back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
+      Collect->back().ViaName =
+          Read.ViaName.empty() ? Owner.Def->Name + "." + Def->Name : Read.ViaName;
+    }
+  }
+}
+
+void Interp::strOf(const ValueRef &Obj, Range Where) {
+  if (!Obj->is(ValueKind::Instance) || !Obj->Row)
+    return;
+  index::ClassRef Owner;
+  if (const Stmt *Def = modelMethod(Obj->Model, "__str__", Owner))
+    replayMethod(Obj, Def, Owner, Where, Where);
+}
+
 ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                                    Range ExprWhere) {
   const Model *Mo = Obj->Model;
   if (!Mo)
     return Value::unknown();
   const Relation *Rel = S.G.relation(Mo, Attr);
+  if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr)) {
+    // A property of the model: what it reads on self is read here, once per row.
+    index::ClassRef Owner;
+    if (const Stmt *Def = modelMethod(Mo, Attr, Owner))
+      for (const Expr *D : Def->Decorators)
+        if (llvm::StringRef(D->dotted()).ends_with("property")) {
+          replayMethod(Obj, Def, Owner, NameWhere, ExprWhere);
+          return Value::unknown();
+        }
+  }
   if (Rel && llvm::is_contained(Obj->Assigned, Attr))
     return make(ValueKind::Instance, Rel->Target);
   const RowInfo *Row = Obj->Row ? &*Obj->Row : nullptr;
@@ -617,6 +721,11 @@ ValueRef Interp::evalCall(const Expr *E) {
       D->Entries.push_back({E->Keywords[I].Name, KwArgs[I]});
     return D;
   }
+  if ((Name == "str" || Name == "print" || Name == "format") && !Env.count(Name)) {
+    for (size_t I = 0; I < Args.size(); ++I)
+      strOf(Args[I], E->Args[I]->Where);
+    return Value::unknown();
+  }
   if (Name == "enumerate" && !Args.empty()) {
     auto V = make(ValueKind::Enumerate);
     V->Elements.push_back(Args[0]);
@@ -718,7 +827,15 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
     return queryMethod(Recv, E, Args);
   case ValueKind::RelatedManager:
     return relatedMethod(Recv, E);
-  case ValueKind::Instance:
+  case ValueKind::Instance: {
+    // A model method called on a row: what it reads on self is read here.
+    index::ClassRef Owner;
+    if (const Stmt *Def = modelMethod(Recv->Model, Name, Owner))
+      replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where);
+    for (auto &A : Args)
+      escape(A);
+    return Value::unknown();
+  }
   default:
     for (auto &A : Args)
       escape(A);

@@ -30,6 +30,10 @@ struct Event {
   bool ThroughToAttr = false;
   const index::Relation *Rel = nullptr;
   const index::Model *Model = nullptr; ///< QueryInLoop: the model queried
+  /// Reached through a model method, property or __str__: where it reads the relation.
+  const SourceFile *ViaFile = nullptr;
+  Range ViaWhere;
+  std::string ViaName; ///< "Order.label"
 };
 
 /// Interprets the functions of one module over abstract values and reports the events.

@@ -213,6 +213,8 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
   }
   if (IsNested && !Many)
     walkSerializer(Nested, Cur, Depth + 1);
+  if (Kind == "StringRelatedField")
+    strOf(Cur, At);
 }
 
 void Interp::serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,

@@ -133,7 +133,7 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   case NodeKind::Var:
     // Inside {% blocktranslate %} a variable is a plain context key: no attributes.
     if (N.TagName.empty())
-      resolveTpl(N.Value, Vars, /*Evaluates=*/false);
+      strOf(resolveTpl(N.Value, Vars, /*Evaluates=*/false), range(N.Value.VarWhere));
     return;
   case NodeKind::For: {
     ValueRef It = resolveTpl(N.Iter, Vars, false);

@@ -324,8 +324,10 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
         W.runWithRow(M, *Owner.Module, Row, 1);
         continue;
       }
-      if (Name == "__str__")
+      if (Name == "__str__") {
+        W.strOf(Row, At);
         continue;
+      }
       W.readPath(Row, Name, At);
       continue;
     }
@@ -379,6 +381,7 @@ void Interp::readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {
     if (Cur->is(ValueKind::RelatedManager))
       return; // a many relation is not a list_display column
   }
+  strOf(Cur, At); // the column shows str(value)
 }
 
 } // namespace nplus1::flow::detail

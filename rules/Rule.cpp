@@ -35,8 +35,11 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
       if (I == J || A.File != B.File || A.Kind != B.Kind ||
           A.Kind != flow::EventKind::RelationPerRow)
         continue;
-      if (B.AccessExpr.Begin == A.AccessExpr.Begin && B.AccessExpr.End > A.AccessExpr.End &&
-          B.AccessExpr.contains(A.AccessExpr) && B.Loop == A.Loop)
+      // B covers A when it reads further along the same expression (a longer chain, or
+      // the object's __str__ reading beyond it): its fix loads A's path too.
+      bool Longer = llvm::StringRef(B.Path).starts_with(A.Path + "__");
+      if (B.AccessExpr.Begin == A.AccessExpr.Begin && B.AccessExpr.contains(A.AccessExpr) &&
+          B.Loop == A.Loop && Longer)
         Covered[I] = true;
     }
   for (size_t I = 0; I < Events.size(); ++I) {

@@ -1,4 +1,5 @@
 // nplus1: finds N+1 query problems in Django projects and writes the fixes.
+#include "driver/Baseline.h"
 #include "driver/Pipeline.h"
 #include "parse/Python.h"
 #include "report/Formats.h"
@@ -6,6 +7,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
@@ -15,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <map>
 #include <set>
 
 using namespace nplus1;
@@ -47,6 +50,18 @@ cl::list<std::string> Exclude("exclude", cl::desc("Glob to exclude (replaces the
 cl::list<std::string> ExtendExclude("extend-exclude",
                                     cl::desc("Glob to exclude, added to the defaults"),
                                     cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> Baseline("baseline",
+                             cl::desc("Report only findings not recorded in this baseline file"),
+                             cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> WriteBaseline("write-baseline",
+                                  cl::desc("Record today's findings in this file and exit 0"),
+                                  cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> OutputFile("output-file", cl::desc("Write the report to this file"),
+                                cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), cl::sub(CheckCmd),
+                    cl::cat(Cat));
+cl::opt<bool> Statistics("statistics", cl::desc("Print the number of findings per rule"),
+                         cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
@@ -203,8 +218,39 @@ int runCheck() {
     return Mismatches ? 1 : 0;
   }
 
-  llvm::raw_ostream &OS = llvm::outs();
-  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && OS.has_colors();
+  if (!WriteBaseline.empty()) {
+    if (llvm::Error E = driver::writeBaseline(WriteBaseline, A.Diagnostics, A.Files.Root)) {
+      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(std::move(E)) << "\n";
+      return 2;
+    }
+    llvm::errs() << "nplus1: wrote " << A.Diagnostics.size() << " finding(s) to "
+                 << WriteBaseline << "\n";
+    return 0;
+  }
+  if (!Baseline.empty()) {
+    llvm::Expected<unsigned> Stale =
+        driver::applyBaseline(Baseline, A.Diagnostics, A.Files.Root);
+    if (!Stale) {
+      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(Stale.takeError()) << "\n";
+      return 2;
+    }
+    if (*Stale)
+      llvm::errs() << "nplus1: " << *Stale << " baseline entr" << (*Stale == 1 ? "y" : "ies")
+                   << " no longer match (fixed); refresh the file with --write-baseline\n";
+  }
+  std::unique_ptr<llvm::raw_fd_ostream> File;
+  if (!OutputFile.empty()) {
+    std::error_code EC;
+    File = std::make_unique<llvm::raw_fd_ostream>(OutputFile, EC);
+    if (EC) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << "cannot write " << OutputFile << ": " << EC.message() << "\n";
+      return 2;
+    }
+  }
+  llvm::raw_ostream &OS = File ? static_cast<llvm::raw_ostream &>(*File) : llvm::outs();
+  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && !File &&
+               OS.has_colors();
   fix::Policy Policy{UnsafeFixes};
   if (Diff) {
     std::vector<bool> Applied;
@@ -249,13 +295,22 @@ int runCheck() {
     report::printGithub(OS, Remaining);
   } else if (Format == "junit") {
     report::printJunit(OS, Remaining);
+  } else if (Statistics) {
+    std::map<std::string, size_t> PerRule;
+    for (const rules::Diagnostic &D : Remaining)
+      ++PerRule[D.Code];
+    for (const auto &[Code, N] : PerRule)
+      OS << llvm::format("%-6s %6zu  ", Code.c_str(), N) << rules::findRule(Code)->info().Name
+         << "\n";
   } else {
     report::printText(OS, Remaining, Color, UnsafeFixes);
     size_t Safe = 0, Unsafe = 0;
     for (const rules::Diagnostic &D : Remaining)
       if (D.Fix)
         (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
-    if (Remaining.empty())
+    if (Quiet)
+      ;
+    else if (Remaining.empty())
       OS << "nplus1: no N+1 queries found\n";
     else
       OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "

@@ -30,6 +30,8 @@ struct Options {
   std::vector<std::string> ExtendExclude; ///< added to the excludes
   bool ParseOnly = false; ///< stop after parsing (benchmarks: the floor of a run's cost)
   std::vector<std::string> TemplateDirs; ///< extra template roots (absolute)
+  /// Also check the modules importing a target module (set when files are named).
+  bool WithDependents = false;
 };
 
 /// A path that could not be used, with the reason.

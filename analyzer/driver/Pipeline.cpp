@@ -35,6 +35,33 @@ std::shared_ptr<parse::SourceFile> readFile(const discover::File &F, std::string
   return std::make_shared<parse::SourceFile>(F.Path, Text.str());
 }
 
+/// The modules that import a target module are checked too: a change to a model re-checks
+/// the views that use it (pre-commit passes only the changed files).
+void addDependents(const index::Project &P, std::set<const parse::SourceFile *> &TargetFiles,
+                   std::vector<std::shared_ptr<const parse::SourceFile>> &Targets) {
+  std::vector<std::string> Changed;
+  for (const auto &M : P.modules())
+    if (!M->Builtin && TargetFiles.count(&M->Ast->file()))
+      Changed.push_back(M->Name);
+  auto Imports = [&](llvm::StringRef Qual) {
+    for (const std::string &C : Changed)
+      if (Qual == C || (Qual.starts_with(C) && Qual.substr(C.size()).starts_with(".")))
+        return true;
+    return false;
+  };
+  for (const auto &M : P.modules()) {
+    const parse::SourceFile *F = &M->Ast->file();
+    if (M->Builtin || TargetFiles.count(F))
+      continue;
+    bool Depends = llvm::any_of(M->Imports, [&](const auto &E) { return Imports(E.second); }) ||
+                   llvm::any_of(M->StarImports, [&](const std::string &S) { return Imports(S); });
+    if (!Depends)
+      continue;
+    TargetFiles.insert(F);
+    Targets.push_back(M->Ast->fileRef());
+  }
+}
+
 } // namespace
 
 Analysis analyze(const discover::Options &Opts, const Config &Settings) {
@@ -125,6 +152,8 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings) {
   }
   A.Project->freeze();
   A.Graph = index::ModelGraph::build(*A.Project);
+  if (Opts.WithDependents)
+    addDependents(*A.Project, TargetFiles, A.Targets);
 
   // Analyze every module in parallel (a view outside the targets may render a target
   // template); keep the events that happen in target files; collect in module order.

@@ -10,7 +10,9 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Parallel.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/WithColor.h"
@@ -62,6 +64,10 @@ cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), c
                     cl::cat(Cat));
 cl::opt<bool> Statistics("statistics", cl::desc("Print the number of findings per rule"),
                          cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> ChangedSince("changed-since",
+                                 cl::desc("Check the files changed since this git revision "
+                                          "(and the modules that import them)"),
+                                 cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
@@ -154,6 +160,40 @@ unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::Strin
   return Files;
 }
 
+/// The files changed since \p Rev (committed, staged or not), as paths from here.
+llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
+  llvm::ErrorOr<std::string> Git = llvm::sys::findProgramByName("git");
+  if (!Git)
+    return llvm::createStringError(Git.getError(), "--changed-since needs git on PATH");
+  llvm::SmallString<128> Out;
+  if (std::error_code EC = llvm::sys::fs::createTemporaryFile("nplus1-git", "txt", Out))
+    return llvm::createStringError(EC, "cannot create a temporary file");
+  std::optional<llvm::StringRef> Redirects[] = {std::nullopt, llvm::StringRef(Out), std::nullopt};
+  std::string RevStr = Rev.str();
+  llvm::StringRef Args[] = {"git", "diff", "--name-only", "--diff-filter=ACMR", "--relative",
+                            RevStr};
+  std::string Err;
+  int Status = llvm::sys::ExecuteAndWait(*Git, Args, std::nullopt, Redirects, 0, 0, &Err);
+  auto Buf = llvm::MemoryBuffer::getFile(Out);
+  llvm::sys::fs::remove(Out);
+  if (Status != 0 || !Buf)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "git diff %s failed (is this a git checkout, and the "
+                                   "revision known?)",
+                                   RevStr.c_str());
+  std::vector<std::string> Files;
+  llvm::SmallVector<llvm::StringRef, 64> Lines;
+  (*Buf)->getBuffer().split(Lines, '\n', -1, false);
+  for (llvm::StringRef L : Lines) {
+    L = L.trim();
+    llvm::StringRef Ext = llvm::sys::path::extension(L);
+    if ((Ext == ".py" || Ext == ".html" || Ext == ".htm" || Ext == ".txt") &&
+        llvm::sys::fs::exists(L))
+      Files.push_back(L.str());
+  }
+  return Files;
+}
+
 int runCheck() {
   if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
       Format != "junit") {
@@ -169,6 +209,22 @@ int runCheck() {
     llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
   discover::Options Opts;
   Opts.Paths.assign(Paths.begin(), Paths.end());
+  if (!ChangedSince.empty()) {
+    llvm::Expected<std::vector<std::string>> Changed = gitChangedFiles(ChangedSince);
+    if (!Changed) {
+      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(Changed.takeError()) << "\n";
+      return 2;
+    }
+    if (Changed->empty()) {
+      llvm::outs() << "nplus1: no Python or template file changed since " << ChangedSince << "\n";
+      return 0;
+    }
+    Opts.Paths = std::move(*Changed);
+  }
+  // Files named one by one (pre-commit, --changed-since): their importers are checked too.
+  Opts.WithDependents = !Opts.Paths.empty() && llvm::none_of(Opts.Paths, [](const std::string &P) {
+    return llvm::sys::fs::is_directory(P);
+  });
   // The settings live at the project root, found from the paths asked about.
   std::vector<std::string> Abs;
   for (const std::string &P : Opts.Paths.empty() ? std::vector<std::string>{"."} : Opts.Paths) {

@@ -45,7 +45,10 @@ struct ModuleState {
   unsigned DjangoVersion = 502;
   std::vector<Event> Events;
   /// (file, offset, kind, queryset): one access reached from two querysets is two findings.
-  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *>> EventKeys;
+  /// (file, offset, kind, queryset, path): one access reached from two querysets is two
+  /// findings; a method call reading two relations is two findings at the call.
+  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *, std::string>>
+      EventKeys;
   std::map<const Stmt *, ValueRef> Summaries;
   std::set<const Stmt *> InProgress;
   std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
@@ -93,6 +96,10 @@ public:
   /// as accesses at \p NameWhere / \p ExprWhere (`order.label()`, `{{ order }}`).
   void replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
                     Range NameWhere, Range ExprWhere);
+  /// Django templates, DRF sources and admin columns call a method without arguments:
+  /// `{{ order.label }}` runs `Order.label()`.
+  ValueRef attributeOrCall(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                           Range ExprWhere);
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.

@@ -86,7 +86,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   }
   if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
     return;
-  if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get()}).second)
+  if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get(), Path}).second)
     return;
   Event E;
   E.Kind = K;
@@ -107,7 +107,9 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
     return;
   auto L = S.Loops.find(Q->Src->CreatedInLoop);
   if (L == S.Loops.end() ||
-      !S.EventKeys.insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get()}).second)
+      !S.EventKeys
+           .insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get(), ""})
+           .second)
     return;
   Event E;
   E.Kind = EventKind::QueryInLoop;
@@ -377,6 +379,19 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
   const RowInfo &Row = *Obj->Row;
   for (const Event &Read : Cached->second) {
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
+    // Rows of a reverse FK hold their owner: `self.writer` on a row of writer.books is free.
+    llvm::StringRef First = llvm::StringRef(Read.Path).split("__").first;
+    if (Row.ViaRelation && Row.ViaRelation->Kind == index::RelationKind::ReverseForeignKey &&
+        Row.ViaRelation->Counterpart == First) {
+      llvm::StringRef Rest = llvm::StringRef(Read.Path).split("__").second;
+      if (Rest.empty())
+        continue;
+      size_t Cut = Row.Path.rfind("__");
+      std::string Owner = Cut == std::string::npos ? "" : Row.Path.substr(0, Cut);
+      if (Row.Path.empty())
+        continue; // the owner is a single object, not a row
+      Path = Owner.empty() ? Rest.str() : Owner + "__" + Rest.str();
+    }
     bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
     bool Many = Read.Kind != EventKind::RelationPerRow;
     if (Read.Kind != EventKind::FilteredPerRow && Row.RootLoaded &&
@@ -399,6 +414,19 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
           Read.ViaName.empty() ? Owner.Def->Name + "." + Def->Name : Read.ViaName;
     }
   }
+}
+
+ValueRef Interp::attributeOrCall(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                                 Range ExprWhere) {
+  if (Obj->is(ValueKind::Instance) && Obj->Row && !S.G.relation(Obj->Model, Attr) &&
+      !S.G.isColumn(Obj->Model, Attr)) {
+    index::ClassRef Owner;
+    if (const Stmt *Def = modelMethod(Obj->Model, Attr, Owner); Def && Def->Params.size() <= 1) {
+      replayMethod(Obj, Def, Owner, NameWhere, ExprWhere);
+      return Value::unknown();
+    }
+  }
+  return instanceAttribute(Obj, Attr, NameWhere, ExprWhere);
 }
 
 void Interp::strOf(const ValueRef &Obj, Range Where) {

@@ -191,7 +191,7 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
     if (Last && PkOnly && !Many && Rel && Rel->isSelectable() &&
         Rel->Kind != index::RelationKind::ReverseOneToOne)
       return;
-    Cur = instanceAttribute(Cur, Parts[I], NameAt, ExprAt);
+    Cur = attributeOrCall(Cur, Parts[I], NameAt, ExprAt);
     if (Cur->is(ValueKind::RelatedManager)) {
       ValueRef Q = relatedAll(Cur, ExprAt);
       if (!Last)

@@ -262,7 +262,7 @@ ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range
   case ValueKind::Instance:
     if (!Part.empty() && llvm::isDigit(Part[0]))
       return Value::unknown();
-    return instanceAttribute(Cur, Part, NameWhere, ExprWhere);
+    return attributeOrCall(Cur, Part, NameWhere, ExprWhere);
   case ValueKind::RelatedManager:
     if (Part == "all")
       return relatedAll(Cur, ExprWhere);

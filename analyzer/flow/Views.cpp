@@ -377,7 +377,7 @@ void Interp::readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {
   for (llvm::StringRef Part : Parts) {
     if (!Cur->is(ValueKind::Instance))
       return;
-    Cur = instanceAttribute(Cur, Part, At, At);
+    Cur = attributeOrCall(Cur, Part, At, At);
     if (Cur->is(ValueKind::RelatedManager))
       return; // a many relation is not a list_display column
   }

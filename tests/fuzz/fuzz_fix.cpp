@@ -124,8 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   std::vector<size_t> Order(Edits.size());
   for (size_t I = 0; I < Order.size(); ++I)
     Order[I] = I;
-  std::stable_sort(Order.begin(), Order.end(),
-                   [&](size_t X, size_t Y) { return Edits[X].Begin < Edits[Y].Begin; });
+  std::sort(Order.begin(), Order.end(), [&](size_t X, size_t Y) {
+    return Edits[X].Begin != Edits[Y].Begin ? Edits[X].Begin < Edits[Y].Begin : X < Y;
+  });
   bool InRange = true, Apart = true;
   for (size_t I = 0; I < Order.size(); ++I) {
     const fix::Edit &E = Edits[Order[I]];

@@ -99,6 +99,13 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
   F.Method = Method;
   F.Path = E.Path;
   F.Applies = fixApplicability(E);
+  if (F.Applies == Applicability::Unsafe)
+    F.UnsafeWhy = "the queryset is created in another function or used beyond this loop";
+  // Writes inside the loop could make a prefetched cache stale (a count after moving rows).
+  if (Method == FixIntent::PrefetchRelated && E.Loop->Writes) {
+    F.Applies = Applicability::Unsafe;
+    F.UnsafeWhy = "the loop writes to the database, and a prefetched cache would not see it";
+  }
   return F;
 }
 

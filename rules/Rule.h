@@ -21,9 +21,10 @@ enum class FixAvailability { Always, Sometimes, Never };
 /// A fix as a rule decides it: load \p Path on the queryset created at \p Where.
 struct FixIntent {
   std::shared_ptr<flow::Origin> Where;
-  enum MethodKind { SelectRelated, PrefetchRelated } Method = SelectRelated;
+  enum MethodKind { SelectRelated, PrefetchRelated, OnlyField } Method = SelectRelated;
   std::string Path;
   Applicability Applies = Applicability::Safe;
+  std::string UnsafeWhy; ///< why the fix needs --unsafe-fixes
 };
 
 /// A secondary location shown under a diagnostic.

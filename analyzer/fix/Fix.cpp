@@ -72,7 +72,7 @@ Edit adminListEdit(const flow::Origin &O, std::vector<std::string> Paths) {
 std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
                             std::vector<bool> *Applied) {
   struct Want {
-    std::vector<std::string> Select, Prefetch;
+    std::vector<std::string> Select, Prefetch, Only;
     std::vector<size_t> From;
   };
   std::map<const flow::Origin *, Want> ByOrigin;
@@ -92,7 +92,10 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (!ByOrigin.count(O))
       Order.push_back(O);
     Want &W = ByOrigin[O];
-    (Fix->Method == rules::FixIntent::SelectRelated ? W.Select : W.Prefetch).push_back(Fix->Path);
+    (Fix->Method == rules::FixIntent::SelectRelated     ? W.Select
+     : Fix->Method == rules::FixIntent::PrefetchRelated ? W.Prefetch
+                                                        : W.Only)
+        .push_back(Fix->Path);
     W.From.push_back(I);
   }
   std::vector<Edit> Edits;
@@ -114,6 +117,12 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       Appended.append(quoted(Paths, O->Quote));
       Appended.push_back(')');
     };
+    if (!W.Only.empty() && O->Only) {
+      std::vector<std::string> Fields = W.Only;
+      std::sort(Fields.begin(), Fields.end());
+      Fields.erase(std::unique(Fields.begin(), Fields.end()), Fields.end());
+      Edits.push_back(insertIntoList(*O, *O->Only, Fields));
+    }
     if (O->AdminList) {
       if (!Select.empty())
         Edits.push_back(adminListEdit(*O, Select));

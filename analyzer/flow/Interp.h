@@ -100,6 +100,9 @@ public:
   /// `{{ order.label }}` runs `Order.label()`.
   ValueRef attributeOrCall(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                            Range ExprWhere);
+  /// The code writes to the database inside the active loops (and so inside the caller's
+  /// loops, when summarizing a method).
+  void markWrites();
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.

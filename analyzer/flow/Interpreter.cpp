@@ -8,7 +8,7 @@ namespace detail {
 bool isChainMethod(llvm::StringRef N) {
   return llvm::StringSwitch<bool>(N)
       .Cases("all", "filter", "exclude", "order_by", "reverse", "distinct", "annotate", true)
-      .Cases("alias", "defer", "only", "using", "select_for_update", "extra", true)
+      .Cases("alias", "using", "select_for_update", "extra", true)
       .Cases("complex_filter", "none", "filter_by", true)
       .Default(false);
 }
@@ -102,8 +102,19 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
 }
 
 void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
-  if (!Report || !Q->Src || !Q->Src->CreatedInLoop || Q->Row ||
-      !ActiveLoops.count(Q->Src->CreatedInLoop))
+  if (!Q->Src || !Q->Src->CreatedInLoop || Q->Row || !ActiveLoops.count(Q->Src->CreatedInLoop))
+    return;
+  if (Collect) { // inside a model method: the caller's loop runs it once per row
+    Event E;
+    E.Kind = EventKind::QueryInLoop;
+    E.File = EvFile;
+    E.Access = Access;
+    E.AccessExpr = AccessExpr;
+    E.Model = Q->Model;
+    Collect->push_back(std::move(E));
+    return;
+  }
+  if (!Report)
     return;
   auto L = S.Loops.find(Q->Src->CreatedInLoop);
   if (L == S.Loops.end() ||
@@ -378,6 +389,32 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
   }
   const RowInfo &Row = *Obj->Row;
   for (const Event &Read : Cached->second) {
+    if (Read.Kind == EventKind::Writes) {
+      markWrites();
+      continue;
+    }
+    if (Read.Kind == EventKind::QueryInLoop) {
+      if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
+        continue;
+      if (Collect) {
+        Collect->push_back(Read);
+        Collect->back().Access = NameWhere;
+        Collect->back().AccessExpr = ExprWhere;
+        continue;
+      }
+      if (!S.EventKeys.insert({EvFile, NameWhere.Begin, int(Read.Kind), nullptr, ""}).second)
+        continue;
+      Event E = Read;
+      E.File = EvFile;
+      E.Access = NameWhere;
+      E.AccessExpr = ExprWhere;
+      E.Loop = Row.Loop;
+      E.ViaFile = Read.File;
+      E.ViaWhere = Read.AccessExpr;
+      E.ViaName = Owner.Def->Name + "." + Def->Name;
+      S.Events.push_back(std::move(E));
+      continue;
+    }
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
     // Rows of a reverse FK hold their owner: `self.writer` on a row of writer.books is free.
     llvm::StringRef First = llvm::StringRef(Read.Path).split("__").first;
@@ -443,6 +480,17 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
   if (!Mo)
     return Value::unknown();
   const Relation *Rel = S.G.relation(Mo, Attr);
+  if (!Rel && Obj->Row && Obj->Row->Path.empty() && Obj->Row->RootLoaded &&
+      S.G.isColumn(Mo, Attr)) {
+    // A field only()/defer() left out: Django loads it with one query per row. An attname
+    // (`customer_id`) is loaded with its field (`customer`).
+    llvm::StringRef Field = Attr;
+    if (Field.ends_with("_id") && S.G.relation(Mo, Field.drop_back(3)))
+      Field = Field.drop_back(3);
+    if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr))
+      emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere,
+           ExprWhere);
+  }
   if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr)) {
     // A property of the model: what it reads on self is read here, once per row.
     index::ClassRef Owner;
@@ -452,6 +500,17 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
           replayMethod(Obj, Def, Owner, NameWhere, ExprWhere);
           return Value::unknown();
         }
+    // `name = property(_get_name, _set_name)` in the class body.
+    if (Mo->Class && !Mo->Builtin)
+      for (const Stmt *St : Mo->Class.Def->Body)
+        if (St->Kind == StmtKind::Assign && St->Value && St->Value->Kind == ExprKind::Call &&
+            St->Value->Object->isName("property") && !St->Value->Args.empty() &&
+            St->Value->Args[0]->Kind == ExprKind::Name && St->Targets.size() == 1 &&
+            St->Targets[0]->isName(Attr))
+          if (const Stmt *Getter = modelMethod(Mo, St->Value->Args[0]->Id, Owner)) {
+            replayMethod(Obj, Getter, Owner, NameWhere, ExprWhere);
+            return Value::unknown();
+          }
   }
   if (Rel && llvm::is_contained(Obj->Assigned, Attr))
     return make(ValueKind::Instance, Rel->Target);
@@ -481,8 +540,16 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     RM->Elements.push_back(Obj);
     return RM;
   }
-  if (Rel->Kind == index::RelationKind::GenericForeignKey)
-    return make(ValueKind::Instance, nullptr); // NP107 is not reported yet
+  if (Rel->Kind == index::RelationKind::GenericForeignKey) {
+    // One query per row (per content type, the ContentType itself is cached); only
+    // prefetch_related() can load it.
+    if (Row && Row->RootLoaded && !Row->RootLoaded->covers(Path, false)) {
+      RowInfo R = *Row;
+      R.Path = Path;
+      emit(EventKind::GenericPerRow, R, Path, true, Rel, NameWhere, ExprWhere);
+    }
+    return make(ValueKind::Instance, nullptr);
+  }
   auto Result = make(ValueKind::Instance, Rel->Target);
   if (!Row)
     return Result;
@@ -838,8 +905,26 @@ ValueRef Interp::runMethod(const Stmt *Def, ValueRef Self) {
   return run(Def->Body);
 }
 
+void Interp::markWrites() {
+  if (Collect) {
+    Event E;
+    E.Kind = EventKind::Writes;
+    Collect->push_back(std::move(E));
+  }
+  for (unsigned Id : ActiveLoops)
+    if (auto L = S.Loops.find(Id); L != S.Loops.end())
+      L->second->Writes = true;
+}
+
 ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   llvm::StringRef Name = E->Object->Id;
+  static const llvm::StringSet<> WriteMethods = {
+      "save",   "delete",         "update",      "create",    "bulk_create", "bulk_update",
+      "add",    "remove",         "clear",       "set",       "get_or_create",
+      "update_or_create", "refresh_from_db"};
+  if (!ActiveLoops.empty() && WriteMethods.count(Name) &&
+      Recv->Kind != ValueKind::Unknown)
+    markWrites();
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
     Args.push_back(eval(A));
@@ -872,7 +957,8 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
 }
 
 bool Interp::isLoadMethod(llvm::StringRef N) {
-  return N == "select_related" || N == "prefetch_related" || N == "fetch_mode";
+  return N == "select_related" || N == "prefetch_related" || N == "fetch_mode" || N == "only" ||
+         N == "defer";
 }
 
 ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E) {
@@ -1034,6 +1120,28 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
           Recv->Src->Select = LC;
         else
           Recv->Src->Prefetch = LC;
+      }
+    }
+    extendChain(Q, E);
+    return Q;
+  }
+  if (Name == "only" || Name == "defer") {
+    auto Q = copy(Recv);
+    std::vector<std::string> Fields;
+    for (const Expr *A : E->Args)
+      if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
+        Fields.push_back(A->Id);
+    if (Name == "only") { // only() replaces an earlier only()
+      Q->Load.HasOnly = true;
+      Q->Load.Only = Fields;
+      if (SameChain && File->text()[E->Where.End - 1] == ')')
+        Recv->Src->Only = LoadCall{E->Where.End - 1, !E->Args.empty()};
+    } else if (E->Args.size() == 1 && E->Args[0]->Kind == ExprKind::Constant) {
+      Q->Load.Deferred.clear(); // defer(None)
+    } else {
+      for (const std::string &F : Fields) {
+        Q->Load.Deferred.push_back(F);
+        llvm::erase_if(Q->Load.Only, [&](const std::string &O) { return O == F; });
       }
     }
     extendChain(Q, E);

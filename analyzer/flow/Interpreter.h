@@ -16,6 +16,9 @@ enum class EventKind {
   AggregatePerRow, ///< `.count()` / `.exists()` on a related manager of a row
   FilteredPerRow,  ///< `.filter()`/`.get()`/`.first()`... on a related manager of a row
   QueryInLoop,     ///< `Model.objects.get(...)` (or any read) run inside a queryset loop
+  GenericPerRow,   ///< a GenericForeignKey read on a row
+  DeferredPerRow,  ///< a field deferred by only()/defer() read on a row
+  Writes,          ///< (method summaries only) the method writes to the database
 };
 
 /// One relation access that runs a query for every row of a loop.

@@ -15,6 +15,14 @@ static void addUnique(std::vector<std::string> &To, llvm::StringRef Lookup) {
 }
 
 void Loaded::addSelect(llvm::StringRef Lookup) { addUnique(Select, Lookup); }
+
+bool Loaded::deferred(llvm::StringRef Field) const {
+  if (Field == "pk" || Field == "id")
+    return false;
+  if (llvm::is_contained(Deferred, Field))
+    return true;
+  return HasOnly && !llvm::is_contained(Only, Field);
+}
 void Loaded::addPrefetch(llvm::StringRef Lookup) { addUnique(Prefetch, Lookup); }
 
 void Loaded::merge(const Loaded &Other, llvm::StringRef Prefix) {

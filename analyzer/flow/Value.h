@@ -30,6 +30,7 @@ struct Origin {
   std::string InsertPrefix;
   std::string Label; ///< how messages name the queryset, when its text does not say it
   std::optional<LoadCall> Select, Prefetch;
+  std::optional<LoadCall> Only; ///< an `only(...)` call of the chain (NP105 fixes extend it)
   const parse::py::Stmt *Function = nullptr; ///< the function it is created in
   char Quote = '\'';
   bool Escapes = false;         ///< returned, stored, or passed to another function
@@ -53,7 +54,12 @@ struct Loaded {
   bool FetchPeers = false;           ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
   /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
   std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
+  /// only() / defer() on the rows' own fields (lookups through relations are not tracked).
+  bool HasOnly = false;
+  std::vector<std::string> Only, Deferred;
 
+  /// True when reading column \p Field of a row runs a query (deferred by only/defer).
+  bool deferred(llvm::StringRef Field) const;
   void addSelect(llvm::StringRef Lookup);
   void addPrefetch(llvm::StringRef Lookup);
   /// Adds \p Other's lookups, each prefixed with `Prefix__` when Prefix is not empty.
@@ -90,6 +96,9 @@ struct LoopInfo {
   std::string SourceText; ///< the loop's iterable as written (`orders`)
   const index::Model *RowModel = nullptr;
   const parse::py::Stmt *Function = nullptr; ///< the function the loop is in
+  /// The loop body writes to the database (save, delete, create, update, add/remove...):
+  /// a prefetched cache could go stale within the loop, so prefetch fixes are unsafe.
+  mutable bool Writes = false;
 };
 
 /// A row of a loop: which loop, and how it is reached from that loop's rows.

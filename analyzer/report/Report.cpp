@@ -91,8 +91,7 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
       bool Safe = D.Fix->Applies == rules::Applicability::Safe;
       OS << "  fix (" << (Safe ? "safe" : "unsafe") << "): " << D.FixTitle;
       if (!Safe && !Unsafe)
-        OS << " (needs --unsafe-fixes: the queryset is created in another function or used "
-              "beyond this loop)";
+        OS << " (needs --unsafe-fixes: " << D.Fix->UnsafeWhy << ")";
       OS << "\n";
     }
     OS << "\n";

@@ -1,0 +1,82 @@
+// NP105 deferred-field-per-row: a field left out by only() / defer() read on every row.
+#include "rules/Rule.h"
+
+namespace nplus1::rules {
+namespace {
+
+const RuleInfo Info{"NP105", "deferred-field-per-row",
+                    "a field deferred by only()/defer() is loaded by a query for each row",
+                    FixAvailability::Sometimes, R"doc(## What it does
+Finds a loop over a queryset built with `only(...)` or `defer(...)` whose body reads a field
+that the queryset left out.
+
+## Why is this bad?
+Django loads a deferred field on first access with `SELECT field FROM ... WHERE id = %s`: one
+query per row, usually more expensive than having loaded the column in the first place.
+
+## Example
+```python
+for order in Order.objects.only("id", "number"):
+    print(order.total)  # one query per order
+```
+
+## Use instead
+```python
+for order in Order.objects.only("id", "number", "total"):
+    print(order.total)
+```
+
+## Fix safety
+When the queryset has an `only(...)` call in its chain, the fix adds the field to it: *safe*
+when the queryset is created in the loop's function and used only there. A field named in
+`defer(...)` must be removed from it by hand (display-only).
+)doc"};
+
+/// NP105: deferred field read per row.
+class DeferredFieldPerRow final : public Rule {
+public:
+  const RuleInfo &info() const override { return Info; }
+
+  void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
+    if (E.Kind != flow::EventKind::DeferredPerRow)
+      return;
+    Diagnostic D;
+    D.Code = Info.Code;
+    D.Name = Info.Name;
+    D.File = E.File;
+    D.Where = E.Access;
+    D.Model = detail::modelLabel(E.Loop->RowModel);
+    D.Relation = E.Path;
+    D.Notes = detail::loopNotes(E);
+    const flow::Origin *O = E.Loop->Source.get();
+    bool ViaOnly = O && O->Only;
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` loads the deferred field `" +
+                E.Path + "` with one query per " + detail::modelLabel(E.Loop->RowModel) +
+                " row of " + detail::querysetName(E) + "; " +
+                (ViaOnly ? "add '" + E.Path + "' to its only(...)"
+                         : "stop deferring it (defer/only) on the queryset");
+    if (ViaOnly && O->Fixable) {
+      FixIntent F;
+      F.Where = E.Loop->Source;
+      F.Method = FixIntent::OnlyField;
+      F.Path = E.Path;
+      F.Applies = detail::fixApplicability(E);
+      D.Fix = F;
+      D.FixTitle = "Add '" + E.Path + "' to only(...)";
+    }
+    if (O && O->File) {
+      D.QuerysetFile = O->File;
+      D.QuerysetWhere = O->Chain;
+    }
+    Out.push_back(std::move(D));
+  }
+};
+
+} // namespace
+
+const Rule &getDeferredFieldPerRow() {
+  static const DeferredFieldPerRow R;
+  return R;
+}
+
+} // namespace nplus1::rules

@@ -210,7 +210,8 @@ public:
 
   /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
   void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                     llvm::StringRef IterText, const std::string &Note);
+                     llvm::StringRef IterText, const std::string &Note,
+                     bool SingleObject = false);
 
   // ---- admin changelists ---------------------------------------------------
   /// Starts a loop over the rows of \p QS (a changelist page); returns the row, or null.

@@ -86,6 +86,14 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   }
   if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
     return;
+  if (Row.Loop->SingleObject) {
+    // One object: its own relations cost one query each. Only what repeats for every row
+    // of one of its many relations is an N+1.
+    auto [First, Rest] = llvm::StringRef(Path).split("__");
+    const Relation *Hop = S.G.relation(Row.Loop->RowModel, First);
+    if (Rest.empty() || !Hop || !Hop->isMany())
+      return;
+  }
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get(), Path}).second)
     return;
   Event E;

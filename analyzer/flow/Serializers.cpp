@@ -218,12 +218,14 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
 }
 
 void Interp::serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                           llvm::StringRef IterText, const std::string &Note) {
+                           llvm::StringRef IterText, const std::string &Note,
+                           bool SingleObject) {
   std::optional<unsigned> NewLoop;
   ValueRef Row = iterate(QS, Header, IterText, NewLoop);
-  if (!Row || !NewLoop)
+  if (!Row || !NewLoop || !Row->Row)
     return;
   const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
+  Row->Row->Loop->SingleObject = SingleObject;
   ActiveLoops.insert(*NewLoop);
   walkSerializer(Ser, Row, 0);
   ActiveLoops.erase(*NewLoop);

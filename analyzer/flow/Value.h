@@ -99,6 +99,9 @@ struct LoopInfo {
   /// The loop body writes to the database (save, delete, create, update, add/remove...):
   /// a prefetched cache could go stale within the loop, so prefetch fixes are unsafe.
   mutable bool Writes = false;
+  /// Not a loop but one object (a DRF retrieve): only accesses below one of its many
+  /// relations repeat per row.
+  mutable bool SingleObject = false;
 };
 
 /// A row of a loop: which loop, and how it is reached from that loop's rows.

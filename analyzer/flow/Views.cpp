@@ -31,7 +31,22 @@ std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
   for (const char *K : ListApi)
     if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
       return "api";
+  // Views that only retrieve one object: only their nested lists are loops.
+  static const char *RetrieveApi[] = {"RetrieveAPIView", "RetrieveUpdateAPIView",
+                                      "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView",
+                                      "RetrieveModelMixin"};
+  for (const char *K : RetrieveApi)
+    if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
+      return "api-retrieve";
   return "";
+}
+
+/// True when the view also has a retrieve action (one object, serialized alone).
+bool hasRetrieve(const index::Project &P, const index::ClassRef &C) {
+  for (const char *K : {"ModelViewSet", "ReadOnlyModelViewSet", "RetrieveModelMixin"})
+    if (P.derivesFrom(C, std::string("rest_framework.viewsets.") + K))
+      return true;
+  return false;
 }
 
 /// The serializer classes a DRF view uses: `serializer_class`, and every serializer
@@ -80,7 +95,8 @@ std::string lowerName(llvm::StringRef S) { return S.lower(); }
 /// template named by template_name or Django's default.
 void analyzeView(ModuleState &S, const index::ClassRef &C) {
   std::string Kind = genericViewKind(S.P, C);
-  if (Kind.empty() || (!S.Templates && Kind != "api"))
+  bool Api = Kind == "api" || Kind == "api-retrieve";
+  if (Kind.empty() || (!S.Templates && !Api))
     return;
   bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
   bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
@@ -143,14 +159,21 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       Model = R->Model;
     }
   }
-  if (Kind == "api") {
+  if (Api) {
     if (!QS->is(ValueKind::QuerySet))
       return;
     for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
       Range Header = C.Def->NameWhere;
-      W.serializeRows(Ser, QS, Header, "queryset",
-                      "the view `" + C.Def->Name + "` serializes every row of its queryset with `" +
-                          Ser.Def->Name + "` (list action)");
+      if (Kind == "api")
+        W.serializeRows(Ser, QS, Header, "queryset",
+                        "the view `" + C.Def->Name +
+                            "` serializes every row of its queryset with `" + Ser.Def->Name +
+                            "` (list action)");
+      if (Kind == "api-retrieve" || hasRetrieve(S.P, C))
+        W.serializeRows(Ser, QS, Header, "queryset",
+                        "the view `" + C.Def->Name + "` serializes one object with `" +
+                            Ser.Def->Name + "` (retrieve action); its nested lists are loops",
+                        /*SingleObject=*/true);
     }
     return;
   }

@@ -128,3 +128,31 @@ def customers(request):
     CHECK(D[1].Fix->Applies == rules::Applicability::Safe);
   }
 }
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("a retrieve view: the object's own relations are single queries, nested lists loop") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.api", R"py(
+from rest_framework import generics, serializers
+from .models import Customer, Order
+class OrderSerializer(serializers.ModelSerializer):
+    items = serializers.PrimaryKeyRelatedField(source='item_set', many=True, read_only=True)
+    class Meta:
+        model = Order
+        fields = ['id', 'items']
+class CustomerSerializer(serializers.ModelSerializer):
+    orders = OrderSerializer(many=True)
+    city = serializers.CharField(source='address.city')
+    class Meta:
+        model = Customer
+        fields = ['id', 'orders', 'city']
+class One(generics.RetrieveAPIView):
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    // Not `address` (one query for the one object), not `orders` (one query); the item_set
+    // of every order is a query per order.
+    CHECK(P.findings("shop.api", &D) == Strings{"5:NP102:orders__item_set"});
+  }
+}

@@ -1145,7 +1145,10 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       if (SameChain && File->text()[E->Where.End - 1] == ')')
         Recv->Src->Only = LoadCall{E->Where.End - 1, !E->Args.empty()};
     } else if (E->Args.size() == 1 && E->Args[0]->Kind == ExprKind::Constant) {
-      Q->Load.Deferred.clear(); // defer(None)
+      // defer(None) clears all deferred loading, only() included.
+      Q->Load.Deferred.clear();
+      Q->Load.Only.clear();
+      Q->Load.HasOnly = false;
     } else {
       for (const std::string &F : Fields) {
         Q->Load.Deferred.push_back(F);

@@ -19,6 +19,11 @@ printf '[tool.nplus1]\n[tool.nplus1.per-file-ignores]\n"app/*.py" = ["NP1", "NP9
 [ -z "$(count)" ] || { echo "per-file-ignores: $(count)"; exit 1; }
 printf '[tool.nplus1]\ndjango-version = "4.2"\n' > pyproject.toml
 "$bin" check --show-settings . | grep -q 'django-version = "4.2"  # django-version in' || exit 1
+rm pyproject.toml
+printf 'Django==4.1.3\ndjangorestframework==3.14.0\n' > requirements.txt
+"$bin" check --show-settings . | grep -q 'django-version = "4.1"  # pinned in .*requirements.txt' ||
+  { "$bin" check --show-settings .; exit 1; }
+rm requirements.txt
 printf '[tool.nplus1]\nselect = ["NP1"]\nunknown-key = 1\n' > pyproject.toml
 status=0
 "$bin" check . >/dev/null 2>"$work/err" || status=$?

@@ -3,6 +3,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/GlobPattern.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 
@@ -148,8 +149,45 @@ void Config::print(llvm::raw_ostream &OS) const {
     OS << "per-file-ignores.\"" << Glob << "\" = " << List(Codes) << "\n";
 }
 
+/// The Django version a project pins, from its lock files or requirements: the first exact
+/// pin (`==`, `~=`, a lock file's version) found in the usual places.
+void detectDjangoVersion(llvm::StringRef Root, Config &C) {
+  static const char *Files[] = {"poetry.lock",      "uv.lock",          "Pipfile.lock",
+                                "requirements.txt", "requirements.in",  "requirements/base.txt",
+                                "requirements/prod.txt", "requirements/production.txt",
+                                "pyproject.toml",   "setup.cfg",        "setup.py"};
+  // `django==4.2.7`, `Django~=4.2`, `"django": {"version": "==4.2.7"`, and lock files'
+  // `name = "django"` followed by `version = "4.2.7"`.
+  static const llvm::Regex Pin("[Dd]jango[\"']?[[:space:]]*(\\[[a-z,]*\\])?[[:space:]]*"
+                               "(==|~=|===)[[:space:]]*([0-9]+\\.[0-9]+)");
+  static const llvm::Regex PipfileLock("\"django\": \\{[^}]*\"version\": \"==([0-9]+\\.[0-9]+)");
+  static const llvm::Regex Lock("name = \"[Dd]jango\"[[:space:]]+version = \"([0-9]+\\.[0-9]+)");
+  for (const char *Name : Files) {
+    llvm::SmallString<256> Path(Root);
+    llvm::sys::path::append(Path, Name);
+    auto Buf = llvm::MemoryBuffer::getFile(Path);
+    if (!Buf)
+      continue;
+    llvm::StringRef Text = (*Buf)->getBuffer();
+    llvm::SmallVector<llvm::StringRef, 4> M;
+    std::string Version;
+    if (Lock.match(Text, &M))
+      Version = M[1].str();
+    else if (PipfileLock.match(Text, &M))
+      Version = M[1].str();
+    else if (Pin.match(Text, &M))
+      Version = M[3].str();
+    if (Version.empty())
+      continue;
+    C.DjangoVersion = Version;
+    C.DjangoVersionWhy = "pinned in " + std::string(Path);
+    return;
+  }
+}
+
 llvm::Expected<Config> loadConfig(llvm::StringRef Root) {
   Config C;
+  detectDjangoVersion(Root, C);
   static const char *Names[] = {"pyproject.toml", "nplus1.toml", ".nplus1.toml"};
   for (const char *Name : Names) {
     llvm::SmallString<256> Path(Root);

@@ -930,8 +930,12 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
       "save",   "delete",         "update",      "create",    "bulk_create", "bulk_update",
       "add",    "remove",         "clear",       "set",       "get_or_create",
       "update_or_create", "refresh_from_db"};
+  // Writes: save/delete/update/create... whatever the receiver (an object we could not
+  // type is still a model more often than not); add/remove/clear/set only on related managers
+  // (a Python set's add() is not a write).
+  bool ManagerWrite = Name == "add" || Name == "remove" || Name == "clear" || Name == "set";
   if (!ActiveLoops.empty() && WriteMethods.count(Name) &&
-      Recv->Kind != ValueKind::Unknown)
+      (!ManagerWrite || Recv->is(ValueKind::RelatedManager)))
     markWrites();
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
@@ -1142,7 +1146,13 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     if (Name == "only") { // only() replaces an earlier only()
       Q->Load.HasOnly = true;
       Q->Load.Only = Fields;
-      if (SameChain && File->text()[E->Where.End - 1] == ')')
+      // After defer(), only() keeps those fields deferred (Django 3.2+): naming them in
+      // only() does not load them, so no fix goes into this only().
+      bool AfterDefer = !Q->Load.Deferred.empty();
+      llvm::erase_if(Q->Load.Only,
+                     [&](const std::string &F) { return llvm::is_contained(Q->Load.Deferred, F); });
+      Q->Load.Deferred.clear();
+      if (SameChain && !AfterDefer && File->text()[E->Where.End - 1] == ')')
         Recv->Src->Only = LoadCall{E->Where.End - 1, !E->Args.empty()};
     } else if (E->Args.size() == 1 && E->Args[0]->Kind == ExprKind::Constant) {
       // defer(None) clears all deferred loading, only() included.

@@ -89,6 +89,9 @@ public:
   ValueRef CbvQuerySet, CbvContext;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
+  /// Templates one render may still walk (includes can fan out exponentially).
+  static constexpr unsigned MaxTemplateWalks = 400;
+  unsigned TemplateBudget = MaxTemplateWalks;
   /// Set while summarizing a model method: events go here, relative to `self`.
   std::vector<Event> *Collect = nullptr;
 

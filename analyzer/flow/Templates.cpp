@@ -73,6 +73,7 @@ void Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
   if (Ctx->is(ValueKind::Dict))
     for (const auto &[K, V] : Ctx->Entries)
       Vars[K] = V;
+  TemplateBudget = MaxTemplateWalks;
   walkTemplate(*T, Vars, nullptr, 0);
 }
 
@@ -90,8 +91,11 @@ void Interp::collectBlocks(const index::TemplateFile &T, const std::vector<parse
 
 void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
                           unsigned Depth) {
-  if (Depth > 12)
+  // Includes may fan out (a template including two others, each including two more...):
+  // depth and a budget per render keep the walk linear in the input.
+  if (Depth > 12 || TemplateBudget == 0)
     return;
+  --TemplateBudget;
   // `{% extends %}`: walk the parent with this template's blocks in place of its own.
   for (const parse::tpl::Node &N : T.Tree.Nodes) {
     if (N.Kind != parse::tpl::NodeKind::Extends)

@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           nlohmann-json3-dev doctest-dev libtomlplusplus-dev
-          python3-django python3-djangorestframework python3-jsonschema pre-commit git)
+          python3-django python3-djangorestframework python3-jsonschema pre-commit git
+          clang-19 libclang-rt-19-dev
+          dpkg-dev file python3-build python3-setuptools python3-wheel python3-venv)
 # Some images ship Node.js from another source whose package already carries npm and
 # conflicts with Debian's npm: install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

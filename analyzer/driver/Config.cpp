@@ -9,6 +9,8 @@
 
 #include <toml++/toml.h>
 
+#include <optional>
+
 namespace nplus1::driver {
 
 namespace {
@@ -98,6 +100,79 @@ llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
       return E;
   }
   return llvm::Error::success();
+}
+
+/// Debian's toml++ 3.3 reaches an `unreachable` (undefined behaviour) when a non-ASCII
+/// character stands where whitespace may: outside strings and comments, or at the start of
+/// a line continued by `\` in a multi-line basic string (toml++ issues 190/295). Such a
+/// file is refused with a clear message instead of being handed to the parser.
+std::optional<unsigned> riskyNonAscii(llvm::StringRef Text) {
+  enum { Out, Comment, Basic, Literal, MultiBasic, MultiLiteral } State = Out;
+  bool AfterContinuation = false; // in MultiBasic, after `\` + newline: whitespace is skipped
+  unsigned Line = 1;
+  for (size_t I = 0; I < Text.size(); ++I) {
+    char C = Text[I];
+    if (C == '\n')
+      ++Line;
+    bool NonAscii = static_cast<unsigned char>(C) >= 0x80;
+    switch (State) {
+    case Out:
+      if (NonAscii)
+        return Line;
+      if (C == '#')
+        State = Comment;
+      else if (Text.substr(I).starts_with("\"\"\"")) {
+        State = MultiBasic;
+        I += 2;
+      } else if (Text.substr(I).starts_with("'''")) {
+        State = MultiLiteral;
+        I += 2;
+      } else if (C == '"')
+        State = Basic;
+      else if (C == '\'')
+        State = Literal;
+      break;
+    case Comment:
+      if (C == '\n')
+        State = Out;
+      break;
+    case Basic:
+      if (C == '\\')
+        ++I;
+      else if (C == '"' || C == '\n')
+        State = Out;
+      break;
+    case Literal:
+      if (C == '\'' || C == '\n')
+        State = Out;
+      break;
+    case MultiBasic:
+      if (AfterContinuation && NonAscii)
+        return Line;
+      if (AfterContinuation && C != ' ' && C != '\t' && C != '\n' && C != '\r')
+        AfterContinuation = false;
+      if (C == '\\') {
+        size_t J = I + 1;
+        while (J < Text.size() && (Text[J] == ' ' || Text[J] == '\t' || Text[J] == '\r'))
+          ++J;
+        if (J < Text.size() && Text[J] == '\n')
+          AfterContinuation = true;
+        else
+          ++I;
+      } else if (Text.substr(I).starts_with("\"\"\"")) {
+        State = Out;
+        I += 2;
+      }
+      break;
+    case MultiLiteral:
+      if (Text.substr(I).starts_with("'''")) {
+        State = Out;
+        I += 2;
+      }
+      break;
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -195,6 +270,13 @@ llvm::Expected<Config> loadConfig(llvm::StringRef Root) {
     if (!llvm::sys::fs::exists(Path))
       continue;
     toml::table Doc;
+    if (auto Buf = llvm::MemoryBuffer::getFile(Path))
+      if (std::optional<unsigned> Line = riskyNonAscii((*Buf)->getBuffer()))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "%s:%u: a non-ASCII character where TOML expects whitespace (outside strings and "
+            "comments, or after a line-ending backslash); please remove it",
+            std::string(Path).c_str(), *Line);
     try {
       Doc = toml::parse_file(std::string(Path));
     } catch (const toml::parse_error &E) {

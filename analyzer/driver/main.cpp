@@ -379,7 +379,8 @@ int runCheck() {
 
 int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
-    OS << "nplus1 " << report::ToolVersion << " (JSON format " << report::JsonVersion << ")\n";
+    OS << "nplus1 " << report::ToolVersion << " (commit " << report::ToolCommit << ", JSON format "
+       << report::JsonVersion << ")\n";
   });
   cl::HideUnrelatedOptions({&Cat, &cl::getGeneralCategory()});
   if (!cl::ParseCommandLineOptions(argc, argv,

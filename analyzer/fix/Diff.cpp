@@ -2,6 +2,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+
 namespace nplus1::fix {
 namespace {
 
@@ -29,8 +31,7 @@ void emitLine(llvm::raw_ostream &OS, char Tag, llvm::StringRef Line) {
 
 std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringRef New) {
   std::vector<llvm::StringRef> A = splitLines(Old), B = splitLines(New);
-  // Longest common subsequence over lines; files are small and edits few, so trimming the
-  // common prefix and suffix first keeps the table tiny.
+  // The common prefix and suffix are context; only the middle is diffed.
   size_t Pre = 0;
   while (Pre < A.size() && Pre < B.size() && A[Pre] == B[Pre])
     ++Pre;
@@ -39,24 +40,64 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
          A[A.size() - 1 - Suf] == B[B.size() - 1 - Suf])
     ++Suf;
   size_t N = A.size() - Pre - Suf, M = B.size() - Pre - Suf;
-  std::vector<std::vector<uint32_t>> L(N + 1, std::vector<uint32_t>(M + 1, 0));
-  for (size_t I = N; I-- > 0;)
-    for (size_t J = M; J-- > 0;)
-      L[I][J] = A[Pre + I] == B[Pre + J] ? L[I + 1][J + 1] + 1 : std::max(L[I + 1][J], L[I][J + 1]);
-  // The edit script: (tag, line) with ' ', '-', '+'.
+  // Myers' O((N+M)D) shortest edit script: fixes change few lines, so D is small and the
+  // trace (one vector per step) stays small even for files of tens of thousands of lines.
   std::vector<std::pair<char, llvm::StringRef>> Script;
   for (size_t I = 0; I < Pre; ++I)
     Script.push_back({' ', A[I]});
-  size_t I = 0, J = 0;
-  while (I < N || J < M) {
-    if (I < N && J < M && A[Pre + I] == B[Pre + J]) {
-      Script.push_back({' ', A[Pre + I]});
-      ++I, ++J;
-    } else if (J < M && (I == N || L[I][J + 1] > L[I + 1][J])) {
-      Script.push_back({'+', B[Pre + J++]});
-    } else {
-      Script.push_back({'-', A[Pre + I++]});
+  auto Same = [&](long X, long Y) { return A[Pre + X] == B[Pre + Y]; };
+  long Max = long(N + M), Off = Max + 1;
+  std::vector<long> V(2 * Max + 3, 0);
+  std::vector<std::vector<long>> Trace;
+  long FoundD = -1;
+  for (long D = 0; D <= Max && FoundD < 0; ++D) {
+    Trace.push_back(V);
+    for (long K = -D; K <= D; K += 2) {
+      long X = (K == -D || (K != D && V[Off + K - 1] < V[Off + K + 1])) ? V[Off + K + 1]
+                                                                       : V[Off + K - 1] + 1;
+      long Y = X - K;
+      while (X < long(N) && Y < long(M) && Same(X, Y))
+        ++X, ++Y;
+      V[Off + K] = X;
+      if (X >= long(N) && Y >= long(M)) {
+        FoundD = D;
+        break;
+      }
     }
+  }
+  // Walk the trace back from (N, M) to (0, 0), collecting the script in reverse.
+  std::vector<std::pair<char, llvm::StringRef>> Rev;
+  long X = long(N), Y = long(M);
+  for (long D = FoundD; D > 0; --D) {
+    const std::vector<long> &P = Trace[D];
+    long K = X - Y;
+    bool Down = K == -D || (K != D && P[Off + K - 1] < P[Off + K + 1]);
+    long PrevK = Down ? K + 1 : K - 1;
+    long PrevX = P[Off + PrevK], PrevY = PrevX - PrevK;
+    while (X > PrevX && Y > PrevY) {
+      Rev.push_back({' ', A[Pre + X - 1]});
+      --X, --Y;
+    }
+    if (Down)
+      Rev.push_back({'+', B[Pre + --Y]});
+    else
+      Rev.push_back({'-', A[Pre + --X]});
+  }
+  while (X > 0 && Y > 0) {
+    Rev.push_back({' ', A[Pre + X - 1]});
+    --X, --Y;
+  }
+  // Within a changed run, print deletions before insertions (the usual unified layout).
+  for (size_t I = Rev.size(); I-- > 0;)
+    Script.push_back(Rev[I]);
+  for (size_t I = Pre; I + 1 < Script.size(); ++I) {
+    size_t J = I;
+    while (J < Script.size() && Script[J].first != ' ')
+      ++J;
+    if (J > I + 1)
+      std::stable_partition(Script.begin() + I, Script.begin() + J,
+                            [](const auto &E) { return E.first == '-'; });
+    I = J;
   }
   for (size_t K = A.size() - Suf; K < A.size(); ++K)
     Script.push_back({' ', A[K]});

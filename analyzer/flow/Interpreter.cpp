@@ -1171,7 +1171,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   if (Name == "fetch_mode") {
     auto Q = copy(Recv);
     for (const Expr *A : E->Args) {
-      llvm::StringRef D = llvm::StringRef(A->dotted());
+      std::string D = A->dotted(); // dotted() returns by value: keep it alive
       if (D.ends_with("FETCH_PEERS") || D.ends_with("RAISE"))
         Q->Load.FetchPeers = true;
     }

@@ -2,6 +2,7 @@
 #define NPLUS1_REPORT_REPORT_H
 
 #include "fix/Fix.h"
+#include "nplus1/Version.h" // generated in the build directory (scripts/packaging/version.cmake)
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -11,7 +12,11 @@ namespace nplus1::report {
 
 /// The JSON document's format version; bump on any incompatible change.
 inline constexpr int JsonVersion = 1;
-inline constexpr const char *ToolVersion = "0.1.0";
+/// The version, set once in project(nplus1 VERSION ...) in the top-level CMakeLists.txt.
+inline constexpr const char *ToolVersion = NPLUS1_VERSION;
+/// The git commit built: 12 hex digits, "-dirty" with local changes, "unknown" outside a
+/// git checkout.
+inline constexpr const char *ToolCommit = NPLUS1_GIT_COMMIT;
 
 /// Sorts diagnostics by file, position and code: output is the same at any -j.
 void sortDiagnostics(std::vector<rules::Diagnostic> &Diags);

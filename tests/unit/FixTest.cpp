@@ -75,3 +75,25 @@ def f():
           "--- a/p.py\n+++ b/p.py\n@@ -1,7 +1,7 @@\n a\n b\n c\n-d\n+D\n e\n f\n g\n");
   }
 }
+
+TEST_SUITE("fix.diff") {
+  TEST_CASE("changes far apart in a long file: two hunks, an added line, linear memory") {
+    std::string Old, New;
+    for (int I = 0; I < 20000; ++I) {
+      std::string L = "line " + std::to_string(I) + "\n";
+      Old += L;
+      New += I == 1 ? std::string("LINE 1\n") : L;
+      if (I == 19998)
+        New += "inserted\n";
+    }
+    std::string D = fix::unifiedDiff("big.py", Old, New);
+    CHECK(D.find("@@ -1,5 +1,5 @@\n line 0\n-line 1\n+LINE 1\n line 2\n") != std::string::npos);
+    CHECK(D.find("@@ -19997,4 +19997,5 @@\n line 19996\n line 19997\n line 19998\n"
+                 "+inserted\n line 19999\n") != std::string::npos);
+  }
+
+  TEST_CASE("a replaced run prints its deletions before its insertions") {
+    CHECK(fix::unifiedDiff("p.py", "a\nb\nc\n", "a\nB\nC\n") ==
+          "--- a/p.py\n+++ b/p.py\n@@ -1,3 +1,3 @@\n a\n-b\n-c\n+B\n+C\n");
+  }
+}

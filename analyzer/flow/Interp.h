@@ -92,6 +92,8 @@ public:
   /// Templates one render may still walk (includes can fan out exponentially).
   static constexpr unsigned MaxTemplateWalks = 400;
   unsigned TemplateBudget = MaxTemplateWalks;
+  /// An event at \p Access in the file being walked; callers fill in the rest.
+  Event event(EventKind K, Range Access, Range AccessExpr) const;
   /// Set while summarizing a model method: events go here, relative to `self`.
   std::vector<Event> *Collect = nullptr;
 

@@ -70,17 +70,22 @@ void Interp::escape(const ValueRef &V) {
       escape(E.second);
 }
 
+Event Interp::event(EventKind K, Range Access, Range AccessExpr) const {
+  Event E;
+  E.Kind = K;
+  E.File = EvFile;
+  E.Access = Access;
+  E.AccessExpr = AccessExpr;
+  return E;
+}
+
 void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
                   const Relation *Rel, Range Access, Range AccessExpr) {
+  Event E = event(K, Access, AccessExpr);
+  E.Path = Path;
+  E.ThroughMany = ThroughMany;
+  E.Rel = Rel;
   if (Collect && Row.Loop && ActiveLoops.count(Row.Loop->Id)) {
-    Event E;
-    E.Kind = K;
-    E.File = EvFile;
-    E.Access = Access;
-    E.AccessExpr = AccessExpr;
-    E.Path = Path;
-    E.ThroughMany = ThroughMany;
-    E.Rel = Rel;
     Collect->push_back(std::move(E));
     return;
   }
@@ -96,29 +101,17 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   }
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get(), Path}).second)
     return;
-  Event E;
-  E.Kind = K;
-  E.File = EvFile;
-  E.Access = Access;
-  E.AccessExpr = AccessExpr;
   E.Loop = Row.Loop;
-  E.Path = Path;
-  E.ThroughMany = ThroughMany;
   E.ThroughToAttr = Row.ThroughToAttr;
-  E.Rel = Rel;
   S.Events.push_back(std::move(E));
 }
 
 void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
   if (!Q->Src || !Q->Src->CreatedInLoop || Q->Row || !ActiveLoops.count(Q->Src->CreatedInLoop))
     return;
+  Event E = event(EventKind::QueryInLoop, Access, AccessExpr);
+  E.Model = Q->Model;
   if (Collect) { // inside a model method: the caller's loop runs it once per row
-    Event E;
-    E.Kind = EventKind::QueryInLoop;
-    E.File = EvFile;
-    E.Access = Access;
-    E.AccessExpr = AccessExpr;
-    E.Model = Q->Model;
     Collect->push_back(std::move(E));
     return;
   }
@@ -130,13 +123,7 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
            .insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get(), ""})
            .second)
     return;
-  Event E;
-  E.Kind = EventKind::QueryInLoop;
-  E.File = EvFile;
-  E.Access = Access;
-  E.AccessExpr = AccessExpr;
   E.Loop = L->second;
-  E.Model = Q->Model;
   S.Events.push_back(std::move(E));
 }
 

@@ -663,10 +663,10 @@ class {m.name}QuerySet(models.QuerySet):
                 s.add(f'    objects = {m.name}QuerySet.as_manager()')
                 s.add()
             s.add('    class Meta:')
-            s.add(f"        ordering = ['-created_at']")
+            s.add("        ordering = ['-created_at']")
             s.add(f"        verbose_name = '{m.name.lower()}'")
             if r.random() < 0.4:
-                s.add(f"        indexes = [models.Index(fields=['name', 'is_active'])]")
+                s.add("        indexes = [models.Index(fields=['name', 'is_active'])]")
             s.add()
             s.add('    def __str__(self):')
             s.add('        return self.name')
@@ -877,7 +877,7 @@ from rest_framework import generics, viewsets
         v.add(f'from .serializers import (\n    {sers},\n)')
         v.add()
         v.add(f"PAGE_SIZE = {self.rng.choice([20, 25, 50, 100])}")
-        v.add(f"EXPORT_FIELDS = ('id', 'name', 'created_at')")
+        v.add("EXPORT_FIELDS = ('id', 'name', 'created_at')")
         self._extra_urls = []
 
     def base_viewset(self, m, v):
@@ -1022,7 +1022,6 @@ from rest_framework import generics, viewsets
         var, coll = m.var, m.coll
         filt = r.choice(['all()', 'filter(is_active=True)', "order_by('-created_at')",
                          "exclude(name='')"])
-        mark = None
         v.add()
         v.add()
         if kind in ('loop_fk', 'loop_o2o'):

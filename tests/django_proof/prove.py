@@ -320,55 +320,36 @@ def measure(project_dir, work):
             entry['problems'].append(f'cannot load URL case {spec!r}: '
                                      f'{type(error).__name__}: {error}')
 
-    apis = {}
-    for case_id, spec in getattr(cases_module, 'API_CASES', {}).items():
-        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
-        if case_id in result['cases']:
-            result['errors'].append(f'case id {case_id!r} is in more than one of '
-                                    f'CASES, URL_CASES and API_CASES')
-            continue
-        result['cases'][case_id] = entry
-        try:
-            url, *refs = spec
-            entry['target'] = url
-            if not refs:
-                raise ValueError('no view or serializer named')
-            for ref in refs:
-                rel, first, source = object_span(project_dir, ref)
-                markers, problems = read_markers(source, first, rel)
-                entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
-                entry['markers'].extend(markers)
-                entry['problems'].extend(problems)
-            entry['file'] = entry['objects'][0].partition(':')[0]
-            apis[case_id] = url
-        except Exception as error:  # a broken case is a finding, not a crash
-            entry['problems'].append(f'cannot load API case {spec!r}: '
-                                     f'{type(error).__name__}: {error}')
+    def load_object_cases(registry, kind, what):
+        """API_CASES / ADMIN_CASES: (url, "app/file.py:Object", ...) with markers in the objects."""
+        urls_by_case = {}
+        for case_id, spec in getattr(cases_module, registry, {}).items():
+            entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
+            if case_id in result['cases']:
+                result['errors'].append(f'case id {case_id!r} is in more than one of '
+                                        f'CASES, URL_CASES, API_CASES and ADMIN_CASES')
+                continue
+            result['cases'][case_id] = entry
+            try:
+                url, *refs = spec
+                entry['target'] = url
+                if not refs:
+                    raise ValueError(f'no {what} named')
+                for ref in refs:
+                    rel, first, source = object_span(project_dir, ref)
+                    markers, problems = read_markers(source, first, rel)
+                    entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
+                    entry['markers'].extend(markers)
+                    entry['problems'].extend(problems)
+                entry['file'] = entry['objects'][0].partition(':')[0]
+                urls_by_case[case_id] = url
+            except Exception as error:  # a broken case is a finding, not a crash
+                entry['problems'].append(f'cannot load {kind} case {spec!r}: '
+                                         f'{type(error).__name__}: {error}')
+        return urls_by_case
 
-    admins = {}
-    for case_id, spec in getattr(cases_module, 'ADMIN_CASES', {}).items():
-        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
-        if case_id in result['cases']:
-            result['errors'].append(f'case id {case_id!r} is in more than one of '
-                                    f'CASES, URL_CASES, API_CASES and ADMIN_CASES')
-            continue
-        result['cases'][case_id] = entry
-        try:
-            url, *refs = spec
-            entry['target'] = url
-            if not refs:
-                raise ValueError('no ModelAdmin named')
-            for ref in refs:
-                rel, first, source = object_span(project_dir, ref)
-                markers, problems = read_markers(source, first, rel)
-                entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
-                entry['markers'].extend(markers)
-                entry['problems'].extend(problems)
-            entry['file'] = entry['objects'][0].partition(':')[0]
-            admins[case_id] = url
-        except Exception as error:  # a broken case is a finding, not a crash
-            entry['problems'].append(f'cannot load admin case {spec!r}: '
-                                     f'{type(error).__name__}: {error}')
+    apis = load_object_cases('API_CASES', 'API', 'view or serializer')
+    admins = load_object_cases('ADMIN_CASES', 'admin', 'ModelAdmin')
 
     result['no_fix'] = {str(k): str(v) for k, v in getattr(cases_module, 'NO_FIX', {}).items()}
 

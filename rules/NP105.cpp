@@ -40,19 +40,14 @@ public:
   void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::DeferredPerRow)
       return;
-    Diagnostic D;
-    D.Code = Info.Code;
-    D.Name = Info.Name;
-    D.File = E.File;
-    D.Where = E.Access;
+    Diagnostic D = detail::accessDiagnostic(Info, E);
     D.Model = detail::modelLabel(E.Loop->RowModel);
     D.Relation = E.Path;
-    D.Notes = detail::loopNotes(E);
     const flow::Origin *O = E.Loop->Source.get();
     bool ViaOnly = O && O->Only;
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` loads the deferred field `" +
-                E.Path + "` with one query per " + detail::modelLabel(E.Loop->RowModel) +
-                " row of " + detail::querysetName(E) + "; " +
+    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` loads the deferred field `" + E.Path +
+                "` with one query per " + detail::modelLabel(E.Loop->RowModel) + " row of " +
+                detail::querysetName(E) + "; " +
                 (ViaOnly ? "add '" + E.Path + "' to its only(...)"
                          : "stop deferring it (defer/only) on the queryset");
     if (ViaOnly && O->Fixable) {
@@ -63,10 +58,6 @@ public:
       F.Applies = detail::fixApplicability(E);
       D.Fix = F;
       D.FixTitle = "Add '" + E.Path + "' to only(...)";
-    }
-    if (O && O->File) {
-      D.QuerysetFile = O->File;
-      D.QuerysetWhere = O->Chain;
     }
     Out.push_back(std::move(D));
   }

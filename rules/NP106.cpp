@@ -43,11 +43,7 @@ public:
   void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::QueryInLoop)
       return;
-    Diagnostic D;
-    D.Code = Info.Code;
-    D.Name = Info.Name;
-    D.File = E.File;
-    D.Where = E.Access;
+    Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
     std::string Text = E.File->slice(E.AccessExpr).str();
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)

@@ -41,13 +41,9 @@ const Rule &getSyntaxError() {
 }
 
 Diagnostic syntaxError(const SourceFile &File, Range Where, llvm::StringRef Message) {
-  Diagnostic D;
-  D.Code = Info.Code;
-  D.Name = Info.Name;
-  D.File = &File;
-  D.Where = Where;
-  D.Message = "cannot parse this file: " + Message.str() + "; findings in it may be missing";
-  return D;
+  return detail::fileDiagnostic(Info, &File, Where,
+                                "cannot parse this file: " + Message.str() +
+                                    "; findings in it may be missing");
 }
 
 } // namespace nplus1::rules

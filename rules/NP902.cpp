@@ -38,11 +38,9 @@ const Rule &getUnreadableFile() {
 }
 
 Diagnostic unreadableFile(llvm::StringRef Path, llvm::StringRef Message) {
-  Diagnostic D;
-  D.Code = Info.Code;
-  D.Name = Info.Name;
+  Diagnostic D =
+      detail::fileDiagnostic(Info, nullptr, {}, "cannot read this file: " + Message.str());
   D.Path = Path.str();
-  D.Message = "cannot read this file: " + Message.str();
   return D;
 }
 

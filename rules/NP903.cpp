@@ -42,13 +42,8 @@ const Rule &getUnusedSuppression() {
 }
 
 Diagnostic unusedSuppression(const SourceFile &File, Range Where, llvm::StringRef Codes) {
-  Diagnostic D;
-  D.Code = Info.Code;
-  D.Name = Info.Name;
-  D.File = &File;
-  D.Where = Where;
-  D.Message = "this suppression (" + Codes.str() + ") silences no finding; remove it";
-  return D;
+  return detail::fileDiagnostic(
+      Info, &File, Where, "this suppression (" + Codes.str() + ") silences no finding; remove it");
 }
 
 } // namespace nplus1::rules

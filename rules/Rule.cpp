@@ -119,25 +119,37 @@ std::string remedy(const flow::Event &E, FixIntent::MethodKind Method) {
          E.Path + "') to the queryset";
 }
 
-Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
-                            FixIntent::MethodKind Method) {
+Diagnostic fileDiagnostic(const RuleInfo &Info, const SourceFile *File, Range Where,
+                          std::string Message) {
   Diagnostic D;
   D.Code = Info.Code;
   D.Name = Info.Name;
-  D.File = E.File;
-  D.Where = E.Access;
+  D.File = File;
+  D.Where = Where;
+  D.Message = std::move(Message);
+  return D;
+}
+
+Diagnostic accessDiagnostic(const RuleInfo &Info, const flow::Event &E) {
+  Diagnostic D = fileDiagnostic(Info, E.File, E.Access, "");
+  D.Notes = loopNotes(E);
+  if (E.Loop->Source && E.Loop->Source->File) {
+    D.QuerysetFile = E.Loop->Source->File;
+    D.QuerysetWhere = E.Loop->Source->Chain;
+  }
+  return D;
+}
+
+Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
+                            FixIntent::MethodKind Method) {
+  Diagnostic D = accessDiagnostic(Info, E);
   D.Model = modelLabel(E.Rel->Owner);
   D.Relation = E.Rel->Name;
-  D.Notes = loopNotes(E);
   if (E.ViaFile)
     D.Notes.insert(D.Notes.begin(), Note{E.ViaFile, E.ViaWhere,
                                          "read inside `" + E.ViaName + "` here, for every row"});
   D.Fix = fixFor(E, Method);
   D.FixTitle = "Add " + remedy(E, Method);
-  if (E.Loop->Source && E.Loop->Source->File) {
-    D.QuerysetFile = E.Loop->Source->File;
-    D.QuerysetWhere = E.Loop->Source->Chain;
-  }
   return D;
 }
 

@@ -98,6 +98,11 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
 /// What to change, for messages: ".select_related('a') to the queryset", or the admin's
 /// list_select_related.
 std::string remedy(const flow::Event &E, FixIntent::MethodKind Method);
+/// A finding of \p Info at \p Where in \p File with \p Message (file-level problems).
+Diagnostic fileDiagnostic(const RuleInfo &Info, const SourceFile *File, Range Where,
+                          std::string Message);
+/// A finding of \p Info at \p E's access, with the loop and queryset notes.
+Diagnostic accessDiagnostic(const RuleInfo &Info, const flow::Event &E);
 /// The parts every per-row finding shares: location, notes, model, relation, and the fix
 /// that loads `E.Path` with \p Method. The rule adds its message.
 Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,

@@ -57,6 +57,8 @@ struct ModuleState {
   std::map<unsigned, std::shared_ptr<const LoopInfo>> Loops;
   /// What each model method / property / __str__ reads on `self` (events relative to it).
   std::map<const Stmt *, std::vector<Event>> MethodReads;
+  /// Which attributes each of those reads on `self`, and whether `self` got away (NP301).
+  std::map<const Stmt *, std::shared_ptr<LoadUse>> MethodUses;
 };
 
 /// Interprets one function body over abstract values.
@@ -96,6 +98,29 @@ public:
   Event event(EventKind K, Range Access, Range AccessExpr) const;
   /// Set while summarizing a model method: events go here, relative to `self`.
   std::vector<Event> *Collect = nullptr;
+
+  // ---- NP301: are all the uses of a queryset seen? --------------------------
+  /// Querysets created here are checked for lookups no consumer reads (plain functions).
+  bool TrackLoads = false;
+  /// After run(): one UnusedLoad event per lookup of a queryset created here that none
+  /// of its (all visible) consumers reads.
+  void reportUnusedLoads();
+  /// The use record \p V stands for: a tracked queryset or one of its rows (path "").
+  static LoadUse *useOf(const ValueRef &V);
+  /// Every use record \p V holds, containers (tuples, dicts) included.
+  static void usesOf(const ValueRef &V, llvm::SmallVectorImpl<LoadUse *> &Out);
+  /// \p V (the value of \p E) is used in a way the interpreter understands.
+  void consume(const Expr *E, const ValueRef &V);
+  /// \p V goes where the interpreter cannot follow: anything may read its rows.
+  static void lose(const ValueRef &V);
+  /// Every tracked value of a template scope is lost (a tag or template we cannot walk).
+  static void loseScope(const llvm::StringMap<ValueRef> &Vars);
+  /// True when a lambda or nested def seen by this interpreter mentions \p Name.
+  bool closuresMention(llvm::StringRef Name) const;
+  /// Ranges of the lambdas and nested defs/classes met (they run out of our sight).
+  std::vector<Range> Closures;
+  /// The querysets created here while TrackLoads is set.
+  std::vector<std::shared_ptr<Origin>> TrackedOrigins;
 
   /// Replays what model method \p Def (of \p Owner) reads on `self` for the row \p Obj,
   /// as accesses at \p NameWhere / \p ExprWhere (`order.label()`, `{{ order }}`).
@@ -156,6 +181,7 @@ private:
   ValueRef evalAll(llvm::ArrayRef<Expr *> Es);
 
   ValueRef eval(const Expr *E);
+  ValueRef evalRaw(const Expr *E);
 
   /// A dict literal with string keys (and `**dict` splats) as a Dict value; null when a
   /// key is not a string.
@@ -236,7 +262,8 @@ public:
   /// Returns the queryset that \p Def (a view's get_queryset) returns.
   ValueRef runMethod(const Stmt *Def, ValueRef Self);
 
-  void renderTemplate(llvm::StringRef Name, const ValueRef &Ctx);
+  /// Walks template \p Name with \p Ctx; false when it could not (unknown template).
+  bool renderTemplate(llvm::StringRef Name, const ValueRef &Ctx);
 
 private:
   // ---- templates -----------------------------------------------------------
@@ -266,6 +293,8 @@ private:
   ValueRef resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates);
 
   static bool evaluatingFilter(llvm::StringRef F);
+  /// Built-in tags that read only the arguments they are given.
+  static bool isPlainTag(llvm::StringRef Tag);
 
   ValueRef resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars);
 
@@ -275,6 +304,8 @@ private:
   ValueRef callMethod(const ValueRef &Recv, const Expr *E);
 
   static bool isLoadMethod(llvm::StringRef N);
+  /// Django Model methods that read no relation of the row.
+  static bool isHarmlessRowMethod(llvm::StringRef N);
 
   ValueRef relatedMethod(const ValueRef &RM, const Expr *E);
 
@@ -295,7 +326,11 @@ private:
   /// Records that \p Call continues the chain its queryset was created in.
   static void extendChain(const std::shared_ptr<Value> &Q, const Expr *Call);
 
-  ValueRef queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args);
+  ValueRef queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
+                       bool OnManager = false);
+  /// Records the string lookups of a select_related/prefetch_related call \p E on a
+  /// tracked queryset.
+  void recordLoads(const ValueRef &Recv, const Expr *E, bool Select, bool OnManager);
 
   // ---- statements ----------------------------------------------------------
   void visitBody(llvm::ArrayRef<Stmt *> Body);

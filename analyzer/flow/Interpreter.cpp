@@ -70,6 +70,133 @@ void Interp::escape(const ValueRef &V) {
       escape(E.second);
 }
 
+LoadUse *Interp::useOf(const ValueRef &V) {
+  if (!V)
+    return nullptr;
+  if ((V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager)) && !V->Row && V->Src)
+    return V->Src->Use.get();
+  if (V->is(ValueKind::Instance) && V->Row && V->Row->Path.empty() && V->Row->Loop &&
+      V->Row->Loop->Source)
+    return V->Row->Loop->Source->Use.get();
+  return nullptr;
+}
+
+void Interp::usesOf(const ValueRef &V, llvm::SmallVectorImpl<LoadUse *> &Out) {
+  if (!V)
+    return;
+  if (LoadUse *U = useOf(V))
+    Out.push_back(U);
+  for (const ValueRef &E : V->Elements)
+    usesOf(E, Out);
+  for (const auto &E : V->Entries)
+    usesOf(E.second, Out);
+}
+
+void Interp::consume(const Expr *E, const ValueRef &V) {
+  llvm::SmallVector<LoadUse *, 2> Uses;
+  usesOf(V, Uses);
+  for (LoadUse *U : Uses) {
+    auto It = U->Pending.find(E);
+    if (It != U->Pending.end() && It->second > 0)
+      --It->second;
+  }
+}
+
+void Interp::lose(const ValueRef &V) {
+  llvm::SmallVector<LoadUse *, 2> Uses;
+  usesOf(V, Uses);
+  for (LoadUse *U : Uses)
+    U->Lost = true;
+}
+
+void Interp::loseScope(const llvm::StringMap<ValueRef> &Vars) {
+  for (const auto &KV : Vars)
+    lose(KV.second);
+}
+
+/// True when \p W occurs in \p T as a whole identifier.
+static bool containsWord(llvm::StringRef T, llvm::StringRef W) {
+  auto Word = [](char C) { return llvm::isAlnum(C) || C == '_'; };
+  for (size_t At = T.find(W); At != llvm::StringRef::npos; At = T.find(W, At + 1)) {
+    bool Before = At > 0 && Word(T[At - 1]);
+    bool After = At + W.size() < T.size() && Word(T[At + W.size()]);
+    if (!Before && !After)
+      return true;
+  }
+  return false;
+}
+
+bool Interp::closuresMention(llvm::StringRef Name) const {
+  for (Range R : Closures)
+    if (containsWord(File->slice(R), Name))
+      return true;
+  return false;
+}
+
+void Interp::recordLoads(const ValueRef &Recv, const Expr *E, bool Select, bool OnManager) {
+  LoadUse *U = useOf(Recv);
+  if (!U || Recv->Src->Function != Fn || Recv->Src->File != File ||
+      E->Object->Kind != ExprKind::Attribute)
+    return;
+  EagerLoad Base;
+  Base.Prefetch = !Select;
+  Base.Call = {E->Object->Object->Where.End, E->Where.End};
+  for (const Expr *A : E->Args)
+    Base.Args.push_back(A->Where);
+  Base.HasKeywords = !E->Keywords.empty();
+  Base.OnManager = OnManager;
+  for (size_t I = 0; I < E->Args.size(); ++I) {
+    const Expr *A = E->Args[I];
+    if (A->Kind != ExprKind::String || !A->Args.empty() || A->Id.empty())
+      continue;
+    EagerLoad L = Base;
+    L.Path = A->Id;
+    L.Literal = A->Where;
+    L.Index = I;
+    U->Loads.push_back(std::move(L));
+  }
+}
+
+void Interp::reportUnusedLoads() {
+  if (!Fn)
+    return;
+  llvm::StringRef Body = File->slice(Fn->Where);
+  // Code that reads local variables by name, or rebinds them elsewhere.
+  for (llvm::StringRef Opaque : {"locals", "vars", "globals", "eval", "exec", "nonlocal", "global"})
+    if (containsWord(Body, Opaque))
+      return;
+  for (const std::shared_ptr<Origin> &O : TrackedOrigins) {
+    if (!O->Use || O->Use->Loads.empty() || O->Function != Fn || O->File != File ||
+        O->Escapes || !O->Fixable || O->CreatedInLoop || O->AdminList)
+      continue;
+    const LoadUse &U = *O->Use;
+    if (U.Lost || U.pending() || U.Loops.empty())
+      continue;
+    const std::shared_ptr<const LoopInfo> &L = U.Loops.front();
+    if (llvm::any_of(U.Names, [&](const std::string &N) { return closuresMention(N); }))
+      continue;
+    const Model *Mo = L->RowModel;
+    for (size_t I = 0; I < U.Loads.size(); ++I) {
+      const EagerLoad &Ld = U.Loads[I];
+      llvm::StringRef First = llvm::StringRef(Ld.Path).split("__").first;
+      if (!Mo || !S.G.relation(Mo, First) || U.Reads.count(First.str()))
+        continue;
+      if (llvm::any_of(U.ObjectLookups, [&](const std::string &P) {
+            return llvm::StringRef(P).split("__").first == First;
+          }))
+        continue;
+      Event E = event(EventKind::UnusedLoad, Ld.Literal, Ld.Call);
+      E.File = File;
+      E.Path = Ld.Path;
+      E.Rel = S.G.relation(Mo, First);
+      E.Loop = L;
+      E.Load = std::make_shared<EagerLoad>(Ld);
+      E.Consumers = U.Loops;
+      S.Events.push_back(std::move(E));
+    }
+  }
+}
+
 Event Interp::event(EventKind K, Range Access, Range AccessExpr) const {
   Event E;
   E.Kind = K;
@@ -219,6 +346,10 @@ ValueRef Interp::newOrigin(const Expr *ManagerExpr, const Model *Mo, const index
   O->Quote = quote();
   O->Fixable = !M.Builtin;
   O->CreatedInLoop = innermostLoop();
+  if (TrackLoads && Fn && !M.Builtin) {
+    O->Use = std::make_shared<LoadUse>();
+    TrackedOrigins.push_back(O);
+  }
   V->Src = O;
   return V;
 }
@@ -239,6 +370,15 @@ ValueRef Interp::evalAll(llvm::ArrayRef<Expr *> Es) {
 }
 
 ValueRef Interp::eval(const Expr *E) {
+  ValueRef V = evalRaw(E);
+  llvm::SmallVector<LoadUse *, 2> Uses;
+  usesOf(V, Uses);
+  for (LoadUse *U : Uses)
+    ++U->Pending[E];
+  return V;
+}
+
+ValueRef Interp::evalRaw(const Expr *E) {
   if (!E)
     return Value::unknown();
   switch (E->Kind) {
@@ -274,6 +414,7 @@ ValueRef Interp::eval(const Expr *E) {
         escape(eval(A));
     return Value::unknown();
   case ExprKind::Lambda:
+    Closures.push_back(E->Where);
     return Value::unknown(); // runs later, if at all
   case ExprKind::Starred:
     return eval(E->Object);
@@ -284,7 +425,10 @@ ValueRef Interp::eval(const Expr *E) {
         eval(I);
         continue;
       }
-      strOf(eval(I->Args[0]), I->Args[0]->Where);
+      ValueRef Shown = eval(I->Args[0]);
+      strOf(Shown, I->Args[0]->Where);
+      if (Shown->is(ValueKind::Instance))
+        consume(I->Args[0], Shown);
       evalAll(llvm::ArrayRef<Expr *>(I->Args).drop_front());
     }
     return Value::unknown();
@@ -296,6 +440,7 @@ ValueRef Interp::eval(const Expr *E) {
 
 ValueRef Interp::evalDictLiteral(const Expr *E) {
   auto D = make(ValueKind::Dict);
+  std::vector<std::pair<const Expr *, ValueRef>> Stored; // consumed once the dict is built
   for (size_t I = 0; I < E->Args.size(); ++I) {
     const Expr *K = E->Args[I];
     if (K->Kind == ExprKind::Starred) {
@@ -303,12 +448,17 @@ ValueRef Interp::evalDictLiteral(const Expr *E) {
       if (!Inner->is(ValueKind::Dict))
         return nullptr;
       D->Entries.insert(D->Entries.end(), Inner->Entries.begin(), Inner->Entries.end());
+      Stored.push_back({K->Object, Inner});
       continue;
     }
     if (K->Kind != ExprKind::String || !K->Args.empty())
       return nullptr;
-    D->Entries.push_back({K->Id, eval(E->Values[I])});
+    ValueRef V = eval(E->Values[I]);
+    D->Entries.push_back({K->Id, V});
+    Stored.push_back({E->Values[I], V});
   }
+  for (const auto &[X, V] : Stored)
+    consume(X, V);
   return D;
 }
 
@@ -330,14 +480,32 @@ ValueRef Interp::evalAttribute(const Expr *E) {
       return newOrigin(E, Obj->Model, MI);
     return Value::unknown();
   }
-  case ValueKind::Instance:
-    return instanceAttribute(Obj, E->Id, E->IdWhere, E->Where);
+  case ValueKind::Instance: {
+    ValueRef R = instanceAttribute(Obj, E->Id, E->IdWhere, E->Where);
+    // A row's relation, column or property is read here; a private attribute (`_state`,
+    // `__dict__`) or a bound method taken without calling it may reach anything.
+    if (!useOf(Obj))
+      return R;
+    index::ClassRef Owner;
+    const Stmt *Def = Attr.starts_with("_") || S.G.relation(Obj->Model, Attr) ||
+                              S.G.isColumn(Obj->Model, Attr)
+                          ? nullptr
+                          : modelMethod(Obj->Model, Attr, Owner);
+    bool Property = Def && llvm::any_of(Def->Decorators, [](const Expr *D) {
+                      return llvm::StringRef(D->dotted()).ends_with("property");
+                    });
+    if (!Attr.starts_with("_") && (!Def || Property))
+      consume(E->Object, Obj);
+    return R;
+  }
   case ValueKind::Dict: // a class-based view's `self`
     if (ValueRef V = Obj->entry(Attr))
       return V;
     return Value::unknown();
   case ValueKind::Manager:
   case ValueKind::QuerySet:
+    if (Attr == "model" || Attr == "query" || Attr == "ordered" || Attr == "db")
+      consume(E->Object, Obj);
     if (Attr == "model" && Obj->Model)
       return make(ValueKind::ModelClass, Obj->Model);
     return Value::unknown();
@@ -357,12 +525,16 @@ const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::Cl
 
 void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
                           Range NameWhere, Range ExprWhere) {
-  if (!Obj->Row || Def->Params.empty())
+  if (!Obj->Row || Def->Params.empty()) {
+    lose(Obj);
     return;
+  }
   auto Cached = S.MethodReads.find(Def);
   if (Cached == S.MethodReads.end()) {
-    if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+    if (S.InProgress.count(Def) || S.InProgress.size() > 8) {
+      lose(Obj);
       return;
+    }
     S.InProgress.insert(Def);
     // Summarize: interpret the method with `self` as a row of a loop of its own.
     std::vector<Event> Reads;
@@ -371,6 +543,10 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     auto L = std::make_shared<LoopInfo>();
     L->Id = S.NextLoop++;
     L->RowModel = Obj->Model;
+    // What the method does with `self` is recorded like a queryset's uses (NP301).
+    auto SelfUse = std::make_shared<LoadUse>();
+    L->Source = std::make_shared<Origin>();
+    L->Source->Use = SelfUse;
     RowInfo R;
     R.Loop = L;
     R.RootLoaded = std::make_shared<Loaded>();
@@ -380,7 +556,17 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     Sub.bind(Def->Params[0].Name, Self);
     Sub.run(Def->Body);
     S.InProgress.erase(Def);
+    if (SelfUse->pending() || Sub.closuresMention(Def->Params[0].Name))
+      SelfUse->Lost = true;
+    S.MethodUses[Def] = SelfUse;
     Cached = S.MethodReads.emplace(Def, std::move(Reads)).first;
+  }
+  if (LoadUse *U = useOf(Obj)) {
+    auto SelfUse = S.MethodUses.find(Def);
+    if (SelfUse == S.MethodUses.end() || SelfUse->second->Lost)
+      U->Lost = true;
+    else
+      U->Reads.insert(SelfUse->second->Reads.begin(), SelfUse->second->Reads.end());
   }
   const RowInfo &Row = *Obj->Row;
   for (const Event &Read : Cached->second) {
@@ -472,6 +658,8 @@ void Interp::strOf(const ValueRef &Obj, Range Where) {
 ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                                    Range ExprWhere) {
   const Model *Mo = Obj->Model;
+  if (LoadUse *U = useOf(Obj))
+    U->Reads.insert(Attr.str());
   if (!Mo)
     return Value::unknown();
   const Relation *Rel = S.G.relation(Mo, Attr);
@@ -619,6 +807,11 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
   L->SourceText = IterText.str();
   L->RowModel = V->Model;
   L->Function = Fn;
+  if (LoadUse *U = useOf(V)) {
+    U->Loops.push_back(L);
+    if (V->ValuesMode)
+      U->Lost = true;
+  }
   RowInfo R;
   R.Loop = L;
   R.ViaRelation = V->Relation;
@@ -637,9 +830,14 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
   if (!T)
     return;
   switch (T->Kind) {
-  case ExprKind::Name:
+  case ExprKind::Name: {
+    llvm::SmallVector<LoadUse *, 2> Uses;
+    usesOf(V, Uses);
+    for (LoadUse *U : Uses)
+      U->Names.push_back(T->Id);
     Env[T->Id] = V;
     return;
+  }
   case ExprKind::Tuple:
   case ExprKind::List:
     for (size_t I = 0; I < T->Args.size(); ++I)
@@ -667,6 +865,8 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
     if (T->Object->Kind == ExprKind::Name) {
       auto It = Env.find(T->Object->Id);
       if (It != Env.end() && It->second->is(ValueKind::Instance)) {
+        if (LoadUse *U = useOf(It->second))
+          U->Reads.insert(T->Id); // overwritten: count it as used, to stay quiet
         auto Obj = copy(It->second);
         Obj->Assigned.push_back(T->Id);
         It->second = Obj;
@@ -692,12 +892,15 @@ ValueRef Interp::evalComprehension(const Expr *E) {
     ValueRef It = eval(G.Iter);
     std::optional<unsigned> NewLoop;
     ValueRef Row = iterate(It, E->Where, text(G.Iter->Where), NewLoop);
+    if (Row)
+      consume(G.Iter, It);
     if (NewLoop) {
       ActiveLoops.insert(*NewLoop);
       Opened.push_back(*NewLoop);
     }
     bindTarget(G.Target, Row ? Row : Value::unknown());
-    evalAll(G.Ifs);
+    for (const Expr *If : G.Ifs)
+      consume(If, eval(If)); // a truth test reads nothing
   }
   eval(E->Elt);
   eval(E->EltValue);
@@ -712,8 +915,10 @@ ValueRef Interp::evalSubscript(const Expr *E) {
   eval(E->Index);
   if (!Obj->is(ValueKind::QuerySet))
     return Value::unknown();
-  if (E->IsSlice)
+  if (E->IsSlice) {
+    consume(E->Object, Obj);
     return Obj;
+  }
   if (Obj->ValuesMode)
     return Value::unknown();
   return make(ValueKind::Instance, Obj->Model); // qs[0]: one object
@@ -725,6 +930,9 @@ ValueRef Interp::evalCall(const Expr *E) {
     // super().get_queryset() inside a manager: the plain manager's queryset.
     if (F->Object->Kind == ExprKind::Call && F->Object->Object->isName("super")) {
       evalAll(E->Args);
+      if (Fn && !Fn->Params.empty())
+        if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
+          lose(SelfIt->second); // the parent's method may read anything on it
       if (F->Id == "get_context_data" && CbvContext)
         return CbvContext;
       if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
@@ -756,19 +964,28 @@ ValueRef Interp::evalCall(const Expr *E) {
     ValueRef Recv = eval(F->Object);
     if (Recv->is(ValueKind::Dict) && F->Id == "update" && F->Object->Kind == ExprKind::Name) {
       auto D = copy(Recv);
+      consume(F->Object, Recv);
       for (const Expr *A : E->Args)
-        if (ValueRef Other = eval(A); Other->is(ValueKind::Dict))
+        if (ValueRef Other = eval(A); Other->is(ValueKind::Dict)) {
           D->Entries.insert(D->Entries.end(), Other->Entries.begin(), Other->Entries.end());
-      for (const py::Keyword &K : E->Keywords)
-        D->Entries.push_back({K.Name, eval(K.Value)});
+          consume(A, Other);
+        }
+      for (const py::Keyword &K : E->Keywords) {
+        ValueRef V = eval(K.Value);
+        D->Entries.push_back({K.Name, V});
+        if (!K.Name.empty())
+          consume(K.Value, V);
+      }
       Env[F->Object->Id] = D;
       return Value::unknown();
     }
     if (Recv->is(ValueKind::TemplateRef) && F->Id == "render") {
-      ValueRef Ctx = E->Args.empty() ? Value::unknown() : eval(E->Args[0]);
+      const Expr *CtxE = E->Args.empty() ? nullptr : E->Args[0];
+      ValueRef Ctx = CtxE ? eval(CtxE) : Value::unknown();
       if (const Expr *C = E->keyword("context"))
-        Ctx = eval(C);
-      renderTemplate(Recv->TemplateName, Ctx);
+        Ctx = eval(CtxE = C);
+      if (renderTemplate(Recv->TemplateName, Ctx) && CtxE)
+        consume(CtxE, Ctx);
       return Value::unknown();
     }
     return callMethod(Recv, E);
@@ -795,6 +1012,11 @@ ValueRef Interp::evalCall(const Expr *E) {
   }
   if (isIterConsumer(Name) && !Args.empty()) {
     const ValueRef &A = Args[0];
+    // These read no attribute of the rows; sorted(key=...) and the rest may.
+    bool Plain = Name == "list" || Name == "tuple" || Name == "reversed" || Name == "len" ||
+                 Name == "bool" || (Name == "sorted" && E->Keywords.empty());
+    if (A->is(ValueKind::QuerySet) && Plain && Args.size() == 1)
+      consume(E->Args[0], A);
     if (A->is(ValueKind::QuerySet) && A->Row)
       evaluateRelated(A);
     if (A->is(ValueKind::QuerySet) && Name != "enumerate")
@@ -805,18 +1027,28 @@ ValueRef Interp::evalCall(const Expr *E) {
   }
   if (Name == "dict" && !Env.count(Name)) {
     auto D = make(ValueKind::Dict);
-    if (!Args.empty() && Args[0]->is(ValueKind::Dict))
+    if (!Args.empty() && Args[0]->is(ValueKind::Dict)) {
       D->Entries = Args[0]->Entries;
-    for (size_t I = 0; I < E->Keywords.size(); ++I)
+      consume(E->Args[0], Args[0]);
+    }
+    for (size_t I = 0; I < E->Keywords.size(); ++I) {
       D->Entries.push_back({E->Keywords[I].Name, KwArgs[I]});
+      if (!E->Keywords[I].Name.empty())
+        consume(E->Keywords[I].Value, KwArgs[I]);
+    }
     return D;
   }
   if ((Name == "str" || Name == "print" || Name == "format") && !Env.count(Name)) {
-    for (size_t I = 0; I < Args.size(); ++I)
+    for (size_t I = 0; I < Args.size(); ++I) {
       strOf(Args[I], E->Args[I]->Where);
+      if (Args[I]->is(ValueKind::Instance))
+        consume(E->Args[I], Args[I]);
+    }
     return Value::unknown();
   }
   if (Name == "enumerate" && !Args.empty()) {
+    if (Args[0]->is(ValueKind::QuerySet) && Args.size() == 1)
+      consume(E->Args[0], Args[0]);
     auto V = make(ValueKind::Enumerate);
     V->Elements.push_back(Args[0]);
     return V;
@@ -880,11 +1112,14 @@ ValueRef Interp::evalCall(const Expr *E) {
   if (index::ClassRef C = S.P.classNamed(Q); C && isSerializer(C) && !Args.empty()) {
     const Expr *ManyE = E->keyword("many");
     bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
-    if (Many && Args[0]->is(ValueKind::QuerySet))
+    if (Many && Args[0]->is(ValueKind::QuerySet)) {
       serializeRows(C, Args[0], E->Where, text(E->Args[0]->Where),
                     "serialized with `" + C.Def->Name + "(..., many=True)` here");
-    else if (!Many && Args[0]->is(ValueKind::Instance) && Args[0]->Row)
+      consume(E->Args[0], Args[0]);
+    } else if (!Many && Args[0]->is(ValueKind::Instance) && Args[0]->Row) {
       walkSerializer(C, Args[0], 0);
+      consume(E->Args[0], Args[0]);
+    }
     return Value::unknown();
   }
   for (auto &A : Args)
@@ -929,21 +1164,35 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
     Args.push_back(eval(A));
   for (const py::Keyword &K : E->Keywords)
     eval(K.Value);
+  const Expr *RecvE = E->Object->Object;
   switch (Recv->Kind) {
   case ValueKind::Manager:
-    if (Name == "get_queryset" || isChainMethod(Name) || isSingleMethod(Name) ||
-        isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" || isScalarMethod(Name))
-      return queryMethod(managerQuerySet(Recv), E, Args);
-    return customMethod(Recv, managerQuerySet(Recv), E);
-  case ValueKind::QuerySet:
-    return queryMethod(Recv, E, Args);
+  case ValueKind::QuerySet: {
+    bool OnManager = Recv->is(ValueKind::Manager);
+    ValueRef Q = OnManager ? managerQuerySet(Recv) : Recv;
+    bool Known = Name == "get_queryset" || isChainMethod(Name) || isSingleMethod(Name) ||
+                 isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" ||
+                 isScalarMethod(Name);
+    ValueRef R = !OnManager || Known ? queryMethod(Q, E, Args, OnManager)
+                                     : customMethod(Recv, Q, E);
+    // Understood: a queryset of the same rows comes back, or a scalar that reads no row.
+    bool SameRows = R->is(ValueKind::QuerySet) && R->Src == Recv->Src && !R->ValuesMode;
+    bool Scalar = isScalarMethod(Name) && Name != "in_bulk";
+    if (SameRows || Scalar)
+      consume(RecvE, Recv);
+    return R;
+  }
   case ValueKind::RelatedManager:
     return relatedMethod(Recv, E);
   case ValueKind::Instance: {
     // A model method called on a row: what it reads on self is read here.
     index::ClassRef Owner;
-    if (const Stmt *Def = modelMethod(Recv->Model, Name, Owner))
+    if (const Stmt *Def = modelMethod(Recv->Model, Name, Owner)) {
       replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where);
+      consume(RecvE, Recv);
+    } else if (isHarmlessRowMethod(Name)) {
+      consume(RecvE, Recv);
+    }
     for (auto &A : Args)
       escape(A);
     return Value::unknown();
@@ -953,6 +1202,16 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
       escape(A);
     return Value::unknown();
   }
+}
+
+bool Interp::isHarmlessRowMethod(llvm::StringRef N) {
+  // Django's own Model methods that read no related object from the row's caches.
+  if (N.starts_with("get_") && N.ends_with("_display"))
+    return true;
+  return llvm::StringSwitch<bool>(N)
+      .Cases("save", "delete", "full_clean", "clean", "clean_fields", "validate_unique", true)
+      .Cases("get_deferred_fields", "refresh_from_db", true)
+      .Default(false);
 }
 
 bool Interp::isLoadMethod(llvm::StringRef N) {
@@ -1059,7 +1318,8 @@ void Interp::extendChain(const std::shared_ptr<Value> &Q, const Expr *Call) {
     Q->Src->Chain.End = std::max(Q->Src->Chain.End, Call->Where.End);
 }
 
-ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args) {
+ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
+                             bool OnManager) {
   llvm::StringRef Name = E->Object->Id;
   bool SameChain = Recv->Src && Recv->Src->Chain.Begin == E->Where.Begin &&
                    Recv->Src->Function == Fn && Recv->Src->File == File;
@@ -1075,6 +1335,20 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   if (Name == "select_related" || Name == "prefetch_related") {
     auto Q = copy(Recv);
     bool Select = Name == "select_related";
+    recordLoads(Recv, E, Select, OnManager);
+    if (LoadUse *U = useOf(Recv)) {
+      // Bare select_related(), `None` and unreadable arguments: not a list of lookups.
+      if (E->Args.empty() || !E->Keywords.empty())
+        U->Lost = true;
+      for (size_t I = 0; I < E->Args.size(); ++I) {
+        const ValueRef &PV = Args[I];
+        if (PV->is(ValueKind::Prefetch))
+          PV->PrefetchLookup.empty() ? void(U->Lost = true)
+                                     : U->ObjectLookups.push_back(PV->PrefetchLookup);
+        else if (E->Args[I]->Kind != ExprKind::String || !E->Args[I]->Args.empty())
+          U->Lost = true;
+      }
+    }
     if (Select && E->Args.empty() && E->Keywords.empty()) {
       // select_related() with no fields replaces any named ones (query.select_related =
       // True), and named ones after it start from nothing.
@@ -1124,6 +1398,11 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     extendChain(Q, E);
     return Q;
   }
+  if (Name == "only" || Name == "defer" || Name == "fetch_mode" || Name == "iterator" ||
+      Name == "union" || Name == "intersection" || Name == "difference" || isValuesMethod(Name) ||
+      Name == "extra" || Name == "select_for_update") // `of=`/raw SQL may name the joins
+    if (LoadUse *U = useOf(Recv))
+      U->Lost = true; // what the rows load is no longer what the lookups say
   if (Name == "only" || Name == "defer") {
     auto Q = copy(Recv);
     std::vector<std::string> Fields;
@@ -1218,6 +1497,18 @@ void Interp::visit(const Stmt *St) {
     return;
   case StmtKind::Assign: {
     ValueRef V = St->Value ? eval(St->Value) : Value::unknown();
+    // Bound to local names (or stored in a local context dict): its uses are those names'.
+    bool Local = !St->Targets.empty() && llvm::all_of(St->Targets, [&](const Expr *T) {
+      if (T->Kind == ExprKind::Name)
+        return true;
+      if (T->Kind != ExprKind::Subscript || T->Object->Kind != ExprKind::Name ||
+          T->Index->Kind != ExprKind::String)
+        return false;
+      auto It = Env.find(T->Object->Id);
+      return It != Env.end() && It->second->is(ValueKind::Dict);
+    });
+    if (Local && St->Value)
+      consume(St->Value, V);
     for (const Expr *T : St->Targets)
       bindTarget(T, V);
     return;
@@ -1232,6 +1523,8 @@ void Interp::visit(const Stmt *St) {
     std::optional<unsigned> NewLoop;
     Range Header{St->Where.Begin, St->Value->Where.End};
     ValueRef Row = iterate(It, Header, text(St->Value->Where), NewLoop);
+    if (Row)
+      consume(St->Value, It);
     bindTarget(St->Target, Row ? Row : Value::unknown());
     if (NewLoop)
       ActiveLoops.insert(*NewLoop);
@@ -1244,6 +1537,7 @@ void Interp::visit(const Stmt *St) {
   case StmtKind::While:
   case StmtKind::If: {
     ValueRef C = eval(St->Value);
+    consume(St->Value, C); // a truth test reads no relation
     if (C->is(ValueKind::QuerySet) && C->Row)
       evaluateRelated(C); // `if obj.related.all():` runs the query
     visitBody(St->Body);
@@ -1286,6 +1580,7 @@ void Interp::visit(const Stmt *St) {
     return;
   case StmtKind::Function:
   case StmtKind::Class:
+    Closures.push_back(St->Where); // they may use our locals later
     return; // analyzed on their own
   case StmtKind::Other:
     for (const Expr *X : St->Items)
@@ -1325,7 +1620,9 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   collectFunctions(M.Ast->Body, Functions);
   for (const Stmt *Fn : Functions) {
     Interp I(S, M, Fn, /*Report=*/true);
+    I.TrackLoads = true;
     I.run(Fn->Body);
+    I.reportUnusedLoads();
   }
   return std::move(S.Events);
 }

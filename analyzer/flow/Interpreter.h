@@ -19,6 +19,7 @@ enum class EventKind {
   GenericPerRow,   ///< a GenericForeignKey read on a row
   DeferredPerRow,  ///< a field deferred by only()/defer() read on a row
   Writes,          ///< (method summaries only) the method writes to the database
+  UnusedLoad,      ///< a select_related/prefetch_related lookup no consumer reads (NP301)
 };
 
 /// One relation access that runs a query for every row of a loop.
@@ -37,6 +38,10 @@ struct Event {
   const SourceFile *ViaFile = nullptr;
   Range ViaWhere;
   std::string ViaName; ///< "Order.label"
+  /// UnusedLoad: the lookup (Access is its string literal), and every consumer loop
+  /// (Loop is the first).
+  std::shared_ptr<const EagerLoad> Load;
+  std::vector<std::shared_ptr<const LoopInfo>> Consumers;
 };
 
 /// Interprets the functions of one module over abstract values and reports the events.

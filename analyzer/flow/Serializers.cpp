@@ -13,13 +13,32 @@ bool Interp::isSerializer(const index::ClassRef &C) const {
 }
 
 void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth) {
-  if (Depth > 6 || !Row->is(ValueKind::Instance) || !Row->Model)
+  if (Depth > 6 || !Row->is(ValueKind::Instance) || !Row->Model) {
+    lose(Row);
     return;
+  }
   // Declared fields, base classes first so subclasses override.
   std::vector<index::ClassRef> Chain{Ser};
   for (size_t I = 0; I < Chain.size() && I < 16; ++I)
     for (const index::ClassRef &B : S.P.bases(Chain[I]))
       Chain.push_back(B);
+  // A project serializer that builds its output or fields itself may read anything.
+  for (const index::ClassRef &C : Chain) {
+    if (C.Module->Builtin || llvm::StringRef(C.Module->Name).starts_with("rest_framework"))
+      continue;
+    for (const Stmt *St : C.Def->Body) {
+      if (St->Kind == StmtKind::Function &&
+          llvm::is_contained({"to_representation", "get_fields", "get_attribute",
+                              "__init__", "many_init", "get_field_names"},
+                             St->Name))
+        lose(Row);
+      if (St->Kind == StmtKind::Class && St->Name == "Meta")
+        for (const Stmt *MSt : St->Body)
+          if (MSt->Kind == StmtKind::Assign && !MSt->Targets.empty() &&
+              MSt->Targets[0]->isName("list_serializer_class"))
+            lose(Row);
+    }
+  }
   std::map<std::string, std::pair<const Expr *, index::ClassRef>> Declared;
   std::vector<std::string> Order;
   const Stmt *Meta = nullptr;
@@ -99,6 +118,8 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
     // A model field implied by Meta.fields: relations become PrimaryKeyRelatedFields
     // (a forward FK reads its `_id` column), nested when Meta.depth says so.
     const index::Relation *Rel = S.G.relation(Row->Model, Name);
+    if (!Rel && !S.G.isColumn(Row->Model, Name) && Name != "pk" && Name != "url")
+      lose(Row); // a property or method of the model, which may read relations
     if (!Rel)
       continue;
     EvFile = &MetaOwner.Module->Ast->file();
@@ -149,6 +170,8 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
     index::ClassRef MOwner;
     if (const Stmt *Def = S.P.findMethod(Owner, Method, &MOwner))
       runWithRow(Def, *MOwner.Module, Row, 1);
+    else
+      lose(Row);
     return;
   }
   if (Kind == "HyperlinkedIdentityField" || Kind == "SerializerMethodField")
@@ -158,8 +181,10 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
   Range At{Call->Where.Begin, Call->Where.Begin};
   const Expr *SourceE = Call->keyword("source");
   if (SourceE && SourceE->Kind == ExprKind::String) {
-    if (SourceE->Id == "*")
+    if (SourceE->Id == "*") {
+      lose(Row); // the field gets the whole row
       return;
+    }
     Source = SourceE->Id;
     At = stringContent(SourceE);
   } else {

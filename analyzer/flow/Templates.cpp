@@ -38,18 +38,20 @@ ValueRef Interp::renderCall(const Expr *E) {
   if (const Expr *K = E->keyword("template"))
     NameE = K;
   ValueRef Ctx = Value::unknown();
+  const Expr *CtxE = nullptr;
   for (size_t I = 0; I < E->Args.size(); ++I) {
     ValueRef V = eval(E->Args[I]);
     if (int(I) == CtxAt)
-      Ctx = V;
+      Ctx = V, CtxE = E->Args[I];
   }
   for (const py::Keyword &K : E->Keywords) {
     ValueRef V = eval(K.Value);
     if (K.Name == "context")
-      Ctx = V;
+      Ctx = V, CtxE = K.Value;
   }
-  if (NameE)
-    renderTemplate(templateName(NameE), Ctx);
+  // The context is consumed by the template only when we walked it.
+  if (NameE && renderTemplate(templateName(NameE), Ctx) && CtxE)
+    consume(CtxE, Ctx);
   return Value::unknown();
 }
 
@@ -63,18 +65,19 @@ std::string Interp::templateName(const Expr *E) {
   return "";
 }
 
-void Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
+bool Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
   if (Name.empty() || !S.Templates || !Report)
-    return;
+    return false;
   const index::TemplateFile *T = S.Templates->find(Name);
   if (!T)
-    return;
+    return false;
   Scope Vars;
   if (Ctx->is(ValueKind::Dict))
     for (const auto &[K, V] : Ctx->Entries)
       Vars[K] = V;
   TemplateBudget = MaxTemplateWalks;
   walkTemplate(*T, Vars, nullptr, 0);
+  return true;
 }
 
 void Interp::collectBlocks(const index::TemplateFile &T, const std::vector<parse::tpl::Node> &Nodes,
@@ -93,8 +96,10 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
                           unsigned Depth) {
   // Includes may fan out (a template including two others, each including two more...):
   // depth and a budget per render keep the walk linear in the input.
-  if (Depth > 12 || TemplateBudget == 0)
+  if (Depth > 12 || TemplateBudget == 0) {
+    loseScope(Vars);
     return;
+  }
   --TemplateBudget;
   // `{% extends %}`: walk the parent with this template's blocks in place of its own.
   for (const parse::tpl::Node &N : T.Tree.Nodes) {
@@ -109,6 +114,8 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
     const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
     if (P && P != &T)
       walkTemplate(*P, Vars, &Blocks, Depth + 1);
+    else
+      loseScope(Vars);
     return;
   }
   const SourceFile *Saved = EvFile;
@@ -136,8 +143,14 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   switch (N.Kind) {
   case NodeKind::Var:
     // Inside {% blocktranslate %} a variable is a plain context key: no attributes.
-    if (N.TagName.empty())
-      strOf(resolveTpl(N.Value, Vars, /*Evaluates=*/false), range(N.Value.VarWhere));
+    if (N.TagName.empty()) {
+      ValueRef V = resolveTpl(N.Value, Vars, /*Evaluates=*/false);
+      strOf(V, range(N.Value.VarWhere));
+      if (!V->is(ValueKind::Instance))
+        lose(V); // `{{ orders }}` prints every row's repr
+    } else if (auto It = Vars.find(N.Value.Var); It != Vars.end()) {
+      lose(It->second);
+    }
     return;
   case NodeKind::For: {
     ValueRef It = resolveTpl(N.Iter, Vars, false);
@@ -178,6 +191,8 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
     std::string Name = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
     if (const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name))
       walkTemplate(*T, Inner, nullptr, Depth + 1);
+    else
+      loseScope(Inner);
     return;
   }
   case NodeKind::Block: {
@@ -201,10 +216,14 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   case NodeKind::Empty:
     return;
   case NodeKind::Other:
+    // A tag we do not model may read anything on the values it is given, and a custom
+    // tag may take the whole context.
+    if (!isPlainTag(N.TagName))
+      loseScope(Vars);
     for (const parse::tpl::Expr &X : N.Args)
-      resolveTpl(X, Vars, false);
+      lose(resolveTpl(X, Vars, false));
     for (const auto &B : N.Bindings)
-      resolveTpl(B.second, Vars, false);
+      lose(resolveTpl(B.second, Vars, false));
     if (!N.AsVar.empty())
       Vars[N.AsVar] = Value::unknown();
     walkNodes(N.Children, Vars, Child, Depth);
@@ -215,11 +234,26 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   }
 }
 
+bool Interp::isPlainTag(llvm::StringRef Tag) {
+  return llvm::StringSwitch<bool>(Tag)
+      .Cases("url", "csrf_token", "load", "static", "trans", "translate", "now", true)
+      .Cases("cycle", "firstof", "spaceless", "autoescape", "ifchanged", "widthratio", true)
+      .Cases("templatetag", "lorem", "resetcycle", "blocktrans", "blocktranslate", true)
+      .Cases("get_current_language", "localize", "localtime", "timezone", "language", true)
+      .Default(false);
+}
+
 ValueRef Interp::resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates) {
   ValueRef Cur = X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
   for (const parse::tpl::Filter &F : X.Filters) {
     if (F.HasArg && !F.ArgIsLiteral)
-      resolvePath(F.Arg, range(F.ArgWhere), Vars);
+      lose(resolvePath(F.Arg, range(F.ArgWhere), Vars));
+    // Filters that read no attribute of a row; any other may (`dictsort:"customer.name"`).
+    if (!llvm::StringSwitch<bool>(F.Name)
+             .Cases("length", "length_is", "pluralize", "yesno", "default", true)
+             .Cases("default_if_none", "safe", "escape", "force_escape", true)
+             .Default(false))
+      lose(Cur);
     if (Cur->is(ValueKind::QuerySet) && Cur->Row && evaluatingFilter(F.Name))
       evaluateRelated(Cur);
     if (F.Name != "default" && F.Name != "default_if_none" && F.Name != "safe" &&
@@ -274,6 +308,8 @@ ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range
       evaluateRelated(relatedAll(Cur, ExprWhere), EventKind::AggregatePerRow);
     return Value::unknown();
   case ValueKind::QuerySet:
+    if (Part != "all" && Part != "object_list" && Part != "count" && Part != "exists")
+      lose(Cur); // `orders.0`, `orders.first`: a row we do not follow
     if (Part == "all" || Part == "object_list")
       return Cur;
     if ((Part == "count" || Part == "exists") && Cur->Row)

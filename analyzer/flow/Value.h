@@ -3,7 +3,9 @@
 
 #include "index/ModelGraph.h"
 
+#include <map>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,43 @@ using parse::SourceFile;
 struct LoadCall {
   uint32_t CloseParen = 0; ///< offset of the call's `)`
   bool HasArgs = false;
+};
+
+struct LoopInfo;
+
+/// A string lookup passed to `select_related()` / `prefetch_related()` in the function
+/// that creates the queryset (NP301 checks that some consumer reads it).
+struct EagerLoad {
+  std::string Path;
+  bool Prefetch = false;
+  Range Literal;           ///< the string literal, quotes included
+  Range Call;              ///< from the end of the call's receiver to its `)`
+  std::vector<Range> Args; ///< every argument of the call
+  size_t Index = 0;        ///< which argument this lookup is
+  bool HasKeywords = false;
+  bool OnManager = false; ///< the receiver is a manager: removing the call leaves `.all()`
+};
+
+/// How a queryset created in the analyzed function is consumed: which relations its rows
+/// read, and whether all of its uses were understood (NP301). Every expression that
+/// yields the queryset (or one of its rows, or a container holding them) is Pending until
+/// a use the interpreter understands consumes it; anything left pending means an unseen
+/// consumer could read any relation.
+struct LoadUse {
+  std::vector<EagerLoad> Loads;
+  std::vector<std::string> ObjectLookups; ///< `Prefetch(...)` lookups of the chain
+  std::set<std::string> Reads;            ///< attributes read on its rows
+  std::map<const void *, int> Pending;
+  std::vector<std::string> Names; ///< local names bound to it or to its rows
+  std::vector<std::shared_ptr<const LoopInfo>> Loops; ///< its consumer loops
+  bool Lost = false;
+
+  bool pending() const {
+    for (const auto &P : Pending)
+      if (P.second > 0)
+        return true;
+    return false;
+  }
 };
 
 /// Where a queryset was created: the place a fix edits.
@@ -42,6 +81,8 @@ struct Origin {
   /// AlsoSelect, the FK columns Django selected by itself before the list existed.
   bool AdminList = false;
   std::vector<std::string> AlsoSelect;
+  /// Set when the queryset is created in a function analyzed for NP301.
+  std::shared_ptr<LoadUse> Use;
 };
 
 /// What a queryset has already loaded: select_related / prefetch_related lookups

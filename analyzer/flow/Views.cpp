@@ -391,6 +391,8 @@ void Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const V
   if (Def->Params.size() > RowParam)
     Sub.bind(Def->Params[RowParam].Name, Row);
   Sub.run(Def->Body);
+  if (Def->Params.size() <= RowParam || Sub.closuresMention(Def->Params[RowParam].Name))
+    lose(Row);
 }
 
 void Interp::readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {

@@ -21,10 +21,12 @@ enum class FixAvailability { Always, Sometimes, Never };
 /// A fix as a rule decides it: load \p Path on the queryset created at \p Where.
 struct FixIntent {
   std::shared_ptr<flow::Origin> Where;
-  enum MethodKind { SelectRelated, PrefetchRelated, OnlyField } Method = SelectRelated;
+  enum MethodKind { SelectRelated, PrefetchRelated, OnlyField, RemoveLoad } Method = SelectRelated;
   std::string Path;
   Applicability Applies = Applicability::Safe;
   std::string UnsafeWhy; ///< why the fix needs --unsafe-fixes
+  /// RemoveLoad: the lookup to take out of its select_related/prefetch_related call.
+  std::shared_ptr<const flow::EagerLoad> Remove;
 };
 
 /// A secondary location shown under a diagnostic.

@@ -6,6 +6,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <set>
 
 namespace nplus1::fix {
 namespace {
@@ -67,6 +68,73 @@ Edit adminListEdit(const flow::Origin &O, std::vector<std::string> Paths) {
   return {O.File, O.InsertAt, O.InsertAt, Text};
 }
 
+/// The text of \p R in \p Text without the argument ranges \p Args it holds.
+std::string withoutArgs(llvm::StringRef Text, parse::Range R, llvm::ArrayRef<parse::Range> Args) {
+  std::string Out;
+  for (uint32_t I = R.Begin; I < R.End && I < Text.size(); ++I) {
+    bool InArg = llvm::any_of(Args, [&](parse::Range A) { return A.Begin <= I && I < A.End; });
+    if (!InArg)
+      Out.push_back(Text[I]);
+  }
+  return Out;
+}
+
+/// True when \p S holds only what separates arguments: blanks, commas, line continuations.
+bool onlyGlue(llvm::StringRef S) {
+  return S.find_first_not_of(" \t\r\n,\\") == llvm::StringRef::npos;
+}
+
+/// The edits that take the lookups \p Drop (argument indices) out of the call \p L
+/// describes, or nothing when the edit would cross a comment or anything but arguments.
+std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L,
+                                const std::set<size_t> &Drop) {
+  llvm::StringRef Text = File->text();
+  if (L.Call.End > Text.size() || L.Args.empty())
+    return {};
+  if (Drop.size() == L.Args.size()) {
+    // The whole `.select_related(...)`: what is left once the arguments are gone must be
+    // exactly the method name and its brackets.
+    std::string Rest = withoutArgs(Text, L.Call, L.Args);
+    llvm::erase_if(Rest, [](char C) { return C == ' ' || C == '\t' || C == '\r' ||
+                                             C == '\n' || C == '\\' || C == ','; });
+    std::string Method = L.Prefetch ? "prefetch_related" : "select_related";
+    if (Rest != "." + Method + "()")
+      return {};
+    // A manager needs `.all()` to stand for its queryset, unless a queryset method follows.
+    bool Chained = Text.substr(L.Call.End).ltrim(" \t").starts_with(".");
+    return {{File, L.Call.Begin, L.Call.End, L.OnManager && !Chained ? ".all()" : ""}};
+  }
+  std::vector<Edit> Out;
+  size_t N = L.Args.size();
+  for (size_t I = 0; I < N;) {
+    if (!Drop.count(I)) {
+      ++I;
+      continue;
+    }
+    size_t J = I;
+    while (J + 1 < N && Drop.count(J + 1))
+      ++J;
+    // A run of dropped arguments [I, J]: up to the next kept one, or from the kept one
+    // before it when the run reaches the end (a trailing comma stays).
+    // A run that ends the list takes its trailing comma with it when there is one (so a
+    // comment after it stays on its line), else the comma before it.
+    parse::Range R{L.Args[I].Begin, J + 1 < N ? L.Args[J + 1].Begin : 0};
+    if (J + 1 == N) {
+      llvm::StringRef After = Text.slice(L.Args[J].End, L.Call.End);
+      size_t Comma = After.find_first_not_of(" \t\r\n\\");
+      if (Comma != llvm::StringRef::npos && After[Comma] == ',')
+        R.End = L.Args[J].End + Comma + 1;
+      else
+        R = {L.Args[I - 1].End, L.Args[J].End};
+    }
+    if (!onlyGlue(withoutArgs(Text, R, L.Args)))
+      return {};
+    Out.push_back({File, R.Begin, R.End, ""});
+    I = J + 1;
+  }
+  return Out;
+}
+
 } // namespace
 
 std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
@@ -77,6 +145,14 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
   };
   std::map<const flow::Origin *, Want> ByOrigin;
   std::vector<const flow::Origin *> Order;
+  /// Lookups to remove, per call (its file and offset): which arguments, which findings.
+  struct Removal {
+    const flow::Origin *O = nullptr;
+    const flow::EagerLoad *Load = nullptr;
+    std::set<size_t> Drop;
+    std::vector<size_t> From;
+  };
+  std::map<std::pair<const SourceFile *, uint32_t>, Removal> Removals;
   if (Applied)
     Applied->assign(Diags.size(), false);
   for (size_t I = 0; I < Diags.size(); ++I) {
@@ -86,6 +162,16 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (Fix->Applies == rules::Applicability::Unsafe && !P.Unsafe)
       continue;
     const flow::Origin *O = Fix->Where.get();
+    if (Fix->Method == rules::FixIntent::RemoveLoad) {
+      if (!Fix->Remove || !O->File)
+        continue;
+      Removal &R = Removals[{O->File, Fix->Remove->Call.Begin}];
+      R.O = O;
+      R.Load = Fix->Remove.get();
+      R.Drop.insert(Fix->Remove->Index);
+      R.From.push_back(I);
+      continue;
+    }
     // A bare select_related() follows every non-null FK; naming fields would narrow it.
     if (Fix->Method == rules::FixIntent::SelectRelated && O->Select && !O->Select->HasArgs)
       continue;
@@ -134,6 +220,19 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
     if (Applied)
       for (size_t I : W.From)
+        (*Applied)[I] = true;
+  }
+  for (const auto &[Key, R] : Removals) {
+    // A queryset that also gains lookups keeps its calls this time: the two edits could
+    // touch the same brackets. The next run removes what is still unused.
+    if (ByOrigin.count(R.O))
+      continue;
+    std::vector<Edit> Out = removeLookups(Key.first, *R.Load, R.Drop);
+    if (Out.empty())
+      continue;
+    Edits.insert(Edits.end(), Out.begin(), Out.end());
+    if (Applied)
+      for (size_t I : R.From)
         (*Applied)[I] = true;
   }
   // New lines follow the file's line endings.

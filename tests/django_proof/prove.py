@@ -9,6 +9,10 @@ CASES = {"case_id": "module:function"} and seed(n) (or SEED). Each case
 function carries exactly one marker comment:
 
     # expect: NP1xx   the query count must grow with the data size
+    # expect: NP301   an unused eager load: the query count must not grow, and
+                      after the fix it still must not grow while a JOIN or a
+                      query of every size's SQL is gone (the lookup cost
+                      something and nothing needed it)
     # ok[: reason]    the query count must not grow
 
 cases.py may also define URL_CASES = {"case_id": ("/url/", "app/t.html", ...)}:
@@ -221,6 +225,12 @@ def duplicate_case_ids(cases_path):
 # Child: measure one project directory
 
 
+def sql_cost(capture):
+    """(queries, JOINs) of a CaptureQueriesContext: what an eager load costs."""
+    queries = capture.captured_queries
+    return len(queries), sum(q['sql'].upper().count(' JOIN ') for q in queries)
+
+
 def plain(value):
     """Returned data as JSON-comparable plain values."""
     if isinstance(value, dict):
@@ -391,7 +401,7 @@ def measure(project_dir, work):
                 run['data'] = plain(data)
             except Exception as error:
                 run['error'] = f'{type(error).__name__}: {error}'
-            run['queries'] = len(capture.captured_queries)
+            run['queries'], run['joins'] = sql_cost(capture)
             result['cases'][case_id]['runs'][str(size)] = run
         for case_id, url in urls.items():
             entry = result['cases'][case_id]
@@ -413,7 +423,7 @@ def measure(project_dir, work):
                                'content': response.content.decode('utf-8')}
             except Exception as error:
                 run['error'] = f'{type(error).__name__}: {error}'
-            run['queries'] = len(capture.captured_queries)
+            run['queries'], run['joins'] = sql_cost(capture)
             entry['runs'][str(size)] = run
         for case_id, url in apis.items():
             entry = result['cases'][case_id]
@@ -445,7 +455,7 @@ def measure(project_dir, work):
                                'json': json.loads(response.content.decode('utf-8'))}
             except Exception as error:
                 run['error'] = f'{type(error).__name__}: {error}'
-            run['queries'] = len(capture.captured_queries)
+            run['queries'], run['joins'] = sql_cost(capture)
             entry['runs'][str(size)] = run
         if admins:
             run_admin_cases(result, admins, size, project_object)
@@ -490,7 +500,7 @@ def run_admin_cases(result, admins, size, project_object):
                                'content': CSRF_RE.sub(r'\1\2', response.content.decode('utf-8'))}
             except Exception as error:
                 run['error'] = f'{type(error).__name__}: {error}'
-            run['queries'] = len(capture.captured_queries)
+            run['queries'], run['joins'] = sql_cost(capture)
             entry['runs'][str(size)] = run
     finally:
         client.logout()
@@ -570,10 +580,12 @@ def judge(case_id, base, fixed, no_fix):
     if notes:
         return False, notes, None
     kind = markers[0][0]
-    if kind == 'ok' and grows(runs):
-        notes.append('marked ok but the query count grows')
-    if kind != 'ok' and not grows(runs):
+    if kind in ('ok', 'NP301') and grows(runs):
+        notes.append(f'marked {kind} but the query count grows')
+    if kind not in ('ok', 'NP301') and not grows(runs):
         notes.append(f'marked {kind} but the query count does not grow')
+    if kind == 'NP301' and case_id in no_fix:
+        notes.append('an NP301 case must be proven by its fix: not in --no-fix / NO_FIX')
     identical = None
     if fixed is not None:
         fruns = fixed['runs']
@@ -597,6 +609,19 @@ def judge(case_id, base, fixed, no_fix):
                              'the returned data')
             elif not identical:
                 notes.append('after fix: returned data differs')
+            if kind == 'NP301':
+                # The lookup cost something (a JOIN or a query) at every size, and the fix
+                # took that away without making anything grow (checked below).
+                for size in SIZES:
+                    before, after = runs[str(size)], fruns[str(size)]
+                    cost = (f'N={size}: {before["queries"]} queries/{before["joins"]} JOINs'
+                            f' -> {after["queries"]}/{after["joins"]}')
+                    if after['queries'] < before['queries'] or (
+                            after['queries'] == before['queries']
+                            and after['joins'] < before['joins']):
+                        notes.append('proof: ' + cost)
+                    else:
+                        notes.append('after fix: no JOIN or query is gone (' + cost + ')')
             if grows(fruns):
                 if case_id in no_fix:
                     notes.append('no fix (allowed by --no-fix / NO_FIX)')
@@ -606,7 +631,8 @@ def judge(case_id, base, fixed, no_fix):
                 notes.append('listed in --no-fix / NO_FIX but the fix works')
         else:
             identical = False
-    failed = [n for n in notes if not n.startswith(('no fix (allowed', 'listed in --no-fix'))]
+    failed = [n for n in notes
+              if not n.startswith(('no fix (allowed', 'listed in --no-fix', 'proof: '))]
     return not failed, notes, identical
 
 

@@ -97,3 +97,62 @@ TEST_SUITE("fix.diff") {
           "--- a/p.py\n+++ b/p.py\n@@ -1,3 +1,3 @@\n a\n-b\n-c\n+B\n+C\n");
   }
 }
+
+TEST_SUITE("fix.unused_eager_load") {
+  TEST_CASE("removes the only lookup with its call, leaving a queryset") {
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    return [o.total for o in Order.objects.select_related('customer')]
+)py",
+                true) == R"py(
+from .models import Order
+def f():
+    return [o.total for o in Order.objects.all()]
+)py");
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    return [o.total for o in Order.objects.select_related('customer').filter(total=1)]
+)py",
+                true) == R"py(
+from .models import Order
+def f():
+    return [o.total for o in Order.objects.filter(total=1)]
+)py");
+  }
+
+  TEST_CASE("removes one lookup of several, and keeps what is read") {
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related('item_set', 'customer')
+    return [o.customer.name for o in qs]
+)py",
+                true) == R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related('customer')
+    return [o.customer.name for o in qs]
+)py");
+  }
+
+  TEST_CASE("no edit across a comment; nothing when a use escapes") {
+    const char *Comment = R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related('customer',  # keep
+                                        'item_set')
+    return [o.customer.name for o in qs]
+)py";
+    CHECK(fixed(Comment, true) == Comment);
+    const char *Escapes = R"py(
+from .models import Order
+def f(sink):
+    qs = Order.objects.select_related('customer')
+    for o in qs:
+        sink(o)
+)py";
+    CHECK(fixed(Escapes, true) == Escapes);
+  }
+}

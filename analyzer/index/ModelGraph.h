@@ -92,12 +92,19 @@ public:
   /// The manager \p Name of \p M (own, inherited, or the implicit `objects`).
   const ManagerInfo *manager(const Model *M, llvm::StringRef Name) const;
   llvm::ArrayRef<std::unique_ptr<Model>> models() const { return Models; }
+  /// A hash of everything the graph says (models, relations, columns, managers): equal
+  /// fingerprints mean the analysis of a module sees the same graph.
+  uint64_t fingerprint() const;
+  /// The project modules the graph was built from: those defining models, settings
+  /// modules and modules with an AppConfig that sets a label.
+  const llvm::StringSet<> &contributors() const { return Contributors; }
 
 private:
   std::vector<std::unique_ptr<Model>> Models;
   llvm::StringMap<Model *> ByQualName;
   llvm::StringMap<Model *> ByLabel; ///< lower-cased "app.model"
   ManagerInfo DefaultManager{"objects", {}, {}, false};
+  llvm::StringSet<> Contributors;
   friend class ModelGraphBuilder;
 };
 

@@ -72,6 +72,14 @@ cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configu
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
                         cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> NoCache("no-cache", cl::desc("Neither read nor write the incremental cache"),
+                      cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> CacheDir("cache-dir",
+                              cl::desc("Where to keep the cache (default: <root>/.nplus1_cache)"),
+                              cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> CacheStats("cache-stats",
+                         cl::desc("Print what the run parsed, analyzed and reused (stderr)"),
+                         cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
 
@@ -194,6 +202,22 @@ llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
   return Files;
 }
 
+/// The cache is valid for this build of nplus1 with these settings only. A development
+/// build keeps its version and commit across rebuilds, so the executable's size and time
+/// are part of the key too.
+std::string cacheKey(const driver::Config &Settings) {
+  std::string Key;
+  llvm::raw_string_ostream OS(Key);
+  OS << report::ToolVersion << ' ' << report::ToolCommit << '\n';
+  std::string Exe = llvm::sys::fs::getMainExecutable("nplus1", (void *)&cacheKey);
+  llvm::sys::fs::file_status St;
+  if (!Exe.empty() && !llvm::sys::fs::status(Exe, St))
+    OS << St.getSize() << ' '
+       << St.getLastModificationTime().time_since_epoch().count() << '\n';
+  Settings.print(OS);
+  return Key;
+}
+
 int runCheck() {
   if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
       Format != "junit") {
@@ -261,7 +285,17 @@ int runCheck() {
     return 0;
   }
   Opts.ParseOnly = ParseOnly;
-  driver::Analysis A = driver::analyze(Opts, Settings);
+  driver::CacheOptions Cache;
+  // Fixes are planned from the syntax trees of the querysets: --fix and --diff (and the
+  // test mode) always analyze everything.
+  Cache.Use = !NoCache && !Fix && !Diff && !Verify;
+  Cache.Dir = CacheDir;
+  Cache.Key = cacheKey(Settings);
+  driver::Analysis A = driver::analyze(Opts, Settings, Cache);
+  if (CacheStats)
+    llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed "
+                 << A.Stats.Analyzed << ", reused " << A.Stats.Reused << " module(s)"
+                 << (A.Stats.Full ? " (full run: " + A.Stats.CacheNote + ")" : "") << "\n";
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
   if (A.Files.Files.empty() && !A.Files.Problems.empty())

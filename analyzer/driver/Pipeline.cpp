@@ -13,6 +13,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
 
 #include <chrono>
 #include <set>
@@ -622,6 +624,19 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;
+}
+
+void keepShard(Analysis &A, unsigned Index, unsigned Count) {
+  llvm::StringRef Root = A.Files.Root;
+  llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
+    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::sys::path::remove_dots(Abs, true);
+    llvm::StringRef Rel = Abs.str();
+    if (Rel.consume_front(Root))
+      Rel = Rel.ltrim('/');
+    return llvm::xxh3_64bits(Rel) % Count != Index - 1;
+  });
 }
 
 } // namespace nplus1::driver

@@ -48,6 +48,12 @@ struct Analysis {
 Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
                  const CacheOptions &Cache = {});
 
+/// `--shard I/N`: keeps the findings located in the files of shard \p Index (1-based) of
+/// \p Count. Files are dealt to shards by a hash of their path under the project root, so
+/// every shard of every runner agrees, and the N shards' findings together are exactly
+/// those of one run without --shard.
+void keepShard(Analysis &A, unsigned Index, unsigned Count);
+
 /// Drops findings silenced by `# noqa: NPxxx` (on the reported line or on the queryset's
 /// line), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`, and adds
 /// NP903 for suppressions naming nplus1 codes that silenced nothing.

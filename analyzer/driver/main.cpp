@@ -80,6 +80,10 @@ cl::opt<std::string> CacheDir("cache-dir",
 cl::opt<bool> CacheStats("cache-stats",
                          cl::desc("Print what the run parsed, analyzed and reused (stderr)"),
                          cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> Shard("shard",
+                           cl::desc("Report only shard I of N (`--shard 2/4`): the files are dealt "
+                                    "to N shards; the N outputs together are one whole run"),
+                           cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
 
@@ -229,6 +233,20 @@ int runCheck() {
     llvm::errs() << "nplus1: --fix and --diff cannot be combined\n";
     return 2;
   }
+  unsigned ShardIndex = 1, ShardCount = 1;
+  if (!Shard.empty()) {
+    auto [I, N] = llvm::StringRef(Shard).split('/');
+    if (I.getAsInteger(10, ShardIndex) || N.getAsInteger(10, ShardCount) || ShardCount == 0 ||
+        ShardIndex == 0 || ShardIndex > ShardCount) {
+      llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '"
+                   << Shard << "')\n";
+      return 2;
+    }
+    if (Fix || Diff) {
+      llvm::errs() << "nplus1: --shard cannot be combined with --fix or --diff\n";
+      return 2;
+    }
+  }
   if (Jobs)
     llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
   discover::Options Opts;
@@ -292,6 +310,8 @@ int runCheck() {
   Cache.Dir = CacheDir;
   Cache.Key = cacheKey(Settings);
   driver::Analysis A = driver::analyze(Opts, Settings, Cache);
+  if (ShardCount > 1)
+    driver::keepShard(A, ShardIndex, ShardCount);
   if (CacheStats)
     llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed "
                  << A.Stats.Analyzed << ", reused " << A.Stats.Reused << " module(s)"

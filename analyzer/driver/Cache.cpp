@@ -1,5 +1,6 @@
 #include "driver/Cache.h"
 
+#include "index/Codec.h"
 #include "report/Report.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -17,63 +18,70 @@ namespace {
 using Json = nlohmann::json;
 
 /// The file's first line; the format version is part of it.
-constexpr llvm::StringLiteral Magic = "nplus1-cache 1\n";
+constexpr llvm::StringLiteral Magic = "nplus1-cache 2\n";
 constexpr llvm::StringLiteral FileName = "cache.bin";
 
-Json deps(const DepMap &D) {
-  Json J = Json::object();
-  for (const auto &[Name, Hash] : D)
-    J[Name] = Hash;
-  return J;
+using index::codec::Reader;
+using index::codec::Writer;
+
+std::string encode(const State &S) {
+  Writer W;
+  W.bytes(S.Key);
+  W.u64(uint64_t(S.WrittenAt));
+  W.u64(S.Files.size());
+  for (const auto &[Path, F] : S.Files) {
+    W.bytes(Path);
+    W.u64(F.Size);
+    W.u64(uint64_t(F.MTime));
+    W.u64(F.Hash);
+    W.bytes(F.ParseDiag.bytes());
+  }
+  W.deps(S.GraphDeps);
+  W.bytes(S.Graph.bytes());
+  W.u64(S.Modules.size());
+  for (const auto &[Path, M] : S.Modules) {
+    W.bytes(Path);
+    W.bytes(M.Name);
+    W.u64(M.Hash);
+    W.deps(M.Modules);
+    W.deps(M.Templates);
+    W.strings(M.Imports);
+    W.strings(M.DiagFiles);
+    W.bytes(M.Diags.bytes());
+  }
+  return std::move(W.Out);
 }
 
-DepMap depsFrom(const Json &J) {
-  DepMap D;
-  for (auto It = J.begin(); It != J.end(); ++It)
-    D[It.key()] = It.value().get<uint64_t>();
-  return D;
-}
-
-Json toJson(const State &S) {
-  Json Files = Json::object();
-  for (const auto &[Path, F] : S.Files)
-    Files[Path] = {F.Size, F.MTime, F.Hash, F.ParseDiag};
-  Json Modules = Json::object();
-  for (const auto &[Path, M] : S.Modules)
-    Modules[Path] = {{"name", M.Name},       {"hash", M.Hash},       {"modules", deps(M.Modules)},
-                     {"templates", deps(M.Templates)}, {"imports", M.Imports}, {"diags", M.Diags}};
-  return {{"key", S.Key},
-          {"written", S.WrittenAt},
-          {"files", Files},
-          {"modules", Modules},
-          {"graph", S.GraphFingerprint},
-          {"graph_deps", deps(S.GraphDeps)}};
-}
-
-State fromJson(const Json &J) {
+State decode(llvm::StringRef Payload) {
+  Reader R(Payload);
   State S;
-  S.Key = J.at("key").get<std::string>();
-  S.WrittenAt = J.at("written").get<int64_t>();
-  for (auto It = J.at("files").begin(); It != J.at("files").end(); ++It) {
-    const Json &F = It.value();
-    S.Files[It.key()] = {F.at(0).get<uint64_t>(), F.at(1).get<int64_t>(),
-                         F.at(2).get<uint64_t>(), F.at(3)};
+  S.Key = R.bytes().str();
+  S.WrittenAt = int64_t(R.u64());
+  for (size_t I = 0, N = R.count(); I < N; ++I) {
+    std::string Path = R.bytes().str();
+    FileRecord F;
+    F.Size = R.u64();
+    F.MTime = int64_t(R.u64());
+    F.Hash = R.u64();
+    F.ParseDiag = Blob::view(R.bytes());
+    S.Files.emplace_hint(S.Files.end(), std::move(Path), std::move(F));
   }
-  for (auto It = J.at("modules").begin(); It != J.at("modules").end(); ++It) {
-    const Json &M = It.value();
-    ModuleRecord R;
-    R.Name = M.at("name").get<std::string>();
-    R.Hash = M.at("hash").get<uint64_t>();
-    R.Modules = depsFrom(M.at("modules"));
-    R.Templates = depsFrom(M.at("templates"));
-    R.Imports = M.at("imports").get<std::vector<std::string>>();
-    R.Diags = M.at("diags");
-    if (!R.Diags.is_array())
-      throw std::runtime_error("diags is not an array");
-    S.Modules[It.key()] = std::move(R);
+  S.GraphDeps = R.deps();
+  S.Graph = Blob::view(R.bytes());
+  for (size_t I = 0, N = R.count(); I < N; ++I) {
+    std::string Path = R.bytes().str();
+    ModuleRecord M;
+    M.Name = R.bytes().str();
+    M.Hash = R.u64();
+    M.Modules = R.deps();
+    M.Templates = R.deps();
+    M.Imports = R.strings();
+    M.DiagFiles = R.strings();
+    M.Diags = Blob::view(R.bytes());
+    S.Modules.emplace_hint(S.Modules.end(), std::move(Path), std::move(M));
   }
-  S.GraphFingerprint = J.at("graph").get<uint64_t>();
-  S.GraphDeps = depsFrom(J.at("graph_deps"));
+  if (!R.done())
+    throw std::runtime_error("trailing bytes");
   return S;
 }
 
@@ -84,6 +92,28 @@ parse::Range rangeFrom(const Json &J) {
 }
 
 } // namespace
+
+Blob Blob::encode(const nlohmann::json &J) {
+  Blob B;
+  if (J.is_null())
+    return B;
+  std::vector<uint8_t> Bytes = Json::to_msgpack(J);
+  B.Owned.assign(Bytes.begin(), Bytes.end());
+  return B;
+}
+
+Blob Blob::view(llvm::StringRef Bytes) {
+  Blob B;
+  B.View = Bytes;
+  return B;
+}
+
+nlohmann::json Blob::decode() const {
+  llvm::StringRef B = bytes();
+  if (B.empty())
+    return nullptr;
+  return Json::from_msgpack(B.bytes_begin(), B.bytes_end());
+}
 
 std::string directory(llvm::StringRef Root, llvm::StringRef Override) {
   if (!Override.empty())
@@ -121,8 +151,8 @@ std::optional<State> load(llvm::StringRef Dir, llvm::StringRef Key, std::string 
   }
   Bytes = Bytes.drop_front(17);
   try {
-    Json J = Json::from_msgpack(Bytes.bytes_begin(), Bytes.bytes_end());
-    State S = fromJson(J);
+    State S = decode(Bytes);
+    S.Buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*Buf));
     if (S.Key != Key) {
       Why = "cache written by another build or with other settings";
       return std::nullopt;
@@ -145,8 +175,8 @@ bool save(llvm::StringRef Dir, const State &S) {
     if (!EC)
       OS << "# Created by nplus1 (its incremental cache).\n*\n";
   }
-  std::vector<uint8_t> Payload = Json::to_msgpack(toJson(S));
-  llvm::StringRef P(reinterpret_cast<const char *>(Payload.data()), Payload.size());
+  std::string Payload = encode(S);
+  llvm::StringRef P(Payload);
   std::string Content = Magic.str();
   Content += llvm::utohexstr(llvm::xxh3_64bits(P), /*LowerCase=*/true, /*Width=*/16);
   Content += '\n';

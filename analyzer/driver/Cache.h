@@ -4,6 +4,7 @@
 #include "rules/Rule.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,32 +20,59 @@ namespace nplus1::driver::cache {
 /// behind it, or 0 when no readable file had that name.
 using DepMap = std::map<std::string, uint64_t>;
 
+/// A JSON value kept encoded (MessagePack) until somebody needs it: most cached findings
+/// are never looked at in a run that checks a few files.
+class Blob {
+public:
+  Blob() = default;
+  /// Encodes \p J now (the blob owns its bytes).
+  static Blob encode(const nlohmann::json &J);
+  /// Takes \p Bytes as they are (not JSON: decode() is not for these).
+  static Blob own(std::string Bytes) {
+    Blob B;
+    B.Owned = std::move(Bytes);
+    return B;
+  }
+  /// Refers to bytes owned elsewhere (the cache file's buffer).
+  static Blob view(llvm::StringRef Bytes);
+  llvm::StringRef bytes() const { return Owned.empty() ? View : llvm::StringRef(Owned); }
+  bool empty() const { return bytes().empty(); }
+  /// Decodes; throws on malformed bytes.
+  nlohmann::json decode() const;
+
+private:
+  std::string Owned;
+  llvm::StringRef View;
+};
+
 /// One file of the last run (paths are relative to the project root).
 struct FileRecord {
   uint64_t Size = 0;
   int64_t MTime = 0; ///< nanoseconds since the epoch
   uint64_t Hash = 0;
-  /// The syntax-error finding of the file, if it had one (serialized diagnostic).
-  nlohmann::json ParseDiag;
+  Blob ParseDiag; ///< the file's syntax-error finding, if it had one (freeze())
 };
 
 /// The analysis of one Python module in the last run.
 struct ModuleRecord {
-  std::string Name; ///< dotted module name
+  std::string Name;  ///< dotted module name
   uint64_t Hash = 0; ///< of the module's own file
   DepMap Modules, Templates;
-  std::vector<std::string> Imports; ///< qualified names it imports, and its `*` imports
-  nlohmann::json Diags = nlohmann::json::array(); ///< serialized, before any filtering
+  std::vector<std::string> Imports;   ///< qualified names it imports, and its `*` imports
+  std::vector<std::string> DiagFiles; ///< the files its findings are in
+  Blob Diags;                         ///< a JSON array of freeze()d findings, unfiltered
 };
 
 /// Everything the cache keeps between runs.
 struct State {
-  std::string Key;     ///< tool build + settings: any difference throws the cache away
+  std::string Key;       ///< tool build + settings: any difference throws the cache away
   int64_t WrittenAt = 0; ///< nanoseconds since the epoch
   std::map<std::string, FileRecord> Files;     ///< by root-relative path
   std::map<std::string, ModuleRecord> Modules; ///< by root-relative path
-  uint64_t GraphFingerprint = 0;
+  Blob Graph;       ///< the model graph (index::ModelGraph::encode)
   DepMap GraphDeps; ///< the modules the model graph was built from or looked up
+  /// The bytes the blobs of a State read from disk point into.
+  std::shared_ptr<llvm::MemoryBuffer> Buffer;
 };
 
 /// The directory of the cache for a project rooted at \p Root (`<root>/.nplus1_cache`)
@@ -70,8 +98,8 @@ nlohmann::json freeze(const rules::Diagnostic &D,
                           &RelPath);
 
 /// Reads a diagnostic back; \p File maps a root-relative path to the source file now
-/// (null when it is not available). Returns nothing when the JSON is malformed or a file
-/// is missing.
+/// (null when it is not available). Returns nothing when the JSON is malformed, a file
+/// is missing or a range lies outside its file.
 std::optional<rules::Diagnostic>
 thaw(const nlohmann::json &J,
      const std::function<const parse::SourceFile *(const std::string &)> &File);

@@ -9,6 +9,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/Chrono.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -122,7 +123,7 @@ private:
   void readInputs();
   void mapNames();
   bool depsUnchanged(const cache::ModuleRecord &R) const;
-  Built build(const std::vector<char> &Load);
+  Built build(const std::vector<char> &Load, bool WithGraph);
   std::vector<std::string> importsOf(size_t I, const Built &B) const;
 };
 
@@ -186,9 +187,9 @@ bool Run::depsUnchanged(const cache::ModuleRecord &R) const {
 }
 
 /// Parses the files \p Load selects (those not parsed in an earlier round) and builds the
-/// project index, the model graph and the template index over them (plus Django's own
-/// models).
-Built Run::build(const std::vector<char> &Load) {
+/// project index and the template index over them (plus Django's own models), and the
+/// model graph when \p WithGraph.
+Built Run::build(const std::vector<char> &Load, bool WithGraph) {
   Built B;
   size_t N = Files.size();
   Parsed.resize(N);
@@ -244,8 +245,10 @@ Built Run::build(const std::vector<char> &Load) {
   for (const auto &[Name, Ast] : Catalog)
     B.Project->addModule(Ast, Name, false, true);
   B.Project->freeze();
-  index::LookupScope Scope(B.GraphLookups);
-  B.Graph = index::ModelGraph::build(*B.Project);
+  if (WithGraph) {
+    index::LookupScope Scope(B.GraphLookups);
+    B.Graph = index::ModelGraph::build(*B.Project);
+  }
   return B;
 }
 
@@ -302,8 +305,6 @@ void Run::go() {
   if (Full) {
     LoadAll();
   } else {
-    for (const auto &[Name, Hash] : Old->GraphDeps)
-      LoadName(ModuleFile, Name);
     for (size_t I = 0; I < N; ++I) {
       if (!In[I].Hash)
         continue;
@@ -344,8 +345,10 @@ void Run::go() {
     B.ModuleOf.assign(N, nullptr);
     B.SyntaxOf.resize(N);
   }
+  // The model graph of the last full run, decoded once, bound to each round's modules.
+  std::unique_ptr<index::ModelGraph> Cached;
   for (unsigned Round = 0; !Unchanged; ++Round) {
-    B = build(Load);
+    B = build(Load, Full);
     bool Again = false;
     auto Missing = [&](const index::Lookups &L) {
       for (const auto &E : L.Modules)
@@ -356,21 +359,50 @@ void Run::go() {
             It != TemplateFile.end() && !Load[It->second])
           Load[It->second] = Again = true;
     };
+    // Whether a module adds to the model graph (a model, an app label, settings): checked
+    // in the module's own lookup scope, so that what the check needs is loaded up front
+    // next time.
+    std::vector<char> Contributes(N, 0);
+    for (size_t I = 0; I < N; ++I)
+      Lookups[I] = {};
+    llvm::parallelFor(0, N, [&](size_t I) {
+      if (!Dirty[I] || !B.ModuleOf[I])
+        return;
+      index::LookupScope Scope(Lookups[I]);
+      Contributes[I] = index::ModelGraph::contributes(*B.Project, *B.ModuleOf[I]);
+    });
+    const index::ModelGraph *Graph = B.Graph.get();
     if (!Full) {
-      if (Raced || Round > 3 || B.Graph->fingerprint() != Old->GraphFingerprint) {
+      // The graph of the last full run still holds unless a changed module now adds to
+      // it; then every module is analyzed.
+      for (size_t I = 0; I < N; ++I)
+        if (Dirty[I])
+          Missing(Lookups[I]);
+      bool Adds = llvm::any_of(Contributes, [](char C) { return C; });
+      if (!Raced && Round < 8 && Again)
+        continue;
+      if (!Raced && Round < 8 && !Adds) {
+        try {
+          if (!Cached)
+            Cached = index::ModelGraph::decode(Old->Graph.bytes());
+          Cached->bind(*B.Project);
+          Graph = Cached.get();
+        } catch (const std::exception &) {
+          Graph = nullptr;
+        }
+      }
+      if (!Graph) {
         Full = true;
-        A.Stats.CacheNote = Raced ? "files changed during the run" : "the models changed";
+        A.Stats.CacheNote = Raced  ? "files changed during the run"
+                            : Adds ? "the models changed"
+                                   : "the cached model graph did not read back";
         LoadAll();
         continue;
       }
-      Missing(B.GraphLookups);
-      if (Again)
-        continue;
     }
-    flow::Analyzer Flow(*B.Project, *B.Graph, B.Templates.get(), Settings.djangoVersion());
+    flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion());
     llvm::parallelFor(0, N, [&](size_t I) {
       Fresh[I].clear();
-      Lookups[I] = {};
       if (!Dirty[I] || !B.ModuleOf[I])
         return;
       index::LookupScope Scope(Lookups[I]);
@@ -383,6 +415,8 @@ void Run::go() {
     if (!Again)
       break;
   }
+  if (!Full && Cached)
+    B.Graph = std::move(Cached);
   A.Stats.Full = Full;
   A.Stats.Parsed = B.Parsed;
 
@@ -416,6 +450,17 @@ void Run::go() {
     return It == ByRel.end() ? nullptr : source(It->second);
   };
   bool Stale = false; ///< a cached finding did not read back
+  auto IsTarget = [&](const std::string &R) {
+    auto It = ByRel.find(R);
+    return It != ByRel.end() && Target[It->second];
+  };
+  auto ThawBlob = [&](const cache::Blob &B) -> std::optional<rules::Diagnostic> {
+    try {
+      return cache::thaw(B.decode(), ByRelSource);
+    } catch (const std::exception &) {
+      return std::nullopt;
+    }
+  };
   for (int Pass = 0; Pass < 2; ++Pass)
     for (size_t I = 0; I < N; ++I) {
       if (isPython(I) != (Pass == 1) || !Files[I].IsTarget)
@@ -429,10 +474,10 @@ void Run::go() {
           Diags.push_back(*B.SyntaxOf[I]);
         continue;
       }
-      const nlohmann::json &J = Old->Files.at(Rel[I]).ParseDiag;
-      if (J.is_null())
+      const cache::Blob &J = Old->Files.at(Rel[I]).ParseDiag;
+      if (J.empty())
         continue;
-      if (std::optional<rules::Diagnostic> D = cache::thaw(J, ByRelSource))
+      if (std::optional<rules::Diagnostic> D = ThawBlob(J))
         Diags.push_back(std::move(*D));
       else
         Stale = true;
@@ -448,10 +493,23 @@ void Run::go() {
       continue;
     }
     ++A.Stats.Reused;
-    for (const nlohmann::json &J : Old->Modules.at(Rel[I]).Diags) {
-      const nlohmann::json &File = J.at("file");
-      if (!File.is_string() || !ByRel.count(File.get<std::string>()) ||
-          !Target[ByRel[File.get<std::string>()]])
+    const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
+    if (llvm::none_of(R.DiagFiles, IsTarget))
+      continue;
+    nlohmann::json All;
+    try {
+      All = R.Diags.decode();
+    } catch (const std::exception &) {
+      Stale = true;
+      continue;
+    }
+    if (!All.is_array()) {
+      Stale = true;
+      continue;
+    }
+    for (const nlohmann::json &J : All) {
+      const nlohmann::json &File = J.is_object() ? J["file"] : J;
+      if (!File.is_string() || !IsTarget(File.get<std::string>()))
         continue;
       if (std::optional<rules::Diagnostic> D = cache::thaw(J, ByRelSource))
         Diags.push_back(std::move(*D));
@@ -482,6 +540,8 @@ void Run::go() {
   if (CO.Use && !Same) {
     cache::State S;
     S.Key = CO.Key;
+    if (Old)
+      S.Buffer = Old->Buffer; // the records kept point into it
     S.WrittenAt = nanos(std::chrono::system_clock::now());
     auto RelOf = [&](const parse::SourceFile *F) -> std::optional<std::string> {
       auto It = IndexOf.find(F);
@@ -492,10 +552,10 @@ void Run::go() {
     for (size_t I = 0; I < N; ++I) {
       if (!In[I].Hash)
         continue;
-      cache::FileRecord F{In[I].Size, In[I].MTime, In[I].Hash, nullptr};
+      cache::FileRecord F{In[I].Size, In[I].MTime, In[I].Hash, {}};
       if (Load[I]) {
         if (B.SyntaxOf[I])
-          F.ParseDiag = cache::freeze(*B.SyntaxOf[I], RelOf);
+          F.ParseDiag = cache::Blob::encode(cache::freeze(*B.SyntaxOf[I], RelOf));
       } else {
         F.ParseDiag = Old->Files.at(Rel[I]).ParseDiag;
       }
@@ -517,25 +577,34 @@ void Run::go() {
         R.Templates[E.getKey().str()] = templateState(E.getKey());
       R.Imports = importsOf(I, B);
       bool Keep = true;
+      nlohmann::json Frozen = nlohmann::json::array();
+      std::set<std::string> In;
       for (const rules::Diagnostic &D : Fresh[I]) {
         nlohmann::json J = cache::freeze(D, RelOf);
         Keep &= !J.is_null();
-        R.Diags.push_back(std::move(J));
+        if (std::optional<std::string> F = RelOf(D.File))
+          In.insert(*F);
+        Frozen.push_back(std::move(J));
       }
+      R.DiagFiles.assign(In.begin(), In.end());
+      R.Diags = cache::Blob::encode(Frozen);
       if (Keep) // a finding pointing outside the project is not cached: analyze it each run
         S.Modules[Rel[I]] = std::move(R);
     }
     if (Full) { // (a full run always builds the graph)
-      S.GraphFingerprint = B.Graph->fingerprint();
+      S.Graph = cache::Blob::own(B.Graph->encode());
       for (const auto &E : B.GraphLookups.Modules)
         S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
       for (const auto &E : B.Graph->contributors())
         S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
     } else {
-      S.GraphFingerprint = Old->GraphFingerprint;
+      S.Graph = Old->Graph;
       S.GraphDeps = Old->GraphDeps;
     }
     cache::save(cache::directory(A.Files.Root, CO.Dir), S);
+    // Freeing a cache's thousands of records costs as much as reading them: the process
+    // is about to end, so they are left to it (LeakSanitizer sees them as reachable).
+    llvm::BuryPointer(new cache::State(std::move(S)));
   }
 
   for (size_t I = 0; I < N; ++I)
@@ -544,6 +613,8 @@ void Run::go() {
   for (size_t I = 0; I < N; ++I)
     if (In[I].Src)
       A.Sources.push_back(In[I].Src);
+  if (Old)
+    llvm::BuryPointer(new cache::State(std::move(*Old)));
   A.Project = std::move(B.Project);
   A.Graph = std::move(B.Graph);
   A.Templates = std::move(B.Templates);

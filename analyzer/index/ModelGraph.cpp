@@ -1,4 +1,5 @@
 #include "index/ModelGraph.h"
+#include "index/Lookups.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -66,6 +67,11 @@ std::string stringValue(const py::Expr *E) {
   return E && E->Kind == ExprKind::String && E->Args.empty() ? E->Id : "";
 }
 
+bool isSettingsModule(llvm::StringRef N) {
+  return N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
+         N.starts_with("settings.");
+}
+
 bool isDjangoModelBase(llvm::StringRef Q) {
   return Q == "django.db.models.Model" || Q == "django.db.models.base.Model";
 }
@@ -102,9 +108,7 @@ private:
 
   void readSettings() {
     for (const auto &M : P.modules()) {
-      llvm::StringRef N = M->Name;
-      if (!(N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
-            N.starts_with("settings.")))
+      if (!isSettingsModule(M->Name))
         continue;
       G.Contributors.insert(M->Name);
       auto It = M->Globals.find("AUTH_USER_MODEL");
@@ -116,19 +120,38 @@ private:
   void readAppConfigs() {
     for (const auto &M : P.modules())
       for (const auto &Entry : M->Classes) {
-        const py::Stmt *C = Entry.second;
-        ClassRef Ref{C, M.get(), M->Name + "." + Entry.first().str()};
-        if (!P.derivesFrom(Ref, "django.apps.AppConfig") &&
-            !P.derivesFrom(Ref, "django.apps.config.AppConfig"))
-          continue;
-        std::string Name = stringValue(classAttr(C, "name"));
-        std::string Label = stringValue(classAttr(C, "label"));
-        if (!Name.empty() && !Label.empty()) {
-          AppLabels[Name] = Label;
+        ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
+        if (appConfigLabel(Ref)) {
+          AppLabels[stringValue(classAttr(Ref.Def, "name"))] =
+              stringValue(classAttr(Ref.Def, "label"));
           G.Contributors.insert(M->Name);
         }
       }
   }
+
+  /// True when \p C is an AppConfig that sets both `name` and `label`.
+  bool appConfigLabel(const ClassRef &C) {
+    if (!P.derivesFrom(C, "django.apps.AppConfig") &&
+        !P.derivesFrom(C, "django.apps.config.AppConfig"))
+      return false;
+    return !stringValue(classAttr(C.Def, "name")).empty() &&
+           !stringValue(classAttr(C.Def, "label")).empty();
+  }
+
+public:
+  /// See ModelGraph::contributes.
+  bool contributes(const ModuleInfo &M) {
+    if (isSettingsModule(M.Name))
+      return true;
+    for (const auto &Entry : M.Classes) {
+      ClassRef Ref{Entry.second, &M, M.Name + "." + Entry.first().str()};
+      if (isModel(Ref, 0) || appConfigLabel(Ref))
+        return true;
+    }
+    return false;
+  }
+
+private:
 
   std::string appLabelFor(const ClassRef &C) {
     std::string Meta = stringValue(classAttr(metaClass(C.Def), "app_label"));
@@ -523,6 +546,29 @@ uint64_t ModelGraph::fingerprint() const {
          << Mgr.QuerySetClass.QualName << ' ' << Mgr.External << '\n';
   }
   return llvm::xxh3_64bits(llvm::StringRef(OS.str()));
+}
+
+bool ModelGraph::contributes(const Project &P, const ModuleInfo &M) {
+  ModelGraph Scratch;
+  return ModelGraphBuilder(P, Scratch).contributes(M);
+}
+
+const ClassRef &ModelGraph::classOf(const Model *M) const {
+  if (!M->Class && !M->ClassModule.empty())
+    noteModuleLookup(M->ClassModule);
+  return M->Class;
+}
+
+const ClassRef &ModelGraph::managerClass(const ManagerInfo &I) const {
+  if (!I.ManagerClass && !I.ManagerModule.empty())
+    noteModuleLookup(I.ManagerModule);
+  return I.ManagerClass;
+}
+
+const ClassRef &ModelGraph::querySetClass(const ManagerInfo &I) const {
+  if (!I.QuerySetClass && !I.QuerySetModule.empty())
+    noteModuleLookup(I.QuerySetModule);
+  return I.QuerySetClass;
 }
 
 const Model *ModelGraph::modelFor(const ClassRef &C) const {

@@ -36,6 +36,14 @@ struct Note {
   std::string Message;
 };
 
+/// An edit of a finding's fix, computed before the finding was cached (a finding read
+/// back from the incremental cache has no syntax tree to plan from).
+struct FrozenEdit {
+  const SourceFile *File = nullptr;
+  Range Where;
+  std::string Text;
+};
+
 /// One finding.
 struct Diagnostic {
   std::string Code;
@@ -51,6 +59,8 @@ struct Diagnostic {
   /// Where the queryset was created (a `# noqa` there also silences the finding).
   const SourceFile *QuerysetFile = nullptr;
   Range QuerysetWhere;
+  /// Set on findings read from the cache: the edits of Fix (Fix->Where is then null).
+  std::optional<std::vector<FrozenEdit>> FrozenEdits;
 };
 
 /// The static description of a rule; `nplus1 rule CODE` prints Doc.

@@ -1,174 +1,675 @@
 #include "driver/Pipeline.h"
 
+#include "driver/Cache.h"
 #include "flow/Interpreter.h"
+#include "index/Lookups.h"
 #include "parse/Python.h"
 #include "report/Report.h"
 
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/BuryPointer.h"
+#include "llvm/Support/Chrono.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
 
+#include <chrono>
 #include <set>
 
 namespace nplus1::driver {
 
 namespace {
 
-/// Reads one file; returns null and sets \p Error when it cannot be read as text.
-std::shared_ptr<parse::SourceFile> readFile(const discover::File &F, std::string &Error) {
+/// One discovered file as this run sees it.
+struct Input {
+  std::shared_ptr<parse::SourceFile> Src; ///< null until read
+  uint64_t Hash = 0;                      ///< 0: not readable as text
+  uint64_t Size = 0;
+  int64_t MTime = 0;
+  std::string Error;
+};
+
+int64_t nanos(llvm::sys::TimePoint<> T) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(T.time_since_epoch()).count();
+}
+
+/// Reads one file into \p In; leaves Src null and sets Error when it cannot be read as text.
+void readInto(const discover::File &F, Input &In) {
   auto Buf = llvm::MemoryBuffer::getFile(F.AbsPath, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
+  In.Hash = 0;
   if (!Buf) {
-    Error = Buf.getError().message();
-    return nullptr;
+    In.Error = Buf.getError().message();
+    return;
   }
   llvm::StringRef Text = (*Buf)->getBuffer();
   if (Text.contains('\0')) {
-    Error = "binary file (contains NUL bytes)";
-    return nullptr;
+    In.Error = "binary file (contains NUL bytes)";
+    return;
   }
   if (Text.size() > 0xFFFFFFF0u) {
-    Error = "file too large";
-    return nullptr;
+    In.Error = "file too large";
+    return;
   }
-  return std::make_shared<parse::SourceFile>(F.Path, Text.str());
+  In.Hash = cache::contentHash(Text);
+  In.Src = std::make_shared<parse::SourceFile>(F.Path, Text.str());
 }
 
-/// The modules that import a target module are checked too: a change to a model re-checks
-/// the views that use it (pre-commit passes only the changed files).
-void addDependents(const index::Project &P, std::set<const parse::SourceFile *> &TargetFiles,
-                   std::vector<std::shared_ptr<const parse::SourceFile>> &Targets) {
-  std::vector<std::string> Changed;
-  for (const auto &M : P.modules())
-    if (!M->Builtin && TargetFiles.count(&M->Ast->file()))
-      Changed.push_back(M->Name);
-  auto Imports = [&](llvm::StringRef Qual) {
-    for (const std::string &C : Changed)
-      if (Qual == C || (Qual.starts_with(C) && Qual.substr(C.size()).starts_with(".")))
-        return true;
-    return false;
-  };
-  for (const auto &M : P.modules()) {
-    const parse::SourceFile *F = &M->Ast->file();
-    if (M->Builtin || TargetFiles.count(F))
-      continue;
-    bool Depends = llvm::any_of(M->Imports, [&](const auto &E) { return Imports(E.second); }) ||
-                   llvm::any_of(M->StarImports, [&](const std::string &S) { return Imports(S); });
-    if (!Depends)
-      continue;
-    TargetFiles.insert(F);
-    Targets.push_back(M->Ast->fileRef());
+/// What the parse / index / analysis rounds of a run produced.
+struct Built {
+  std::unique_ptr<index::Project> Project;
+  std::unique_ptr<index::ModelGraph> Graph;
+  std::unique_ptr<index::TemplateIndex> Templates;
+  std::vector<const index::ModuleInfo *> ModuleOf; ///< per file index (null: not loaded)
+  std::vector<std::optional<rules::Diagnostic>> SyntaxOf; ///< per loaded file
+  index::Lookups GraphLookups;
+  unsigned Parsed = 0;
+};
+
+/// The run: the inputs, the old cache, and the maps from names to files.
+class Run {
+public:
+  Run(Analysis &A, const Config &Settings, const CacheOptions &CO, bool WithDependents)
+      : A(A), Files(A.Files.Files), Settings(Settings), CO(CO), In(Files.size()),
+        Rel(Files.size()), WithDependents(WithDependents) {}
+
+  void go();
+
+private:
+  Analysis &A;
+  const std::vector<discover::File> &Files;
+  const Config &Settings;
+  const CacheOptions &CO;
+  std::vector<Input> In;
+  std::vector<std::string> Rel; ///< root-relative paths
+  std::optional<cache::State> Old;
+  llvm::StringMap<size_t> ModuleFile, TemplateFile, ByRel;
+  llvm::DenseMap<const parse::SourceFile *, size_t> IndexOf;
+  bool Raced = false; ///< a file changed between its stat and its read
+  bool WithDependents;
+  /// Parsed once per run, shared by the index of every round.
+  std::vector<std::shared_ptr<const parse::py::Module>> Parsed;
+  std::vector<std::shared_ptr<const index::TemplateFile>> Tpls;
+  std::vector<std::pair<std::string, std::shared_ptr<const parse::py::Module>>> Catalog;
+
+  bool isPython(size_t I) const { return Files[I].Kind == discover::FileKind::Python; }
+
+  uint64_t moduleState(llvm::StringRef Name) const {
+    auto It = ModuleFile.find(Name);
+    return It == ModuleFile.end() ? 0 : In[It->second].Hash;
   }
+  uint64_t templateState(llvm::StringRef Name) const {
+    auto It = TemplateFile.find(Name);
+    return It == TemplateFile.end() ? 0 : In[It->second].Hash;
+  }
+
+  /// The text of file \p I, read now if the stat said it was unchanged.
+  const parse::SourceFile *source(size_t I) {
+    if (!In[I].Src && In[I].Hash) {
+      uint64_t Want = In[I].Hash;
+      readInto(Files[I], In[I]);
+      if (In[I].Hash != Want)
+        Raced = true;
+      if (In[I].Src)
+        IndexOf[In[I].Src.get()] = I;
+    }
+    return In[I].Src.get();
+  }
+
+  void readInputs();
+  void mapNames();
+  bool depsUnchanged(const cache::ModuleRecord &R) const;
+  Built build(const std::vector<char> &Load, bool WithGraph);
+  std::vector<std::string> importsOf(size_t I, const Built &B) const;
+};
+
+void Run::readInputs() {
+  llvm::StringRef Root = A.Files.Root;
+  for (size_t I = 0; I < Files.size(); ++I) {
+    llvm::StringRef R = Files[I].AbsPath;
+    if (R.consume_front(Root) && R.starts_with("/"))
+      R = R.drop_front();
+    Rel[I] = R.str();
+    ByRel[Rel[I]] = I;
+  }
+  // A file whose size and modification time match the cache keeps its hash without being
+  // read, unless it was modified so close to the cache's writing that an edit in the same
+  // clock tick could hide (git's "racily clean" entries).
+  llvm::parallelFor(0, Files.size(), [&](size_t I) {
+    Input &F = In[I];
+    llvm::sys::fs::file_status St;
+    if (Old && !Files[I].IsTarget && !llvm::sys::fs::status(Files[I].AbsPath, St)) {
+      F.Size = St.getSize();
+      F.MTime = nanos(St.getLastModificationTime());
+      auto It = Old->Files.find(Rel[I]);
+      if (It != Old->Files.end() && It->second.Hash && It->second.Size == F.Size &&
+          It->second.MTime == F.MTime && F.MTime + 2'000'000'000 < Old->WrittenAt) {
+        F.Hash = It->second.Hash;
+        return;
+      }
+    } else if (!llvm::sys::fs::status(Files[I].AbsPath, St)) {
+      F.Size = St.getSize();
+      F.MTime = nanos(St.getLastModificationTime());
+    }
+    readInto(Files[I], F);
+  });
+  for (size_t I = 0; I < Files.size(); ++I)
+    if (In[I].Src)
+      IndexOf[In[I].Src.get()] = I;
+}
+
+/// The file each module and template name denotes, the way the project index and the
+/// template index resolve them: the last Python file of a module name, the first template
+/// of a template name.
+void Run::mapNames() {
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!In[I].Hash)
+      continue;
+    if (isPython(I))
+      ModuleFile[Files[I].ModuleName] = I;
+    else
+      TemplateFile.try_emplace(Files[I].TemplateName, I);
+  }
+}
+
+bool Run::depsUnchanged(const cache::ModuleRecord &R) const {
+  for (const auto &[Name, Hash] : R.Modules)
+    if (moduleState(Name) != Hash)
+      return false;
+  for (const auto &[Name, Hash] : R.Templates)
+    if (templateState(Name) != Hash)
+      return false;
+  return true;
+}
+
+/// Parses the files \p Load selects (those not parsed in an earlier round) and builds the
+/// project index and the template index over them (plus Django's own models), and the
+/// model graph when \p WithGraph.
+Built Run::build(const std::vector<char> &Load, bool WithGraph) {
+  Built B;
+  size_t N = Files.size();
+  Parsed.resize(N);
+  Tpls.resize(N);
+  for (size_t I = 0; I < N; ++I)
+    if (Load[I])
+      source(I);
+  llvm::parallelFor(0, N, [&](size_t I) {
+    if (!Load[I] || !In[I].Src || Parsed[I] || Tpls[I])
+      return;
+    if (isPython(I)) {
+      Parsed[I] = parse::parsePython(In[I].Src);
+      return;
+    }
+    auto T = std::make_shared<index::TemplateFile>();
+    T->Name = Files[I].TemplateName;
+    llvm::StringRef Text = In[I].Src->text();
+    T->Tree = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    T->File = In[I].Src;
+    Tpls[I] = std::move(T);
+  });
+  B.ModuleOf.assign(N, nullptr);
+  B.SyntaxOf.resize(N);
+  B.Templates = std::make_unique<index::TemplateIndex>();
+  B.Project = std::make_unique<index::Project>();
+  for (size_t I = 0; I < N; ++I) {
+    if (!Load[I])
+      continue;
+    if (const auto &T = Tpls[I]) {
+      if (!T->Tree.Errors.empty()) {
+        const auto &E = T->Tree.Errors.front();
+        B.SyntaxOf[I] = rules::syntaxError(*T->File, {E.Where.Begin, E.Where.End}, E.Message);
+      }
+      B.Templates->add(T);
+    }
+    if (!Parsed[I])
+      continue;
+    ++B.Parsed;
+    if (!Parsed[I]->Errors.empty()) {
+      const parse::py::SyntaxError &E = Parsed[I]->Errors.front();
+      B.SyntaxOf[I] = rules::syntaxError(Parsed[I]->file(), E.Where, E.Message);
+    }
+    B.ModuleOf[I] =
+        &B.Project->addModule(Parsed[I], Files[I].ModuleName, Files[I].IsPackage, false);
+  }
+  // Django's own models, unless the project itself is Django.
+  if (Catalog.empty())
+    for (const index::CatalogModule &C : index::builtinCatalog())
+      if (!ModuleFile.count(C.ModuleName))
+        Catalog.emplace_back(C.ModuleName,
+                             parse::parsePython(std::make_shared<parse::SourceFile>(
+                                 std::string("<django>/") + C.ModuleName, C.Source)));
+  for (const auto &[Name, Ast] : Catalog)
+    B.Project->addModule(Ast, Name, false, true);
+  B.Project->freeze();
+  if (WithGraph) {
+    index::LookupScope Scope(B.GraphLookups);
+    B.Graph = index::ModelGraph::build(*B.Project);
+  }
+  return B;
+}
+
+/// The qualified names module \p I imports (from its syntax tree, or from the cache).
+std::vector<std::string> Run::importsOf(size_t I, const Built &B) const {
+  std::vector<std::string> Out;
+  if (const index::ModuleInfo *M = B.ModuleOf[I]) {
+    for (const auto &E : M->Imports)
+      Out.push_back(E.second);
+    Out.insert(Out.end(), M->StarImports.begin(), M->StarImports.end());
+    llvm::sort(Out);
+    return Out;
+  }
+  if (Old)
+    if (auto It = Old->Modules.find(Rel[I]); It != Old->Modules.end())
+      return It->second.Imports;
+  return Out;
+}
+
+void Run::go() {
+  if (CO.Use) {
+    std::string Why;
+    Old = cache::load(cache::directory(A.Files.Root, CO.Dir), CO.Key, Why);
+    A.Stats.CacheNote = Why;
+  } else {
+    A.Stats.CacheNote = "cache disabled";
+  }
+  readInputs();
+  mapNames();
+
+  // Which modules must be analyzed again: all of them without a cache or when anything the
+  // model graph was built from changed; else those whose own file or any name they looked
+  // up changed.
+  size_t N = Files.size();
+  bool Full = !Old;
+  if (!Full)
+    for (const auto &[Name, Hash] : Old->GraphDeps)
+      if (moduleState(Name) != Hash) {
+        Full = true;
+        A.Stats.CacheNote = "the models changed";
+        break;
+      }
+  std::vector<char> Dirty(N, 0), Load(N, 0);
+  auto LoadAll = [&] {
+    for (size_t I = 0; I < N; ++I) {
+      Load[I] = In[I].Hash != 0;
+      Dirty[I] = isPython(I) && In[I].Hash;
+    }
+  };
+  auto LoadName = [&](const llvm::StringMap<size_t> &Map, llvm::StringRef Name) {
+    if (auto It = Map.find(Name); It != Map.end())
+      Load[It->second] = 1;
+  };
+  if (Full) {
+    LoadAll();
+  } else {
+    for (size_t I = 0; I < N; ++I) {
+      if (!In[I].Hash)
+        continue;
+      auto F = Old->Files.find(Rel[I]);
+      bool Same = F != Old->Files.end() && F->second.Hash == In[I].Hash;
+      if (!isPython(I)) {
+        Load[I] |= !Same; // for its syntax errors (templates parse fast)
+        continue;
+      }
+      auto R = Old->Modules.find(Rel[I]);
+      bool Clean = Same && R != Old->Modules.end() && R->second.Hash == In[I].Hash &&
+                   R->second.Name == Files[I].ModuleName && depsUnchanged(R->second);
+      if (Clean)
+        continue;
+      Dirty[I] = Load[I] = 1;
+      if (R == Old->Modules.end())
+        continue;
+      for (const auto &D : R->second.Modules)
+        LoadName(ModuleFile, D.first);
+      for (const auto &D : R->second.Templates)
+        LoadName(TemplateFile, D.first);
+    }
+  }
+
+  // Parse what is needed, build the indexes, analyze the dirty modules. A name looked up
+  // that denotes a file not loaded means the guess of what is needed was short: load it
+  // and go again (the results never depend on a file that was not loaded).
+  Built B;
+  std::vector<index::Lookups> Lookups(N);
+  std::vector<std::vector<rules::Diagnostic>> Fresh(N);
+  // Nothing changed: every finding comes from the cache, nothing is parsed.
+  bool Unchanged = !Full && llvm::none_of(Dirty, [](char D) { return D; }) &&
+                   llvm::none_of(llvm::seq<size_t>(0, N), [&](size_t I) {
+                     return Load[I] && !isPython(I);
+                   });
+  if (Unchanged) {
+    Load.assign(N, 0);
+    B.ModuleOf.assign(N, nullptr);
+    B.SyntaxOf.resize(N);
+  }
+  // The model graph of the last full run, decoded once, bound to each round's modules.
+  std::unique_ptr<index::ModelGraph> Cached;
+  for (unsigned Round = 0; !Unchanged; ++Round) {
+    B = build(Load, Full);
+    bool Again = false;
+    auto Missing = [&](const index::Lookups &L) {
+      for (const auto &E : L.Modules)
+        if (auto It = ModuleFile.find(E.getKey()); It != ModuleFile.end() && !Load[It->second])
+          Load[It->second] = Again = true;
+      for (const auto &E : L.Templates)
+        if (auto It = TemplateFile.find(E.getKey());
+            It != TemplateFile.end() && !Load[It->second])
+          Load[It->second] = Again = true;
+    };
+    // Whether a module adds to the model graph (a model, an app label, settings): checked
+    // in the module's own lookup scope, so that what the check needs is loaded up front
+    // next time.
+    std::vector<char> Contributes(N, 0);
+    for (size_t I = 0; I < N; ++I)
+      Lookups[I] = {};
+    llvm::parallelFor(0, N, [&](size_t I) {
+      if (!Dirty[I] || !B.ModuleOf[I])
+        return;
+      index::LookupScope Scope(Lookups[I]);
+      Contributes[I] = index::ModelGraph::contributes(*B.Project, *B.ModuleOf[I]);
+    });
+    const index::ModelGraph *Graph = B.Graph.get();
+    if (!Full) {
+      // The graph of the last full run still holds unless a changed module now adds to
+      // it; then every module is analyzed.
+      for (size_t I = 0; I < N; ++I)
+        if (Dirty[I])
+          Missing(Lookups[I]);
+      bool Adds = llvm::any_of(Contributes, [](char C) { return C; });
+      if (!Raced && Round < 8 && Again)
+        continue;
+      if (!Raced && Round < 8 && !Adds) {
+        try {
+          if (!Cached)
+            Cached = index::ModelGraph::decode(Old->Graph.bytes());
+          Cached->bind(*B.Project);
+          Graph = Cached.get();
+        } catch (const std::exception &) {
+          Graph = nullptr;
+        }
+      }
+      if (!Graph) {
+        Full = true;
+        A.Stats.CacheNote = Raced  ? "files changed during the run"
+                            : Adds ? "the models changed"
+                                   : "the cached model graph did not read back";
+        LoadAll();
+        continue;
+      }
+    }
+    flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion());
+    llvm::parallelFor(0, N, [&](size_t I) {
+      Fresh[I].clear();
+      if (!Dirty[I] || !B.ModuleOf[I])
+        return;
+      index::LookupScope Scope(Lookups[I]);
+      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]));
+    });
+    if (!Full)
+      for (size_t I = 0; I < N; ++I)
+        if (Dirty[I])
+          Missing(Lookups[I]);
+    if (!Again)
+      break;
+  }
+  if (!Full && Cached)
+    B.Graph = std::move(Cached);
+  A.Stats.Full = Full;
+  A.Stats.Parsed = B.Parsed;
+
+  // Targets: the files asked about, and (for files named one by one) the modules importing
+  // a target module: a change to a model re-checks the views that use it.
+  std::vector<char> Target(N, 0);
+  for (size_t I = 0; I < N; ++I)
+    Target[I] = Files[I].IsTarget && In[I].Hash;
+  if (WithDependents) {
+    std::vector<std::string> Changed;
+    for (size_t I = 0; I < N; ++I)
+      if (Target[I] && isPython(I))
+        Changed.push_back(Files[I].ModuleName);
+    auto Imports = [&](llvm::StringRef Qual) {
+      for (const std::string &C : Changed)
+        if (Qual == C || (Qual.starts_with(C) && Qual.substr(C.size()).starts_with(".")))
+          return true;
+      return false;
+    };
+    for (size_t I = 0; I < N; ++I)
+      if (isPython(I) && In[I].Hash && !Target[I] &&
+          llvm::any_of(importsOf(I, B), [&](const std::string &Q) { return Imports(Q); }))
+        Target[I] = 1;
+  }
+
+  // The findings: unreadable and unparsable targets, then each module's findings in the
+  // target files (fresh, or read back from the cache), in file order.
+  std::vector<rules::Diagnostic> Diags;
+  auto ByRelSource = [&](const std::string &R) -> const parse::SourceFile * {
+    auto It = ByRel.find(R);
+    return It == ByRel.end() ? nullptr : source(It->second);
+  };
+  bool Stale = false; ///< a cached finding did not read back
+  auto IsTarget = [&](const std::string &R) {
+    auto It = ByRel.find(R);
+    return It != ByRel.end() && Target[It->second];
+  };
+  auto ThawBlob = [&](const cache::Blob &B) -> std::optional<rules::Diagnostic> {
+    try {
+      return cache::thaw(B.decode(), ByRelSource);
+    } catch (const std::exception &) {
+      return std::nullopt;
+    }
+  };
+  for (int Pass = 0; Pass < 2; ++Pass)
+    for (size_t I = 0; I < N; ++I) {
+      if (isPython(I) != (Pass == 1) || !Files[I].IsTarget)
+        continue;
+      if (!In[I].Hash) {
+        Diags.push_back(rules::unreadableFile(Files[I].Path, In[I].Error));
+        continue;
+      }
+      if (Load[I]) {
+        if (B.SyntaxOf[I])
+          Diags.push_back(*B.SyntaxOf[I]);
+        continue;
+      }
+      const cache::Blob &J = Old->Files.at(Rel[I]).ParseDiag;
+      if (J.empty())
+        continue;
+      if (std::optional<rules::Diagnostic> D = ThawBlob(J))
+        Diags.push_back(std::move(*D));
+      else
+        Stale = true;
+    }
+  for (size_t I = 0; I < N; ++I) {
+    if (!isPython(I) || !In[I].Hash)
+      continue;
+    if (Dirty[I]) {
+      ++A.Stats.Analyzed;
+      for (const rules::Diagnostic &D : Fresh[I])
+        if (auto It = IndexOf.find(D.File); It != IndexOf.end() && Target[It->second])
+          Diags.push_back(D);
+      continue;
+    }
+    ++A.Stats.Reused;
+    const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
+    if (llvm::none_of(R.DiagFiles, IsTarget))
+      continue;
+    nlohmann::json All;
+    try {
+      All = R.Diags.decode();
+    } catch (const std::exception &) {
+      Stale = true;
+      continue;
+    }
+    if (!All.is_array()) {
+      Stale = true;
+      continue;
+    }
+    for (const nlohmann::json &J : All) {
+      const nlohmann::json &File = J.is_object() ? J["file"] : J;
+      if (!File.is_string() || !IsTarget(File.get<std::string>()))
+        continue;
+      if (std::optional<rules::Diagnostic> D = cache::thaw(J, ByRelSource))
+        Diags.push_back(std::move(*D));
+      else
+        Stale = true;
+    }
+  }
+  if (Stale || Raced) {
+    // The cache said something the files no longer back up: start again without it.
+    CacheOptions None;
+    Analysis Again;
+    Again.Files = std::move(A.Files);
+    Run(Again, Settings, None, WithDependents).go();
+    Again.Stats.CacheNote = "cache entries did not match the files";
+    A = std::move(Again);
+    return;
+  }
+
+  // Keep the new cache, unless it would say exactly what the old one says.
+  bool Same = !Full && Unchanged && Old->Files.size() == size_t(llvm::count_if(In, [](const Input &F) {
+                return F.Hash != 0;
+              }));
+  for (size_t I = 0; Same && I < N; ++I) {
+    auto It = Old->Files.find(Rel[I]);
+    Same = !In[I].Hash || (It != Old->Files.end() && It->second.Hash == In[I].Hash &&
+                           It->second.Size == In[I].Size && It->second.MTime == In[I].MTime);
+  }
+  if (CO.Use && !Same) {
+    cache::State S;
+    S.Key = CO.Key;
+    if (Old)
+      S.Buffer = Old->Buffer; // the records kept point into it
+    S.WrittenAt = nanos(std::chrono::system_clock::now());
+    auto RelOf = [&](const parse::SourceFile *F) -> std::optional<std::string> {
+      auto It = IndexOf.find(F);
+      if (It == IndexOf.end())
+        return std::nullopt;
+      return Rel[It->second];
+    };
+    for (size_t I = 0; I < N; ++I) {
+      if (!In[I].Hash)
+        continue;
+      cache::FileRecord F{In[I].Size, In[I].MTime, In[I].Hash, {}};
+      if (Load[I]) {
+        if (B.SyntaxOf[I])
+          F.ParseDiag = cache::Blob::encode(cache::freeze(*B.SyntaxOf[I], RelOf));
+      } else {
+        F.ParseDiag = Old->Files.at(Rel[I]).ParseDiag;
+      }
+      S.Files[Rel[I]] = std::move(F);
+      if (!isPython(I))
+        continue;
+      if (!Dirty[I]) {
+        S.Modules[Rel[I]] = Old->Modules.at(Rel[I]);
+        continue;
+      }
+      if (!B.ModuleOf[I])
+        continue;
+      cache::ModuleRecord R;
+      R.Name = Files[I].ModuleName;
+      R.Hash = In[I].Hash;
+      for (const auto &E : Lookups[I].Modules)
+        R.Modules[E.getKey().str()] = moduleState(E.getKey());
+      for (const auto &E : Lookups[I].Templates)
+        R.Templates[E.getKey().str()] = templateState(E.getKey());
+      R.Imports = importsOf(I, B);
+      bool Keep = true;
+      nlohmann::json Frozen = nlohmann::json::array();
+      std::set<std::string> In;
+      for (const rules::Diagnostic &D : Fresh[I]) {
+        nlohmann::json J = cache::freeze(D, RelOf);
+        Keep &= !J.is_null();
+        if (std::optional<std::string> F = RelOf(D.File))
+          In.insert(*F);
+        Frozen.push_back(std::move(J));
+      }
+      R.DiagFiles.assign(In.begin(), In.end());
+      R.Diags = cache::Blob::encode(Frozen);
+      if (Keep) // a finding pointing outside the project is not cached: analyze it each run
+        S.Modules[Rel[I]] = std::move(R);
+    }
+    if (Full) { // (a full run always builds the graph)
+      S.Graph = cache::Blob::own(B.Graph->encode());
+      for (const auto &E : B.GraphLookups.Modules)
+        S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
+      for (const auto &E : B.Graph->contributors())
+        S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
+    } else {
+      S.Graph = Old->Graph;
+      S.GraphDeps = Old->GraphDeps;
+    }
+    cache::save(cache::directory(A.Files.Root, CO.Dir), S);
+    // Freeing a cache's thousands of records costs as much as reading them: the process
+    // is about to end, so they are left to it (LeakSanitizer sees them as reachable).
+    llvm::BuryPointer(new cache::State(std::move(S)));
+  }
+
+  for (size_t I = 0; I < N; ++I)
+    if (Target[I] && In[I].Hash && source(I))
+      A.Targets.push_back(In[I].Src);
+  for (size_t I = 0; I < N; ++I)
+    if (In[I].Src)
+      A.Sources.push_back(In[I].Src);
+  if (Old)
+    llvm::BuryPointer(new cache::State(std::move(*Old)));
+  A.Project = std::move(B.Project);
+  A.Graph = std::move(B.Graph);
+  A.Templates = std::move(B.Templates);
+  A.Diagnostics = std::move(Diags);
+}
+
+/// `--parse-only`: read and parse every file, report syntax errors, nothing else.
+void parseOnly(Analysis &A) {
+  const std::vector<discover::File> &Files = A.Files.Files;
+  std::vector<Input> In(Files.size());
+  std::vector<std::unique_ptr<parse::py::Module>> Parsed(Files.size());
+  std::vector<std::optional<rules::Diagnostic>> Syntax(Files.size());
+  llvm::parallelFor(0, Files.size(), [&](size_t I) {
+    readInto(Files[I], In[I]);
+    if (!In[I].Src)
+      return;
+    if (Files[I].Kind == discover::FileKind::Python) {
+      Parsed[I] = parse::parsePython(In[I].Src);
+      return;
+    }
+    llvm::StringRef Text = In[I].Src->text();
+    parse::tpl::Template T = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    if (!T.Errors.empty())
+      Syntax[I] = rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin,
+                                                  T.Errors.front().Where.End},
+                                     T.Errors.front().Message);
+  });
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!Files[I].IsTarget)
+      continue;
+    if (!In[I].Src)
+      A.Diagnostics.push_back(rules::unreadableFile(Files[I].Path, In[I].Error));
+    else if (Syntax[I])
+      A.Diagnostics.push_back(*Syntax[I]);
+    else if (Parsed[I] && !Parsed[I]->Errors.empty())
+      A.Diagnostics.push_back(rules::syntaxError(
+          Parsed[I]->file(), Parsed[I]->Errors.front().Where, Parsed[I]->Errors.front().Message));
+    if (In[I].Src)
+      A.Targets.push_back(In[I].Src);
+  }
+  report::sortDiagnostics(A.Diagnostics);
 }
 
 } // namespace
 
-Analysis analyze(const discover::Options &Opts, const Config &Settings) {
+Analysis analyze(const discover::Options &Opts, const Config &Settings,
+                 const CacheOptions &Cache) {
   Analysis A;
   A.Files = discover::discover(Opts);
-  const std::vector<discover::File> &Files = A.Files.Files;
-
-  // Read and parse every file of the project in parallel.
-  std::vector<std::unique_ptr<parse::py::Module>> Parsed(Files.size());
-  std::vector<std::unique_ptr<index::TemplateFile>> Templates(Files.size());
-  std::vector<std::string> Errors(Files.size());
-  llvm::parallelFor(0, Files.size(), [&](size_t I) {
-    std::shared_ptr<parse::SourceFile> Src = readFile(Files[I], Errors[I]);
-    if (!Src)
-      return;
-    if (Files[I].Kind == discover::FileKind::Python) {
-      Parsed[I] = parse::parsePython(std::move(Src));
-      return;
-    }
-    auto T = std::make_unique<index::TemplateFile>();
-    T->Name = Files[I].TemplateName;
-    T->Tree = parse::tpl::parseTemplate(std::string_view(Src->text().data(), Src->text().size()));
-    T->File = std::move(Src);
-    Templates[I] = std::move(T);
-  });
-  A.Templates = std::make_unique<index::TemplateIndex>();
-  std::set<const parse::SourceFile *> TargetFiles;
-  for (size_t I = 0; I < Files.size(); ++I) {
-    if (Files[I].Kind != discover::FileKind::Template)
-      continue;
-    if (!Templates[I]) {
-      if (Files[I].IsTarget)
-        A.Diagnostics.push_back(rules::unreadableFile(Files[I].Path, Errors[I]));
-      continue;
-    }
-    if (Files[I].IsTarget) {
-      A.Targets.push_back(Templates[I]->File);
-      TargetFiles.insert(Templates[I]->File.get());
-      if (!Templates[I]->Tree.Errors.empty()) {
-        const auto &E = Templates[I]->Tree.Errors.front();
-        A.Diagnostics.push_back(
-            rules::syntaxError(*Templates[I]->File, {E.Where.Begin, E.Where.End}, E.Message));
-      }
-    }
-    A.Templates->add(std::move(Templates[I]));
-  }
-
   if (Opts.ParseOnly) {
-    for (size_t I = 0; I < Files.size(); ++I)
-      if (Files[I].IsTarget && Parsed[I] && !Parsed[I]->Errors.empty())
-        A.Diagnostics.push_back(rules::syntaxError(
-            Parsed[I]->file(), Parsed[I]->Errors.front().Where, Parsed[I]->Errors.front().Message));
-    for (auto &P : Parsed)
-      if (P)
-        A.Targets.push_back(P->fileRef());
-    report::sortDiagnostics(A.Diagnostics);
+    parseOnly(A);
     return A;
   }
-  A.Project = std::make_unique<index::Project>();
-  std::vector<index::ModuleInfo *> Modules;
-  for (size_t I = 0; I < Files.size(); ++I) {
-    const discover::File &F = Files[I];
-    if (F.Kind != discover::FileKind::Python)
-      continue;
-    if (!Parsed[I]) {
-      if (F.IsTarget)
-        A.Diagnostics.push_back(rules::unreadableFile(F.Path, Errors[I]));
-      continue;
-    }
-    if (F.IsTarget) {
-      A.Targets.push_back(Parsed[I]->fileRef());
-      TargetFiles.insert(&Parsed[I]->file());
-      if (!Parsed[I]->Errors.empty()) {
-        const parse::py::SyntaxError &E = Parsed[I]->Errors.front();
-        A.Diagnostics.push_back(rules::syntaxError(Parsed[I]->file(), E.Where, E.Message));
-      }
-    }
-    Modules.push_back(
-        &A.Project->addModule(std::move(Parsed[I]), F.ModuleName, F.IsPackage, false));
-  }
-  // Django's own models, unless the project itself is Django.
-  for (const index::CatalogModule &C : index::builtinCatalog()) {
-    if (A.Project->module(C.ModuleName))
-      continue;
-    auto Src =
-        std::make_shared<parse::SourceFile>(std::string("<django>/") + C.ModuleName, C.Source);
-    A.Project->addModule(parse::parsePython(std::move(Src)), C.ModuleName, false, true);
-  }
-  A.Project->freeze();
-  A.Graph = index::ModelGraph::build(*A.Project);
-  if (Opts.WithDependents)
-    addDependents(*A.Project, TargetFiles, A.Targets);
+  Run(A, Settings, Cache, Opts.WithDependents).go();
 
-  // Analyze every module in parallel (a view outside the targets may render a target
-  // template); keep the events that happen in target files; collect in module order.
-  flow::Analyzer Flow(*A.Project, *A.Graph, A.Templates.get(), Settings.djangoVersion());
-  std::vector<std::vector<flow::Event>> Events(Modules.size());
-  llvm::parallelFor(0, Modules.size(), [&](size_t I) {
-    std::vector<flow::Event> All = Flow.analyzeModule(*Modules[I]);
-    for (flow::Event &E : All)
-      if (TargetFiles.count(E.File))
-        Events[I].push_back(std::move(E));
-  });
-  for (auto &ModuleEvents : Events) {
-    std::vector<rules::Diagnostic> D = rules::runRules(ModuleEvents);
-    std::move(D.begin(), D.end(), std::back_inserter(A.Diagnostics));
-  }
   report::sortDiagnostics(A.Diagnostics);
   // The same access reached twice through the same queryset is one finding.
   A.Diagnostics.erase(std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
@@ -194,6 +695,19 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings) {
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;
+}
+
+void keepShard(Analysis &A, unsigned Index, unsigned Count) {
+  llvm::StringRef Root = A.Files.Root;
+  llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
+    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::sys::path::remove_dots(Abs, true);
+    llvm::StringRef Rel = Abs.str();
+    if (Rel.consume_front(Root))
+      Rel = Rel.ltrim('/');
+    return llvm::xxh3_64bits(Rel) % Count != Index - 1;
+  });
 }
 
 } // namespace nplus1::driver

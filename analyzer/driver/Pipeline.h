@@ -11,6 +11,23 @@
 
 namespace nplus1::driver {
 
+/// The incremental cache of a run.
+struct CacheOptions {
+  bool Use = false;
+  std::string Dir; ///< "" for `<root>/.nplus1_cache`
+  /// The tool build and the settings; a cache written under another key is thrown away.
+  std::string Key;
+};
+
+/// What a run did, for `--cache-stats` and the tests of the cache.
+struct RunStats {
+  unsigned Parsed = 0;   ///< Python files parsed
+  unsigned Analyzed = 0; ///< Python modules whose functions were interpreted
+  unsigned Reused = 0;   ///< Python modules whose findings came from the cache
+  bool Full = true;      ///< every module analyzed (no usable cache, or the models changed)
+  std::string CacheNote; ///< why the cache was not used, if it was not
+};
+
 /// Everything one analysis run produced; owns the sources the diagnostics point into.
 struct Analysis {
   discover::Result Files;
@@ -20,11 +37,22 @@ struct Analysis {
   std::vector<rules::Diagnostic> Diagnostics; ///< sorted
   /// The target source files by path (for --verify and --fix).
   std::vector<std::shared_ptr<const parse::SourceFile>> Targets;
+  /// Every file read (findings read from the cache point into them).
+  std::vector<std::shared_ptr<const parse::SourceFile>> Sources;
+  RunStats Stats;
 };
 
 /// Discovers, parses (in parallel), indexes, analyzes and runs the rules; keeps the codes
-/// \p Settings selects.
-Analysis analyze(const discover::Options &Opts, const Config &Settings = {});
+/// \p Settings selects. With a cache, only the modules whose inputs changed are analyzed
+/// again (and only the files they need are parsed); the findings are the same.
+Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
+                 const CacheOptions &Cache = {});
+
+/// `--shard I/N`: keeps the findings located in the files of shard \p Index (1-based) of
+/// \p Count. Files are dealt to shards by a hash of their path under the project root, so
+/// every shard of every runner agrees, and the N shards' findings together are exactly
+/// those of one run without --shard.
+void keepShard(Analysis &A, unsigned Index, unsigned Count);
 
 /// Drops findings silenced by `# noqa: NPxxx` (on the reported line or on the queryset's
 /// line), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`, and adds

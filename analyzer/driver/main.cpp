@@ -6,6 +6,7 @@
 #include "report/Report.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
@@ -72,6 +73,18 @@ cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configu
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
                         cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> NoCache("no-cache", cl::desc("Neither read nor write the incremental cache"),
+                      cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> CacheDir("cache-dir",
+                              cl::desc("Where to keep the cache (default: <root>/.nplus1_cache)"),
+                              cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> CacheStats("cache-stats",
+                         cl::desc("Print what the run parsed, analyzed and reused (stderr)"),
+                         cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string> Shard("shard",
+                           cl::desc("Report only shard I of N (`--shard 2/4`): the files are dealt "
+                                    "to N shards; the N outputs together are one whole run"),
+                           cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
 
@@ -194,6 +207,22 @@ llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
   return Files;
 }
 
+/// The cache is valid for this build of nplus1 with these settings only. A development
+/// build keeps its version and commit across rebuilds, so the executable's size and time
+/// are part of the key too.
+std::string cacheKey(const driver::Config &Settings) {
+  std::string Key;
+  llvm::raw_string_ostream OS(Key);
+  OS << report::ToolVersion << ' ' << report::ToolCommit << '\n';
+  std::string Exe = llvm::sys::fs::getMainExecutable("nplus1", (void *)&cacheKey);
+  llvm::sys::fs::file_status St;
+  if (!Exe.empty() && !llvm::sys::fs::status(Exe, St))
+    OS << St.getSize() << ' '
+       << St.getLastModificationTime().time_since_epoch().count() << '\n';
+  Settings.print(OS);
+  return Key;
+}
+
 int runCheck() {
   if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
       Format != "junit") {
@@ -204,6 +233,20 @@ int runCheck() {
   if (Fix && Diff) {
     llvm::errs() << "nplus1: --fix and --diff cannot be combined\n";
     return 2;
+  }
+  unsigned ShardIndex = 1, ShardCount = 1;
+  if (!Shard.empty()) {
+    auto [I, N] = llvm::StringRef(Shard).split('/');
+    if (I.getAsInteger(10, ShardIndex) || N.getAsInteger(10, ShardCount) || ShardCount == 0 ||
+        ShardIndex == 0 || ShardIndex > ShardCount) {
+      llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '"
+                   << Shard << "')\n";
+      return 2;
+    }
+    if (Fix || Diff) {
+      llvm::errs() << "nplus1: --shard cannot be combined with --fix or --diff\n";
+      return 2;
+    }
   }
   if (Jobs)
     llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
@@ -261,7 +304,22 @@ int runCheck() {
     return 0;
   }
   Opts.ParseOnly = ParseOnly;
-  driver::Analysis A = driver::analyze(Opts, Settings);
+  driver::CacheOptions Cache;
+  // Fixes are planned from the syntax trees of the querysets: --fix and --diff (and the
+  // test mode) always analyze everything.
+  Cache.Use = !NoCache && !Fix && !Diff && !Verify;
+  Cache.Dir = CacheDir;
+  Cache.Key = cacheKey(Settings);
+  // The analysis lives until the process ends: tearing down every syntax tree and cached
+  // record would only cost time (a tenth of a warm run).
+  driver::Analysis &A = *new driver::Analysis(driver::analyze(Opts, Settings, Cache));
+  llvm::BuryPointer(&A);
+  if (ShardCount > 1)
+    driver::keepShard(A, ShardIndex, ShardCount);
+  if (CacheStats)
+    llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed "
+                 << A.Stats.Analyzed << ", reused " << A.Stats.Reused << " module(s)"
+                 << (A.Stats.Full ? " (full run: " + A.Stats.CacheNote + ")" : "") << "\n";
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
   if (A.Files.Files.empty() && !A.Files.Problems.empty())

@@ -311,7 +311,7 @@ ValueRef Interp::summarize(const Stmt *Def, const index::ModuleInfo &Owner, Valu
 }
 
 Loaded Interp::managerLoad(const index::ManagerInfo *MI, const Model *Mo) {
-  if (!MI || !MI->ManagerClass)
+  if (!MI || !S.G.managerClass(*MI))
     return {};
   auto It = S.ManagerLoads.find(MI);
   if (It != S.ManagerLoads.end())
@@ -319,7 +319,7 @@ Loaded Interp::managerLoad(const index::ManagerInfo *MI, const Model *Mo) {
   S.ManagerLoads[MI] = {};
   Loaded L;
   index::ClassRef Owner;
-  if (const Stmt *GQ = S.P.findMethod(MI->ManagerClass, "get_queryset", &Owner)) {
+  if (const Stmt *GQ = S.P.findMethod(S.G.managerClass(*MI), "get_queryset", &Owner)) {
     auto Self = make(ValueKind::Manager, Mo);
     ValueRef R = summarize(GQ, *Owner.Module, Self);
     if (R->is(ValueKind::QuerySet))
@@ -515,7 +515,7 @@ ValueRef Interp::evalAttribute(const Expr *E) {
 }
 
 const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::ClassRef &Owner) {
-  if (!Mo || !Mo->Class || Mo->Builtin)
+  if (!Mo || Mo->Builtin || !S.G.classOf(Mo))
     return nullptr;
   const Stmt *Def = S.P.findMethod(Mo->Class, Name, &Owner);
   if (!Def || Owner.Module->Builtin || llvm::StringRef(Owner.Module->Name).starts_with("django."))
@@ -684,7 +684,7 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
           return Value::unknown();
         }
     // `name = property(_get_name, _set_name)` in the class body.
-    if (Mo->Class && !Mo->Builtin)
+    if (!Mo->Builtin && S.G.classOf(Mo))
       for (const Stmt *St : Mo->Class.Def->Body)
         if (St->Kind == StmtKind::Assign && St->Value && St->Value->Kind == ExprKind::Call &&
             St->Value->Object->isName("property") && !St->Value->Args.empty() &&
@@ -1289,11 +1289,12 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
   const Stmt *Def = nullptr;
   index::ClassRef Owner;
   ValueRef Self;
-  if (MI->ManagerClass && (Def = S.P.findMethod(MI->ManagerClass, Name, &Owner))) {
+  if (S.G.managerClass(*MI) && (Def = S.P.findMethod(MI->ManagerClass, Name, &Owner))) {
     auto V = make(ValueKind::Manager, Recv->Model);
     V->Manager = MI;
     Self = V;
-  } else if (MI->QuerySetClass && (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
+  } else if (S.G.querySetClass(*MI) &&
+             (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
     auto V = make(ValueKind::QuerySet, Recv->Model);
     V->Manager = MI;
     Self = V;

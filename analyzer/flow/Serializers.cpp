@@ -98,11 +98,16 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
     for (const std::string &N : Order)
       Fields.push_back({N, nullptr});
     // `__all__` / exclude: every forward field of the model, M2M included.
+    // (In name order: a hash map's order would differ between runs of the same code.)
+    std::vector<std::string> Forward;
     for (const auto &Rel : Row->Model->Relations)
       if (!Rel.second.ParentLink && (Rel.second.Kind == index::RelationKind::ForeignKey ||
                                      Rel.second.Kind == index::RelationKind::OneToOne ||
                                      Rel.second.Kind == index::RelationKind::ManyToMany))
-        Fields.push_back({Rel.first().str(), nullptr});
+        Forward.push_back(Rel.first().str());
+    llvm::sort(Forward);
+    for (std::string &N : Forward)
+      Fields.push_back({std::move(N), nullptr});
   }
   std::set<std::string> Seen;
   const SourceFile *Saved = EvFile;

@@ -1,8 +1,11 @@
 #include "index/ModelGraph.h"
+#include "index/Lookups.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <optional>
 
@@ -64,6 +67,11 @@ std::string stringValue(const py::Expr *E) {
   return E && E->Kind == ExprKind::String && E->Args.empty() ? E->Id : "";
 }
 
+bool isSettingsModule(llvm::StringRef N) {
+  return N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
+         N.starts_with("settings.");
+}
+
 bool isDjangoModelBase(llvm::StringRef Q) {
   return Q == "django.db.models.Model" || Q == "django.db.models.base.Model";
 }
@@ -100,10 +108,9 @@ private:
 
   void readSettings() {
     for (const auto &M : P.modules()) {
-      llvm::StringRef N = M->Name;
-      if (!(N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
-            N.starts_with("settings.")))
+      if (!isSettingsModule(M->Name))
         continue;
+      G.Contributors.insert(M->Name);
       auto It = M->Globals.find("AUTH_USER_MODEL");
       if (It != M->Globals.end() && !stringValue(It->second).empty())
         AuthUserModel = stringValue(It->second);
@@ -113,17 +120,38 @@ private:
   void readAppConfigs() {
     for (const auto &M : P.modules())
       for (const auto &Entry : M->Classes) {
-        const py::Stmt *C = Entry.second;
-        ClassRef Ref{C, M.get(), M->Name + "." + Entry.first().str()};
-        if (!P.derivesFrom(Ref, "django.apps.AppConfig") &&
-            !P.derivesFrom(Ref, "django.apps.config.AppConfig"))
-          continue;
-        std::string Name = stringValue(classAttr(C, "name"));
-        std::string Label = stringValue(classAttr(C, "label"));
-        if (!Name.empty() && !Label.empty())
-          AppLabels[Name] = Label;
+        ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
+        if (appConfigLabel(Ref)) {
+          AppLabels[stringValue(classAttr(Ref.Def, "name"))] =
+              stringValue(classAttr(Ref.Def, "label"));
+          G.Contributors.insert(M->Name);
+        }
       }
   }
+
+  /// True when \p C is an AppConfig that sets both `name` and `label`.
+  bool appConfigLabel(const ClassRef &C) {
+    if (!P.derivesFrom(C, "django.apps.AppConfig") &&
+        !P.derivesFrom(C, "django.apps.config.AppConfig"))
+      return false;
+    return !stringValue(classAttr(C.Def, "name")).empty() &&
+           !stringValue(classAttr(C.Def, "label")).empty();
+  }
+
+public:
+  /// See ModelGraph::contributes.
+  bool contributes(const ModuleInfo &M) {
+    if (isSettingsModule(M.Name))
+      return true;
+    for (const auto &Entry : M.Classes) {
+      ClassRef Ref{Entry.second, &M, M.Name + "." + Entry.first().str()};
+      if (isModel(Ref, 0) || appConfigLabel(Ref))
+        return true;
+    }
+    return false;
+  }
+
+private:
 
   std::string appLabelFor(const ClassRef &C) {
     std::string Meta = stringValue(classAttr(metaClass(C.Def), "app_label"));
@@ -235,6 +263,8 @@ private:
         llvm::StringRef(AuthUserModel).lower() != "auth.user")
       M->Abstract = true;
     Model *Raw = M.get();
+    if (!C.Module->Builtin)
+      G.Contributors.insert(C.Module->Name);
     ByDef[C.Def] = Raw;
     G.ByQualName[Raw->QualName] = Raw;
     if (!Raw->Abstract)
@@ -480,6 +510,65 @@ std::unique_ptr<ModelGraph> ModelGraph::build(const Project &P) {
   auto G = std::make_unique<ModelGraph>();
   ModelGraphBuilder(P, *G).run();
   return G;
+}
+
+uint64_t ModelGraph::fingerprint() const {
+  std::vector<const Model *> Sorted;
+  for (const auto &M : Models)
+    Sorted.push_back(M.get());
+  llvm::sort(Sorted, [](const Model *A, const Model *B) { return A->QualName < B->QualName; });
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  auto Q = [](const Model *M) { return M ? M->QualName : std::string("-"); };
+  for (const Model *M : Sorted) {
+    OS << "model " << M->QualName << ' ' << M->AppLabel << ' ' << M->Name << ' ' << M->Abstract
+       << M->Proxy << M->Builtin << M->HasUnknownBase << M->Ordered << ' '
+       << M->DefaultRelatedName << '\n';
+    for (const Model *Par : M->Parents)
+      OS << " parent " << Par->QualName << '\n';
+    std::vector<std::string> Names;
+    for (const auto &R : M->Relations)
+      Names.push_back(R.first().str());
+    llvm::sort(Names);
+    for (const std::string &N : Names) {
+      const Relation &R = M->Relations.find(N)->second;
+      OS << " rel " << N << ' ' << int(R.Kind) << ' ' << Q(R.Target) << ' ' << R.Counterpart
+         << ' ' << R.Nullable << R.ParentLink << '\n';
+    }
+    Names.clear();
+    for (const auto &C : M->Columns)
+      Names.push_back(C.getKey().str());
+    llvm::sort(Names);
+    for (const std::string &N : Names)
+      OS << " col " << N << '\n';
+    for (const ManagerInfo &Mgr : M->Managers)
+      OS << " mgr " << Mgr.Name << ' ' << Mgr.ManagerClass.QualName << ' '
+         << Mgr.QuerySetClass.QualName << ' ' << Mgr.External << '\n';
+  }
+  return llvm::xxh3_64bits(llvm::StringRef(OS.str()));
+}
+
+bool ModelGraph::contributes(const Project &P, const ModuleInfo &M) {
+  ModelGraph Scratch;
+  return ModelGraphBuilder(P, Scratch).contributes(M);
+}
+
+const ClassRef &ModelGraph::classOf(const Model *M) const {
+  if (!M->Class && !M->ClassModule.empty())
+    noteModuleLookup(M->ClassModule);
+  return M->Class;
+}
+
+const ClassRef &ModelGraph::managerClass(const ManagerInfo &I) const {
+  if (!I.ManagerClass && !I.ManagerModule.empty())
+    noteModuleLookup(I.ManagerModule);
+  return I.ManagerClass;
+}
+
+const ClassRef &ModelGraph::querySetClass(const ManagerInfo &I) const {
+  if (!I.QuerySetClass && !I.QuerySetModule.empty())
+    noteModuleLookup(I.QuerySetModule);
+  return I.QuerySetClass;
 }
 
 const Model *ModelGraph::modelFor(const ClassRef &C) const {

@@ -6,6 +6,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
+
 namespace nplus1::index {
 
 struct Model;
@@ -52,6 +53,9 @@ struct ManagerInfo {
   ClassRef ManagerClass;  ///< the project's Manager subclass, if any
   ClassRef QuerySetClass; ///< the project's QuerySet class (as_manager / from_queryset)
   bool External = false;  ///< a manager class from outside the project
+  /// In a graph read from the cache: where ManagerClass / QuerySetClass are defined
+  /// (module, class name); the classes stay empty while their module is not loaded.
+  std::string ManagerModule, ManagerSymbol, QuerySetModule, QuerySetSymbol;
 };
 
 /// A Django model: its fields, relations and managers.
@@ -60,6 +64,9 @@ struct Model {
   std::string AppLabel;
   std::string QualName;
   ClassRef Class;
+  /// In a graph read from the cache: where Class is defined (module, class name); Class
+  /// stays empty while that module is not loaded.
+  std::string ClassModule, ClassSymbol;
   bool Abstract = false;
   bool Proxy = false;
   bool Builtin = false;
@@ -92,12 +99,39 @@ public:
   /// The manager \p Name of \p M (own, inherited, or the implicit `objects`).
   const ManagerInfo *manager(const Model *M, llvm::StringRef Name) const;
   llvm::ArrayRef<std::unique_ptr<Model>> models() const { return Models; }
+  /// The class of \p M, of a manager, of its queryset. In a graph read from the cache
+  /// whose module was not loaded these are empty, and the module is recorded as looked up
+  /// (index/Lookups.h): the run then loads it and analyzes again.
+  const ClassRef &classOf(const Model *M) const;
+  const ClassRef &managerClass(const ManagerInfo &I) const;
+  const ClassRef &querySetClass(const ManagerInfo &I) const;
+
+  /// The graph in the incremental cache's binary form (index/Codec.h), and back. A graph
+  /// read back has no classes until bind() finds them in a project's loaded modules.
+  /// decode() throws std::runtime_error on malformed bytes.
+  std::string encode() const;
+  static std::unique_ptr<ModelGraph> decode(llvm::StringRef Bytes);
+  /// Points the classes of a decoded graph at the modules \p P holds (again, for each
+  /// index a run builds); throws when a loaded module lacks a class the graph names.
+  void bind(const Project &P);
+
+  /// True when \p M adds to a model graph: it defines a model or an AppConfig with a
+  /// label, or it is a settings module. (For modules changed since the graph was built.)
+  static bool contributes(const Project &P, const ModuleInfo &M);
+
+  /// A hash of everything the graph says (models, relations, columns, managers): equal
+  /// fingerprints mean the analysis of a module sees the same graph.
+  uint64_t fingerprint() const;
+  /// The project modules the graph was built from: those defining models, settings
+  /// modules and modules with an AppConfig that sets a label.
+  const llvm::StringSet<> &contributors() const { return Contributors; }
 
 private:
   std::vector<std::unique_ptr<Model>> Models;
   llvm::StringMap<Model *> ByQualName;
   llvm::StringMap<Model *> ByLabel; ///< lower-cased "app.model"
   ManagerInfo DefaultManager{"objects", {}, {}, false};
+  llvm::StringSet<> Contributors;
   friend class ModelGraphBuilder;
 };
 

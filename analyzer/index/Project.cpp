@@ -1,6 +1,9 @@
 #include "index/Project.h"
+#include "index/Lookups.h"
 
 namespace nplus1::index {
+
+thread_local Lookups *detail::CurrentLookups = nullptr;
 
 using py::ExprKind;
 using py::StmtKind;
@@ -12,7 +15,7 @@ std::string ModuleInfo::packageName() const {
   return Dot == std::string::npos ? "" : Name.substr(0, Dot);
 }
 
-ModuleInfo &Project::addModule(std::unique_ptr<py::Module> Ast, std::string Name, bool IsPackage,
+ModuleInfo &Project::addModule(std::shared_ptr<const py::Module> Ast, std::string Name, bool IsPackage,
                                bool Builtin) {
   auto M = std::make_unique<ModuleInfo>();
   M->Ast = std::move(Ast);
@@ -99,6 +102,7 @@ void Project::freeze() {
 }
 
 const ModuleInfo *Project::module(llvm::StringRef Name) const {
+  noteModuleLookup(Name);
   auto It = ByName.find(Name);
   return It == ByName.end() ? nullptr : It->second;
 }

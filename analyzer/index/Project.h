@@ -19,7 +19,7 @@ struct ModuleInfo {
   std::string Name; ///< dotted module name
   bool IsPackage = false;
   bool Builtin = false; ///< from the built-in catalog, never reported on
-  std::unique_ptr<py::Module> Ast;
+  std::shared_ptr<const py::Module> Ast; ///< shared: a run may rebuild the index over it
   llvm::StringMap<const py::Stmt *> Classes;
   llvm::StringMap<const py::Stmt *> Functions;
   llvm::StringMap<std::string> Imports;      ///< local name -> qualified name it refers to
@@ -51,7 +51,7 @@ struct FunctionRef {
 class Project {
 public:
   /// Adds a parsed module; call before freeze().
-  ModuleInfo &addModule(std::unique_ptr<py::Module> Ast, std::string Name, bool IsPackage,
+  ModuleInfo &addModule(std::shared_ptr<const py::Module> Ast, std::string Name, bool IsPackage,
                         bool Builtin);
   /// Indexes every module's symbols. No module may be added afterwards.
   void freeze();

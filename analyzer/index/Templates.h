@@ -1,6 +1,7 @@
 #ifndef NPLUS1_INDEX_TEMPLATES_H
 #define NPLUS1_INDEX_TEMPLATES_H
 
+#include "index/Lookups.h"
 #include "parse/Source.h"
 #include "parse/Template.h"
 
@@ -22,18 +23,19 @@ struct TemplateFile {
 /// only partly). Built once, then read-only.
 class TemplateIndex {
 public:
-  void add(std::unique_ptr<TemplateFile> T) {
+  void add(std::shared_ptr<const TemplateFile> T) {
     ByName.try_emplace(T->Name, T.get());
     All.push_back(std::move(T));
   }
   const TemplateFile *find(llvm::StringRef Name) const {
+    noteTemplateLookup(Name);
     auto It = ByName.find(Name);
     return It == ByName.end() ? nullptr : It->second;
   }
   size_t size() const { return All.size(); }
 
 private:
-  std::vector<std::unique_ptr<TemplateFile>> All;
+  std::vector<std::shared_ptr<const TemplateFile>> All;
   llvm::StringMap<const TemplateFile *> ByName;
 };
 

@@ -98,6 +98,15 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
   }
 }
 
+std::vector<fix::Edit> fixEdits(const rules::Diagnostic &D) {
+  if (!D.FrozenEdits)
+    return fix::planEdits({D}, fix::Policy{true});
+  std::vector<fix::Edit> Out;
+  for (const rules::FrozenEdit &E : *D.FrozenEdits)
+    Out.push_back({E.File, E.Where.Begin, E.Where.End, E.Text});
+  return Out;
+}
+
 nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
   nlohmann::json Findings = nlohmann::json::array();
   auto Pos = [](const parse::SourceFile &F, parse::Range R) {
@@ -129,7 +138,7 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
                         : D.Fix->Applies == rules::Applicability::Unsafe ? "unsafe"
                                                                          : "display-only";
       nlohmann::json Edits = nlohmann::json::array();
-      for (const fix::Edit &E : fix::planEdits({D}, fix::Policy{true}))
+      for (const fix::Edit &E : fixEdits(D))
         Edits.push_back({{"path", E.File->path().str()},
                          {"offset", E.Begin},
                          {"end_offset", E.End},

@@ -32,6 +32,10 @@ nlohmann::json toJson(llvm::ArrayRef<rules::Diagnostic> Diags);
 /// "error" for files that could not be read or parsed, "warning" for everything else.
 llvm::StringRef severity(llvm::StringRef Code);
 
+/// The edits of \p D's fix on its own (safe or not): planned from its queryset, or the
+/// frozen edits of a finding read from the cache.
+std::vector<fix::Edit> fixEdits(const rules::Diagnostic &D);
+
 /// "shop/views.py:12:5"
 std::string location(const rules::Diagnostic &D);
 

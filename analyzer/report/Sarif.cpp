@@ -165,7 +165,7 @@ Json fixesOf(const Locator &L, const Diagnostic &D) {
   Json Fixes = Json::array();
   if (!D.Fix || D.Fix->Applies != rules::Applicability::Safe)
     return Fixes;
-  std::vector<fix::Edit> Edits = fix::planEdits(llvm::ArrayRef(D), fix::Policy{true});
+  std::vector<fix::Edit> Edits = fixEdits(D);
   if (Edits.empty())
     return Fixes;
   Json Changes = Json::array();

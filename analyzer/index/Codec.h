@@ -1,0 +1,98 @@
+#ifndef NPLUS1_INDEX_CODEC_H
+#define NPLUS1_INDEX_CODEC_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nplus1::index::codec {
+
+/// The incremental cache's binary encoding: LEB128 integers, length-prefixed byte strings.
+/// A Reader throws std::runtime_error on anything malformed or truncated.
+class Writer {
+public:
+  std::string Out;
+  void u64(uint64_t V) {
+    do {
+      uint8_t Byte = V & 0x7f;
+      V >>= 7;
+      Out.push_back(char(V ? Byte | 0x80 : Byte));
+    } while (V);
+  }
+  void bytes(llvm::StringRef S) {
+    u64(S.size());
+    Out.append(S.data(), S.size());
+  }
+  template <typename Map> void deps(const Map &D) {
+    u64(D.size());
+    for (const auto &[Name, Hash] : D) {
+      bytes(Name);
+      u64(Hash);
+    }
+  }
+  void strings(const std::vector<std::string> &V) {
+    u64(V.size());
+    for (const std::string &S : V)
+      bytes(S);
+  }
+};
+
+class Reader {
+public:
+  explicit Reader(llvm::StringRef In) : In(In) {}
+  uint64_t u64() {
+    uint64_t V = 0;
+    for (unsigned Shift = 0; Shift < 64; Shift += 7) {
+      if (Pos >= In.size())
+        throw std::runtime_error("truncated");
+      uint8_t Byte = In[Pos++];
+      V |= uint64_t(Byte & 0x7f) << Shift;
+      if (!(Byte & 0x80))
+        return V;
+    }
+    throw std::runtime_error("bad integer");
+  }
+  llvm::StringRef bytes() {
+    uint64_t N = u64();
+    if (N > In.size() - Pos)
+      throw std::runtime_error("truncated");
+    llvm::StringRef S = In.substr(Pos, N);
+    Pos += N;
+    return S;
+  }
+  /// A count of entries that must each take at least one byte.
+  size_t count() {
+    uint64_t N = u64();
+    if (N > In.size() - Pos)
+      throw std::runtime_error("bad count");
+    return N;
+  }
+  /// A sorted map of names to integers.
+  std::map<std::string, uint64_t> deps() {
+    std::map<std::string, uint64_t> D;
+    for (size_t I = 0, N = count(); I < N; ++I) {
+      std::string Name = bytes().str();
+      D.emplace_hint(D.end(), std::move(Name), u64());
+    }
+    return D;
+  }
+  std::vector<std::string> strings() {
+    std::vector<std::string> V(count());
+    for (std::string &S : V)
+      S = bytes().str();
+    return V;
+  }
+  bool done() const { return Pos == In.size(); }
+
+private:
+  llvm::StringRef In;
+  size_t Pos = 0;
+};
+
+} // namespace nplus1::index::codec
+
+#endif

@@ -170,9 +170,13 @@ void Interp::reportUnusedLoads() {
         O->Escapes || !O->Fixable || O->CreatedInLoop || O->AdminList)
       continue;
     const LoadUse &U = *O->Use;
-    if (U.Lost || U.pending() || U.Loops.empty())
+    std::vector<std::shared_ptr<const LoopInfo>> Loops;
+    for (const std::weak_ptr<const LoopInfo> &W : U.Loops)
+      if (std::shared_ptr<const LoopInfo> Alive = W.lock())
+        Loops.push_back(std::move(Alive));
+    if (U.Lost || U.pending() || Loops.empty() || Loops.size() != U.Loops.size())
       continue;
-    const std::shared_ptr<const LoopInfo> &L = U.Loops.front();
+    const std::shared_ptr<const LoopInfo> &L = Loops.front();
     if (llvm::any_of(U.Names, [&](const std::string &N) { return closuresMention(N); }))
       continue;
     const Model *Mo = L->RowModel;
@@ -191,7 +195,7 @@ void Interp::reportUnusedLoads() {
       E.Rel = S.G.relation(Mo, First);
       E.Loop = L;
       E.Load = std::make_shared<EagerLoad>(Ld);
-      E.Consumers = U.Loops;
+      E.Consumers = Loops;
       S.Events.push_back(std::move(E));
     }
   }

@@ -48,7 +48,8 @@ struct LoadUse {
   std::set<std::string> Reads;            ///< attributes read on its rows
   std::map<const void *, int> Pending;
   std::vector<std::string> Names; ///< local names bound to it or to its rows
-  std::vector<std::shared_ptr<const LoopInfo>> Loops; ///< its consumer loops
+  /// Its consumer loops (weak: a loop holds its queryset's Origin, which holds this).
+  std::vector<std::weak_ptr<const LoopInfo>> Loops;
   bool Lost = false;
 
   bool pending() const {

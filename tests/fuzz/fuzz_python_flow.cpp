@@ -246,13 +246,14 @@ void packages(Input &In) {
 /// The parsed built-in catalog and fixed modules, reused from one input to the next: parsing
 /// them is most of the time of a run, and nothing after the parser changes a py::Module (the
 /// index and the analyzer only read it). Each run moves them into its Project and back out.
-std::map<std::string, std::unique_ptr<parse::py::Module>> &reusable() {
-  static auto *Cache = new std::map<std::string, std::unique_ptr<parse::py::Module>>();
+std::map<std::string, std::shared_ptr<const parse::py::Module>> &reusable() {
+  static auto *Cache = new std::map<std::string, std::shared_ptr<const parse::py::Module>>();
   return *Cache;
 }
 
-std::unique_ptr<parse::py::Module> parseReused(const std::string &Name, const std::string &Path,
-                                               const char *Source) {
+std::shared_ptr<const parse::py::Module> parseReused(const std::string &Name,
+                                                     const std::string &Path,
+                                                     const char *Source) {
   auto &C = reusable();
   auto It = C.find(Name);
   if (It != C.end() && It->second)

@@ -57,10 +57,15 @@ std::string ModelGraph::encode() const {
     W.u64(M->Parents.size());
     for (const Model *P : M->Parents)
       W.u64(Ref(P));
-    W.u64(M->Relations.size());
-    for (const auto &E : M->Relations) {
-      const Relation &R = E.second;
-      W.bytes(E.first());
+    // Relations and columns in name order: the same graph always encodes the same.
+    std::vector<llvm::StringRef> Names;
+    for (const auto &E : M->Relations)
+      Names.push_back(E.first());
+    llvm::sort(Names);
+    W.u64(Names.size());
+    for (llvm::StringRef Name : Names) {
+      const Relation &R = M->Relations.find(Name)->second;
+      W.bytes(Name);
       W.bytes(R.Name);
       W.u64(uint64_t(R.Kind));
       W.u64(Ref(R.Owner));
@@ -68,9 +73,13 @@ std::string ModelGraph::encode() const {
       W.bytes(R.Counterpart);
       W.u64(R.Nullable | R.ParentLink << 1);
     }
-    W.u64(M->Columns.size());
+    Names.clear();
     for (const auto &C : M->Columns)
-      W.bytes(C.getKey());
+      Names.push_back(C.getKey());
+    llvm::sort(Names);
+    W.u64(Names.size());
+    for (llvm::StringRef Name : Names)
+      W.bytes(Name);
     W.u64(M->Managers.size());
     for (const ManagerInfo &I : M->Managers) {
       W.bytes(I.Name);
@@ -80,15 +89,16 @@ std::string ModelGraph::encode() const {
     }
     W.bytes(M->DefaultRelatedName);
   }
-  W.u64(ByQualName.size());
-  for (const auto &E : ByQualName) {
-    W.bytes(E.first());
-    W.u64(Ref(E.second));
-  }
-  W.u64(ByLabel.size());
-  for (const auto &E : ByLabel) {
-    W.bytes(E.first());
-    W.u64(Ref(E.second));
+  for (const llvm::StringMap<Model *> *Map : {&ByQualName, &ByLabel}) {
+    std::vector<std::pair<llvm::StringRef, uint64_t>> Entries;
+    for (const auto &E : *Map)
+      Entries.emplace_back(E.first(), Ref(E.second));
+    llvm::sort(Entries);
+    W.u64(Entries.size());
+    for (const auto &[Key, Model] : Entries) {
+      W.bytes(Key);
+      W.u64(Model);
+    }
   }
   return std::move(W.Out);
 }

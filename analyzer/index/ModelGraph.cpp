@@ -4,8 +4,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
-#include "llvm/Support/raw_ostream.h"
-#include "llvm/Support/xxhash.h"
 
 #include <optional>
 
@@ -510,42 +508,6 @@ std::unique_ptr<ModelGraph> ModelGraph::build(const Project &P) {
   auto G = std::make_unique<ModelGraph>();
   ModelGraphBuilder(P, *G).run();
   return G;
-}
-
-uint64_t ModelGraph::fingerprint() const {
-  std::vector<const Model *> Sorted;
-  for (const auto &M : Models)
-    Sorted.push_back(M.get());
-  llvm::sort(Sorted, [](const Model *A, const Model *B) { return A->QualName < B->QualName; });
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  auto Q = [](const Model *M) { return M ? M->QualName : std::string("-"); };
-  for (const Model *M : Sorted) {
-    OS << "model " << M->QualName << ' ' << M->AppLabel << ' ' << M->Name << ' ' << M->Abstract
-       << M->Proxy << M->Builtin << M->HasUnknownBase << M->Ordered << ' '
-       << M->DefaultRelatedName << '\n';
-    for (const Model *Par : M->Parents)
-      OS << " parent " << Par->QualName << '\n';
-    std::vector<std::string> Names;
-    for (const auto &R : M->Relations)
-      Names.push_back(R.first().str());
-    llvm::sort(Names);
-    for (const std::string &N : Names) {
-      const Relation &R = M->Relations.find(N)->second;
-      OS << " rel " << N << ' ' << int(R.Kind) << ' ' << Q(R.Target) << ' ' << R.Counterpart
-         << ' ' << R.Nullable << R.ParentLink << '\n';
-    }
-    Names.clear();
-    for (const auto &C : M->Columns)
-      Names.push_back(C.getKey().str());
-    llvm::sort(Names);
-    for (const std::string &N : Names)
-      OS << " col " << N << '\n';
-    for (const ManagerInfo &Mgr : M->Managers)
-      OS << " mgr " << Mgr.Name << ' ' << Mgr.ManagerClass.QualName << ' '
-         << Mgr.QuerySetClass.QualName << ' ' << Mgr.External << '\n';
-  }
-  return llvm::xxh3_64bits(llvm::StringRef(OS.str()));
 }
 
 bool ModelGraph::contributes(const Project &P, const ModuleInfo &M) {

@@ -119,9 +119,6 @@ public:
   /// label, or it is a settings module. (For modules changed since the graph was built.)
   static bool contributes(const Project &P, const ModuleInfo &M);
 
-  /// A hash of everything the graph says (models, relations, columns, managers): equal
-  /// fingerprints mean the analysis of a module sees the same graph.
-  uint64_t fingerprint() const;
   /// The project modules the graph was built from: those defining models, settings
   /// modules and modules with an AppConfig that sets a label.
   const llvm::StringSet<> &contributors() const { return Contributors; }

@@ -1,5 +1,7 @@
 #include "Helpers.h"
 
+#include "index/Lookups.h"
+
 #include <doctest/doctest.h>
 
 using namespace nplus1;
@@ -88,5 +90,85 @@ class Order(models.Model):
     CHECK(P.G->relation(Perm, "content_type")->Target ==
           P.G->modelByLabel("contenttypes.contenttype"));
     CHECK(P.G->relation(Perm, "group_set") != nullptr);
+  }
+
+  TEST_CASE("the graph encodes for the cache and binds lazily to the modules loaded") {
+    std::map<std::string, std::string> Mods{{"app.models", R"py(
+from django.db import models
+
+class OrderManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related('customer')
+
+class Customer(models.Model):
+    name = models.CharField(max_length=5)
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, null=True, on_delete=models.CASCADE)
+    tags = models.ManyToManyField('app.Tag', related_name='orders')
+    objects = OrderManager()
+    class Meta:
+        ordering = ['id']
+
+class Tag(models.Model):
+    pass
+)py"}};
+    test::MiniProject Full(Mods);
+    std::string Bytes = Full.G->encode();
+    std::unique_ptr<index::ModelGraph> Back = index::ModelGraph::decode(Bytes);
+    CHECK(Back->encode() == Bytes); // unbound, it still knows where each class is
+    CHECK(Back->models().size() == Full.G->models().size());
+    const index::Model *Order = Back->modelByLabel("app.order");
+    REQUIRE(Order);
+    CHECK(Back->relation(Order, "customer")->Target == Back->modelByLabel("app.customer"));
+    CHECK(Back->relation(Back->modelByLabel("app.tag"), "orders")->Kind ==
+          index::RelationKind::ReverseManyToMany);
+    CHECK(Order->Ordered);
+
+    // Bound to a project without app.models: the classes stay empty, and asking for one
+    // records that the module is needed.
+    test::MiniProject Empty({});
+    Back->bind(Empty.P);
+    index::Lookups L;
+    {
+      index::LookupScope Scope(L);
+      CHECK_FALSE(Back->classOf(Order));
+      CHECK_FALSE(Back->managerClass(*Back->manager(Order, "objects")));
+    }
+    CHECK(L.Modules.count("app.models"));
+    // Bound to the full project: the same syntax tree the built graph points at.
+    Back->bind(Full.P);
+    CHECK(Back->classOf(Order).Def == Full.G->classOf(Full.G->modelByLabel("app.order")).Def);
+    CHECK(Back->managerClass(*Back->manager(Order, "objects")));
+
+    // Malformed bytes throw rather than build a wrong graph.
+    CHECK_THROWS(index::ModelGraph::decode(llvm::StringRef(Bytes).drop_back(3)));
+    CHECK_THROWS(index::ModelGraph::decode(Bytes + "x"));
+  }
+
+  TEST_CASE("modules that add to a model graph") {
+    test::MiniProject P(test::Mods{{"app.models", R"py(
+from django.db import models
+class A(models.Model):
+    pass
+)py"},
+                                   {"app.views", R"py(
+from app.models import A
+class V:
+    model = A
+)py"},
+                                   {"app.sub", R"py(
+from app.models import A
+class B(A):
+    pass
+)py"},
+                                   {"proj.settings", "DEBUG = True\n"}});
+    auto Contributes = [&](const char *Name) {
+      return index::ModelGraph::contributes(P.P, *P.P.module(Name));
+    };
+    CHECK(Contributes("app.models"));
+    CHECK_FALSE(Contributes("app.views"));
+    CHECK(Contributes("app.sub"));
+    CHECK(Contributes("proj.settings"));
   }
 }

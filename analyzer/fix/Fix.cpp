@@ -122,10 +122,26 @@ std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L
     if (J + 1 == N) {
       llvm::StringRef After = Text.slice(L.Args[J].End, L.Call.End);
       size_t Comma = After.find_first_not_of(" \t\r\n\\");
-      if (Comma != llvm::StringRef::npos && After[Comma] == ',')
+      if (Comma != llvm::StringRef::npos && After[Comma] == ',') {
         R.End = L.Args[J].End + Comma + 1;
-      else
+        // What stays on the argument's line: a comment moves to where the argument began;
+        // a line left blank goes.
+        size_t E = R.End;
+        while (E < Text.size() && (Text[E] == ' ' || Text[E] == '\t'))
+          ++E;
+        size_t LineStart = Text.rfind('\n', R.Begin);
+        LineStart = LineStart == llvm::StringRef::npos ? 0 : LineStart + 1;
+        bool AloneOnLine = Text.slice(LineStart, R.Begin).find_first_not_of(" \t") ==
+                           llvm::StringRef::npos;
+        if (E < Text.size() && Text[E] == '#') {
+          R.End = E;
+        } else if (AloneOnLine && E < Text.size() && (Text[E] == '\n' || Text[E] == '\r')) {
+          R.Begin = LineStart;
+          R.End = Text.substr(E).starts_with("\r\n") ? E + 2 : E + 1;
+        }
+      } else {
         R = {L.Args[I - 1].End, L.Args[J].End};
+      }
     }
     if (!onlyGlue(withoutArgs(Text, R, L.Args)))
       return {};

@@ -137,6 +137,44 @@ def f():
 )py");
   }
 
+  TEST_CASE("one lookup per line: its line goes, a comment after it stays") {
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related(
+        'customer',
+        'item_set',
+    )
+    return [o.customer.name for o in qs]
+)py",
+                true) == R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related(
+        'customer',
+    )
+    return [o.customer.name for o in qs]
+)py");
+    CHECK(fixed(R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related(
+        'customer',
+        'item_set',  # why
+    )
+    return [o.customer.name for o in qs]
+)py",
+                true) == R"py(
+from .models import Order
+def f():
+    qs = Order.objects.prefetch_related(
+        'customer',
+        # why
+    )
+    return [o.customer.name for o in qs]
+)py");
+  }
+
   TEST_CASE("no edit across a comment; nothing when a use escapes") {
     const char *Comment = R"py(
 from .models import Order

@@ -41,6 +41,10 @@ std::string encode(const State &S) {
   W.u64(S.Modules.size());
   for (const auto &[Path, M] : S.Modules) {
     W.bytes(Path);
+    if (!M.Raw.empty()) {
+      W.Out.append(M.Raw.data(), M.Raw.size());
+      continue;
+    }
     W.bytes(M.Name);
     W.u64(M.Hash);
     W.deps(M.Modules);
@@ -70,6 +74,7 @@ State decode(llvm::StringRef Payload) {
   S.Graph = Blob::view(R.bytes());
   for (size_t I = 0, N = R.count(); I < N; ++I) {
     std::string Path = R.bytes().str();
+    size_t Start = R.offset();
     ModuleRecord M;
     M.Name = R.bytes().str();
     M.Hash = R.u64();
@@ -78,6 +83,7 @@ State decode(llvm::StringRef Payload) {
     M.Imports = R.strings();
     M.DiagFiles = R.strings();
     M.Diags = Blob::view(R.bytes());
+    M.Raw = R.since(Start);
     S.Modules.emplace_hint(S.Modules.end(), std::move(Path), std::move(M));
   }
   if (!R.done())

@@ -61,6 +61,9 @@ struct ModuleRecord {
   std::vector<std::string> Imports;   ///< qualified names it imports, and its `*` imports
   std::vector<std::string> DiagFiles; ///< the files its findings are in
   Blob Diags;                         ///< a JSON array of freeze()d findings, unfiltered
+  /// A record read from the cache: its encoded bytes after the path (written back as
+  /// they are when the record is kept).
+  llvm::StringRef Raw;
 };
 
 /// Everything the cache keeps between runs.

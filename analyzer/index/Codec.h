@@ -87,6 +87,9 @@ public:
     return V;
   }
   bool done() const { return Pos == In.size(); }
+  /// Where the next read starts, and the bytes read since \p From.
+  size_t offset() const { return Pos; }
+  llvm::StringRef since(size_t From) const { return In.slice(From, Pos); }
 
 private:
   llvm::StringRef In;

@@ -515,22 +515,26 @@ bool ModelGraph::contributes(const Project &P, const ModuleInfo &M) {
   return ModelGraphBuilder(P, Scratch).contributes(M);
 }
 
+/// Records that the class \p C (in \p Module when it is not loaded) was asked for: the
+/// analysis then depends on that module, loaded or not.
+static const ClassRef &noted(const ClassRef &C, const std::string &Module) {
+  if (C)
+    noteModuleLookup(C.Module->Name);
+  else if (!Module.empty())
+    noteModuleLookup(Module);
+  return C;
+}
+
 const ClassRef &ModelGraph::classOf(const Model *M) const {
-  if (!M->Class && !M->ClassModule.empty())
-    noteModuleLookup(M->ClassModule);
-  return M->Class;
+  return noted(M->Class, M->ClassModule);
 }
 
 const ClassRef &ModelGraph::managerClass(const ManagerInfo &I) const {
-  if (!I.ManagerClass && !I.ManagerModule.empty())
-    noteModuleLookup(I.ManagerModule);
-  return I.ManagerClass;
+  return noted(I.ManagerClass, I.ManagerModule);
 }
 
 const ClassRef &ModelGraph::querySetClass(const ManagerInfo &I) const {
-  if (!I.QuerySetClass && !I.QuerySetModule.empty())
-    noteModuleLookup(I.QuerySetModule);
-  return I.QuerySetClass;
+  return noted(I.QuerySetClass, I.QuerySetModule);
 }
 
 const Model *ModelGraph::modelFor(const ClassRef &C) const {

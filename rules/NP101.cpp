@@ -51,16 +51,13 @@ public:
   void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
     if (E.Kind != flow::EventKind::RelationPerRow || !E.Rel)
       return;
-    bool Prefetch = E.ThroughMany;
-    std::string Access = E.File->slice(E.AccessExpr).str();
-    FixIntent::MethodKind Method = Prefetch ? FixIntent::PrefetchRelated : FixIntent::SelectRelated;
+    FixIntent::MethodKind Method =
+        E.ThroughMany ? FixIntent::PrefetchRelated : FixIntent::SelectRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
     // Below a many relation the query runs once per row of that relation.
     const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
-    D.Message = "`" + Access + "` runs one query per " + detail::modelLabel(PerRow) +
-                " row: " + detail::describe(E.Rel->Kind) + " `" + E.Rel->Owner->Name + "." +
-                E.Rel->Name + "` (to " + detail::modelLabel(E.Rel->Target) + ") is not loaded by " +
-                detail::querysetName(E) + "; add " + detail::remedy(E, Method);
+    D.Message = detail::perRowMessage(E, "runs", PerRow, detail::relationText(*E.Rel, true),
+                                      "loaded", Method);
     Out.push_back(std::move(D));
   }
 };

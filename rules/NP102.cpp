@@ -54,11 +54,8 @@ public:
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` runs one query per " +
-                detail::modelLabel(E.Loop->RowModel) + " row: " + detail::describe(E.Rel->Kind) +
-                " `" + E.Rel->Owner->Name + "." + E.Rel->Name + "` (to " +
-                detail::modelLabel(E.Rel->Target) + ") is not prefetched by " +
-                detail::querysetName(E) + "; add " + detail::remedy(E, Method);
+    D.Message = detail::perRowMessage(E, "runs", E.Loop->RowModel,
+                                      detail::relationText(*E.Rel, true), "prefetched", Method);
     Out.push_back(std::move(D));
   }
 };

@@ -48,10 +48,8 @@ public:
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` counts in one query per " +
-                detail::modelLabel(E.Loop->RowModel) + " row: " + detail::describe(E.Rel->Kind) +
-                " `" + E.Rel->Owner->Name + "." + E.Rel->Name + "` is not prefetched by " +
-                detail::querysetName(E) + "; add " + detail::remedy(E, Method) +
+    D.Message = detail::perRowMessage(E, "counts in", E.Loop->RowModel,
+                                      detail::relationText(*E.Rel, false), "prefetched", Method) +
                 " (or annotate a Count)";
     Out.push_back(std::move(D));
   }

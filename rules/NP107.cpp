@@ -42,10 +42,10 @@ public:
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` runs one query per " +
-                detail::modelLabel(E.Rel->Owner) + " row: GenericForeignKey `" +
-                E.Rel->Owner->Name + "." + E.Rel->Name + "` is not prefetched by " +
-                detail::querysetName(E) + "; add " + detail::remedy(E, Method);
+    D.Message = detail::perRowMessage(E, "runs", E.Rel->Owner,
+                                      "GenericForeignKey `" + E.Rel->Owner->Name + "." +
+                                          E.Rel->Name + "`",
+                                      "prefetched", Method);
     Out.push_back(std::move(D));
   }
 };

@@ -153,6 +153,21 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   return D;
 }
 
+std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
+                          llvm::StringRef Relation, llvm::StringRef Loaded,
+                          FixIntent::MethodKind Method) {
+  return "`" + E.File->slice(E.AccessExpr).str() + "` " + Verb.str() + " one query per " +
+         modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
+         querysetName(E) + "; add " + remedy(E, Method);
+}
+
+std::string relationText(const index::Relation &R, bool WithTarget) {
+  std::string S = describe(R.Kind) + " `" + R.Owner->Name + "." + R.Name + "`";
+  if (WithTarget)
+    S += " (to " + modelLabel(R.Target) + ")";
+  return S;
+}
+
 std::string describe(index::RelationKind K) {
   switch (K) {
   case index::RelationKind::ForeignKey:

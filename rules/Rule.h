@@ -120,6 +120,16 @@ Diagnostic accessDiagnostic(const RuleInfo &Info, const flow::Event &E);
 Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
                             FixIntent::MethodKind Method);
 std::string describe(index::RelationKind K);
+/// The message every per-row finding shares: "`order.customer` runs one query per
+/// orders.Order row: ForeignKey `Order.customer` (to customers.Customer) is not loaded by
+/// `orders`; add .select_related('customer') to the queryset". \p Verb: "runs" / "counts
+/// in"; \p Relation: what is not loaded (relationText()); \p Loaded: "loaded" /
+/// "prefetched".
+std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
+                          llvm::StringRef Relation, llvm::StringRef Loaded,
+                          FixIntent::MethodKind Method);
+/// "ForeignKey `Order.customer`", with " (to customers.Customer)" when \p WithTarget.
+std::string relationText(const index::Relation &R, bool WithTarget);
 } // namespace detail
 
 } // namespace nplus1::rules

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything nplus1 needs to build and test on a fresh Debian 12 machine:
-# Debian packages (toolchain, LLVM Support, JSON, doctest, Django for the proofs)
+# Debian packages (toolchain, LLVM Support, JSON, doctest, Django and the third-party
+# apps the fixture projects use, for the proofs)
 # and the pinned tree-sitter grammars from npm. Safe to run again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +9,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           nlohmann-json3-dev doctest-dev libtomlplusplus-dev
           python3-django python3-djangorestframework python3-jsonschema pre-commit git
+          python3-django-taggit python3-django-treebeard python3-django-mptt
+          python3-django-model-utils
           clang-19 libclang-rt-19-dev
           dpkg-dev file python3-build python3-setuptools python3-wheel python3-venv)
 # Some images ship Node.js from another source whose package already carries npm and

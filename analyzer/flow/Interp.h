@@ -69,6 +69,8 @@ public:
       : S(S), M(M), File(&M.Ast->file()), EvFile(File), Fn(Fn), Report(Report) {}
 
   void bind(llvm::StringRef Name, ValueRef V) { Env[Name] = std::move(V); }
+  /// The module whose names this interpreter resolves.
+  const index::ModuleInfo &module() const { return M; }
 
   /// Runs \p Body; returns the first queryset/instance value returned.
   ValueRef run(llvm::ArrayRef<Stmt *> Body);
@@ -159,7 +161,16 @@ private:
 
   const Model *modelForName(llvm::StringRef Name);
 
-  const Model *authUserModel();
+  /// The model a module-qualified name denotes (`models.Order`, `m.Order`), when its root
+  /// is a module-level name rather than a local.
+  const Model *modelForDotted(const Expr *E);
+  /// The qualified name of a dotted callee rooted at a module-level name (`helpers.fn`,
+  /// `apps.get_model`), when it denotes a project function or class, a model or a loader.
+  std::string moduleQualified(const Expr *F);
+  /// A call of the qualified name \p Q (a project function, a model class, a loader,
+  /// a Django shortcut, a serializer); \p Args and \p KwArgs are already evaluated.
+  ValueRef callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<ValueRef> Args,
+                     llvm::ArrayRef<ValueRef> KwArgs);
 
   // ---- summaries -----------------------------------------------------------
   /// Evaluates a function/method of the project with \p Self bound to its first parameter
@@ -307,7 +318,7 @@ private:
   /// Django Model methods that read no relation of the row.
   static bool isHarmlessRowMethod(llvm::StringRef N);
 
-  ValueRef relatedMethod(const ValueRef &RM, const Expr *E);
+  ValueRef relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef<ValueRef> Args);
 
   /// `.get()`, `.first()`, ... on a related set of a row. Django 3.2+: first() is served
   /// from a prefetch cache only when that queryset is ordered (Meta.ordering), last()

@@ -266,28 +266,35 @@ unsigned Interp::innermostLoop() const {
 }
 
 const Model *Interp::modelForName(llvm::StringRef Name) {
-  std::string Q = S.P.resolveName(M, Name);
-  if (Q.empty())
-    return nullptr;
-  if (const Model *Mo = S.G.modelByQualName(Q))
-    return Mo;
-  if (index::ClassRef C = S.P.classNamed(Q))
-    return S.G.modelFor(C);
-  return nullptr;
+  return S.G.modelNamed(S.P, S.P.resolveName(M, Name));
 }
 
-const Model *Interp::authUserModel() {
-  for (const auto &Mo : S.G.models())
-    if (Mo->QualName == "django.contrib.auth.models.User" && !Mo->Abstract)
-      return Mo.get();
-  // A swapped user model: the project's model with the catalog's AbstractUser fields.
-  for (const auto &Mo : S.G.models())
-    if (!Mo->Builtin && !Mo->Abstract)
-      for (const Model *Par : Mo->Parents)
-        if (Par->QualName == "django.contrib.auth.models.AbstractUser" ||
-            Par->QualName == "django.contrib.auth.models.AbstractBaseUser")
-          return Mo.get();
-  return nullptr;
+std::string Interp::moduleQualified(const Expr *F) {
+  const Expr *Root = F;
+  while (Root->Kind == ExprKind::Attribute)
+    Root = Root->Object;
+  if (Root == F || Root->Kind != ExprKind::Name || Env.count(Root->Id) ||
+      S.P.resolveName(M, Root->Id).empty())
+    return "";
+  std::string Q = S.P.resolveExpr(M, F);
+  if (Q.empty())
+    return "";
+  bool Known = S.P.functionNamed(Q) || S.P.classNamed(Q) || S.G.modelNamed(S.P, Q) ||
+               llvm::StringRef(Q).ends_with(".get_model") ||
+               llvm::StringRef(Q).ends_with(".get_user_model") ||
+               Q == "django.shortcuts.get_object_or_404";
+  return Known ? Q : "";
+}
+
+const Model *Interp::modelForDotted(const Expr *E) {
+  if (E->Kind != ExprKind::Attribute)
+    return nullptr;
+  const Expr *Root = E;
+  while (Root->Kind == ExprKind::Attribute)
+    Root = Root->Object;
+  if (Root->Kind != ExprKind::Name || Env.count(Root->Id))
+    return nullptr;
+  return S.G.modelNamed(S.P, S.P.resolveExpr(M, E));
 }
 
 ValueRef Interp::summarize(const Stmt *Def, const index::ModuleInfo &Owner, ValueRef Self) {
@@ -478,6 +485,9 @@ ValueRef Interp::evalName(const Expr *E) {
 ValueRef Interp::evalAttribute(const Expr *E) {
   ValueRef Obj = eval(E->Object);
   llvm::StringRef Attr = E->Id;
+  if (Obj->is(ValueKind::Unknown))
+    if (const Model *Mo = modelForDotted(E)) // models.Order, m.Order
+      return make(ValueKind::ModelClass, Mo);
   switch (Obj->Kind) {
   case ValueKind::ModelClass: {
     if (const index::ManagerInfo *MI = S.G.manager(Obj->Model, Attr))
@@ -992,6 +1002,16 @@ ValueRef Interp::evalCall(const Expr *E) {
         consume(CtxE, Ctx);
       return Value::unknown();
     }
+    if (Recv->is(ValueKind::Unknown))
+      if (std::string Q = moduleQualified(F); !Q.empty()) {
+        // helpers.recent_orders(), apps.get_model(...), models.Order(...)
+        std::vector<ValueRef> Args, KwArgs;
+        for (const Expr *A : E->Args)
+          Args.push_back(eval(A));
+        for (const py::Keyword &K : E->Keywords)
+          KwArgs.push_back(eval(K.Value));
+        return callNamed(E, Q, Args, KwArgs);
+      }
     return callMethod(Recv, E);
   }
   if (ValueRef R = renderCall(E))
@@ -1057,12 +1077,14 @@ ValueRef Interp::evalCall(const Expr *E) {
     V->Elements.push_back(Args[0]);
     return V;
   }
-  if (Name == "get_user_model") {
-    if (const Model *U = authUserModel())
-      return make(ValueKind::ModelClass, U);
-    return Value::unknown();
-  }
-  std::string Q = S.P.resolveName(M, Name);
+  return callNamed(E, S.P.resolveName(M, Name), Args, KwArgs);
+}
+
+ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<ValueRef> Args,
+                           llvm::ArrayRef<ValueRef> KwArgs) {
+  // A model loader: get_user_model(), apps.get_model('app', 'Model'), get_class(...).
+  if (const Model *Loaded = S.G.loadedModel(S.P, M, E))
+    return make(ValueKind::ModelClass, Loaded);
   llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
   if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
     const ValueRef &A = Args[0];
@@ -1111,7 +1133,7 @@ ValueRef Interp::evalCall(const Expr *E) {
       escape(A);
     return summarize(FR.Def, *FR.Module, nullptr);
   }
-  if (const Model *Mo = modelForName(Name))
+  if (const Model *Mo = S.G.modelNamed(S.P, Q))
     return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
   if (index::ClassRef C = S.P.classNamed(Q); C && isSerializer(C) && !Args.empty()) {
     const Expr *ManyE = E->keyword("many");
@@ -1187,7 +1209,7 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
     return R;
   }
   case ValueKind::RelatedManager:
-    return relatedMethod(Recv, E);
+    return relatedMethod(Recv, E, Args);
   case ValueKind::Instance: {
     // A model method called on a row: what it reads on self is read here.
     index::ClassRef Owner;
@@ -1223,7 +1245,8 @@ bool Interp::isLoadMethod(llvm::StringRef N) {
          N == "defer";
 }
 
-ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E) {
+ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E,
+                              llvm::ArrayRef<ValueRef> Args) {
   llvm::StringRef Name = E->Object->Id;
   if (Name == "count" || Name == "exists") {
     evaluateRelated(relatedAll(RM, E->Where), EventKind::AggregatePerRow);
@@ -1234,7 +1257,10 @@ ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E) {
   if (Name == "none")
     return Value::unknown(); // an empty queryset: evaluating it runs no query
   ValueRef All = relatedAll(RM, E->Where);
-  if (isChainMethod(Name) || isValuesMethod(Name) || isLoadMethod(Name))
+  // `row.items.select_related('x')` loads x for that set: its rows read x for free.
+  if (isLoadMethod(Name))
+    return queryMethod(bypassed(All, false), E, Args, false);
+  if (isChainMethod(Name) || isValuesMethod(Name))
     return bypassed(All, isValuesMethod(Name));
   if (isSingleMethod(Name) || Name == "aggregate" || Name == "in_bulk") {
     singleOnRelated(All, Name);

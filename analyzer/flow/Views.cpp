@@ -88,6 +88,22 @@ const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
   return nullptr;
 }
 
+/// A class attribute of \p C or of the first project base (in method resolution order,
+/// breadth first) that sets it; \p Owner is the class that writes it.
+const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
+                          llvm::StringRef Name, index::ClassRef &Owner) {
+  std::vector<index::ClassRef> Chain{C};
+  for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
+    if (const Expr *E = classAttr(Chain[I].Def, Name)) {
+      Owner = Chain[I];
+      return E;
+    }
+    for (const index::ClassRef &B : P.bases(Chain[I]))
+      Chain.push_back(B);
+  }
+  return nullptr;
+}
+
 std::string lowerName(llvm::StringRef S) { return S.lower(); }
 
 /// Follows a class-based view into its template: the view's queryset (class attribute,
@@ -109,10 +125,22 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   W.ReturnEscapes = false;
   ValueRef QS = Value::unknown();
   const index::Model *Model = nullptr;
-  if (const Expr *Q = classAttr(Def, "queryset"))
-    QS = W.evalExpr(Q);
-  if (const Expr *ModelE = classAttr(Def, "model")) {
-    ValueRef MV = W.evalExpr(ModelE);
+  // `queryset` and `model` may come from a mixin or base view in another module: each is
+  // evaluated where it is written.
+  index::ClassRef QSOwner, ModelOwner;
+  const Expr *QSAttr = inheritedAttr(S.P, C, "queryset", QSOwner);
+  const Expr *ModelAttr = inheritedAttr(S.P, C, "model", ModelOwner);
+  auto EvalIn = [&](const index::ClassRef &At, const Expr *E) {
+    if (At.Module == &W.module())
+      return W.evalExpr(E);
+    Interp A(S, *At.Module, At.Def, /*Report=*/true);
+    A.ReturnEscapes = false;
+    return A.evalExpr(E);
+  };
+  if (QSAttr)
+    QS = EvalIn(QSOwner, QSAttr);
+  if (ModelAttr) {
+    ValueRef MV = EvalIn(ModelOwner, ModelAttr);
     if (MV->is(ValueKind::ModelClass))
       Model = MV->Model;
   }
@@ -122,8 +150,8 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     V->Kind = ValueKind::QuerySet;
     V->Model = Model;
     auto O = std::make_shared<Origin>();
-    O->File = &C.Module->Ast->file();
-    const Expr *ModelE = classAttr(Def, "model");
+    O->File = &ModelOwner.Module->Ast->file();
+    const Expr *ModelE = ModelAttr;
     O->Chain = ModelE->Where;
     O->Function = OriginFn;
     O->Label =
@@ -135,7 +163,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     std::string Indent = Line.take_while([](char Ch) { return Ch == ' ' || Ch == '\t'; }).str();
     O->InsertAt = F.lineStart(LC.Line) + Line.size();
     O->InsertPrefix = "\n" + Indent + "queryset = " + F.slice(ModelE->Where).str() + ".objects";
-    O->Fixable = !GetQS;
+    O->Fixable = !GetQS && ModelOwner.Def == Def;
     V->Src = O;
     QS = V;
   }
@@ -227,8 +255,9 @@ std::vector<std::pair<index::ClassRef, const index::Model *>>
 registeredAdmins(ModuleState &S, const index::ModuleInfo &M) {
   std::vector<std::pair<index::ClassRef, const index::Model *>> Out;
   auto ModelOf = [&](const Expr *E) -> const index::Model * {
-    index::ClassRef C = S.P.classFor(M, E);
-    return C ? S.G.modelFor(C) : nullptr;
+    if (E->Kind == ExprKind::Call) // admin.site.register(get_model('app', 'Model'), ...)
+      return S.G.loadedModel(S.P, M, E);
+    return S.G.modelNamed(S.P, S.P.resolveExpr(M, E));
   };
   for (const Stmt *St : M.Ast->Body) {
     if (St->Kind == StmtKind::Class)

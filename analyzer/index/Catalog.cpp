@@ -102,6 +102,235 @@ class Redirect(models.Model):
     old_path = models.CharField(max_length=200)
     new_path = models.CharField(max_length=200, blank=True)
 )py"},
+    // Third-party model bases and fields, as each package declares them (fields that
+    // matter for relations and columns only). A project model on one of these bases is a
+    // model like any other.
+    {"treebeard.models", R"py(
+from django.db import models
+
+class Node(models.Model):
+    class Meta:
+        abstract = True
+)py"},
+    {"treebeard.mp_tree", R"py(
+from django.db import models
+from treebeard.models import Node
+
+class MP_Node(Node):
+    path = models.CharField(max_length=255, unique=True)
+    depth = models.PositiveIntegerField()
+    numchild = models.PositiveIntegerField(default=0)
+    class Meta:
+        abstract = True
+)py"},
+    {"treebeard.ns_tree", R"py(
+from django.db import models
+from treebeard.models import Node
+
+class NS_Node(Node):
+    lft = models.PositiveIntegerField(db_index=True)
+    rgt = models.PositiveIntegerField(db_index=True)
+    tree_id = models.PositiveIntegerField(db_index=True)
+    depth = models.PositiveIntegerField(db_index=True)
+    class Meta:
+        abstract = True
+)py"},
+    {"treebeard.al_tree", R"py(
+from treebeard.models import Node
+
+class AL_Node(Node):
+    class Meta:
+        abstract = True
+)py"},
+    {"mptt.models", R"py(
+from django.db import models
+from mptt.fields import TreeForeignKey, TreeOneToOneField, TreeManyToManyField
+
+class MPTTModel(models.Model):
+    lft = models.PositiveIntegerField(editable=False)
+    rght = models.PositiveIntegerField(editable=False)
+    tree_id = models.PositiveIntegerField(db_index=True, editable=False)
+    level = models.PositiveIntegerField(editable=False)
+    class Meta:
+        abstract = True
+)py"},
+    {"mptt.fields", R"py(
+from django.db import models
+
+class TreeForeignKey(models.ForeignKey):
+    pass
+
+class TreeOneToOneField(models.OneToOneField):
+    pass
+
+class TreeManyToManyField(models.ManyToManyField):
+    pass
+)py"},
+    {"polymorphic.models", R"py(
+from django.db import models
+from django.contrib.contenttypes.models import ContentType
+
+class PolymorphicModel(models.Model):
+    polymorphic_ctype = models.ForeignKey(ContentType, null=True, editable=False, on_delete=models.CASCADE, related_name="polymorphic_%(app_label)s.%(class)s_set+")
+    class Meta:
+        abstract = True
+)py"},
+    {"model_utils.models", R"py(
+from django.db import models
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField()
+    modified = models.DateTimeField()
+    class Meta:
+        abstract = True
+
+class TimeFramedModel(models.Model):
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    class Meta:
+        abstract = True
+
+class StatusModel(models.Model):
+    status = models.CharField(max_length=100)
+    status_changed = models.DateTimeField()
+    class Meta:
+        abstract = True
+
+class SoftDeletableModel(models.Model):
+    is_removed = models.BooleanField(default=False)
+    class Meta:
+        abstract = True
+
+class UUIDModel(models.Model):
+    id = models.UUIDField(primary_key=True, editable=False)
+    class Meta:
+        abstract = True
+)py"},
+    {"django_extensions.db.models", R"py(
+from django.db import models
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField()
+    modified = models.DateTimeField()
+    class Meta:
+        abstract = True
+
+class TitleDescriptionModel(models.Model):
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, null=True)
+    class Meta:
+        abstract = True
+
+class TitleSlugDescriptionModel(TitleDescriptionModel):
+    slug = models.SlugField()
+    class Meta:
+        abstract = True
+
+class ActivatorModel(models.Model):
+    status = models.IntegerField()
+    activate_date = models.DateTimeField(blank=True, null=True)
+    deactivate_date = models.DateTimeField(blank=True, null=True)
+    class Meta:
+        abstract = True
+)py"},
+    {"modelcluster.models", R"py(
+from django.db import models
+
+class ClusterableModel(models.Model):
+    class Meta:
+        abstract = True
+)py"},
+    {"modelcluster.fields", R"py(
+from django.db import models
+
+class ParentalKey(models.ForeignKey):
+    pass
+
+class ParentalManyToManyField(models.ManyToManyField):
+    pass
+)py"},
+    {"wagtail.models", R"py(
+from django.conf import settings
+from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from treebeard.mp_tree import MP_Node
+from modelcluster.models import ClusterableModel
+
+class Locale(models.Model):
+    language_code = models.CharField(max_length=100, unique=True)
+    class Meta:
+        app_label = "wagtailcore"
+
+class Page(MP_Node, ClusterableModel):
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255)
+    content_type = models.ForeignKey(ContentType, related_name="pages", on_delete=models.SET(None))
+    live = models.BooleanField(default=True)
+    url_path = models.TextField(blank=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=True, on_delete=models.SET_NULL, related_name="owned_pages")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="locked_pages")
+    locale = models.ForeignKey(Locale, on_delete=models.PROTECT, related_name="+", editable=False)
+    class Meta:
+        app_label = "wagtailcore"
+
+class Orderable(models.Model):
+    sort_order = models.IntegerField(null=True, blank=True, editable=False)
+    class Meta:
+        abstract = True
+)py"},
+    {"wagtail.core.models", R"py(
+from wagtail.models import Locale, Page, Orderable
+)py"},
+    {"taggit.models", R"py(
+from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.fields import GenericForeignKey
+
+class TagBase(models.Model):
+    name = models.CharField(unique=True, max_length=100)
+    slug = models.SlugField(unique=True, max_length=100)
+    class Meta:
+        abstract = True
+
+class Tag(TagBase):
+    class Meta:
+        app_label = "taggit"
+
+class ItemBase(models.Model):
+    class Meta:
+        abstract = True
+
+class TaggedItemBase(ItemBase):
+    tag = models.ForeignKey(Tag, related_name="%(app_label)s_%(class)s_items", on_delete=models.CASCADE)
+    class Meta:
+        abstract = True
+
+class CommonGenericTaggedItemBase(ItemBase):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="%(app_label)s_%(class)s_tagged_items")
+    content_object = GenericForeignKey()
+    class Meta:
+        abstract = True
+
+class GenericTaggedItemBase(CommonGenericTaggedItemBase):
+    object_id = models.IntegerField(db_index=True)
+    class Meta:
+        abstract = True
+
+class TaggedItem(GenericTaggedItemBase, TaggedItemBase):
+    class Meta:
+        app_label = "taggit"
+)py"},
+    {"taggit.managers", R"py(
+class TaggableManager:
+    pass
+)py"},
+    {"auto_prefetch", R"py(
+from django.db import models
+
+class Model(models.Model):
+    class Meta:
+        abstract = True
+)py"},
 };
 
 llvm::ArrayRef<CatalogModule> builtinCatalog() { return Catalog; }

@@ -100,6 +100,7 @@ std::string ModelGraph::encode() const {
       W.u64(Model);
     }
   }
+  W.bytes(AuthUserLabel);
   return std::move(W.Out);
 }
 
@@ -164,6 +165,7 @@ std::unique_ptr<ModelGraph> ModelGraph::decode(llvm::StringRef Bytes) {
     llvm::StringRef Key = R.bytes();
     G->ByLabel[Key] = At(R.u64());
   }
+  G->AuthUserLabel = R.bytes().str();
   if (!R.done())
     throw std::runtime_error("trailing bytes after the model graph");
   return G;

@@ -24,6 +24,9 @@ struct FieldDecl {
   std::optional<std::string> RelatedName;
   std::optional<bool> Symmetrical;
   bool Nullable = false;
+  const py::Expr *Through = nullptr; ///< taggit: `through=` names the tagged-item model
+  std::string DefaultTarget;         ///< a label to use when no target is written (taggit)
+  std::string GeneratedTarget;       ///< a model the field's package generates (tagulous)
 };
 
 /// The relation field classes we know, by their class name.
@@ -33,6 +36,7 @@ std::optional<RelationKind> relationFieldKind(llvm::StringRef ClassName) {
       .Cases("OneToOneField", "TreeOneToOneField", "AutoOneToOneField", RelationKind::OneToOne)
       .Cases("ManyToManyField", "TreeManyToManyField", "ParentalManyToManyField",
              "SortedManyToManyField", RelationKind::ManyToMany)
+      .Case("TaggableManager", RelationKind::ManyToMany)
       .Case("GenericForeignKey", RelationKind::GenericForeignKey)
       .Case("GenericRelation", RelationKind::GenericRelation)
       .Default(std::nullopt);
@@ -71,7 +75,33 @@ bool isSettingsModule(llvm::StringRef N) {
 }
 
 bool isDjangoModelBase(llvm::StringRef Q) {
-  return Q == "django.db.models.Model" || Q == "django.db.models.base.Model";
+  return Q == "django.db.models.Model" || Q == "django.db.models.base.Model" ||
+         Q == "django.contrib.gis.db.models.Model";
+}
+
+/// Django's model field modules (plain and GeoDjango).
+bool isDjangoFieldModule(llvm::StringRef Q) {
+  return Q.starts_with("django.db.models") || Q.starts_with("django.contrib.gis.db.models") ||
+         Q.starts_with("django.contrib.postgres.fields");
+}
+
+/// The class expressions a class statement really derives from: `Base[Model]` is `Base`,
+/// `six.with_metaclass(Meta, A, B)` / `with_metaclass(Meta, A)` are A and B.
+std::vector<const py::Expr *> baseExprs(const py::Stmt *Class) {
+  std::vector<const py::Expr *> Out;
+  for (const py::Expr *B : Class->Bases) {
+    if (B->Kind == ExprKind::Subscript && B->Object) {
+      Out.push_back(B->Object);
+      continue;
+    }
+    if (B->Kind == ExprKind::Call && llvm::StringRef(B->Object->dotted()).ends_with("with_metaclass")) {
+      for (size_t I = 1; I < B->Args.size(); ++I)
+        Out.push_back(B->Args[I]);
+      continue;
+    }
+    Out.push_back(B);
+  }
+  return Out;
 }
 
 } // namespace
@@ -90,15 +120,15 @@ public:
         isModel(ClassRef{Entry.second, M.get(), M->Name + "." + Entry.first().str()}, 0);
     for (const auto &M : G.Models)
       collectOwnDecls(*M);
-    for (const auto &M : G.Models)
-      if (!M->Abstract)
-        addFields(*M);
+    // By index: a relation to another package's model appends a stand-in model.
+    for (size_t I = 0; I < G.Models.size(); ++I)
+      if (!G.Models[I]->Abstract && G.Models[I]->Class)
+        addFields(*G.Models[I]);
   }
 
 private:
   const Project &P;
   ModelGraph &G;
-  std::string AuthUserModel = "auth.User";
   llvm::StringMap<std::string> AppLabels; // package -> label
   llvm::DenseMap<const py::Stmt *, Model *> ByDef;
   llvm::DenseMap<const py::Stmt *, bool> Visiting;
@@ -111,7 +141,7 @@ private:
       G.Contributors.insert(M->Name);
       auto It = M->Globals.find("AUTH_USER_MODEL");
       if (It != M->Globals.end() && !stringValue(It->second).empty())
-        AuthUserModel = stringValue(It->second);
+        G.AuthUserLabel = stringValue(It->second);
     }
   }
 
@@ -176,6 +206,29 @@ private:
     return Parts[ModelsAt - 1].str();
   }
 
+  /// The relation kind of a field call: by its class name, or through the bases of a
+  /// project subclass (`class UnsavedForeignKey(models.ForeignKey)`).
+  std::optional<RelationKind> fieldKind(const ModuleInfo &M, const py::Expr *Call,
+                                        llvm::StringRef ClassName) {
+    if (auto K = relationFieldKind(ClassName))
+      return K;
+    ClassRef C = P.classFor(M, Call->Object);
+    for (unsigned Depth = 0; C && Depth < 8; ++Depth) {
+      ClassRef Next;
+      for (const py::Expr *B : baseExprs(C.Def)) {
+        std::string Q = P.resolveExpr(*C.Module, B);
+        if (auto K = relationFieldKind(llvm::StringRef(Q).rsplit('.').second))
+          return K;
+        if (auto K = relationFieldKind(Q))
+          return K;
+        if (ClassRef R = P.classNamed(Q); R && R.Def != C.Def && !Next)
+          Next = R;
+      }
+      C = Next;
+    }
+    return std::nullopt;
+  }
+
   /// A field class call in a class body: `models.ForeignKey(...)` etc.
   bool isFieldCall(const ModuleInfo &M, const py::Expr *E, std::string &ClassName) {
     if (!E || E->Kind != ExprKind::Call)
@@ -188,8 +241,7 @@ private:
     ClassName = llvm::StringRef(Q).rsplit('.').second.str();
     if (ClassName.empty())
       ClassName = Q;
-    return llvm::StringRef(ClassName).ends_with("Field") ||
-           relationFieldKind(ClassName).has_value();
+    return llvm::StringRef(ClassName).ends_with("Field") || fieldKind(M, E, ClassName);
   }
 
   /// A class on a base we cannot see is a model only when it declares Django model fields
@@ -200,7 +252,28 @@ private:
       if (S->Kind != StmtKind::Assign || !isFieldCall(*C.Module, S->Value, ClassName))
         continue;
       std::string Q = P.resolveExpr(*C.Module, S->Value->Object);
-      if (llvm::StringRef(Q).starts_with("django.db.models") || relationFieldKind(ClassName))
+      if (isDjangoFieldModule(Q) || fieldKind(*C.Module, S->Value, ClassName))
+        return true;
+    }
+    return false;
+  }
+
+  /// True when \p C, a project class that is not a model, derives (through project
+  /// classes) from a class outside the project that is not Django's, DRF's or a form's.
+  bool externalBase(const ClassRef &C, unsigned Depth) {
+    if (Depth > 32)
+      return false;
+    for (const py::Expr *B : baseExprs(C.Def)) {
+      std::string Q = P.resolveExpr(*C.Module, B);
+      if (ClassRef R = P.classNamed(Q)) {
+        if (R.Def != C.Def && externalBase(R, Depth + 1))
+          return true;
+        continue;
+      }
+      llvm::StringRef QR(Q);
+      if (!Q.empty() && Q != "object" && !QR.starts_with("django.") &&
+          !QR.starts_with("rest_framework.") && !QR.starts_with("django_filters.") &&
+          QR.contains('.'))
         return true;
     }
     return false;
@@ -214,7 +287,7 @@ private:
     Visiting[C.Def] = true;
     bool Direct = false, Unknown = false;
     std::vector<const Model *> Parents;
-    for (const py::Expr *B : C.Def->Bases) {
+    for (const py::Expr *B : baseExprs(C.Def)) {
       std::string Q = P.resolveExpr(*C.Module, B);
       if (isDjangoModelBase(Q)) {
         Direct = true;
@@ -223,6 +296,8 @@ private:
       if (ClassRef R = P.classNamed(Q)) {
         if (Model *PM = isModel(R, Depth + 1))
           Parents.push_back(PM);
+        else if (externalBase(R, Depth + 1)) // a field-less project class on a package base
+          Unknown = true;
         continue;
       }
       // Serializers, forms and filters declare fields too, and are never models.
@@ -258,7 +333,7 @@ private:
     M->AppLabel = appLabelFor(C);
     // A swapped-out auth.User does not exist in the project.
     if (M->Builtin && M->QualName == "django.contrib.auth.models.User" &&
-        llvm::StringRef(AuthUserModel).lower() != "auth.user")
+        llvm::StringRef(G.AuthUserLabel).lower() != "auth.user")
       M->Abstract = true;
     Model *Raw = M.get();
     if (!C.Module->Builtin)
@@ -281,9 +356,19 @@ private:
       const py::Expr *V = S->Value;
       std::string ClassName;
       if (isFieldCall(Mod, V, ClassName)) {
-        auto Kind = relationFieldKind(ClassName);
-        if (!Kind) {
+        std::string Q = P.resolveExpr(Mod, V->Object);
+        auto Kind = fieldKind(Mod, V, ClassName);
+        // tagulous: a tag field relates to a tag model it generates for this field.
+        bool Tagulous = llvm::StringRef(Q).starts_with("tagulous.") &&
+                        (ClassName == "TagField" || ClassName == "SingleTagField");
+        if (Tagulous)
+          Kind = ClassName == "TagField" ? RelationKind::ManyToMany : RelationKind::ForeignKey;
+        // django-auto-prefetch loads a relation for every row of the queryset at once
+        // when one row reads it: reading it per row is not an N+1, so it is a plain column.
+        if (!Kind || llvm::StringRef(Q).starts_with("auto_prefetch.")) {
           M.Columns.insert(Name);
+          if (Kind)
+            M.Columns.insert((Name + "_id").str());
           continue;
         }
         FieldDecl D;
@@ -292,8 +377,18 @@ private:
         D.Module = &Mod;
         D.DeclaredOn = &M;
         D.TargetExpr = V->keyword("to");
-        if (!D.TargetExpr && !V->Args.empty())
+        bool Taggit = ClassName == "TaggableManager";
+        if (!D.TargetExpr && !V->Args.empty() && !Taggit && !Tagulous)
           D.TargetExpr = V->Args[0];
+        if (Taggit) {
+          D.Through = V->keyword("through");
+          D.RelatedName = "+";
+          D.DefaultTarget = "taggit.Tag";
+        }
+        if (Tagulous && !D.TargetExpr) {
+          D.RelatedName = "+";
+          D.GeneratedTarget = "tagulous.Tagulous_" + M.Name + "_" + Name.str();
+        }
         if (const py::Expr *RN = V->keyword("related_name"))
           D.RelatedName = stringValue(RN);
         if (const py::Expr *Sym = V->keyword("symmetrical"))
@@ -378,6 +473,13 @@ private:
   /// Resolves a relation field's target to a model, seen from the concrete model \p On.
   const Model *resolveTarget(const FieldDecl &D, const Model &On) {
     const py::Expr *T = D.TargetExpr;
+    if (!GeneratedTarget(D).empty())
+      return addExternal(llvm::StringRef(D.GeneratedTarget).split('.').first,
+                         llvm::StringRef(D.GeneratedTarget).split('.').second, "");
+    if (!T && D.Through)
+      return taggedTarget(D);
+    if (!T && !D.DefaultTarget.empty())
+      return G.modelByLabel(D.DefaultTarget);
     if (!T)
       return nullptr;
     std::string Label;
@@ -385,20 +487,99 @@ private:
       Label = T->Id;
     } else {
       std::string Q = P.resolveExpr(*D.Module, T);
-      if (Q == "django.conf.settings.AUTH_USER_MODEL" || T->dotted() == "settings.AUTH_USER_MODEL")
-        Label = AuthUserModel;
-      else if (T->Kind == ExprKind::Call && T->Object->dotted().ends_with("get_user_model"))
-        Label = AuthUserModel;
-      else if (ClassRef C = P.classNamed(Q))
-        return ByDef.lookup(C.Def);
+      if (Q == "django.conf.settings.AUTH_USER_MODEL" ||
+          T->dotted() == "settings.AUTH_USER_MODEL" || isUserModelSetting(T))
+        Label = G.AuthUserLabel;
+      else if (T->Kind == ExprKind::Call)
+        return G.loadedModel(P, *D.Module, T);
+      else if (const Model *Named = G.modelNamed(P, Q))
+        return Named;
       else
-        return nullptr;
+        return externalTarget(Q);
     }
     if (Label == "self")
       return &On;
     if (!llvm::StringRef(Label).contains('.'))
       Label = On.AppLabel + "." + Label;
-    return G.modelByLabel(Label);
+    if (const Model *Found = G.modelByLabel(Label))
+      return Found;
+    return externalLabel(Label);
+  }
+
+  static const std::string &GeneratedTarget(const FieldDecl &D) { return D.GeneratedTarget; }
+
+  /// The tag model of `TaggableManager(through=TaggedThing)`: what the through model's
+  /// `tag` foreign key points to.
+  const Model *taggedTarget(const FieldDecl &D) {
+    std::string Q = P.resolveExpr(*D.Module, D.Through);
+    const Model *Through = D.Through->Kind == ExprKind::String
+                               ? G.modelByLabel(stringValue(D.Through))
+                               : G.modelNamed(P, Q);
+    if (!Through)
+      return nullptr;
+    std::vector<FieldDecl> All;
+    inheritedDecls(*Through, All, 0);
+    for (const FieldDecl &F : All)
+      if (F.Name == "tag" && F.Kind == RelationKind::ForeignKey && !F.Through)
+        return resolveTarget(F, *Through);
+    return nullptr;
+  }
+
+  /// `getattr(settings, 'AUTH_USER_MODEL', 'auth.User')`.
+  static bool isUserModelSetting(const py::Expr *T) {
+    return T->Kind == ExprKind::Call && T->Object->isName("getattr") && T->Args.size() >= 2 &&
+           T->Args[0]->dotted() == "settings" && T->Args[1]->Kind == ExprKind::String &&
+           T->Args[1]->Id == "AUTH_USER_MODEL";
+  }
+
+  /// A relation to a model of another package (not in the tree) is still a relation: a
+  /// stand-in model without fields, made once per qualified name or label. Null when the
+  /// name points into the project (a name we failed to resolve: stay silent).
+  const Model *externalTarget(llvm::StringRef Qual) {
+    if (Qual.empty() || !Qual.contains('.'))
+      return nullptr;
+    llvm::SmallVector<llvm::StringRef, 8> Parts;
+    Qual.split(Parts, '.');
+    for (size_t I = 1; I < Parts.size(); ++I)
+      if (P.module(llvm::join(llvm::ArrayRef(Parts).take_front(I), ".")))
+        return nullptr;
+    if (const Model *Known = G.modelByQualName(Qual))
+      return Known;
+    std::string Label = Parts.front().str();
+    for (size_t I = Parts.size() - 1; I-- > 1;)
+      if (Parts[I] == "models") {
+        Label = Parts[I - 1].str();
+        break;
+      }
+    return addExternal(Label, Parts.back(), Qual);
+  }
+
+  /// `app_label.Model` naming an app the project does not define: a stand-in model.
+  const Model *externalLabel(llvm::StringRef Label) {
+    auto [App, Name] = Label.split('.');
+    if (Name.empty() || Name.contains('.'))
+      return nullptr;
+    for (const auto &M : G.Models)
+      if (llvm::StringRef(M->AppLabel).equals_insensitive(App))
+        return nullptr; // the app is ours but the model is not found: do not guess
+    return addExternal(App, Name, "");
+  }
+
+  const Model *addExternal(llvm::StringRef App, llvm::StringRef Name, llvm::StringRef Qual) {
+    std::string Key = lower(App) + "." + lower(Name);
+    if (Model *Known = G.ByLabel.lookup(Key))
+      return Known;
+    auto M = std::make_unique<Model>();
+    M->Name = Name.str();
+    M->AppLabel = App.str();
+    M->QualName = Qual.empty() ? "<external>." + App.str() + "." + Name.str() : Qual.str();
+    M->Builtin = true;
+    M->HasUnknownBase = true;
+    Model *Raw = M.get();
+    G.ByQualName[Raw->QualName] = Raw;
+    G.ByLabel[Key] = Raw;
+    G.Models.push_back(std::move(M));
+    return Raw;
   }
 
   std::string substitute(llvm::StringRef Pattern, const Model &On) {
@@ -493,7 +674,10 @@ private:
     } else {
       Name = lower(M.Name) + "_set";
     }
-    if (D.Kind == RelationKind::ManyToMany && &Target == &M && D.Symmetrical.value_or(true))
+    // Django: `symmetrical` defaults to True only when the target is written 'self'.
+    bool WrittenSelf = D.TargetExpr && stringValue(D.TargetExpr) == "self";
+    if (D.Kind == RelationKind::ManyToMany && &Target == &M &&
+        D.Symmetrical.value_or(WrittenSelf))
       return; // symmetrical self M2M: no reverse accessor
     RelationKind Reverse = D.Kind == RelationKind::ForeignKey ? RelationKind::ReverseForeignKey
                            : D.Kind == RelationKind::OneToOne ? RelationKind::ReverseOneToOne
@@ -549,6 +733,91 @@ const Model *ModelGraph::modelByQualName(llvm::StringRef QualName) const {
 const Model *ModelGraph::modelByLabel(llvm::StringRef Label) const {
   auto It = ByLabel.find(Label.lower());
   return It == ByLabel.end() ? nullptr : It->second;
+}
+
+const Model *ModelGraph::modelNamed(const Project &P, llvm::StringRef QualName) const {
+  return modelNamedAt(P, QualName, 0);
+}
+
+const Model *ModelGraph::modelNamedAt(const Project &P, llvm::StringRef QualName,
+                                      unsigned Depth) const {
+  if (QualName.empty() || Depth > 8)
+    return nullptr;
+  if (const Model *M = modelByQualName(QualName))
+    return M;
+  if (ClassRef C = P.classNamed(QualName))
+    return modelFor(C);
+  const ModuleInfo *Owner = nullptr;
+  const py::Expr *V = P.globalNamed(QualName, Owner);
+  if (!V)
+    return nullptr;
+  if (V->Kind == ExprKind::Call)
+    return loadedModel(P, *Owner, V);
+  std::string Next = P.resolveExpr(*Owner, V);
+  return Next == QualName ? nullptr : modelNamedAt(P, Next, Depth + 1);
+}
+
+namespace {
+
+/// The string literal arguments of a call, or none when any positional one is not.
+std::vector<std::string> stringArgs(const py::Expr *Call) {
+  std::vector<std::string> Out;
+  for (const py::Expr *A : Call->Args) {
+    if (A->Kind != ExprKind::String || !A->Args.empty())
+      return {};
+    Out.push_back(A->Id);
+  }
+  return Out;
+}
+
+} // namespace
+
+const Model *ModelGraph::loadedModel(const Project &P, const ModuleInfo &M,
+                                     const py::Expr *Call) const {
+  if (!Call || Call->Kind != ExprKind::Call)
+    return nullptr;
+  std::string Callee = P.resolveExpr(M, Call->Object);
+  if (Callee.empty())
+    Callee = Call->Object->dotted();
+  llvm::StringRef Last = llvm::StringRef(Callee).rsplit('.').second;
+  if (Last.empty())
+    Last = Callee;
+  if (Last == "get_user_model" && Call->Args.empty())
+    return authUser();
+  std::vector<std::string> Strings = stringArgs(Call);
+  if (Last == "get_model" || Last == "load_model") {
+    if (Strings.size() == 1 && llvm::StringRef(Strings[0]).contains('.'))
+      return modelByLabel(Strings[0]);
+    if (Strings.size() == 2)
+      return modelByLabel(Strings[0] + "." + Strings[1]);
+    return nullptr;
+  }
+  // get_class('catalogue.models', 'Product'): a model when the module is an app's models.
+  if (Last == "get_class" && Strings.size() == 2) {
+    llvm::SmallVector<llvm::StringRef, 6> Parts;
+    llvm::StringRef(Strings[0]).split(Parts, '.');
+    for (size_t I = Parts.size(); I-- > 1;)
+      if (Parts[I] == "models")
+        return modelByLabel(Parts[I - 1].str() + "." + Strings[1]);
+  }
+  return nullptr;
+}
+
+const Model *ModelGraph::authUser() const {
+  if (const Model *U = modelByLabel(AuthUserLabel); U && !U->Abstract)
+    return U;
+  // A swapped user model we could not find by label: the project's model on AbstractUser.
+  const Model *Found = nullptr;
+  for (const auto &Mo : Models)
+    if (!Mo->Builtin && !Mo->Abstract)
+      for (const Model *Par : Mo->Parents)
+        if (Par->QualName == "django.contrib.auth.models.AbstractUser" ||
+            Par->QualName == "django.contrib.auth.models.AbstractBaseUser") {
+          if (Found && Found != Mo.get())
+            return nullptr; // two candidates: do not guess
+          Found = Mo.get();
+        }
+  return Found;
 }
 
 const Relation *ModelGraph::relation(const Model *M, llvm::StringRef Name) const {

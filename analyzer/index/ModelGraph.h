@@ -92,6 +92,20 @@ public:
   const Model *modelByQualName(llvm::StringRef QualName) const;
   /// Looks up `app_label.ModelName` (case-insensitive model name).
   const Model *modelByLabel(llvm::StringRef Label) const;
+  /// The model a qualified name of \p P denotes: a model class (through re-exports), a
+  /// module-level alias of one (`Order = models.Order`), or a module-level loader call
+  /// (`User = get_user_model()`, `Product = get_model('catalogue', 'Product')`). Null when
+  /// the name leads to no model we know: never a guess.
+  const Model *modelNamed(const Project &P, llvm::StringRef QualName) const;
+  /// The model a loader call written in \p M names: `get_user_model()`,
+  /// `apps.get_model('app', 'Model')` or `('app.Model')`, a project's `get_model(...)`,
+  /// `load_model(...)`, `get_class('app.models', 'Model')`,
+  /// `getattr(settings, 'AUTH_USER_MODEL', ...)`. Null for any other expression.
+  const Model *loadedModel(const Project &P, const ModuleInfo &M, const py::Expr *Call) const;
+  /// The user model (settings.AUTH_USER_MODEL, default auth.User), if known.
+  const Model *authUser() const;
+  /// `app_label.Model` of the user model as settings name it.
+  const std::string &authUserLabel() const { return AuthUserLabel; }
   /// The relation \p Name on \p M or on one of its model bases.
   const Relation *relation(const Model *M, llvm::StringRef Name) const;
   /// True when \p Name is a plain column of \p M (`name`, `customer_id`, `pk`, `id`...).
@@ -127,7 +141,9 @@ private:
   std::vector<std::unique_ptr<Model>> Models;
   llvm::StringMap<Model *> ByQualName;
   llvm::StringMap<Model *> ByLabel; ///< lower-cased "app.model"
+  const Model *modelNamedAt(const Project &P, llvm::StringRef QualName, unsigned Depth) const;
   ManagerInfo DefaultManager{"objects", {}, {}, false};
+  std::string AuthUserLabel = "auth.User";
   llvm::StringSet<> Contributors;
   friend class ModelGraphBuilder;
 };

@@ -108,6 +108,13 @@ const ModuleInfo *Project::module(llvm::StringRef Name) const {
 }
 
 std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) const {
+  return resolveNameAt(M, Name, 0);
+}
+
+std::string Project::resolveNameAt(const ModuleInfo &M, llvm::StringRef Name,
+                                   unsigned Depth) const {
+  if (Depth > 16)
+    return "";
   if (M.Classes.count(Name) || M.Functions.count(Name) || M.Globals.count(Name))
     return M.Name + "." + Name.str();
   auto It = M.Imports.find(Name);
@@ -115,12 +122,28 @@ std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) cons
     return It->second;
   for (const std::string &Star : M.StarImports) {
     const ModuleInfo *S = module(Star);
-    if (S && S != &M &&
+    if (S && S != &M && exportsByStar(*S, Name) &&
         (S->Classes.count(Name) || S->Functions.count(Name) || S->Imports.count(Name) ||
-         S->Globals.count(Name)))
-      return resolveName(*S, Name);
+         S->Globals.count(Name) || !S->StarImports.empty())) {
+      std::string Q = resolveNameAt(*S, Name, Depth + 1);
+      if (!Q.empty())
+        return Q;
+    }
   }
   return "";
+}
+
+bool Project::exportsByStar(const ModuleInfo &M, llvm::StringRef Name) {
+  auto All = M.Globals.find("__all__");
+  if (All == M.Globals.end())
+    return !Name.starts_with("_");
+  const py::Expr *L = All->second;
+  if (L->Kind != ExprKind::List && L->Kind != ExprKind::Tuple)
+    return true; // computed: assume it may export anything
+  for (const py::Expr *E : L->Args)
+    if (E->Kind == ExprKind::String && E->Id == Name)
+      return true;
+  return false;
 }
 
 std::string Project::resolveExpr(const ModuleInfo &M, const py::Expr *E) const {
@@ -180,6 +203,18 @@ FunctionRef Project::functionNamed(llvm::StringRef QualName) const {
   if (It == M->Functions.end())
     return {};
   return {It->second, M, M->Name + "." + Symbol};
+}
+
+const py::Expr *Project::globalNamed(llvm::StringRef QualName, const ModuleInfo *&Owner) const {
+  const ModuleInfo *M = nullptr;
+  std::string Symbol;
+  if (!resolveQual(QualName, M, Symbol, 0))
+    return nullptr;
+  auto It = M->Globals.find(Symbol);
+  if (It == M->Globals.end())
+    return nullptr;
+  Owner = M;
+  return It->second;
 }
 
 std::vector<std::pair<std::string, std::string>>

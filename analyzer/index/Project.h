@@ -67,6 +67,9 @@ public:
   ClassRef classNamed(llvm::StringRef QualName) const;
   /// The module-level function a qualified name denotes, following re-exports.
   FunctionRef functionNamed(llvm::StringRef QualName) const;
+  /// The value of the module-level assignment a qualified name denotes, following
+  /// re-exports (`User = get_user_model()`); sets \p Owner to its module. Null if none.
+  const py::Expr *globalNamed(llvm::StringRef QualName, const ModuleInfo *&Owner) const;
   /// What an import statement inside a function of \p M binds: local name -> qualified.
   std::vector<std::pair<std::string, std::string>> importBindings(const ModuleInfo &M,
                                                                   const py::Stmt &Import) const;
@@ -82,10 +85,15 @@ public:
   /// project).
   bool derivesFrom(const ClassRef &C, llvm::StringRef QualName) const;
 
+  /// True when `from M import *` binds \p Name: listed in `__all__` when M has one,
+  /// otherwise any name without a leading underscore.
+  static bool exportsByStar(const ModuleInfo &M, llvm::StringRef Name);
+
 private:
   std::vector<std::unique_ptr<ModuleInfo>> Modules;
   llvm::StringMap<ModuleInfo *> ByName;
 
+  std::string resolveNameAt(const ModuleInfo &M, llvm::StringRef Name, unsigned Depth) const;
   /// Splits "a.b.C" into the longest known module prefix and the rest, following
   /// re-exports; fills \p Out with the resolved qualified name.
   bool resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::string &Symbol,

@@ -78,6 +78,9 @@ public:
         Rel(Files.size()), WithDependents(WithDependents) {}
 
   void go();
+  /// Reads and parses every file and builds the indexes and the model graph, as a full
+  /// run does, without the cache and without analyzing.
+  void indexOnly();
 
 private:
   Analysis &A;
@@ -621,6 +624,21 @@ void Run::go() {
   A.Diagnostics = std::move(Diags);
 }
 
+void Run::indexOnly() {
+  readInputs();
+  mapNames();
+  std::vector<char> Load(Files.size(), 0);
+  for (size_t I = 0; I < Files.size(); ++I)
+    Load[I] = In[I].Hash != 0;
+  Built B = build(Load, /*WithGraph=*/true);
+  for (const Input &F : In)
+    if (F.Src)
+      A.Sources.push_back(F.Src);
+  A.Project = std::move(B.Project);
+  A.Graph = std::move(B.Graph);
+  A.Templates = std::move(B.Templates);
+}
+
 /// `--parse-only`: read and parse every file, report syntax errors, nothing else.
 void parseOnly(Analysis &A) {
   const std::vector<discover::File> &Files = A.Files.Files;
@@ -659,6 +677,45 @@ void parseOnly(Analysis &A) {
 }
 
 } // namespace
+
+llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::string> Exclude,
+                                 llvm::ArrayRef<std::string> ExtendExclude) {
+  // The settings live at the project root, found from the paths asked about.
+  std::vector<std::string> Abs;
+  for (const std::string &P : Opts.Paths.empty() ? std::vector<std::string>{"."} : Opts.Paths) {
+    llvm::SmallString<256> A(P);
+    llvm::sys::fs::make_absolute(A);
+    llvm::sys::path::remove_dots(A, true);
+    if (llvm::sys::fs::exists(A))
+      Abs.push_back(std::string(A));
+  }
+  Config Settings;
+  if (!Abs.empty()) {
+    std::string Root = discover::findProjectRoot(Abs);
+    llvm::Expected<Config> C = loadConfig(Root);
+    if (!C)
+      return C.takeError();
+    Settings = std::move(*C);
+    for (const std::string &D : Settings.TemplateDirs) {
+      llvm::SmallString<256> Dir(Root);
+      llvm::sys::path::append(Dir, D);
+      Opts.TemplateDirs.push_back(std::string(Dir));
+    }
+  }
+  // The command line wins over the file.
+  Opts.Exclude = Exclude.empty() ? Settings.Exclude : Exclude.vec();
+  Opts.ExtendExclude = Settings.ExtendExclude;
+  llvm::append_range(Opts.ExtendExclude, ExtendExclude);
+  return Settings;
+}
+
+Analysis indexOnly(const discover::Options &Opts) {
+  Analysis A;
+  A.Files = discover::discover(Opts);
+  static const Config Defaults; // the index and the graph do not depend on the settings
+  Run(A, Defaults, CacheOptions{}, /*WithDependents=*/false).indexOnly();
+  return A;
+}
 
 Analysis analyze(const discover::Options &Opts, const Config &Settings,
                  const CacheOptions &Cache) {

@@ -42,11 +42,23 @@ struct Analysis {
   RunStats Stats;
 };
 
+/// Resolves the settings of the project \p Opts names (its config file, found from the
+/// project root) and completes \p Opts from them: template directories and excludes, the
+/// command line's \p Exclude replacing the file's and \p ExtendExclude adding to them.
+/// Fails on a malformed config file.
+llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::string> Exclude,
+                                 llvm::ArrayRef<std::string> ExtendExclude);
+
 /// Discovers, parses (in parallel), indexes, analyzes and runs the rules; keeps the codes
 /// \p Settings selects. With a cache, only the modules whose inputs changed are analyzed
 /// again (and only the files they need are parsed); the findings are the same.
 Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
                  const CacheOptions &Cache = {});
+
+/// The project index and model graph `analyze` builds for \p Opts, always built afresh
+/// (never from the cache, whose graph has no classes); nothing is analyzed and Diagnostics
+/// stays empty. The settings matter only through \p Opts (see configure()).
+Analysis indexOnly(const discover::Options &Opts);
 
 /// `--shard I/N`: keeps the findings located in the files of shard \p Index (1-based) of
 /// \p Count. Files are dealt to shards by a hash of their path under the project root, so

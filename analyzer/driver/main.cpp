@@ -1,5 +1,6 @@
 // nplus1: finds N+1 query problems in Django projects and writes the fixes.
 #include "driver/Baseline.h"
+#include "driver/Models.h"
 #include "driver/Pipeline.h"
 #include "parse/Python.h"
 #include "report/Formats.h"
@@ -30,6 +31,7 @@ namespace {
 
 cl::SubCommand CheckCmd("check", "Analyze a Django project (default: the current directory)");
 cl::SubCommand RuleCmd("rule", "Print a rule's documentation (`nplus1 rule NP101`)");
+cl::SubCommand ModelsCmd("models", "Print the models, relations and managers nplus1 understood");
 
 cl::OptionCategory Cat("nplus1 check options");
 cl::list<std::string> Paths(cl::Positional, cl::desc("[PATH...]"), cl::sub(CheckCmd), cl::cat(Cat));
@@ -87,6 +89,19 @@ cl::opt<std::string> Shard("shard",
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> RuleCode(cl::Positional, cl::desc("CODE"), cl::sub(RuleCmd));
 cl::opt<bool> RuleAll("all", cl::desc("List every rule"), cl::sub(RuleCmd));
+
+cl::OptionCategory ModelsCat("nplus1 models options");
+cl::opt<std::string> ModelsPath(cl::Positional, cl::desc("[PATH]"), cl::init("."),
+                                cl::sub(ModelsCmd), cl::cat(ModelsCat));
+cl::opt<std::string> ModelsFormat("format", cl::desc("Output format: text (default) or json"),
+                                  cl::init("text"), cl::sub(ModelsCmd), cl::cat(ModelsCat));
+cl::list<std::string> ModelsExclude("exclude", cl::desc("Glob to exclude (replaces the defaults)"),
+                                    cl::sub(ModelsCmd), cl::cat(ModelsCat));
+cl::list<std::string> ModelsExtendExclude("extend-exclude",
+                                          cl::desc("Glob to exclude, added to the defaults"),
+                                          cl::sub(ModelsCmd), cl::cat(ModelsCat));
+cl::opt<unsigned> ModelsJobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
+                             cl::Prefix, cl::sub(ModelsCmd), cl::cat(ModelsCat));
 
 int runRule() {
   llvm::raw_ostream &OS = llvm::outs();
@@ -268,35 +283,12 @@ int runCheck() {
   Opts.WithDependents = !Opts.Paths.empty() && llvm::none_of(Opts.Paths, [](const std::string &P) {
     return llvm::sys::fs::is_directory(P);
   });
-  // The settings live at the project root, found from the paths asked about.
-  std::vector<std::string> Abs;
-  for (const std::string &P : Opts.Paths.empty() ? std::vector<std::string>{"."} : Opts.Paths) {
-    llvm::SmallString<256> A(P);
-    llvm::sys::fs::make_absolute(A);
-    llvm::sys::path::remove_dots(A, true);
-    if (llvm::sys::fs::exists(A))
-      Abs.push_back(std::string(A));
+  llvm::Expected<driver::Config> C = driver::configure(Opts, Exclude, ExtendExclude);
+  if (!C) {
+    llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(C.takeError()) << "\n";
+    return 2;
   }
-  driver::Config Settings;
-  if (!Abs.empty()) {
-    std::string Root = discover::findProjectRoot(Abs);
-    llvm::Expected<driver::Config> C = driver::loadConfig(Root);
-    if (!C) {
-      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(C.takeError()) << "\n";
-      return 2;
-    }
-    Settings = std::move(*C);
-    for (const std::string &D : Settings.TemplateDirs) {
-      llvm::SmallString<256> Dir(Root);
-      llvm::sys::path::append(Dir, D);
-      Opts.TemplateDirs.push_back(std::string(Dir));
-    }
-  }
-  // The command line wins over the file.
-  Opts.Exclude =
-      Exclude.empty() ? Settings.Exclude : std::vector<std::string>(Exclude.begin(), Exclude.end());
-  Opts.ExtendExclude = Settings.ExtendExclude;
-  Opts.ExtendExclude.insert(Opts.ExtendExclude.end(), ExtendExclude.begin(), ExtendExclude.end());
+  driver::Config Settings = std::move(*C);
   if (UnsafeFixes.getNumOccurrences() == 0 && Settings.UnsafeFixes)
     UnsafeFixes = *Settings.UnsafeFixes;
   if (ShowSettings) {
@@ -440,10 +432,11 @@ int main(int argc, char **argv) {
     OS << "nplus1 " << report::ToolVersion << " (commit " << report::ToolCommit << ", JSON format "
        << report::JsonVersion << ")\n";
   });
-  cl::HideUnrelatedOptions({&Cat, &cl::getGeneralCategory()});
+  cl::HideUnrelatedOptions({&Cat, &ModelsCat, &cl::getGeneralCategory()});
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "nplus1: finds N+1 queries in Django projects\n\n"
                                    "  nplus1 check [PATH...] [--diff | --fix]\n"
+                                   "  nplus1 models [PATH] [--format json]\n"
                                    "  nplus1 rule NP101\n",
                                    &llvm::errs()))
     return 2;
@@ -451,7 +444,10 @@ int main(int argc, char **argv) {
     return runRule();
   if (CheckCmd)
     return runCheck();
-  llvm::errs() << "nplus1: give a command: `nplus1 check [PATH...]` or `nplus1 rule CODE` "
-                  "(see --help)\n";
+  if (ModelsCmd)
+    return driver::runModels(
+        {ModelsPath, ModelsFormat, ModelsExclude, ModelsExtendExclude, ModelsJobs});
+  llvm::errs() << "nplus1: give a command: `nplus1 check [PATH...]`, `nplus1 models [PATH]` or "
+                  "`nplus1 rule CODE` (see --help)\n";
   return 2;
 }

@@ -2,8 +2,8 @@
 """Build-time documents for the packages (stdlib only).
 
     docs.py man BINARY OUTPUT.1.gz   the man page, from `nplus1 --help`, `nplus1 check --help`,
-                                     `nplus1 rule --help`, `nplus1 rule --all` and
-                                     `nplus1 rule CODE` for every rule
+                                     `nplus1 models --help`, `nplus1 rule --help`,
+                                     `nplus1 rule --all` and `nplus1 rule CODE` for every rule
     docs.py gzip INPUT OUTPUT.gz     gzip -9n (no name, mtime 0: the same bytes every build)
 
 The man page's date is SOURCE_DATE_EPOCH when set (scripts/release sets it to the commit's
@@ -109,6 +109,7 @@ def manpage(binary):
     top = run(binary, "--help")
     check = run(binary, "check", "--help")
     rule = run(binary, "rule", "--help")
+    models = run(binary, "models", "--help")
     version = run(binary, "--version").split()[1]
     codes = [ln.split("  ", 2) for ln in run(binary, "rule", "--all").splitlines() if ln.strip()]
 
@@ -140,6 +141,9 @@ def manpage(binary):
         out += [".TP", "\\fB" + name + "\\fR", line(inline(desc))]
     out += [".SH OPTIONS", ".SS nplus1 check"]
     for _, opts in options(check, {"nplus1 check options"}):
+        out += option_items(opts)
+    out.append(".SS nplus1 models")
+    for _, opts in options(models, {"nplus1 models options"}):
         out += option_items(opts)
     out.append(".SS nplus1 rule")
     for _, opts in options(rule, {"General options"}):

@@ -50,7 +50,7 @@ public:
     Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
     D.Fix.reset(); // the access must change as well: display-only
     std::string Target = E.Rel->Target ? E.Rel->Target->Name : "…";
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` is queried again for every " +
+    D.Message = "`" + detail::accessText(E) + "` is queried again for every " +
                 detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +
                 ": filtering, ordering or fetching from the " + detail::describe(E.Rel->Kind) +
                 " `" + E.Rel->Owner->Name + "." + E.Rel->Name +

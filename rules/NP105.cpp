@@ -45,7 +45,7 @@ public:
     D.Relation = E.Path;
     const flow::Origin *O = E.Loop->Source.get();
     bool ViaOnly = O && O->Only;
-    D.Message = "`" + E.File->slice(E.AccessExpr).str() + "` loads the deferred field `" + E.Path +
+    D.Message = "`" + detail::accessText(E) + "` loads the deferred field `" + E.Path +
                 "` with one query per " + detail::modelLabel(E.Loop->RowModel) + " row of " +
                 detail::querysetName(E) + "; " +
                 (ViaOnly ? "add '" + E.Path + "' to its only(...)"

@@ -45,7 +45,7 @@ public:
       return;
     Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
-    std::string Text = E.File->slice(E.AccessExpr).str();
+    std::string Text = detail::accessText(E);
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
       Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
     D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) + " once per " +

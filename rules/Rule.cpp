@@ -153,10 +153,18 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   return D;
 }
 
+std::string accessText(const flow::Event &E) {
+  std::string Text = E.File->slice(E.AccessExpr).str();
+  if (!Text.empty())
+    return Text;
+  llvm::StringRef Path = E.Path;
+  return Path.contains("__") ? Path.rsplit("__").second.str() : Path.str();
+}
+
 std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
                           llvm::StringRef Relation, llvm::StringRef Loaded,
                           FixIntent::MethodKind Method) {
-  return "`" + E.File->slice(E.AccessExpr).str() + "` " + Verb.str() + " one query per " +
+  return "`" + accessText(E) + "` " + Verb.str() + " one query per " +
          modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
          querysetName(E) + "; add " + remedy(E, Method);
 }

@@ -105,6 +105,9 @@ Applicability fixApplicability(const flow::Event &E);
 std::vector<Note> loopNotes(const flow::Event &E);
 /// "`orders` (Order.objects.filter(...))" for messages.
 std::string querysetName(const flow::Event &E);
+/// The source text of the access (`order.customer`), or the relation's name when the
+/// access is implied by no text of its own (a serializer's `Meta` with every field).
+std::string accessText(const flow::Event &E);
 /// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
 std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
 /// What to change, for messages: ".select_related('a') to the queryset", or the admin's

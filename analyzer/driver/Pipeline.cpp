@@ -91,6 +91,7 @@ private:
   std::vector<std::string> Rel; ///< root-relative paths
   std::optional<cache::State> Old;
   llvm::StringMap<size_t> ModuleFile, TemplateFile, ByRel;
+  std::map<std::string, std::string> Tails; ///< second module names (index::uniqueTails)
   llvm::DenseMap<const parse::SourceFile *, size_t> IndexOf;
   bool Raced = false; ///< a file changed between its stat and its read
   bool WithDependents;
@@ -177,6 +178,13 @@ void Run::mapNames() {
     else
       TemplateFile.try_emplace(Files[I].TemplateName, I);
   }
+  // The second names the index gives modules (index::uniqueTails), to the same files.
+  llvm::StringSet<> Names;
+  for (const auto &E : ModuleFile)
+    Names.insert(E.getKey());
+  Tails = index::uniqueTails(Names);
+  for (const auto &[Tail, Full] : Tails)
+    ModuleFile[Tail] = ModuleFile.lookup(Full);
 }
 
 bool Run::depsUnchanged(const cache::ModuleRecord &R) const {
@@ -247,6 +255,7 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
                                  std::string("<django>/") + C.ModuleName, C.Source)));
   for (const auto &[Name, Ast] : Catalog)
     B.Project->addModule(Ast, Name, false, true);
+  B.Project->setModuleTails(Tails); // over every file, loaded in this round or not
   B.Project->freeze();
   if (WithGraph) {
     index::LookupScope Scope(B.GraphLookups);

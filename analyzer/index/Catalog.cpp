@@ -116,10 +116,14 @@ class Node(models.Model):
 from django.db import models
 from treebeard.models import Node
 
+class MP_NodeManager(models.Manager):
+    pass
+
 class MP_Node(Node):
     path = models.CharField(max_length=255, unique=True)
     depth = models.PositiveIntegerField()
     numchild = models.PositiveIntegerField(default=0)
+    objects = MP_NodeManager()
     class Meta:
         abstract = True
 )py"},
@@ -127,32 +131,49 @@ class MP_Node(Node):
 from django.db import models
 from treebeard.models import Node
 
+class NS_NodeManager(models.Manager):
+    pass
+
 class NS_Node(Node):
     lft = models.PositiveIntegerField(db_index=True)
     rgt = models.PositiveIntegerField(db_index=True)
     tree_id = models.PositiveIntegerField(db_index=True)
     depth = models.PositiveIntegerField(db_index=True)
+    objects = NS_NodeManager()
     class Meta:
         abstract = True
 )py"},
     {"treebeard.al_tree", R"py(
+from django.db import models
 from treebeard.models import Node
 
+class AL_NodeManager(models.Manager):
+    pass
+
 class AL_Node(Node):
+    objects = AL_NodeManager()
     class Meta:
         abstract = True
 )py"},
     {"mptt.models", R"py(
 from django.db import models
 from mptt.fields import TreeForeignKey, TreeOneToOneField, TreeManyToManyField
+from mptt.managers import TreeManager
 
 class MPTTModel(models.Model):
     lft = models.PositiveIntegerField(editable=False)
     rght = models.PositiveIntegerField(editable=False)
     tree_id = models.PositiveIntegerField(db_index=True, editable=False)
     level = models.PositiveIntegerField(editable=False)
+    objects = TreeManager()
     class Meta:
         abstract = True
+)py"},
+    {"mptt.managers", R"py(
+from django.db import models
+
+class TreeManager(models.Manager):
+    pass
 )py"},
     {"mptt.fields", R"py(
 from django.db import models
@@ -170,8 +191,13 @@ class TreeManyToManyField(models.ManyToManyField):
 from django.db import models
 from django.contrib.contenttypes.models import ContentType
 
+class PolymorphicManager(models.Manager):
+    pass
+
 class PolymorphicModel(models.Model):
     polymorphic_ctype = models.ForeignKey(ContentType, null=True, editable=False, on_delete=models.CASCADE, related_name="polymorphic_%(app_label)s.%(class)s_set+")
+    objects = PolymorphicManager()
+    non_polymorphic = models.Manager()
     class Meta:
         abstract = True
 )py"},
@@ -196,8 +222,13 @@ class StatusModel(models.Model):
     class Meta:
         abstract = True
 
+class SoftDeletableManager(models.Manager):
+    pass
+
 class SoftDeletableModel(models.Model):
     is_removed = models.BooleanField(default=False)
+    objects = SoftDeletableManager()
+    all_objects = models.Manager()
     class Meta:
         abstract = True
 
@@ -261,6 +292,9 @@ class Locale(models.Model):
     class Meta:
         app_label = "wagtailcore"
 
+class PageManager(models.Manager):
+    pass
+
 class Page(MP_Node, ClusterableModel):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255)
@@ -270,6 +304,7 @@ class Page(MP_Node, ClusterableModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=True, on_delete=models.SET_NULL, related_name="owned_pages")
     locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="locked_pages")
     locale = models.ForeignKey(Locale, on_delete=models.PROTECT, related_name="+", editable=False)
+    objects = PageManager()
     class Meta:
         app_label = "wagtailcore"
 

@@ -130,6 +130,8 @@ private:
   const Project &P;
   ModelGraph &G;
   llvm::StringMap<std::string> AppLabels; // package -> label
+  std::vector<std::string> InstalledApps;  // INSTALLED_APPS entries as written
+  std::vector<std::string> AppNames;       // the app modules they name
   llvm::DenseMap<const py::Stmt *, Model *> ByDef;
   llvm::DenseMap<const py::Stmt *, bool> Visiting;
   llvm::DenseMap<const Model *, std::vector<FieldDecl>> Decls;
@@ -142,38 +144,114 @@ private:
       auto It = M->Globals.find("AUTH_USER_MODEL");
       if (It != M->Globals.end() && !stringValue(It->second).empty())
         G.AuthUserLabel = stringValue(It->second);
+      readInstalledApps(M->Ast->Body);
     }
   }
 
+  /// INSTALLED_APPS as settings modules write it: literal lists and tuples, `+=`,
+  /// `.append()` / `.extend()`, and the `*_APPS` lists it is often summed from (each
+  /// string in them is an app module or an AppConfig path).
+  void readInstalledApps(llvm::ArrayRef<py::Stmt *> Body) {
+    for (const py::Stmt *S : Body) {
+      bool AppsList = false;
+      if ((S->Kind == StmtKind::Assign || S->Kind == StmtKind::AugAssign) && S->Value)
+        for (const py::Expr *T : S->Targets)
+          AppsList |= T->Kind == ExprKind::Name && llvm::StringRef(T->Id).ends_with("APPS");
+      if (AppsList)
+        collectStrings(S->Value, InstalledApps);
+      if (S->Kind == StmtKind::Expr && S->Value && S->Value->Kind == ExprKind::Call &&
+          S->Value->Object->Kind == ExprKind::Attribute &&
+          (S->Value->Object->Id == "append" || S->Value->Object->Id == "extend") &&
+          S->Value->Object->Object->Kind == ExprKind::Name &&
+          llvm::StringRef(S->Value->Object->Object->Id).ends_with("APPS"))
+        for (const py::Expr *A : S->Value->Args)
+          collectStrings(A, InstalledApps);
+      if (S->Kind == StmtKind::If || S->Kind == StmtKind::Try) {
+        readInstalledApps(S->Body);
+        readInstalledApps(S->OrElse);
+        for (const auto &H : S->Handlers)
+          readInstalledApps(H);
+      }
+    }
+  }
+
+  static void collectStrings(const py::Expr *E, std::vector<std::string> &Out) {
+    if (!E)
+      return;
+    if (E->Kind == ExprKind::String && E->Args.empty()) {
+      if (!E->Id.empty() && E->Id.find(' ') == std::string::npos)
+        Out.push_back(E->Id);
+      return;
+    }
+    if (E->Kind == ExprKind::Call || E->Kind == ExprKind::Comprehension ||
+        E->Kind == ExprKind::Lambda)
+      return; // computed: not a literal entry
+    for (const py::Expr *A : E->Args)
+      collectStrings(A, Out);
+    for (const py::Expr *V : E->Values)
+      collectStrings(V, Out);
+    if (E->Kind == ExprKind::Starred)
+      collectStrings(E->Object, Out);
+  }
+
+  /// App configs and the apps they name. An AppConfig counts when INSTALLED_APPS lists
+  /// it, when it sits in the app's `apps` module (Django 3.2+ picks it up), or when the
+  /// app's package names it in `default_app_config`; then its `label` (or the last part
+  /// of its `name`) is the app's label.
   void readAppConfigs() {
+    llvm::StringSet<> Listed;
+    for (const std::string &A : InstalledApps)
+      Listed.insert(A);
     for (const auto &M : P.modules())
       for (const auto &Entry : M->Classes) {
         ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
-        if (appConfigLabel(Ref)) {
-          AppLabels[stringValue(classAttr(Ref.Def, "name"))] =
-              stringValue(classAttr(Ref.Def, "label"));
+        if (!isAppConfig(Ref))
+          continue;
+        G.Contributors.insert(M->Name);
+        std::string Name = stringValue(classAttr(Ref.Def, "name"));
+        std::string Label = stringValue(classAttr(Ref.Def, "label"));
+        if (Name.empty())
+          continue;
+        bool Used = Listed.count(Ref.QualName) || M->Name == Name + ".apps" ||
+                    defaultAppConfig(Name) == Ref.QualName;
+        if (!Used && !Listed.empty())
+          continue;
+        if (Listed.count(Ref.QualName))
+          AppNames.push_back(Name);
+        if (!Label.empty() && (Used || !AppLabels.count(Name))) {
+          AppLabels[Name] = Label;
           G.Contributors.insert(M->Name);
         }
       }
+    for (const std::string &A : InstalledApps)
+      if (!P.classNamed(A))
+        AppNames.push_back(A);
   }
 
-  /// True when \p C is an AppConfig that sets both `name` and `label`.
-  bool appConfigLabel(const ClassRef &C) {
-    if (!P.derivesFrom(C, "django.apps.AppConfig") &&
-        !P.derivesFrom(C, "django.apps.config.AppConfig"))
-      return false;
-    return !stringValue(classAttr(C.Def, "name")).empty() &&
-           !stringValue(classAttr(C.Def, "label")).empty();
+  /// `default_app_config = 'pkg.apps.PkgConfig'` in the app's package.
+  std::string defaultAppConfig(llvm::StringRef App) {
+    const ModuleInfo *Pkg = P.module(App);
+    if (!Pkg)
+      return "";
+    if (Pkg->Globals.count("default_app_config"))
+      G.Contributors.insert(Pkg->Name);
+    auto It = Pkg->Globals.find("default_app_config");
+    return It == Pkg->Globals.end() ? "" : stringValue(It->second);
+  }
+
+  bool isAppConfig(const ClassRef &C) {
+    return P.derivesFrom(C, "django.apps.AppConfig") ||
+           P.derivesFrom(C, "django.apps.config.AppConfig");
   }
 
 public:
   /// See ModelGraph::contributes.
   bool contributes(const ModuleInfo &M) {
-    if (isSettingsModule(M.Name))
+    if (isSettingsModule(M.Name) || M.Globals.count("default_app_config"))
       return true;
     for (const auto &Entry : M.Classes) {
       ClassRef Ref{Entry.second, &M, M.Name + "." + Entry.first().str()};
-      if (isModel(Ref, 0) || appConfigLabel(Ref))
+      if (isModel(Ref, 0) || isAppConfig(Ref))
         return true;
     }
     return false;
@@ -181,11 +259,28 @@ public:
 
 private:
 
+  /// The installed app whose name is the longest prefix of module \p Mod, as Django's
+  /// `apps.get_containing_app_config()` finds it ("" when none).
+  std::string containingApp(llvm::StringRef Mod) {
+    std::string Best;
+    for (const std::string &A : AppNames)
+      if ((Mod == A || Mod.starts_with(A + ".")) && A.size() > Best.size())
+        Best = A;
+    return Best;
+  }
+
   std::string appLabelFor(const ClassRef &C) {
     std::string Meta = stringValue(classAttr(metaClass(C.Def), "app_label"));
     if (!Meta.empty())
       return Meta;
     llvm::StringRef Mod = C.Module->Name;
+    if (std::string App = containingApp(Mod); !App.empty()) {
+      auto It = AppLabels.find(App);
+      if (It != AppLabels.end())
+        return It->second;
+      size_t Dot = App.rfind('.');
+      return Dot == std::string::npos ? App : App.substr(Dot + 1);
+    }
     // The app is the package holding the `models` module (or package).
     llvm::SmallVector<llvm::StringRef, 8> Parts;
     Mod.split(Parts, '.');

@@ -99,12 +99,48 @@ void Project::freeze() {
     ByName[M->Name] = M.get();
     indexStatements(*M, M->Ast->Body);
   }
+  // Projects that put a source folder on sys.path (`apps/` added in manage.py, a `src/`
+  // inside a package) import `forums.models` for the module we name
+  // `kitsune.apps.forums.models`: every dotted tail of two or more parts that names one
+  // module only is a second name for it.
+  if (!TailsGiven) {
+    llvm::StringSet<> Names;
+    for (auto &M : Modules)
+      if (!M->Builtin)
+        Names.insert(M->Name);
+    Tails = uniqueTails(Names);
+  }
+  for (const auto &[Tail, Full] : Tails)
+    ByTail[Tail] = ByName.lookup(Full); // null while that module is not loaded
+}
+
+std::map<std::string, std::string> uniqueTails(const llvm::StringSet<> &Names) {
+  std::map<std::string, std::string> Out;
+  llvm::StringSet<> Ambiguous;
+  for (const auto &E : Names) {
+    llvm::StringRef Name = E.getKey();
+    for (size_t Dot = Name.find('.'); Dot != llvm::StringRef::npos;
+         Dot = Name.find('.', Dot + 1)) {
+      llvm::StringRef Tail = Name.substr(Dot + 1);
+      if (!Tail.contains('.') || Names.count(Tail))
+        break;
+      auto [It, New] = Out.try_emplace(Tail.str(), Name.str());
+      if (!New && It->second != Name)
+        Ambiguous.insert(Tail); // two modules end the same way: no second name
+    }
+  }
+  for (const auto &A : Ambiguous)
+    Out.erase(A.getKey().str());
+  return Out;
 }
 
 const ModuleInfo *Project::module(llvm::StringRef Name) const {
   noteModuleLookup(Name);
   auto It = ByName.find(Name);
-  return It == ByName.end() ? nullptr : It->second;
+  if (It != ByName.end())
+    return It->second;
+  auto T = ByTail.find(Name);
+  return T == ByTail.end() || Name.starts_with("django.") ? nullptr : T->second;
 }
 
 std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) const {

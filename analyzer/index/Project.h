@@ -4,6 +4,9 @@
 #include "parse/Ast.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <map>
 
 #include <memory>
 #include <string>
@@ -53,6 +56,13 @@ public:
   /// Adds a parsed module; call before freeze().
   ModuleInfo &addModule(std::shared_ptr<const py::Module> Ast, std::string Name, bool IsPackage,
                         bool Builtin);
+  /// The second module names (uniqueTails) computed over every module of the project,
+  /// including those not loaded in this run; without it freeze() computes them over the
+  /// modules added. Call before freeze().
+  void setModuleTails(std::map<std::string, std::string> T) {
+    Tails = std::move(T);
+    TailsGiven = true;
+  }
   /// Indexes every module's symbols. No module may be added afterwards.
   void freeze();
 
@@ -92,6 +102,9 @@ public:
 private:
   std::vector<std::unique_ptr<ModuleInfo>> Modules;
   llvm::StringMap<ModuleInfo *> ByName;
+  llvm::StringMap<ModuleInfo *> ByTail; ///< unique dotted tails (null: not loaded)
+  std::map<std::string, std::string> Tails;
+  bool TailsGiven = false;
 
   std::string resolveNameAt(const ModuleInfo &M, llvm::StringRef Name, unsigned Depth) const;
   /// Splits "a.b.C" into the longest known module prefix and the rest, following
@@ -99,6 +112,12 @@ private:
   bool resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::string &Symbol,
                    unsigned Depth) const;
 };
+
+/// Second names of modules for projects that put a source folder on sys.path: every
+/// dotted tail of two or more parts of a name in \p Names (`forums.models` of
+/// `kitsune.apps.forums.models`) that is not itself a name and ends one name only,
+/// mapped to that name. The index and the cache's name-to-file map both use it.
+std::map<std::string, std::string> uniqueTails(const llvm::StringSet<> &Names);
 
 } // namespace nplus1::index
 

@@ -30,7 +30,11 @@ struct MiniProject {
     }
     for (const auto &[Name, Source] : Modules) {
       auto Src = std::make_shared<parse::SourceFile>(Name + ".py", Source);
-      P.addModule(parse::parsePython(Src), Name, false, false);
+      // A package when another module lives under it (`pkg` of `pkg.models`).
+      bool IsPackage = false;
+      for (const auto &Other : Modules)
+        IsPackage |= llvm::StringRef(Other.first).starts_with(Name + ".");
+      P.addModule(parse::parsePython(Src), Name, IsPackage, false);
     }
     for (const index::CatalogModule &C : index::builtinCatalog()) {
       auto Src = std::make_shared<parse::SourceFile>(C.ModuleName, C.Source);

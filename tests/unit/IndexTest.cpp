@@ -172,3 +172,247 @@ class B(A):
     CHECK(Contributes("proj.settings"));
   }
 }
+
+TEST_SUITE("index.names") {
+  TEST_CASE("app labels: the installed app that contains the module, and the AppConfigs Django uses") {
+    test::MiniProject P(test::Mods{
+        {"site.settings", R"py(
+DJANGO_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']
+LOCAL_APPS = ['pkg', 'shop.apps.ShopConfig']
+INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
+INSTALLED_APPS += ['blog']
+)py"},
+        {"pkg", ""},
+        {"pkg.sub", ""},
+        {"pkg.sub.models", R"py(
+from django.db import models
+class Thing(models.Model):
+    name = models.CharField(max_length=5)
+)py"},
+        {"shop", ""},
+        {"shop.apps", R"py(
+from django.apps import AppConfig
+class ShopConfig(AppConfig):
+    name = 'shop'
+    label = 'store'
+)py"},
+        {"shop.models", R"py(
+from django.db import models
+class Order(models.Model):
+    thing = models.ForeignKey('pkg.Thing', on_delete=models.CASCADE)
+)py"},
+        {"blog", R"py(
+from django.apps import AppConfig
+class BlogConfig(AppConfig):
+    name = 'blog'
+    label = 'journal'
+)py"},
+        {"blog.models", R"py(
+from django.db import models
+class Post(models.Model):
+    order = models.ForeignKey('store.Order', on_delete=models.CASCADE)
+)py"},
+    });
+    // pkg/sub/models.py belongs to app `pkg`, not `sub`.
+    const index::Model *Thing = P.G->modelByLabel("pkg.Thing");
+    REQUIRE(Thing);
+    CHECK(P.G->modelByLabel("sub.Thing") == nullptr);
+    // ShopConfig is listed: its label applies; string references use it.
+    const index::Model *Order = P.G->modelByLabel("store.Order");
+    REQUIRE(Order);
+    CHECK(P.G->relation(Order, "thing")->Target == Thing);
+    // An AppConfig in the package __init__ that nothing names is not used by Django.
+    const index::Model *Post = P.G->modelByLabel("blog.Post");
+    REQUIRE(Post);
+    CHECK(P.G->modelByLabel("journal.Post") == nullptr);
+    CHECK(P.G->relation(Post, "order")->Target == Order);
+  }
+
+  TEST_CASE("star re-exports honour __all__, at any depth") {
+    test::MiniProject P(test::Mods{
+        {"app", ""},
+        {"app.models", "from .parts import *\n"},
+        {"app.models.parts", "from .order import *\nfrom .hidden import *\n"},
+        {"app.models.parts.order", R"py(
+from django.db import models
+__all__ = ['Order']
+class Order(models.Model):
+    pass
+class Internal(models.Model):
+    pass
+)py"},
+        {"app.models.parts.hidden", R"py(
+from django.db import models
+class _Private(models.Model):
+    pass
+)py"},
+    });
+    CHECK(P.P.classNamed("app.models.Order"));
+    CHECK(!P.P.classNamed("app.models.Internal")); // not in __all__
+    CHECK(!P.P.classNamed("app.models._Private")); // underscore names are not exported
+    CHECK(P.G->modelNamed(P.P, "app.models.Order") == P.G->modelByLabel("app.Order"));
+  }
+
+  TEST_CASE("a module is also reachable by a unique dotted tail (a source folder on sys.path)") {
+    test::MiniProject P(test::Mods{
+        {"kit", ""},
+        {"kit.apps", ""},
+        {"kit.apps.forums", ""},
+        {"kit.apps.forums.models", R"py(
+from django.db import models
+class Forum(models.Model):
+    pass
+)py"},
+        {"kit.apps.wiki", ""},
+        {"kit.apps.wiki.models", R"py(
+from django.db import models
+from forums.models import Forum
+class Page(models.Model):
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE)
+)py"},
+        {"kit.apps.wiki.utils", ""},
+        {"kit.apps.forums.utils", ""},
+    });
+    const index::Model *Page = P.G->modelByLabel("wiki.Page");
+    REQUIRE(Page);
+    REQUIRE(P.G->relation(Page, "forum"));
+    CHECK(P.G->relation(Page, "forum")->Target == P.G->modelByLabel("forums.Forum"));
+    CHECK(P.P.module("forums.models") == P.P.module("kit.apps.forums.models"));
+    CHECK(P.P.module("utils") == nullptr); // one part: never a second name
+    // A longer tail works as well; a tail two modules share (`utils` of both apps has only
+    // one part here) never does.
+    CHECK(P.P.module("apps.forums.utils") == P.P.module("kit.apps.forums.utils"));
+  }
+
+  TEST_CASE("models through loaders and aliases, and the user model through every route") {
+    test::MiniProject P(test::Mods{
+        {"site.settings", "AUTH_USER_MODEL = 'people.Person'\n"},
+        {"people", ""},
+        {"people.models", R"py(
+from django.contrib.auth.models import AbstractUser
+class Person(AbstractUser):
+    pass
+)py"},
+        {"core", ""},
+        {"core.loading", R"py(
+from django.apps import apps
+def get_model(app_label, model_name):
+    return apps.get_model(app_label, model_name)
+def get_class(module, name):
+    return None
+)py"},
+        {"shop", ""},
+        {"shop.models", R"py(
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+User = get_user_model()
+class Order(models.Model):
+    buyer = models.ForeignKey(User, on_delete=models.CASCADE)
+    seller = models.ForeignKey(getattr(settings, 'AUTH_USER_MODEL', 'auth.User'), on_delete=models.CASCADE)
+    agent = models.ForeignKey(get_user_model(), on_delete=models.CASCADE)
+)py"},
+        {"shop.views", R"py(
+from django.apps import apps
+from core.loading import get_model, get_class
+from shop import models
+Order = get_model('shop', 'Order')
+Order2 = apps.get_model('shop.Order')
+Order3 = get_class('shop.models', 'Order')
+Alias = models.Order
+Form = get_class('shop.forms', 'OrderForm')
+Unknown = get_model('shop', 'Nothing')
+)py"},
+    });
+    const index::Model *Person = P.G->modelByLabel("people.Person");
+    const index::Model *Order = P.G->modelByLabel("shop.Order");
+    REQUIRE(Person);
+    REQUIRE(Order);
+    CHECK(P.G->authUser() == Person);
+    for (const char *F : {"buyer", "seller", "agent"}) {
+      CAPTURE(F);
+      REQUIRE(P.G->relation(Order, F));
+      CHECK(P.G->relation(Order, F)->Target == Person);
+    }
+    CHECK(P.G->modelNamed(P.P, "shop.models.User") == Person);
+    for (const char *N : {"shop.views.Order", "shop.views.Order2", "shop.views.Order3",
+                          "shop.views.Alias"}) {
+      CAPTURE(N);
+      CHECK(P.G->modelNamed(P.P, N) == Order);
+    }
+    // Never a guess: a form class and a model the app does not have stay unknown.
+    CHECK(P.G->modelNamed(P.P, "shop.views.Form") == nullptr);
+    CHECK(P.G->modelNamed(P.P, "shop.views.Unknown") == nullptr);
+  }
+
+  TEST_CASE("model classes and relations as real projects declare them") {
+    test::MiniProject P(test::Mods{
+        {"lib", ""},
+        {"lib.models", R"py(
+from django.db import models
+from six import with_metaclass
+from treebeard.mp_tree import MP_Node
+from taggit.managers import TaggableManager
+from outside.base import TimeStamped
+import auto_prefetch
+
+def is_model_registered(app, name):
+    return False
+
+class ForeignKey(models.ForeignKey):
+    pass
+
+class Typed(models.Model):
+    class Meta:
+        abstract = True
+
+class Plain(TimeStamped):
+    pass
+
+if not is_model_registered('lib', 'Category'):
+    class Category(MP_Node):
+        name = models.CharField(max_length=5)
+
+try:
+    class Product(Typed[int]):
+        category = ForeignKey(Category, on_delete=models.CASCADE)
+        tags = TaggableManager()
+        related = models.ManyToManyField('Product')
+        maker = models.ForeignKey('vendors.Maker', on_delete=models.CASCADE)
+except ImportError:
+    pass
+
+class Legacy(with_metaclass(type, models.Model)):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+
+class Stamped(Plain):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+
+class Lazy(auto_prefetch.Model):
+    product = auto_prefetch.ForeignKey(Product, on_delete=models.CASCADE)
+)py"},
+    });
+    const index::Model *Category = P.G->modelByLabel("lib.Category");
+    const index::Model *Product = P.G->modelByLabel("lib.Product");
+    REQUIRE(Category);
+    REQUIRE(Product);
+    CHECK(P.G->manager(Category, "objects") != nullptr); // treebeard's MP_NodeManager
+    REQUIRE(P.G->relation(Product, "category"));
+    CHECK(P.G->relation(Product, "category")->Kind == index::RelationKind::ForeignKey);
+    CHECK(P.G->relation(Product, "tags")->Target == P.G->modelByLabel("taggit.Tag"));
+    // ManyToManyField('Product') on Product is not symmetrical: it has a reverse accessor.
+    CHECK(P.G->relation(Product, "product_set") != nullptr);
+    // Another package's model is still a relation.
+    REQUIRE(P.G->relation(Product, "maker"));
+    CHECK(P.G->relation(Product, "maker")->Target->label() == "vendors.Maker");
+    CHECK(P.G->modelByLabel("lib.Legacy") != nullptr);
+    // A field-less project class on a package base, then a model with fields.
+    CHECK(P.G->modelByLabel("lib.Plain") == nullptr);
+    CHECK(P.G->modelByLabel("lib.Stamped") != nullptr);
+    // auto-prefetch loads the relation for every peer row: a column, never an N+1.
+    const index::Model *Lazy = P.G->modelByLabel("lib.Lazy");
+    REQUIRE(Lazy);
+    CHECK(P.G->relation(Lazy, "product") == nullptr);
+    CHECK(P.G->isColumn(Lazy, "product_id"));
+  }
+}

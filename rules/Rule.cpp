@@ -148,6 +148,9 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   if (E.ViaFile)
     D.Notes.insert(D.Notes.begin(), Note{E.ViaFile, E.ViaWhere,
                                          "read inside `" + E.ViaName + "` here, for every row"});
+  if (E.CallFile)
+    D.Notes.insert(D.Notes.begin(), Note{E.CallFile, E.CallWhere,
+                                         "`" + E.CallName + "()` is called with the rows here"});
   D.Fix = fixFor(E, Method);
   D.FixTitle = "Add " + remedy(E, Method);
   return D;

@@ -84,6 +84,10 @@ private:
   bool Report;
   llvm::StringMap<ValueRef> Env;
   llvm::DenseSet<unsigned> ActiveLoops;
+  /// Running a project function the rows were passed to: the outermost call site.
+  const SourceFile *CallFile = nullptr;
+  Range CallWhere;
+  std::string CallName;
   ValueRef Returned;
 
 public:
@@ -164,6 +168,11 @@ private:
   /// The model a module-qualified name denotes (`models.Order`, `m.Order`), when its root
   /// is a module-level name rather than a local.
   const Model *modelForDotted(const Expr *E);
+  /// Runs the project function \p FR with the call's rows and querysets bound to its
+  /// parameters (reporting what it reads per row, against our querysets); null when no
+  /// argument carries rows or the function is already running.
+  ValueRef callBound(const index::FunctionRef &FR, const Expr *Call, llvm::ArrayRef<ValueRef> Args,
+                     llvm::ArrayRef<ValueRef> KwArgs);
   /// The qualified name of a dotted callee rooted at a module-level name (`helpers.fn`,
   /// `apps.get_model`), when it denotes a project function or class, a model or a loader.
   std::string moduleQualified(const Expr *F);

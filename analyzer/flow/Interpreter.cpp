@@ -234,6 +234,9 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
     return;
   E.Loop = Row.Loop;
   E.ThroughToAttr = Row.ThroughToAttr;
+  E.CallFile = CallFile;
+  E.CallWhere = CallWhere;
+  E.CallName = CallName;
   S.Events.push_back(std::move(E));
 }
 
@@ -1127,11 +1130,15 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
       V->ToAttr = T->Id;
     return V;
   }
-  // A function of the project: its returned queryset, created over there.
+  // A function of the project: its returned queryset, created over there. Given rows or
+  // querysets of ours, it runs with them bound: what it reads per row is read here.
   if (index::FunctionRef FR = S.P.functionNamed(Q)) {
+    ValueRef Bound = callBound(FR, E, Args, KwArgs);
     for (auto &A : Args)
       escape(A);
-    return summarize(FR.Def, *FR.Module, nullptr);
+    for (auto &A : KwArgs)
+      escape(A);
+    return Bound ? Bound : summarize(FR.Def, *FR.Module, nullptr);
   }
   if (const Model *Mo = S.G.modelNamed(S.P, Q))
     return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
@@ -1153,6 +1160,43 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   for (auto &A : KwArgs)
     escape(A);
   return Value::unknown();
+}
+
+/// True for the values whose rows a callee may read: querysets, managers, rows.
+static bool carriesRows(const ValueRef &V) {
+  return V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager) ||
+         V->is(ValueKind::RelatedManager) || (V->is(ValueKind::Instance) && V->Row);
+}
+
+ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
+                           llvm::ArrayRef<ValueRef> Args, llvm::ArrayRef<ValueRef> KwArgs) {
+  const Stmt *Def = FR.Def;
+  if (!llvm::any_of(Args, carriesRows) && !llvm::any_of(KwArgs, carriesRows))
+    return nullptr;
+  if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+    return nullptr;
+  Interp Sub(S, *FR.Module, Def, Report);
+  Sub.ActiveLoops = ActiveLoops; // the caller's loops are running during the call
+  Sub.Collect = Collect;
+  Sub.CallFile = CallFile ? CallFile : File;
+  Sub.CallWhere = CallFile ? CallWhere : Call->Object->Where;
+  Sub.CallName = CallFile ? CallName : Call->Object->dotted();
+  size_t Positional = 0;
+  for (const py::Param &Par : Def->Params) {
+    if (Par.IsStar || Par.IsDoubleStar)
+      break;
+    if (Positional < Args.size())
+      Sub.bind(Par.Name, Args[Positional++]);
+  }
+  for (size_t I = 0; I < Call->Keywords.size() && I < KwArgs.size(); ++I)
+    for (const py::Param &Par : Def->Params)
+      if (!Call->Keywords[I].Name.empty() && Par.Name == Call->Keywords[I].Name &&
+          !Par.IsStar && !Par.IsDoubleStar)
+        Sub.bind(Par.Name, KwArgs[I]);
+  S.InProgress.insert(Def);
+  ValueRef R = Sub.run(Def->Body);
+  S.InProgress.erase(Def);
+  return R;
 }
 
 ValueRef Interp::runMethod(const Stmt *Def, ValueRef Self) {

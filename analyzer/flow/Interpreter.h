@@ -38,6 +38,10 @@ struct Event {
   const SourceFile *ViaFile = nullptr;
   Range ViaWhere;
   std::string ViaName; ///< "Order.label"
+  /// Read inside a project function that was given the rows: where the caller calls it.
+  const SourceFile *CallFile = nullptr;
+  Range CallWhere;
+  std::string CallName; ///< "helpers.show"
   /// UnusedLoad: the lookup (Access is its string literal), and every consumer loop
   /// (Loop is the first).
   std::shared_ptr<const EagerLoad> Load;

@@ -1258,8 +1258,18 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
     // A model method called on a row: what it reads on self is read here.
     index::ClassRef Owner;
     if (const Stmt *Def = modelMethod(Recv->Model, Name, Owner)) {
+      // One object (not a loop row): the queryset or object the method returns, built from
+      // `self` over there (`project.updates_desc()`), is ours to follow.
+      ValueRef Returned;
+      if (!Recv->Row && !Def->Params.empty())
+        Returned = summarize(Def, *Owner.Module, Recv);
       replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where);
       consume(RecvE, Recv);
+      for (auto &A : Args)
+        escape(A);
+      if (Returned && (Returned->is(ValueKind::QuerySet) || Returned->is(ValueKind::Instance)))
+        return Returned;
+      return Value::unknown();
     } else if (isHarmlessRowMethod(Name)) {
       consume(RecvE, Recv);
     }

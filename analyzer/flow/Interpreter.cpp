@@ -525,6 +525,8 @@ ValueRef Interp::evalAttribute(const Expr *E) {
       consume(E->Object, Obj);
     if (Attr == "model" && Obj->Model)
       return make(ValueKind::ModelClass, Obj->Model);
+    if (Attr == "object_list" && Obj->is(ValueKind::QuerySet)) // a Paginator's page
+      return Obj;
     return Value::unknown();
   default:
     return Value::unknown();
@@ -1089,6 +1091,11 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   if (const Model *Loaded = S.G.loadedModel(S.P, M, E))
     return make(ValueKind::ModelClass, Loaded);
   llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+  // Paginator(qs, n): its pages are slices of the same rows (`.page()`, `.get_page()`,
+  // `.object_list`, iterating a page).
+  if ((Q == "django.core.paginator.Paginator" || Q == "django.core.paginator.Page") &&
+      !Args.empty() && Args[0]->is(ValueKind::QuerySet))
+    return Args[0];
   if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
     const ValueRef &A = Args[0];
     if (A->is(ValueKind::Manager) || A->is(ValueKind::QuerySet))
@@ -1410,6 +1417,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
                    Recv->Src->Function == Fn && Recv->Src->File == File;
   if (Recv->Row && Name == "none")
     return Value::unknown(); // never queries
+  if (!OnManager && (Name == "page" || Name == "get_page")) // a Paginator's page
+    return Recv;
   if (Name == "get_queryset" || isChainMethod(Name)) {
     auto Q = copy(Recv);
     extendChain(Q, E);

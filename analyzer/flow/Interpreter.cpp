@@ -826,6 +826,7 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
   L->SourceText = IterText.str();
   L->RowModel = V->Model;
   L->Function = Fn;
+  L->SingleObject = V->OneRow;
   if (LoadUse *U = useOf(V)) {
     U->Loops.push_back(L);
     if (V->ValuesMode)
@@ -1424,6 +1425,11 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     extendChain(Q, E);
     if (Recv->Row && Name != "all")
       Q->Bypass = true;
+    // filter(pk=...) / filter(id=...): a loop over it runs once, like one object.
+    if (!Recv->Row && Name == "filter")
+      for (const py::Keyword &K : E->Keywords)
+        if (K.Name == "pk" || K.Name == "id" || K.Name == "pk__exact" || K.Name == "id__exact")
+          Q->OneRow = true;
     return Q;
   }
   if (Name == "select_related" || Name == "prefetch_related") {

@@ -18,6 +18,49 @@ const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llv
   return Def;
 }
 
+/// True when \p E (or an expression inside it) calls `super().<Name>(...)` /
+/// `super(Cls, self).<Name>(...)`.
+bool exprCallsSuper(const Expr *E, llvm::StringRef Name, unsigned Depth = 0) {
+  if (!E || Depth > 64)
+    return false;
+  if (E->Kind == ExprKind::Call && E->Object->Kind == ExprKind::Attribute &&
+      E->Object->Id == Name && E->Object->Object->Kind == ExprKind::Call &&
+      E->Object->Object->Object->isName("super"))
+    return true;
+  for (const Expr *Sub : {E->Object, E->Index, E->Elt, E->EltValue})
+    if (exprCallsSuper(Sub, Name, Depth + 1))
+      return true;
+  for (const auto *List : {&E->Args, &E->Values})
+    for (const Expr *A : *List)
+      if (exprCallsSuper(A, Name, Depth + 1))
+        return true;
+  for (const py::Keyword &K : E->Keywords)
+    if (exprCallsSuper(K.Value, Name, Depth + 1))
+      return true;
+  return false;
+}
+
+/// True when the body of \p Def calls the parent's method \p Name.
+bool callsSuper(const Stmt *Def, llvm::StringRef Name) {
+  std::vector<const Stmt *> Work(Def->Body.begin(), Def->Body.end());
+  for (size_t I = 0; I < Work.size() && I < 4096; ++I) {
+    const Stmt *St = Work[I];
+    if (exprCallsSuper(St->Value, Name))
+      return true;
+    for (const Expr *E : St->Items)
+      if (exprCallsSuper(E, Name))
+        return true;
+    for (const Expr *E : St->Targets)
+      if (exprCallsSuper(E, Name))
+        return true;
+    for (auto *B : {&St->Body, &St->OrElse, &St->Finally})
+      Work.insert(Work.end(), B->begin(), B->end());
+    for (const auto &H : St->Handlers)
+      Work.insert(Work.end(), H.begin(), H.end());
+  }
+  return false;
+}
+
 /// The generic view a class derives from, by Django's class name ("ListView"), or "".
 std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
   static const char *Kinds[] = {"ListView",   "DetailView", "TemplateView",    "UpdateView",
@@ -190,9 +233,14 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   if (Api) {
     if (!QS->is(ValueKind::QuerySet))
       return;
+    // A project `list()` that never calls DRF's may not serialize the rows at all (it may
+    // render a table, or one object): only DRF's own list action is known to.
+    index::ClassRef ListOwner;
+    const Stmt *List = projectMethod(S.P, C, "list", ListOwner);
+    bool ListSerializes = !List || callsSuper(List, "list");
     for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
       Range Header = C.Def->NameWhere;
-      if (Kind == "api")
+      if (Kind == "api" && ListSerializes)
         W.serializeRows(Ser, QS, Header, "queryset",
                         "the view `" + C.Def->Name +
                             "` serializes every row of its queryset with `" + Ser.Def->Name +

@@ -156,3 +156,58 @@ class One(generics.RetrieveAPIView):
     CHECK(P.findings("shop.api", &D) == Strings{"5:NP102:orders__item_set"});
   }
 }
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("a project list() that never calls DRF's may not serialize every row") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.api", R"py(
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+from .models import Order
+class OrderSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source='customer.name')
+    class Meta:
+        model = Order
+        fields = ['id', 'name']
+class TableViewSet(viewsets.ReadOnlyModelViewSet):
+    def list(self, request):
+        return Response({'table': render_table(self.get_queryset())})
+class FirstOnly(TableViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+class Wrapped(viewsets.ReadOnlyModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        response['X-Count'] = '1'
+        return response
+)py"}});
+    // Only Wrapped's list action (DRF's, through super()) serializes the rows; the retrieve
+    // action of each reads one object.
+    CHECK(P.findings("shop.api") == Strings{"6:NP101:customer"});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.api", &D);
+    REQUIRE(D.size() == 1);
+    bool FromWrapped = false;
+    for (const rules::Note &N : D[0].Notes)
+      FromWrapped |= N.Message.find("`Wrapped`") != std::string::npos;
+    CHECK(FromWrapped);
+  }
+}
+
+TEST_SUITE("flow.querysets") {
+  TEST_CASE("a loop over a queryset filtered on its primary key runs once") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Order
+def f(pk):
+    for o in Order.objects.filter(pk=pk):
+        print(o.customer.name)
+    for o in Order.objects.filter(id=pk).order_by('total'):
+        print(o.customer.address.city)
+    for o in Order.objects.filter(pk__in=[pk]):
+        print(o.customer.name)
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"9:NP101:customer"});
+  }
+}

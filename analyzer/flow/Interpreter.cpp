@@ -670,7 +670,11 @@ void Interp::strOf(const ValueRef &Obj, Range Where) {
   if (!Obj->is(ValueKind::Instance) || !Obj->Row)
     return;
   index::ClassRef Owner;
-  if (const Stmt *Def = modelMethod(Obj->Model, "__str__", Owner))
+  // Python 2 era models define __unicode__ (Django's own __str__ calls it).
+  const Stmt *Def = modelMethod(Obj->Model, "__str__", Owner);
+  if (!Def)
+    Def = modelMethod(Obj->Model, "__unicode__", Owner);
+  if (Def)
     replayMethod(Obj, Def, Owner, Where, Where);
 }
 

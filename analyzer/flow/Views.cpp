@@ -424,7 +424,7 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
         W.runWithRow(M, *Owner.Module, Row, 1);
         continue;
       }
-      if (Name == "__str__") {
+      if (Name == "__str__" || Name == "__unicode__") { // Python 2 projects: __unicode__
         W.strOf(Row, At);
         continue;
       }

@@ -30,7 +30,9 @@ struct Options {
   std::vector<std::string> ExtendExclude; ///< added to the excludes
   bool ParseOnly = false; ///< stop after parsing (benchmarks: the floor of a run's cost)
   std::vector<std::string> TemplateDirs; ///< extra template roots (absolute)
-  /// Also check the modules importing a target module (set when files are named).
+  /// Files named one by one: also check the modules importing a target module, and report
+  /// the findings pointing into the targets (a view's template findings), not only those
+  /// located there.
   bool WithDependents = false;
 };
 

@@ -18,7 +18,7 @@ namespace {
 using Json = nlohmann::json;
 
 /// The file's first line; the format version is part of it.
-constexpr llvm::StringLiteral Magic = "nplus1-cache 2\n";
+constexpr llvm::StringLiteral Magic = "nplus1-cache 3\n";
 constexpr llvm::StringLiteral FileName = "cache.bin";
 
 using index::codec::Reader;
@@ -248,6 +248,33 @@ Json freeze(const rules::Diagnostic &D,
     J["fix"] = nullptr;
   }
   return Outside ? Json() : J;
+}
+
+std::vector<std::string> filesOf(const Json &Frozen) {
+  std::vector<std::string> Out;
+  auto Add = [&](const Json &P) {
+    if (P.is_string())
+      Out.push_back(P.get<std::string>());
+  };
+  auto Field = [](const Json &J, const char *Key) -> const Json & {
+    static const Json None;
+    auto It = J.find(Key);
+    return It == J.end() ? None : *It;
+  };
+  if (!Frozen.is_object())
+    return Out;
+  Add(Field(Frozen, "file"));
+  Add(Field(Frozen, "qfile"));
+  if (const Json &Notes = Field(Frozen, "notes"); Notes.is_array())
+    for (const Json &N : Notes)
+      if (N.is_array() && !N.empty())
+        Add(N[0]);
+  if (const Json &Fix = Field(Frozen, "fix"); Fix.is_object())
+    if (const Json &Edits = Field(Fix, "edits"); Edits.is_array())
+      for (const Json &E : Edits)
+        if (E.is_array() && !E.empty())
+          Add(E[0]);
+  return Out;
 }
 
 std::optional<rules::Diagnostic>

@@ -59,7 +59,8 @@ struct ModuleRecord {
   uint64_t Hash = 0; ///< of the module's own file
   DepMap Modules, Templates;
   std::vector<std::string> Imports;   ///< qualified names it imports, and its `*` imports
-  std::vector<std::string> DiagFiles; ///< the files its findings are in
+  /// Every file its findings are in or point into (filesOf() of each).
+  std::vector<std::string> DiagFiles;
   Blob Diags;                         ///< a JSON array of freeze()d findings, unfiltered
   /// A record read from the cache: its encoded bytes after the path (written back as
   /// they are when the record is kept).
@@ -99,6 +100,10 @@ uint64_t contentHash(llvm::StringRef Bytes);
 nlohmann::json freeze(const rules::Diagnostic &D,
                       const std::function<std::optional<std::string>(const parse::SourceFile *)>
                           &RelPath);
+
+/// The root-relative files a freeze()d finding lies in or points into: its location, its
+/// queryset, its notes and its fix's edits (repeats possible; nothing for malformed JSON).
+std::vector<std::string> filesOf(const nlohmann::json &Frozen);
 
 /// Reads a diagnostic back; \p File maps a root-relative path to the source file now
 /// (null when it is not available). Returns nothing when the JSON is malformed, a file

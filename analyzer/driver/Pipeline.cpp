@@ -7,6 +7,7 @@
 #include "report/Report.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/BuryPointer.h"
@@ -57,6 +58,18 @@ void readInto(const discover::File &F, Input &In) {
   }
   In.Hash = cache::contentHash(Text);
   In.Src = std::make_shared<parse::SourceFile>(F.Path, Text.str());
+}
+
+/// Whether finding \p D lies in or points into a file \p In accepts: its location, its
+/// queryset, a note (the loop, the method that reads) or an edit of its fix.
+bool pointsInto(const rules::Diagnostic &D,
+                llvm::function_ref<bool(const parse::SourceFile *)> In) {
+  if ((D.File && In(D.File)) || (D.QuerysetFile && In(D.QuerysetFile)))
+    return true;
+  if (llvm::any_of(D.Notes, [&](const rules::Note &N) { return N.File && In(N.File); }))
+    return true;
+  return D.Fix && llvm::any_of(report::fixEdits(D),
+                               [&](const fix::Edit &E) { return E.File && In(E.File); });
 }
 
 /// What the parse / index / analysis rounds of a run produced.
@@ -462,10 +475,6 @@ void Run::go() {
     return It == ByRel.end() ? nullptr : source(It->second);
   };
   bool Stale = false; ///< a cached finding did not read back
-  auto IsTarget = [&](const std::string &R) {
-    auto It = ByRel.find(R);
-    return It != ByRel.end() && Target[It->second];
-  };
   auto ThawBlob = [&](const cache::Blob &B) -> std::optional<rules::Diagnostic> {
     try {
       return cache::thaw(B.decode(), ByRelSource);
@@ -494,34 +503,87 @@ void Run::go() {
       else
         Stale = true;
     }
+  // Each module's findings, fresh or as the cache holds them (decoded once, on demand).
+  std::vector<std::optional<nlohmann::json>> Decoded(N);
+  auto CachedOf = [&](size_t I, const std::vector<char> &Files) -> const nlohmann::json * {
+    const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
+    if (llvm::none_of(R.DiagFiles, [&](const std::string &F) {
+          auto It = ByRel.find(F);
+          return It != ByRel.end() && Files[It->second];
+        }))
+      return nullptr;
+    if (!Decoded[I]) {
+      try {
+        Decoded[I] = R.Diags.decode();
+      } catch (const std::exception &) {
+        Decoded[I] = nlohmann::json();
+      }
+      if (!Decoded[I]->is_array())
+        Stale = true;
+    }
+    return Decoded[I]->is_array() ? &*Decoded[I] : nullptr;
+  };
+  auto FileIndex = [&](const nlohmann::json &J) -> std::optional<size_t> {
+    auto File = J.is_object() ? J.find("file") : J.end();
+    if (File == J.end() || !File->is_string())
+      return std::nullopt;
+    auto It = ByRel.find(File->get<std::string>());
+    return It == ByRel.end() ? std::nullopt : std::optional<size_t>(It->second);
+  };
+  // Which files' findings are kept: the target files', and those of the files where a
+  // finding lies that has its queryset in a target (its `# noqa` may silence it there).
+  // With files named one by one, every finding pointing into a target counts (a view's
+  // queryset read in a template). Such a finding's file joins with all its findings, so
+  // that duplicates collapse and suppressions apply as in a whole run; analyze() then
+  // keeps only the findings of the targets (or pointing into them).
+  std::vector<char> Located(Target);
+  auto InTarget = [&](const parse::SourceFile *F) {
+    auto It = IndexOf.find(F);
+    return It != IndexOf.end() && Target[It->second];
+  };
+  auto RelInTarget = [&](const std::string &F) {
+    auto It = ByRel.find(F);
+    return It != ByRel.end() && Target[It->second];
+  };
+  auto FreshJoins = [&](const rules::Diagnostic &D) {
+    return WithDependents ? pointsInto(D, InTarget) : D.QuerysetFile && InTarget(D.QuerysetFile);
+  };
+  auto CachedJoins = [&](const nlohmann::json &J) {
+    if (WithDependents)
+      return llvm::any_of(cache::filesOf(J), RelInTarget);
+    auto Q = J.is_object() ? J.find("qfile") : J.end();
+    return Q != J.end() && Q->is_string() && RelInTarget(Q->get<std::string>());
+  };
+  for (size_t I = 0; I < N; ++I) {
+    if (!isPython(I) || !In[I].Hash)
+      continue;
+    if (Dirty[I]) {
+      for (const rules::Diagnostic &D : Fresh[I])
+        if (auto It = IndexOf.find(D.File);
+            It != IndexOf.end() && !Located[It->second] && FreshJoins(D))
+          Located[It->second] = 1;
+      continue;
+    }
+    const nlohmann::json *All = CachedOf(I, Target);
+    for (const nlohmann::json &J : All ? *All : nlohmann::json::array())
+      if (std::optional<size_t> At = FileIndex(J); At && !Located[*At] && CachedJoins(J))
+        Located[*At] = 1;
+  }
   for (size_t I = 0; I < N; ++I) {
     if (!isPython(I) || !In[I].Hash)
       continue;
     if (Dirty[I]) {
       ++A.Stats.Analyzed;
       for (const rules::Diagnostic &D : Fresh[I])
-        if (auto It = IndexOf.find(D.File); It != IndexOf.end() && Target[It->second])
+        if (auto It = IndexOf.find(D.File); It != IndexOf.end() && Located[It->second])
           Diags.push_back(D);
       continue;
     }
     ++A.Stats.Reused;
-    const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
-    if (llvm::none_of(R.DiagFiles, IsTarget))
-      continue;
-    nlohmann::json All;
-    try {
-      All = R.Diags.decode();
-    } catch (const std::exception &) {
-      Stale = true;
-      continue;
-    }
-    if (!All.is_array()) {
-      Stale = true;
-      continue;
-    }
-    for (const nlohmann::json &J : All) {
-      const nlohmann::json &File = J.is_object() ? J["file"] : J;
-      if (!File.is_string() || !IsTarget(File.get<std::string>()))
+    const nlohmann::json *All = CachedOf(I, Located);
+    for (const nlohmann::json &J : All ? *All : nlohmann::json::array()) {
+      std::optional<size_t> At = FileIndex(J);
+      if (!At || !Located[*At])
         continue;
       if (std::optional<rules::Diagnostic> D = cache::thaw(J, ByRelSource))
         Diags.push_back(std::move(*D));
@@ -590,15 +652,15 @@ void Run::go() {
       R.Imports = importsOf(I, B);
       bool Keep = true;
       nlohmann::json Frozen = nlohmann::json::array();
-      std::set<std::string> In;
+      std::set<std::string> Touched;
       for (const rules::Diagnostic &D : Fresh[I]) {
         nlohmann::json J = cache::freeze(D, RelOf);
         Keep &= !J.is_null();
-        if (std::optional<std::string> F = RelOf(D.File))
-          In.insert(*F);
+        for (std::string &F : cache::filesOf(J))
+          Touched.insert(std::move(F));
         Frozen.push_back(std::move(J));
       }
-      R.DiagFiles.assign(In.begin(), In.end());
+      R.DiagFiles.assign(Touched.begin(), Touched.end());
       R.Diags = cache::Blob::encode(Frozen);
       if (Keep) // a finding pointing outside the project is not cached: analyze it each run
         S.Modules[Rel[I]] = std::move(R);
@@ -758,6 +820,19 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     if (Rel.consume_front(Root))
       Rel = Rel.ltrim('/');
     return Settings.ignoredIn(Rel, D.Code);
+  });
+  // Of the whole run's findings, those located in the targets; with files named one by
+  // one, those lying in or pointing into them. (Run::go() kept every finding of the files
+  // such a finding lies in, so duplicates and suppressions above came out as in a whole
+  // run.)
+  llvm::DenseSet<const parse::SourceFile *> Checked;
+  for (const auto &F : A.Targets)
+    Checked.insert(F.get());
+  auto InChecked = [&](const parse::SourceFile *F) { return Checked.contains(F); };
+  llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
+    if (!D.File)
+      return false;
+    return Opts.WithDependents ? !pointsInto(D, InChecked) : !InChecked(D.File);
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;

@@ -51,7 +51,9 @@ llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::st
 
 /// Discovers, parses (in parallel), indexes, analyzes and runs the rules; keeps the codes
 /// \p Settings selects. With a cache, only the modules whose inputs changed are analyzed
-/// again (and only the files they need are parsed); the findings are the same.
+/// again (and only the files they need are parsed); the findings are the same. Reports the
+/// findings located in the target files; with Opts.WithDependents, every finding lying in
+/// or pointing into a target (queryset, note, fix edit), as a whole run prints it.
 Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
                  const CacheOptions &Cache = {});
 
@@ -67,8 +69,9 @@ Analysis indexOnly(const discover::Options &Opts);
 void keepShard(Analysis &A, unsigned Index, unsigned Count);
 
 /// Drops findings silenced by `# noqa: NPxxx` (on the reported line or on the queryset's
-/// line), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`, and adds
-/// NP903 for suppressions naming nplus1 codes that silenced nothing.
+/// line, in any file), `# nplus1: ignore[...]`, `{# noqa #}` or `# nplus1: file-ignore[...]`,
+/// and adds NP903 for suppressions in the target files naming nplus1 codes that silenced
+/// nothing.
 void applySuppressions(Analysis &A);
 
 /// `--verify`: compares the findings with the `# expect: NPxxx` comments of the target

@@ -5,6 +5,7 @@
 #include "llvm/Support/Regex.h"
 
 #include <map>
+#include <set>
 
 namespace nplus1::driver {
 
@@ -72,10 +73,23 @@ void applySuppressions(Analysis &A) {
     std::vector<std::string> FileIgnores;
   };
   std::map<const parse::SourceFile *, FileState> Files;
-  for (const auto &F : A.Targets) {
+  auto Scan = [&](const parse::SourceFile *F) {
+    if (!F || Files.count(F))
+      return;
     FileState St;
     St.Lines = scanLines(*F, St.FileIgnores);
-    Files[F.get()] = std::move(St);
+    Files[F] = std::move(St);
+  };
+  // The files asked about, and those a finding lies in or has its queryset in (a view's
+  // `# noqa` silences its template's finding when only the template is named).
+  std::set<const parse::SourceFile *> Asked;
+  for (const auto &F : A.Targets) {
+    Scan(F.get());
+    Asked.insert(F.get());
+  }
+  for (const rules::Diagnostic &D : A.Diagnostics) {
+    Scan(D.File);
+    Scan(D.QuerysetFile);
   }
   auto Silenced = [&](const parse::SourceFile *F, parse::Range R, llvm::StringRef Code) {
     auto It = Files.find(F);
@@ -101,15 +115,19 @@ void applySuppressions(Analysis &A) {
       continue;
     Kept.push_back(std::move(D));
   }
-  // A suppression naming nplus1 codes that silenced nothing is stale. A bare `# noqa`
-  // belongs to every linter and is left alone.
-  for (auto &[File, St] : Files)
+  // A suppression naming nplus1 codes that silenced nothing is stale (only known in the
+  // files asked about: all their findings are at hand). A bare `# noqa` belongs to every
+  // linter and is left alone.
+  for (auto &[File, St] : Files) {
+    if (!Asked.count(File))
+      continue;
     for (auto &[Line, S] : St.Lines) {
       bool Ours = llvm::any_of(
           S.Codes, [](const std::string &C) { return llvm::StringRef(C).starts_with("NP"); });
       if (!S.Used && Ours)
         Kept.push_back(rules::unusedSuppression(*File, S.Where, llvm::join(S.Codes, ", ")));
     }
+  }
   A.Diagnostics = std::move(Kept);
 }
 

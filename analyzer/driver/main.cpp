@@ -68,9 +68,10 @@ cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), c
 cl::opt<bool> Statistics("statistics", cl::desc("Print the number of findings per rule"),
                          cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> ChangedSince("changed-since",
-                                 cl::desc("Check the files changed since this git revision "
-                                          "(and the modules that import them)"),
-                                 cl::sub(CheckCmd), cl::cat(Cat));
+                                  cl::desc("Check the files changed since this git revision: "
+                                           "their findings and those pointing into them (a "
+                                           "view's template findings)"),
+                                  cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
@@ -279,7 +280,8 @@ int runCheck() {
     }
     Opts.Paths = std::move(*Changed);
   }
-  // Files named one by one (pre-commit, --changed-since): their importers are checked too.
+  // Files named one by one (pre-commit, --changed-since): their importers are checked too,
+  // and the findings pointing into them are reported.
   Opts.WithDependents = !Opts.Paths.empty() && llvm::none_of(Opts.Paths, [](const std::string &P) {
     return llvm::sys::fs::is_directory(P);
   });

@@ -1430,6 +1430,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     if (Recv->Row && Name != "all")
       Q->Bypass = true;
     // filter(pk=...) / filter(id=...): a loop over it runs once, like one object.
+    Q->Empty |= Name == "none";
     if (!Recv->Row && Name == "filter")
       for (const py::Keyword &K : E->Keywords)
         if (K.Name == "pk" || K.Name == "id" || K.Name == "pk__exact" || K.Name == "id__exact")
@@ -1667,7 +1668,11 @@ void Interp::visit(const Stmt *St) {
     ValueRef V = eval(St->Value);
     if (ReturnEscapes)
       escape(V);
-    if (!Returned || (!Returned->is(ValueKind::QuerySet) && V->is(ValueKind::QuerySet)))
+    // Every return counts: a queryset beats anything else, and one with rows beats an
+    // early `return X.objects.none()` guard.
+    if (!Returned || (!Returned->is(ValueKind::QuerySet) && V->is(ValueKind::QuerySet)) ||
+        (Returned->is(ValueKind::QuerySet) && Returned->Empty && V->is(ValueKind::QuerySet) &&
+         !V->Empty))
       Returned = V;
     return;
   }

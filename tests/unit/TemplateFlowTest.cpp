@@ -211,3 +211,37 @@ def f(pk):
     CHECK(P.findings("shop.views") == Strings{"9:NP101:customer"});
   }
 }
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("an early `return X.objects.none()` guard is never the view's queryset") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.api", R"py(
+from rest_framework import serializers, viewsets
+from .models import Order
+class OrderSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source='customer.name')
+    class Meta:
+        model = Order
+        fields = ['id', 'name']
+class Guarded(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrderSerializer
+    def get_queryset(self):
+        if not self.request.user.is_authenticated:
+            return Order.objects.none()
+        return Order.objects.select_related('customer')
+class Unguarded(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrderSerializer
+    def get_queryset(self):
+        if not self.request.user.is_authenticated:
+            return Order.objects.none()
+        return Order.objects.filter(total__gt=0)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.api", &D);
+    REQUIRE(D.size() == 1);
+    CHECK(D[0].Code == "NP101");
+    REQUIRE(D[0].Fix);
+    // The fix goes on the queryset with rows, not on the guard.
+    CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() == "Order.objects.filter(total__gt=0)");
+  }
+}

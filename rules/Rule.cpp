@@ -24,7 +24,40 @@ const Rule *findRule(llvm::StringRef Code) {
   return nullptr;
 }
 
-std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
+bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
+  switch (E.Kind) {
+  case flow::EventKind::QueryInLoop: // a query of its own, no path
+  case flow::EventKind::UnusedLoad:  // the queryset's own lookup, checked where it is read
+  case flow::EventKind::Writes:
+    return true;
+  default:
+    break;
+  }
+  // A `Prefetch(..., to_attr=...)` name is no relation of the graph; such events carry no
+  // fix (fixFor) and their first hop was checked against the queryset's loads.
+  if (E.ThroughToAttr)
+    return true;
+  if (!E.Loop || !E.Loop->RowModel || E.Path.empty())
+    return false;
+  const index::Model *At = E.Loop->RowModel;
+  llvm::StringRef Rest = E.Path;
+  while (true) {
+    auto [Hop, Tail] = Rest.split("__");
+    if (Tail.empty() && E.Kind == flow::EventKind::DeferredPerRow) // a column or FK field
+      return G.isColumn(At, Hop) || G.relation(At, Hop);
+    const index::Relation *Rel = G.relation(At, Hop);
+    if (!Rel)
+      return false;
+    if (Tail.empty())
+      return Rel == E.Rel;
+    At = Rel->Target;
+    if (!At)
+      return false;
+    Rest = Tail;
+  }
+}
+
+std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index::ModelGraph &G) {
   std::vector<Diagnostic> Out;
   // A chain `order.customer.address` gives one event per hop; keep the longest hop of
   // each expression: its fix (select_related('customer__address')) covers the others.
@@ -43,7 +76,7 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
         Covered[I] = true;
     }
   for (size_t I = 0; I < Events.size(); ++I) {
-    if (Covered[I])
+    if (Covered[I] || !validEventPath(Events[I], G))
       continue;
     for (const Rule *R : allRules())
       R->check(Events[I], Out);

@@ -418,7 +418,7 @@ void Run::go() {
       if (!Dirty[I] || !B.ModuleOf[I])
         return;
       index::LookupScope Scope(Lookups[I]);
-      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]));
+      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
     });
     if (!Full)
       for (size_t I = 0; I < N; ++I)

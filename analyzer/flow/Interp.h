@@ -100,6 +100,9 @@ public:
   Event event(EventKind K, Range Access, Range AccessExpr) const;
   /// Set while summarizing a model method: events go here, relative to `self`.
   std::vector<Event> *Collect = nullptr;
+  /// While summarizing: the loop `self` is a row of (reads on other loops' rows are not
+  /// the caller's).
+  unsigned SelfLoop = 0;
 
   // ---- NP301: are all the uses of a queryset seen? --------------------------
   /// Querysets created here are checked for lookups no consumer reads (plain functions).

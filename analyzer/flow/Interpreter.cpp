@@ -216,7 +216,10 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   E.Path = Path;
   E.ThroughMany = ThroughMany;
   E.Rel = Rel;
-  if (Collect && Row.Loop && ActiveLoops.count(Row.Loop->Id)) {
+  // Summarizing a method: only what it reads on `self` (and on rows reached from it)
+  // repeats per row of the caller's loop; a loop over a queryset the method builds for
+  // itself is that queryset's business (reported where the method is analyzed on its own).
+  if (Collect && Row.Loop && Row.Loop->Id == SelfLoop) {
     Collect->push_back(std::move(E));
     return;
   }
@@ -567,6 +570,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     auto Self = make(ValueKind::Instance, Obj->Model);
     Self->Row = R;
     Sub.ActiveLoops.insert(L->Id);
+    Sub.SelfLoop = L->Id;
     Sub.bind(Def->Params[0].Name, Self);
     Sub.run(Def->Body);
     S.InProgress.erase(Def);

@@ -1353,6 +1353,39 @@ void Interp::extendChain(const std::shared_ptr<Value> &Q, const Expr *Call) {
     Q->Src->Chain.End = std::max(Q->Src->Chain.End, Call->Where.End);
 }
 
+/// `filter(customer__isnull=True)` / `filter(customer=None)` (also `customer_id`): every
+/// row's `customer` is NULL, so reading it returns None without a query. Only a path of
+/// forward FK/O2O hops counts: a reverse or many relation "being null" means it has no
+/// rows, and asking for them is still a query.
+static void recordNullRelations(const index::ModelGraph &G, const Model *Mo, const Expr *Call,
+                                Loaded &L) {
+  for (const py::Keyword &K : Call->Keywords) {
+    if (K.Name.empty() || !K.Value || K.Value->Kind != ExprKind::Constant)
+      continue;
+    llvm::StringRef Key = K.Name;
+    if (Key.consume_back("__isnull") ? K.Value->Id != "True" : K.Value->Id != "None")
+      continue;
+    llvm::SmallVector<llvm::StringRef, 4> Hops;
+    Key.split(Hops, "__");
+    std::string Path;
+    const Model *At = Mo;
+    for (size_t I = 0; I < Hops.size(); ++I) {
+      const Relation *R = At ? G.relation(At, Hops[I]) : nullptr;
+      if (!R && At && I + 1 == Hops.size() && Hops[I].ends_with("_id"))
+        R = G.relation(At, Hops[I].drop_back(3));
+      if (!R || (R->Kind != index::RelationKind::ForeignKey &&
+                 R->Kind != index::RelationKind::OneToOne)) {
+        Path.clear();
+        break;
+      }
+      Path += (Path.empty() ? "" : "__") + R->Name;
+      At = R->Target;
+    }
+    if (!Path.empty() && !llvm::is_contained(L.Null, Path))
+      L.Null.push_back(Path);
+  }
+}
+
 ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
                              bool OnManager) {
   llvm::StringRef Name = E->Object->Id;
@@ -1365,6 +1398,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     extendChain(Q, E);
     if (Recv->Row && Name != "all")
       Q->Bypass = true;
+    if (Name == "filter" && !Recv->Row)
+      recordNullRelations(S.G, Recv->Model, E, Q->Load);
     return Q;
   }
   if (Name == "select_related" || Name == "prefetch_related") {

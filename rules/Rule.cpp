@@ -3,6 +3,8 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace nplus1::rules {
 
@@ -22,6 +24,22 @@ const Rule *findRule(llvm::StringRef Code) {
     if (Code.equals_insensitive(R->info().Code))
       return R;
   return nullptr;
+}
+
+/// Kinds whose repeated read on the same rows is one N+1: a loaded object is cached on its
+/// row, and a related set read twice is fixed by the one prefetch. (A filtered related set
+/// or a query in a loop is a query of its own each time.)
+static bool sameReadIsOneFinding(flow::EventKind K) {
+  switch (K) {
+  case flow::EventKind::RelationPerRow:
+  case flow::EventKind::GenericPerRow:
+  case flow::EventKind::DeferredPerRow:
+  case flow::EventKind::ManagerPerRow:
+  case flow::EventKind::AggregatePerRow:
+    return true;
+  default:
+    return false;
+  }
 }
 
 bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
@@ -75,11 +93,33 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index
           B.Loop == A.Loop && Longer)
         Covered[I] = true;
     }
+  // The same relation read again on the same rows of one loop is the same N+1 (a cached
+  // object, or one more query the same fix removes): one finding at the first read, which
+  // notes the others.
+  std::vector<std::vector<size_t>> Again(Events.size());
+  std::map<std::tuple<int, const flow::LoopInfo *, std::string, const index::Relation *>, size_t>
+      First;
+  std::vector<bool> Valid(Events.size());
   for (size_t I = 0; I < Events.size(); ++I) {
-    if (Covered[I] || !validEventPath(Events[I], G))
+    Valid[I] = !Covered[I] && validEventPath(Events[I], G);
+    if (!Valid[I] || !sameReadIsOneFinding(Events[I].Kind))
       continue;
+    auto [It, New] = First.try_emplace(
+        {int(Events[I].Kind), Events[I].Loop.get(), Events[I].Path, Events[I].Rel}, I);
+    if (!New) {
+      Again[It->second].push_back(I);
+      Valid[I] = false;
+    }
+  }
+  for (size_t I = 0; I < Events.size(); ++I) {
+    if (!Valid[I])
+      continue;
+    size_t Before = Out.size();
     for (const Rule *R : allRules())
       R->check(Events[I], Out);
+    for (size_t D = Before; D < Out.size(); ++D)
+      for (size_t J : Again[I])
+        Out[D].Notes.push_back({Events[J].File, Events[J].Access, "also read here"});
   }
   return Out;
 }

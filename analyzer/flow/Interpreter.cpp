@@ -875,7 +875,10 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
         return;
       }
     }
+    // `data[row.fk.code] = v`, `obj.attr[row.fk] = v`: the key is read like any other
+    // expression.
     eval(T->Object);
+    eval(T->Index);
     escape(V);
     return;
   case ExprKind::Attribute:
@@ -1587,6 +1590,8 @@ void Interp::visit(const Stmt *St) {
     eval(St->Value);
     if (!St->Targets.empty() && St->Targets[0]->Kind == ExprKind::Name)
       Env[St->Targets[0]->Id] = Value::unknown();
+    else if (!St->Targets.empty()) // `totals[row.fk.code] += 1` reads its target first
+      eval(St->Targets[0]);
     return;
   case StmtKind::For: {
     ValueRef It = eval(St->Value);

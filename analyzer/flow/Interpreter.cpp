@@ -849,6 +849,7 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
     return;
   switch (T->Kind) {
   case ExprKind::Name: {
+    RowFlags.erase(T->Id);
     llvm::SmallVector<LoadUse *, 2> Uses;
     usesOf(V, Uses);
     for (LoadUse *U : Uses)
@@ -1558,6 +1559,60 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   return customMethod(Recv, Recv, E);
 }
 
+Interp::RowTest Interp::rowTest(const Expr *Cond) const {
+  auto Flip = [](RowTest T) {
+    return T == RowTest::Unsaved ? RowTest::Saved
+           : T == RowTest::Saved ? RowTest::Unsaved
+                                 : RowTest::Unknown;
+  };
+  // `row.pk` / `row.id` / `row._state.adding` on a name bound to a loaded row.
+  auto OfRow = [&](const Expr *X, llvm::StringRef &Attr) {
+    if (!X || X->Kind != ExprKind::Attribute)
+      return false;
+    const Expr *Obj = X->Object;
+    Attr = X->Id;
+    if (Attr == "adding") {
+      if (Obj->Kind != ExprKind::Attribute || Obj->Id != "_state")
+        return false;
+      Obj = Obj->Object;
+    } else if (Attr != "pk" && Attr != "id") {
+      return false;
+    }
+    if (Obj->Kind != ExprKind::Name)
+      return false;
+    auto It = Env.find(Obj->Id);
+    return It != Env.end() && It->second->is(ValueKind::Instance) && It->second->Row;
+  };
+  if (!Cond)
+    return RowTest::Unknown;
+  llvm::StringRef Attr;
+  if (Cond->Kind == ExprKind::Name) {
+    auto It = RowFlags.find(Cond->Id);
+    return It == RowFlags.end() ? RowTest::Unknown : It->second;
+  }
+  if (OfRow(Cond, Attr))
+    return Attr == "adding" ? RowTest::Unsaved : RowTest::Saved;
+  if (Cond->Kind != ExprKind::Other || Cond->Args.empty())
+    return RowTest::Unknown;
+  if (Cond->Op == "not" && Cond->Args.size() == 1)
+    return Flip(rowTest(Cond->Args[0]));
+  if (Cond->Op == "and" || Cond->Op == "or") {
+    RowTest A = rowTest(Cond->Args[0]), B = rowTest(Cond->Args[1]);
+    RowTest Absorbs = Cond->Op == "and" ? RowTest::Unsaved : RowTest::Saved;
+    if (A == Absorbs || B == Absorbs)
+      return Absorbs;
+    return A == B ? A : RowTest::Unknown;
+  }
+  // `row.pk is None`, `row.pk == None` and their negations.
+  bool Eq = Cond->Op == "is" || Cond->Op == "==";
+  bool Ne = Cond->Op == "is not" || Cond->Op == "!=";
+  if (Cond->Args.size() == 2 && (Eq || Ne) && Attr.empty() && OfRow(Cond->Args[0], Attr) &&
+      Attr != "adding" && Cond->Args[1]->Kind == ExprKind::Constant &&
+      Cond->Args[1]->Id == "None")
+    return Eq ? RowTest::Unsaved : RowTest::Saved;
+  return RowTest::Unknown;
+}
+
 void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
   for (const Stmt *St : Body)
     visit(St);
@@ -1584,6 +1639,11 @@ void Interp::visit(const Stmt *St) {
       consume(St->Value, V);
     for (const Expr *T : St->Targets)
       bindTarget(T, V);
+    if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
+      RowTest Flag = rowTest(St->Value);
+      if (Flag != RowTest::Unknown)
+        RowFlags[St->Targets[0]->Id] = Flag;
+    }
     return;
   }
   case StmtKind::AugAssign:
@@ -1615,8 +1675,13 @@ void Interp::visit(const Stmt *St) {
     consume(St->Value, C); // a truth test reads no relation
     if (C->is(ValueKind::QuerySet) && C->Row)
       evaluateRelated(C); // `if obj.related.all():` runs the query
-    visitBody(St->Body);
-    visitBody(St->OrElse);
+    // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
+    // for a row loaded from the database.
+    RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
+    if (T != RowTest::Unsaved)
+      visitBody(St->Body);
+    if (T != RowTest::Saved)
+      visitBody(St->OrElse);
     return;
   }
   case StmtKind::With:

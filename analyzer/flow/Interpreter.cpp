@@ -540,6 +540,14 @@ const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::Cl
   return Def;
 }
 
+/// Objects fetched through \p Via hold the object they were read from under Via's
+/// counterpart: rows of a reverse FK their owner, either side of a one-to-one the other.
+static bool holdsOwner(const Relation &Via) {
+  return Via.Kind == index::RelationKind::ReverseForeignKey ||
+         Via.Kind == index::RelationKind::OneToOne ||
+         Via.Kind == index::RelationKind::ReverseOneToOne;
+}
+
 void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
                           Range NameWhere, Range ExprWhere) {
   if (!Obj->Row || Def->Params.empty()) {
@@ -617,8 +625,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
     // Rows of a reverse FK hold their owner: `self.writer` on a row of writer.books is free.
     llvm::StringRef First = llvm::StringRef(Read.Path).split("__").first;
-    if (Row.ViaRelation && Row.ViaRelation->Kind == index::RelationKind::ReverseForeignKey &&
-        Row.ViaRelation->Counterpart == First) {
+    if (Row.ViaRelation && holdsOwner(*Row.ViaRelation) && Row.ViaRelation->Counterpart == First) {
       llvm::StringRef Rest = llvm::StringRef(Read.Path).split("__").second;
       if (Rest.empty())
         continue;
@@ -756,9 +763,11 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     return Result;
   RowInfo R = *Row;
   R.Path = Path;
-  // Rows fetched through a reverse FK hold their owner; a parent link is read from the row.
+  // Rows fetched through a reverse FK hold their owner, and so does an object read through
+  // a one-to-one (either side: Django caches the way back); a parent link is read from
+  // the row.
   bool BackToOwner = Row->ViaRelation && Row->ViaRelation->Counterpart == Attr &&
-                     Row->ViaRelation->Kind == index::RelationKind::ReverseForeignKey;
+                     holdsOwner(*Row->ViaRelation);
   if (Rel->ParentLink || BackToOwner) {
     R.ViaRelation = nullptr;
     if (BackToOwner) {
@@ -773,7 +782,10 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     return Result;
   }
   bool AllSelectable = !Row->ThroughMany && !nullableOnPath(Obj, Rel);
-  R.ViaRelation = nullptr;
+  R.ViaRelation = Rel->Kind == index::RelationKind::OneToOne ||
+                          Rel->Kind == index::RelationKind::ReverseOneToOne
+                      ? Rel
+                      : nullptr;
   R.Nullable = Row->Nullable || Rel->Nullable;
   if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
     emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, NameWhere, ExprWhere);

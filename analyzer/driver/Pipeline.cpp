@@ -747,8 +747,9 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                                   }),
                       A.Diagnostics.end());
   applySuppressions(A);
-  // select / ignore / per-file-ignores.
+  // select / ignore / per-file-ignores, then test code (counted: the summary says so).
   llvm::StringRef Root = A.Files.Root;
+  bool IncludeTests = Settings.IncludeTests.value_or(false);
   llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
     if (!Settings.enabled(D.Code))
       return true;
@@ -757,7 +758,12 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     llvm::StringRef Rel = Abs.str();
     if (Rel.consume_front(Root))
       Rel = Rel.ltrim('/');
-    return Settings.ignoredIn(Rel, D.Code);
+    if (Settings.ignoredIn(Rel, D.Code))
+      return true;
+    // Files that cannot be read or parsed are reported wherever they are.
+    bool Hidden = !IncludeTests && D.File && Config::isTestPath(Rel);
+    A.HiddenInTests += Hidden;
+    return Hidden;
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;

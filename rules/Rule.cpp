@@ -3,6 +3,8 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace nplus1::rules {
 
@@ -24,7 +26,56 @@ const Rule *findRule(llvm::StringRef Code) {
   return nullptr;
 }
 
-std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
+/// Kinds whose repeated read on the same rows is one N+1: a loaded object is cached on its
+/// row, and a related set read twice is fixed by the one prefetch. (A filtered related set
+/// or a query in a loop is a query of its own each time.)
+static bool sameReadIsOneFinding(flow::EventKind K) {
+  switch (K) {
+  case flow::EventKind::RelationPerRow:
+  case flow::EventKind::GenericPerRow:
+  case flow::EventKind::DeferredPerRow:
+  case flow::EventKind::ManagerPerRow:
+  case flow::EventKind::AggregatePerRow:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
+  switch (E.Kind) {
+  case flow::EventKind::QueryInLoop: // a query of its own, no path
+  case flow::EventKind::UnusedLoad:  // the queryset's own lookup, checked where it is read
+  case flow::EventKind::Writes:
+    return true;
+  default:
+    break;
+  }
+  // A `Prefetch(..., to_attr=...)` name is no relation of the graph; such events carry no
+  // fix (fixFor) and their first hop was checked against the queryset's loads.
+  if (E.ThroughToAttr)
+    return true;
+  if (!E.Loop || !E.Loop->RowModel || E.Path.empty())
+    return false;
+  const index::Model *At = E.Loop->RowModel;
+  llvm::StringRef Rest = E.Path;
+  while (true) {
+    auto [Hop, Tail] = Rest.split("__");
+    if (Tail.empty() && E.Kind == flow::EventKind::DeferredPerRow) // a column or FK field
+      return G.isColumn(At, Hop) || G.relation(At, Hop);
+    const index::Relation *Rel = G.relation(At, Hop);
+    if (!Rel)
+      return false;
+    if (Tail.empty())
+      return Rel == E.Rel;
+    At = Rel->Target;
+    if (!At)
+      return false;
+    Rest = Tail;
+  }
+}
+
+std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index::ModelGraph &G) {
   std::vector<Diagnostic> Out;
   // A chain `order.customer.address` gives one event per hop; keep the longest hop of
   // each expression: its fix (select_related('customer__address')) covers the others.
@@ -42,11 +93,33 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events) {
           B.Loop == A.Loop && Longer)
         Covered[I] = true;
     }
+  // The same relation read again on the same rows of one loop is the same N+1 (a cached
+  // object, or one more query the same fix removes): one finding at the first read, which
+  // notes the others.
+  std::vector<std::vector<size_t>> Again(Events.size());
+  std::map<std::tuple<int, const flow::LoopInfo *, std::string, const index::Relation *>, size_t>
+      First;
+  std::vector<bool> Valid(Events.size());
   for (size_t I = 0; I < Events.size(); ++I) {
-    if (Covered[I])
+    Valid[I] = !Covered[I] && validEventPath(Events[I], G);
+    if (!Valid[I] || !sameReadIsOneFinding(Events[I].Kind))
       continue;
+    auto [It, New] = First.try_emplace(
+        {int(Events[I].Kind), Events[I].Loop.get(), Events[I].Path, Events[I].Rel}, I);
+    if (!New) {
+      Again[It->second].push_back(I);
+      Valid[I] = false;
+    }
+  }
+  for (size_t I = 0; I < Events.size(); ++I) {
+    if (!Valid[I])
+      continue;
+    size_t Before = Out.size();
     for (const Rule *R : allRules())
       R->check(Events[I], Out);
+    for (size_t D = Before; D < Out.size(); ++D)
+      for (size_t J : Again[I])
+        Out[D].Notes.push_back({Events[J].File, Events[J].Access, "also read here"});
   }
   return Out;
 }

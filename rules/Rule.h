@@ -86,9 +86,17 @@ public:
 llvm::ArrayRef<const Rule *> allRules();
 const Rule *findRule(llvm::StringRef Code);
 
-/// Runs every rule over \p Events, then drops a relation finding that a longer chain on
-/// the same expression already reports (`order.customer.address` covers `order.customer`).
-std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events);
+/// Runs every rule over \p Events, after dropping an event whose lookup path is not a path
+/// of \p G from its loop's model (validEventPath) and a relation event that a longer chain
+/// on the same expression already reports (`order.customer.address` covers
+/// `order.customer`).
+std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index::ModelGraph &G);
+
+/// True when \p E's lookup path walks from the model of its loop's rows through relations
+/// of \p G hop by hop and ends at the relation (or deferred column) the event is about.
+/// An event that fails this blames a queryset for a relation its rows do not have (a read
+/// on the rows of some other queryset): reporting or fixing it would be wrong.
+bool validEventPath(const flow::Event &E, const index::ModelGraph &G);
 
 /// A diagnostic for a file that does not parse / cannot be read.
 Diagnostic syntaxError(const SourceFile &File, Range Where, llvm::StringRef Message);

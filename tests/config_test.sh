@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$src" "$work/p"
 cd "$work/p"
-count() { "$bin" check --no-color --format json . | /usr/bin/python3 -c \
+count() { "$bin" check --no-color --format json "$@" . | /usr/bin/python3 -c \
   'import json,sys; print(" ".join(sorted(f["code"] for f in json.load(sys.stdin)["findings"])))'; }
 [ "$(count)" = "NP101 NP903 NP903" ] || { echo "defaults: $(count)"; exit 1; }
 printf '[tool.nplus1]\nignore = ["NP903"]\n' > pyproject.toml
@@ -33,4 +33,18 @@ printf '[tool.nplus1]\nunsafe-fixes = "yes"\n' > pyproject.toml
 status=0
 "$bin" check . >/dev/null 2>"$work/err" || status=$?
 [ "$status" -eq 2 ] && grep -q "must be true or false" "$work/err" || { cat "$work/err"; exit 1; }
-echo "config: select, ignore, per-file-ignores, show-settings and errors behave"
+rm pyproject.toml
+# Test code is indexed, but its findings are reported only with --include-tests (or
+# include-tests = true); the summary line counts the hidden ones.
+mkdir -p app/tests
+printf 'from app.models import Order\n\n\ndef test_names():\n    return [o.customer.name for o in Order.objects.all()]\n' > app/tests/test_names.py
+printf 'from app.models import Order\n\n\ndef names():\n    return [o.customer.name for o in Order.objects.all()]\n' > conftest.py
+[ "$(count)" = "NP101 NP903 NP903" ] || { echo "tests hidden: $(count)"; exit 1; }
+summary=$("$bin" check --no-color . | tail -1 || true)
+[[ "$summary" == *"; 2 finding(s) in test files hidden (--include-tests shows them)" ]] ||
+  { echo "summary: $summary"; exit 1; }
+[ "$(count --include-tests)" = "NP101 NP101 NP101 NP903 NP903" ] || { echo "--include-tests: $(count --include-tests)"; exit 1; }
+printf '[tool.nplus1]\ninclude-tests = true\n' > pyproject.toml
+[ "$(count)" = "NP101 NP101 NP101 NP903 NP903" ] || { echo "include-tests = true: $(count)"; exit 1; }
+"$bin" check --show-settings . | grep -q '^include-tests = true' || exit 1
+echo "config: select, ignore, per-file-ignores, include-tests, show-settings and errors behave"

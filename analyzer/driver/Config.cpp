@@ -71,6 +71,11 @@ llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
       if (!B)
         return configError(File, N.source(), "'unsafe-fixes' must be true or false");
       C.UnsafeFixes = *B;
+    } else if (Key == "include-tests") {
+      auto B = N.value<bool>();
+      if (!B)
+        return configError(File, N.source(), "'include-tests' must be true or false");
+      C.IncludeTests = *B;
     } else if (Key == "django-version") {
       auto S = N.value<std::string>();
       static const llvm::Regex Version("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$");
@@ -94,7 +99,7 @@ llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
                          "unknown key '" + Key +
                              "' in nplus1 settings (known: select, extend-select, ignore, "
                              "exclude, extend-exclude, per-file-ignores, template-dirs, "
-                             "django-version, unsafe-fixes)");
+                             "django-version, unsafe-fixes, include-tests)");
     }
     if (E)
       return E;
@@ -198,6 +203,19 @@ bool Config::ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const {
   return false;
 }
 
+bool Config::isTestPath(llvm::StringRef RelPath) {
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  RelPath.split(Parts, '/', -1, /*KeepEmpty=*/false);
+  if (Parts.empty())
+    return false;
+  for (size_t I = 0; I + 1 < Parts.size(); ++I)
+    if (Parts[I] == "tests")
+      return true;
+  llvm::StringRef Name = Parts.back();
+  return Name == "tests.py" || Name == "conftest.py" ||
+         (Name.starts_with("test_") && Name.ends_with(".py")) || Name.ends_with("_tests.py");
+}
+
 unsigned Config::djangoVersion() const {
   llvm::StringRef Major, Minor;
   std::tie(Major, Minor) = llvm::StringRef(DjangoVersion).split('.');
@@ -219,6 +237,8 @@ void Config::print(llvm::raw_ostream &OS) const {
      << "\nexclude = " << List(Exclude) << "\nextend-exclude = " << List(ExtendExclude)
      << "\ntemplate-dirs = " << List(TemplateDirs)
      << "\nunsafe-fixes = " << (UnsafeFixes.value_or(false) ? "true" : "false")
+     << "\ninclude-tests = " << (IncludeTests.value_or(false) ? "true" : "false")
+     << "  # findings in tests/, test_*.py, *_tests.py, tests.py, conftest.py"
      << "\ndjango-version = \"" << DjangoVersion << "\"  # " << DjangoVersionWhy << "\n";
   for (const auto &[Glob, Codes] : PerFileIgnores)
     OS << "per-file-ignores.\"" << Glob << "\" = " << List(Codes) << "\n";

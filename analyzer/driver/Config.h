@@ -22,6 +22,9 @@ struct Config {
   std::map<std::string, std::vector<std::string>> PerFileIgnores; ///< glob -> codes
   std::vector<std::string> TemplateDirs; ///< relative to the config file's directory
   std::optional<bool> UnsafeFixes;
+  /// Report findings in test code too (tests/ directories, test_*.py, *_tests.py,
+  /// tests.py, conftest.py); by default they are indexed but not reported.
+  std::optional<bool> IncludeTests;
   std::string DjangoVersion = "5.2"; ///< "major.minor"
   std::string DjangoVersionWhy = "default: the newest release line assumed";
 
@@ -29,6 +32,8 @@ struct Config {
   bool enabled(llvm::StringRef Code) const;
   /// True when \p Code is ignored for the file at \p RelPath by per-file-ignores.
   bool ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const;
+  /// True when \p RelPath (relative to the project root) is test code.
+  static bool isTestPath(llvm::StringRef RelPath);
   /// Django major*100 + minor (4.1 -> 401).
   unsigned djangoVersion() const;
   void print(llvm::raw_ostream &OS) const;

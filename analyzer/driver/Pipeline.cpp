@@ -431,7 +431,7 @@ void Run::go() {
       if (!Dirty[I] || !B.ModuleOf[I])
         return;
       index::LookupScope Scope(Lookups[I]);
-      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]));
+      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
     });
     if (!Full)
       for (size_t I = 0; I < N; ++I)
@@ -809,8 +809,9 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                                   }),
                       A.Diagnostics.end());
   applySuppressions(A);
-  // select / ignore / per-file-ignores.
+  // select / ignore / per-file-ignores, then test code (counted: the summary says so).
   llvm::StringRef Root = A.Files.Root;
+  bool IncludeTests = Settings.IncludeTests.value_or(false);
   llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
     if (!Settings.enabled(D.Code))
       return true;
@@ -819,7 +820,12 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     llvm::StringRef Rel = Abs.str();
     if (Rel.consume_front(Root))
       Rel = Rel.ltrim('/');
-    return Settings.ignoredIn(Rel, D.Code);
+    if (Settings.ignoredIn(Rel, D.Code))
+      return true;
+    // Files that cannot be read or parsed are reported wherever they are.
+    bool Hidden = !IncludeTests && D.File && Config::isTestPath(Rel);
+    A.HiddenInTests += Hidden;
+    return Hidden;
   });
   // Of the whole run's findings, those located in the targets; with files named one by
   // one, those lying in or pointing into them. (Run::go() kept every finding of the files

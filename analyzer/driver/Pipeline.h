@@ -35,6 +35,8 @@ struct Analysis {
   std::unique_ptr<index::ModelGraph> Graph;
   std::unique_ptr<index::TemplateIndex> Templates;
   std::vector<rules::Diagnostic> Diagnostics; ///< sorted
+  /// Findings left out because they are in test code (without include-tests).
+  unsigned HiddenInTests = 0;
   /// The target source files by path (for --verify and --fix).
   std::vector<std::shared_ptr<const parse::SourceFile>> Targets;
   /// Every file read (findings read from the cache point into them).

@@ -63,6 +63,10 @@ cl::opt<std::string> WriteBaseline("write-baseline",
                                   cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> OutputFile("output-file", cl::desc("Write the report to this file"),
                                 cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> IncludeTests("include-tests",
+                           cl::desc("Also report findings in test code (tests/ directories, "
+                                    "test_*.py, *_tests.py, tests.py, conftest.py)"),
+                           cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), cl::sub(CheckCmd),
                     cl::cat(Cat));
 cl::opt<bool> Statistics("statistics", cl::desc("Print the number of findings per rule"),
@@ -293,6 +297,8 @@ int runCheck() {
   driver::Config Settings = std::move(*C);
   if (UnsafeFixes.getNumOccurrences() == 0 && Settings.UnsafeFixes)
     UnsafeFixes = *Settings.UnsafeFixes;
+  if (IncludeTests)
+    Settings.IncludeTests = true;
   if (ShowSettings) {
     Settings.print(llvm::outs());
     return 0;
@@ -416,13 +422,17 @@ int runCheck() {
     for (const rules::Diagnostic &D : Remaining)
       if (D.Fix)
         (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
+    std::string Hidden =
+        A.HiddenInTests ? "; " + std::to_string(A.HiddenInTests) +
+                              " finding(s) in test files hidden (--include-tests shows them)"
+                        : "";
     if (Quiet)
       ;
     else if (Remaining.empty())
-      OS << "nplus1: no N+1 queries found\n";
+      OS << "nplus1: no N+1 queries found" << Hidden << "\n";
     else
       OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "
-         << Unsafe << " more with --fix --unsafe-fixes\n";
+         << Unsafe << " more with --fix --unsafe-fixes" << Hidden << "\n";
   }
   return Remaining.empty() ? 0 : 1;
 }

@@ -104,6 +104,9 @@ public:
   Event event(EventKind K, Range Access, Range AccessExpr) const;
   /// Set while summarizing a model method: events go here, relative to `self`.
   std::vector<Event> *Collect = nullptr;
+  /// While summarizing: the loop `self` is a row of (reads on other loops' rows are not
+  /// the caller's).
+  unsigned SelfLoop = 0;
 
   // ---- NP301: are all the uses of a queryset seen? --------------------------
   /// Querysets created here are checked for lookups no consumer reads (plain functions).
@@ -353,6 +356,15 @@ private:
   void recordLoads(const ValueRef &Recv, const Expr *E, bool Select, bool OnManager);
 
   // ---- statements ----------------------------------------------------------
+  /// What a condition says about rows loaded from the database, which have a primary key
+  /// and `_state.adding == False`: Unsaved when it is false for every such row
+  /// (`not self.pk`, `self.pk is None`, `self._state.adding`, a local flag set from one),
+  /// Saved when it is true for every such row, Unknown otherwise.
+  enum class RowTest { Unknown, Unsaved, Saved };
+  RowTest rowTest(const Expr *Cond) const;
+  /// Local names bound to a RowTest of a row (`is_new = self.pk is None`).
+  llvm::StringMap<RowTest> RowFlags;
+
   void visitBody(llvm::ArrayRef<Stmt *> Body);
 
   void visit(const Stmt *St);

@@ -216,7 +216,10 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   E.Path = Path;
   E.ThroughMany = ThroughMany;
   E.Rel = Rel;
-  if (Collect && Row.Loop && ActiveLoops.count(Row.Loop->Id)) {
+  // Summarizing a method: only what it reads on `self` (and on rows reached from it)
+  // repeats per row of the caller's loop; a loop over a queryset the method builds for
+  // itself is that queryset's business (reported where the method is analyzed on its own).
+  if (Collect && Row.Loop && Row.Loop->Id == SelfLoop) {
     Collect->push_back(std::move(E));
     return;
   }
@@ -542,6 +545,14 @@ const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::Cl
   return Def;
 }
 
+/// Objects fetched through \p Via hold the object they were read from under Via's
+/// counterpart: rows of a reverse FK their owner, either side of a one-to-one the other.
+static bool holdsOwner(const Relation &Via) {
+  return Via.Kind == index::RelationKind::ReverseForeignKey ||
+         Via.Kind == index::RelationKind::OneToOne ||
+         Via.Kind == index::RelationKind::ReverseOneToOne;
+}
+
 void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
                           Range NameWhere, Range ExprWhere) {
   if (!Obj->Row || Def->Params.empty()) {
@@ -572,6 +583,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     auto Self = make(ValueKind::Instance, Obj->Model);
     Self->Row = R;
     Sub.ActiveLoops.insert(L->Id);
+    Sub.SelfLoop = L->Id;
     Sub.bind(Def->Params[0].Name, Self);
     Sub.run(Def->Body);
     S.InProgress.erase(Def);
@@ -618,8 +630,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
     // Rows of a reverse FK hold their owner: `self.writer` on a row of writer.books is free.
     llvm::StringRef First = llvm::StringRef(Read.Path).split("__").first;
-    if (Row.ViaRelation && Row.ViaRelation->Kind == index::RelationKind::ReverseForeignKey &&
-        Row.ViaRelation->Counterpart == First) {
+    if (Row.ViaRelation && holdsOwner(*Row.ViaRelation) && Row.ViaRelation->Counterpart == First) {
       llvm::StringRef Rest = llvm::StringRef(Read.Path).split("__").second;
       if (Rest.empty())
         continue;
@@ -761,9 +772,11 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     return Result;
   RowInfo R = *Row;
   R.Path = Path;
-  // Rows fetched through a reverse FK hold their owner; a parent link is read from the row.
+  // Rows fetched through a reverse FK hold their owner, and so does an object read through
+  // a one-to-one (either side: Django caches the way back); a parent link is read from
+  // the row.
   bool BackToOwner = Row->ViaRelation && Row->ViaRelation->Counterpart == Attr &&
-                     Row->ViaRelation->Kind == index::RelationKind::ReverseForeignKey;
+                     holdsOwner(*Row->ViaRelation);
   if (Rel->ParentLink || BackToOwner) {
     R.ViaRelation = nullptr;
     if (BackToOwner) {
@@ -778,7 +791,10 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     return Result;
   }
   bool AllSelectable = !Row->ThroughMany && !nullableOnPath(Obj, Rel);
-  R.ViaRelation = nullptr;
+  R.ViaRelation = Rel->Kind == index::RelationKind::OneToOne ||
+                          Rel->Kind == index::RelationKind::ReverseOneToOne
+                      ? Rel
+                      : nullptr;
   R.Nullable = Row->Nullable || Rel->Nullable;
   if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
     emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, NameWhere, ExprWhere);
@@ -855,6 +871,7 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
     return;
   switch (T->Kind) {
   case ExprKind::Name: {
+    RowFlags.erase(T->Id);
     llvm::SmallVector<LoadUse *, 2> Uses;
     usesOf(V, Uses);
     for (LoadUse *U : Uses)
@@ -881,7 +898,10 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
         return;
       }
     }
+    // `data[row.fk.code] = v`, `obj.attr[row.fk] = v`: the key is read like any other
+    // expression.
     eval(T->Object);
+    eval(T->Index);
     escape(V);
     return;
   case ExprKind::Attribute:
@@ -1415,6 +1435,39 @@ void Interp::extendChain(const std::shared_ptr<Value> &Q, const Expr *Call) {
     Q->Src->Chain.End = std::max(Q->Src->Chain.End, Call->Where.End);
 }
 
+/// `filter(customer__isnull=True)` / `filter(customer=None)` (also `customer_id`): every
+/// row's `customer` is NULL, so reading it returns None without a query. Only a path of
+/// forward FK/O2O hops counts: a reverse or many relation "being null" means it has no
+/// rows, and asking for them is still a query.
+static void recordNullRelations(const index::ModelGraph &G, const Model *Mo, const Expr *Call,
+                                Loaded &L) {
+  for (const py::Keyword &K : Call->Keywords) {
+    if (K.Name.empty() || !K.Value || K.Value->Kind != ExprKind::Constant)
+      continue;
+    llvm::StringRef Key = K.Name;
+    if (Key.consume_back("__isnull") ? K.Value->Id != "True" : K.Value->Id != "None")
+      continue;
+    llvm::SmallVector<llvm::StringRef, 4> Hops;
+    Key.split(Hops, "__");
+    std::string Path;
+    const Model *At = Mo;
+    for (size_t I = 0; I < Hops.size(); ++I) {
+      const Relation *R = At ? G.relation(At, Hops[I]) : nullptr;
+      if (!R && At && I + 1 == Hops.size() && Hops[I].ends_with("_id"))
+        R = G.relation(At, Hops[I].drop_back(3));
+      if (!R || (R->Kind != index::RelationKind::ForeignKey &&
+                 R->Kind != index::RelationKind::OneToOne)) {
+        Path.clear();
+        break;
+      }
+      Path += (Path.empty() ? "" : "__") + R->Name;
+      At = R->Target;
+    }
+    if (!Path.empty() && !llvm::is_contained(L.Null, Path))
+      L.Null.push_back(Path);
+  }
+}
+
 ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
                              bool OnManager) {
   llvm::StringRef Name = E->Object->Id;
@@ -1429,12 +1482,14 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     extendChain(Q, E);
     if (Recv->Row && Name != "all")
       Q->Bypass = true;
-    // filter(pk=...) / filter(id=...): a loop over it runs once, like one object.
     Q->Empty |= Name == "none";
-    if (!Recv->Row && Name == "filter")
+    if (Name == "filter" && !Recv->Row) {
+      recordNullRelations(S.G, Recv->Model, E, Q->Load);
+      // filter(pk=...) / filter(id=...): a loop over it runs once, like one object.
       for (const py::Keyword &K : E->Keywords)
         if (K.Name == "pk" || K.Name == "id" || K.Name == "pk__exact" || K.Name == "id__exact")
           Q->OneRow = true;
+    }
     return Q;
   }
   if (Name == "select_related" || Name == "prefetch_related") {
@@ -1590,6 +1645,60 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   return customMethod(Recv, Recv, E);
 }
 
+Interp::RowTest Interp::rowTest(const Expr *Cond) const {
+  auto Flip = [](RowTest T) {
+    return T == RowTest::Unsaved ? RowTest::Saved
+           : T == RowTest::Saved ? RowTest::Unsaved
+                                 : RowTest::Unknown;
+  };
+  // `row.pk` / `row.id` / `row._state.adding` on a name bound to a loaded row.
+  auto OfRow = [&](const Expr *X, llvm::StringRef &Attr) {
+    if (!X || X->Kind != ExprKind::Attribute)
+      return false;
+    const Expr *Obj = X->Object;
+    Attr = X->Id;
+    if (Attr == "adding") {
+      if (Obj->Kind != ExprKind::Attribute || Obj->Id != "_state")
+        return false;
+      Obj = Obj->Object;
+    } else if (Attr != "pk" && Attr != "id") {
+      return false;
+    }
+    if (Obj->Kind != ExprKind::Name)
+      return false;
+    auto It = Env.find(Obj->Id);
+    return It != Env.end() && It->second->is(ValueKind::Instance) && It->second->Row;
+  };
+  if (!Cond)
+    return RowTest::Unknown;
+  llvm::StringRef Attr;
+  if (Cond->Kind == ExprKind::Name) {
+    auto It = RowFlags.find(Cond->Id);
+    return It == RowFlags.end() ? RowTest::Unknown : It->second;
+  }
+  if (OfRow(Cond, Attr))
+    return Attr == "adding" ? RowTest::Unsaved : RowTest::Saved;
+  if (Cond->Kind != ExprKind::Other || Cond->Args.empty())
+    return RowTest::Unknown;
+  if (Cond->Op == "not" && Cond->Args.size() == 1)
+    return Flip(rowTest(Cond->Args[0]));
+  if (Cond->Op == "and" || Cond->Op == "or") {
+    RowTest A = rowTest(Cond->Args[0]), B = rowTest(Cond->Args[1]);
+    RowTest Absorbs = Cond->Op == "and" ? RowTest::Unsaved : RowTest::Saved;
+    if (A == Absorbs || B == Absorbs)
+      return Absorbs;
+    return A == B ? A : RowTest::Unknown;
+  }
+  // `row.pk is None`, `row.pk == None` and their negations.
+  bool Eq = Cond->Op == "is" || Cond->Op == "==";
+  bool Ne = Cond->Op == "is not" || Cond->Op == "!=";
+  if (Cond->Args.size() == 2 && (Eq || Ne) && Attr.empty() && OfRow(Cond->Args[0], Attr) &&
+      Attr != "adding" && Cond->Args[1]->Kind == ExprKind::Constant &&
+      Cond->Args[1]->Id == "None")
+    return Eq ? RowTest::Unsaved : RowTest::Saved;
+  return RowTest::Unknown;
+}
+
 void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
   for (const Stmt *St : Body)
     visit(St);
@@ -1616,12 +1725,19 @@ void Interp::visit(const Stmt *St) {
       consume(St->Value, V);
     for (const Expr *T : St->Targets)
       bindTarget(T, V);
+    if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
+      RowTest Flag = rowTest(St->Value);
+      if (Flag != RowTest::Unknown)
+        RowFlags[St->Targets[0]->Id] = Flag;
+    }
     return;
   }
   case StmtKind::AugAssign:
     eval(St->Value);
     if (!St->Targets.empty() && St->Targets[0]->Kind == ExprKind::Name)
       Env[St->Targets[0]->Id] = Value::unknown();
+    else if (!St->Targets.empty()) // `totals[row.fk.code] += 1` reads its target first
+      eval(St->Targets[0]);
     return;
   case StmtKind::For: {
     ValueRef It = eval(St->Value);
@@ -1645,8 +1761,13 @@ void Interp::visit(const Stmt *St) {
     consume(St->Value, C); // a truth test reads no relation
     if (C->is(ValueKind::QuerySet) && C->Row)
       evaluateRelated(C); // `if obj.related.all():` runs the query
-    visitBody(St->Body);
-    visitBody(St->OrElse);
+    // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
+    // for a row loaded from the database.
+    RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
+    if (T != RowTest::Unsaved)
+      visitBody(St->Body);
+    if (T != RowTest::Saved)
+      visitBody(St->OrElse);
     return;
   }
   case StmtKind::With:

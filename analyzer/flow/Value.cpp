@@ -31,6 +31,8 @@ void Loaded::merge(const Loaded &Other, llvm::StringRef Prefix) {
     addUnique(Prefix.empty() ? Select : Prefetch, Join(L));
   for (const std::string &L : Other.Prefetch)
     addUnique(Prefetch, Join(L));
+  for (const std::string &L : Other.Null)
+    addUnique(Null, Join(L));
   if (Prefix.empty()) {
     SelectAll |= Other.SelectAll;
     FetchPeers |= Other.FetchPeers;
@@ -47,6 +49,9 @@ static bool extendsPath(llvm::StringRef Lookup, llvm::StringRef Prefix) {
 
 bool Loaded::covers(llvm::StringRef Path, bool AllSelectable) const {
   if (FetchPeers)
+    return true;
+  // Below a relation that is NULL on every row there is nothing to load.
+  if (llvm::any_of(Null, [&](const std::string &N) { return extendsPath(Path, N); }))
     return true;
   if (SelectAll && AllSelectable)
     return true;

@@ -99,6 +99,9 @@ struct Loaded {
   /// only() / defer() on the rows' own fields (lookups through relations are not tracked).
   bool HasOnly = false;
   std::vector<std::string> Only, Deferred;
+  /// Forward FK/O2O paths the queryset filtered to NULL (`filter(customer__isnull=True)`,
+  /// `filter(customer=None)`): reading them returns None, no query.
+  std::vector<std::string> Null;
 
   /// True when reading column \p Field of a row runs a query (deferred by only/defer).
   bool deferred(llvm::StringRef Field) const;

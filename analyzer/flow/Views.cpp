@@ -228,6 +228,10 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     if (R->is(ValueKind::QuerySet)) {
       QS = R;
       Model = R->Model;
+    } else {
+      // get_queryset() returns what we cannot follow: the rows are not `model = X`'s
+      // default queryset (whatever it loads is unknown), so nothing is said about them.
+      QS = Value::unknown();
     }
   }
   if (Api) {

@@ -89,6 +89,9 @@ enum class NodeKind : uint8_t {
   IfClause,
   ParenthesizedExpression,
   Lambda,
+  NotOperator,
+  BooleanOperator,
+  ComparisonOperator,
   Comment,
   Error,
 };
@@ -176,6 +179,9 @@ struct Grammar {
         {"if_clause", NodeKind::IfClause},
         {"parenthesized_expression", NodeKind::ParenthesizedExpression},
         {"lambda", NodeKind::Lambda},
+        {"not_operator", NodeKind::NotOperator},
+        {"boolean_operator", NodeKind::BooleanOperator},
+        {"comparison_operator", NodeKind::ComparisonOperator},
         {"comment", NodeKind::Comment},
     };
     uint32_t Count = ts_language_symbol_count(Language);
@@ -765,6 +771,27 @@ public:
       if (ts_node_named_child_count(N) == 1)
         return lowerExpr(ts_node_named_child(N, 0), Depth + 1);
       return lowerSequence(N, ExprKind::Other, Depth);
+    }
+    case NodeKind::NotOperator: {
+      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+      E->Op = "not";
+      return E;
+    }
+    case NodeKind::BooleanOperator:
+    case NodeKind::ComparisonOperator: {
+      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+      if (E->Args.size() >= 2 && E->Args[0]->Where.End <= E->Args[1]->Where.Begin) {
+        // The words between the first two operands, without the brackets of either.
+        llvm::SmallVector<llvm::StringRef, 2> Words;
+        Text.slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin)
+            .split(Words, ' ', -1, /*KeepEmpty=*/false);
+        for (llvm::StringRef W : Words) {
+          W = W.trim(" \t\r\n()");
+          if (!W.empty())
+            E->Op += (E->Op.empty() ? "" : " ") + W.str();
+        }
+      }
+      return E;
     }
     case NodeKind::Lambda: {
       Expr *E = M.newExpr(ExprKind::Lambda, range(N));

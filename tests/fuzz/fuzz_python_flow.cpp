@@ -296,7 +296,7 @@ void run(const Input &In, unsigned DjangoVersion) {
     const index::ModuleInfo *M = P.module(Name);
     if (!M)
       fail("module " + Name + " was added but is not found");
-    std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*M));
+    std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*M), *G);
     Diags.insert(Diags.end(), std::make_move_iterator(D.begin()),
                  std::make_move_iterator(D.end()));
   }

@@ -48,7 +48,7 @@ struct MiniProject {
   std::vector<std::string> findings(const std::string &Module,
                                     std::vector<rules::Diagnostic> *Out = nullptr) {
     flow::Analyzer A(P, *G, &Templates);
-    std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)));
+    std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)), *G);
     std::vector<std::string> S;
     for (const auto &X : D) {
       std::string Where =

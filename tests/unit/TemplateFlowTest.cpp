@@ -117,7 +117,7 @@ def customers(request):
       auto E = A.analyzeModule(*P.P.module(M));
       Events.insert(Events.end(), E.begin(), E.end());
     }
-    std::vector<rules::Diagnostic> D = rules::runRules(Events);
+    std::vector<rules::Diagnostic> D = rules::runRules(Events, *P.G);
     REQUIRE(D.size() == 2);
     std::sort(D.begin(), D.end(), [](auto &X, auto &Y) { return X.Where.Begin < Y.Where.Begin; });
     CHECK(D[0].Code == "NP102"); // Meta.fields 'orders' on Customer

@@ -1,0 +1,74 @@
+// Findings that must not be reported (issue "Trust"): each test is a general rule, not a
+// project's special case.
+#include "Helpers.h"
+
+#include <doctest/doctest.h>
+
+using namespace nplus1;
+using Strings = std::vector<std::string>;
+
+static test::MiniProject shop(const char *Views) {
+  return test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+}
+
+TEST_SUITE("rules.trust") {
+  TEST_CASE("an event's path must walk the model graph from its loop's model") {
+    auto P = shop("");
+    const index::Model *Order = P.G->modelByLabel("shop.Order");
+    const index::Model *Customer = P.G->modelByLabel("shop.Customer");
+    REQUIRE(Order);
+    REQUIRE(Customer);
+    auto L = std::make_shared<flow::LoopInfo>();
+    L->RowModel = Order;
+    flow::Event E;
+    E.Loop = L;
+    E.Path = "customer__address";
+    E.Rel = P.G->relation(Customer, "address");
+    CHECK(rules::validEventPath(E, *P.G));
+    E.Rel = P.G->relation(Order, "customer"); // the path ends elsewhere
+    CHECK_FALSE(rules::validEventPath(E, *P.G));
+    E.Path = "address"; // a relation of Customer, blamed on Order rows
+    E.Rel = P.G->relation(Customer, "address");
+    CHECK_FALSE(rules::validEventPath(E, *P.G));
+    E.Path = "customer__nothing";
+    CHECK_FALSE(rules::validEventPath(E, *P.G));
+    E.Kind = flow::EventKind::DeferredPerRow;
+    E.Path = "total";
+    E.Rel = nullptr;
+    CHECK(rules::validEventPath(E, *P.G));
+    E.Kind = flow::EventKind::QueryInLoop; // no path: a query of its own
+    E.Path.clear();
+    CHECK(rules::validEventPath(E, *P.G));
+  }
+
+  TEST_CASE("a method's own queryset: its rows' relations are not the caller's") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
+from django.db import models
+
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+    parent = models.ForeignKey('self', null=True, on_delete=models.CASCADE)
+
+    def children_names(self):
+        return [c.parent.name for c in Customer.objects.filter(parent=self)]
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
+
+    def sibling_names(self):
+        return [o.customer.name for o in Order.objects.filter(customer=self.customer_id)]
+)py"},
+                                              {"shop.views", R"py(
+from .models import Customer, Order
+def f():
+    for c in Customer.objects.all():
+        print(c.children_names())
+    for o in Order.objects.all():
+        print(o.sibling_names())
+)py"}});
+    // One query per row each (NP106); the inner rows' FK reads are the inner querysets'
+    // (reported in the methods themselves), even where the path would fit the outer model.
+    CHECK(P.findings("shop.views") == Strings{"5:NP106:-", "7:NP106:-"});
+    CHECK(P.findings("shop.models") == Strings{"15:NP101:customer", "9:NP101:parent"});
+  }
+}

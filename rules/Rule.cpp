@@ -96,6 +96,7 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
     return std::nullopt; // list_select_related cannot prefetch; get_queryset must change
   FixIntent F;
   F.Where = E.Loop->Source;
+  F.From = E.Loop->RowModel;
   F.Method = Method;
   F.Path = E.Path;
   F.Applies = fixApplicability(E);

@@ -27,6 +27,8 @@ struct FixIntent {
   std::string UnsafeWhy; ///< why the fix needs --unsafe-fixes
   /// RemoveLoad: the lookup to take out of its select_related/prefetch_related call.
   std::shared_ptr<const flow::EagerLoad> Remove;
+  /// The model of the queryset's rows: where Path starts in the model graph.
+  const index::Model *From = nullptr;
 };
 
 /// A secondary location shown under a diagnostic.
@@ -55,6 +57,8 @@ struct Diagnostic {
   std::vector<Note> Notes;
   std::optional<FixIntent> Fix;
   std::string FixTitle;
+  /// Why no fix is offered, in one short clause (when Fix is empty).
+  std::string NoFix;
   std::string Model, Relation; ///< for machine-readable output
   /// Where the queryset was created (a `# noqa` there also silences the finding).
   const SourceFile *QuerysetFile = nullptr;

@@ -153,6 +153,52 @@ std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L
 
 } // namespace
 
+std::string lookupProblem(const index::Model *From, llvm::StringRef Path, bool Select) {
+  if (!From)
+    return "the queryset's model is unknown";
+  const index::Model *M = From;
+  llvm::StringRef Rest = Path;
+  while (!Rest.empty()) {
+    auto [Step, Tail] = Rest.split("__");
+    Rest = Tail;
+    if (!M)
+      return "`" + Path.str() + "` continues past a generic foreign key";
+    const index::Relation *R = index::findRelation(M, Step);
+    if (!R)
+      return "`" + Step.str() + "` is not a relation of " + M->label();
+    if (Select && !R->isSelectable())
+      return "select_related cannot follow the " + rules::detail::describe(R->Kind) + " `" +
+             R->Owner->Name + "." + R->Name + "`";
+    M = R->Target;
+  }
+  return "";
+}
+
+namespace {
+/// Why \p D's fix cannot be offered, or "".
+std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
+  const rules::FixIntent &F = *D.Fix;
+  if (F.Method == rules::FixIntent::SelectRelated || F.Method == rules::FixIntent::PrefetchRelated) {
+    std::string Why = lookupProblem(F.From, F.Path, F.Method == rules::FixIntent::SelectRelated);
+    if (!Why.empty())
+      return Why;
+  }
+  return "";
+}
+} // namespace
+
+void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &Known) {
+  for (rules::Diagnostic &D : Diags) {
+    if (!D.Fix || !D.Fix->Where || D.FrozenEdits)
+      continue;
+    std::string Why = fixProblem(D, Known);
+    if (Why.empty())
+      continue;
+    D.Fix.reset();
+    D.NoFix = std::move(Why);
+  }
+}
+
 std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
                             std::vector<bool> *Applied) {
   struct Want {

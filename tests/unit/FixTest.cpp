@@ -194,3 +194,41 @@ def f(sink):
     CHECK(fixed(Escapes, true) == Escapes);
   }
 }
+
+TEST_SUITE("fix.settle") {
+  TEST_CASE("a lookup is checked step by step against the model graph") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}});
+    const index::Model *Order = P.G->modelByLabel("shop.Order");
+    REQUIRE(Order);
+    CHECK(fix::lookupProblem(Order, "customer__address", true) == "");
+    CHECK(fix::lookupProblem(Order, "item_set", false) == "");
+    CHECK(fix::lookupProblem(Order, "customer__orders__item_set", false) == "");
+    CHECK(fix::lookupProblem(Order, "item_set", true) ==
+          "select_related cannot follow the reverse ForeignKey `Order.item_set`");
+    CHECK(fix::lookupProblem(Order, "customer__orders", true) ==
+          "select_related cannot follow the reverse ForeignKey `Customer.orders`");
+    CHECK(fix::lookupProblem(Order, "customer__nickname", false) ==
+          "`nickname` is not a relation of shop.Customer");
+    CHECK(fix::lookupProblem(Order, "total", true) == "`total` is not a relation of shop.Order");
+    CHECK(fix::lookupProblem(nullptr, "customer", true) == "the queryset's model is unknown");
+  }
+
+  TEST_CASE("a fix whose lookup Django would reject is dropped, with the reason") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Order
+def f():
+    for o in Order.objects.all():
+        print(o.customer.name)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 1);
+    REQUIRE(D[0].Fix);
+    CHECK(D[0].NoFix.empty());
+    D[0].Fix->Path = "item_set"; // as if flow had walked a many relation
+    fix::settleFixes(D, P.Known);
+    CHECK(!D[0].Fix);
+    CHECK(D[0].NoFix == "select_related cannot follow the reverse ForeignKey `Order.item_set`");
+    CHECK(fix::planEdits(D, fix::Policy{true}).empty());
+  }
+}

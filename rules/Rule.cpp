@@ -87,13 +87,23 @@ std::vector<Note> loopNotes(const flow::Event &E) {
   return Notes;
 }
 
-std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method) {
-  if (!E.Loop->Source || !E.Loop->Source->Fixable || E.ThroughToAttr)
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method,
+                                std::string *Why) {
+  auto None = [&](const char *Reason) -> std::optional<FixIntent> {
+    if (Why)
+      *Why = Reason;
     return std::nullopt;
+  };
+  if (!E.Loop->Source)
+    return None("nplus1 does not know where the queryset is created");
+  if (!E.Loop->Source->Fixable)
+    return None("the queryset is not written where an edit could load the relation");
+  if (E.ThroughToAttr)
+    return None("the rows come from a Prefetch(..., to_attr=...) list");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->IteratorNoChunk)
-    return std::nullopt; // prefetching needs iterator(chunk_size=...) on Django >= 4.1
+    return None("iterator() without chunk_size ignores prefetch_related()");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)
-    return std::nullopt; // list_select_related cannot prefetch; get_queryset must change
+    return None("list_select_related cannot prefetch; get_queryset() must do it");
   FixIntent F;
   F.Where = E.Loop->Source;
   F.From = E.Loop->RowModel;
@@ -149,7 +159,7 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   if (E.ViaFile)
     D.Notes.insert(D.Notes.begin(), Note{E.ViaFile, E.ViaWhere,
                                          "read inside `" + E.ViaName + "` here, for every row"});
-  D.Fix = fixFor(E, Method);
+  D.Fix = fixFor(E, Method, &D.NoFix);
   D.FixTitle = "Add " + remedy(E, Method);
   return D;
 }

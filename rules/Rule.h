@@ -112,8 +112,10 @@ std::string querysetName(const flow::Event &E);
 /// The source text of the access (`order.customer`), or the relation's name when the
 /// access is implied by no text of its own (a serializer's `Meta` with every field).
 std::string accessText(const flow::Event &E);
-/// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
-std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
+/// Builds the FixIntent for \p E, or nullopt when no edit can be placed (and then sets
+/// \p Why, if given, to the reason).
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method,
+                                std::string *Why = nullptr);
 /// What to change, for messages: ".select_related('a') to the queryset", or the admin's
 /// list_select_related.
 std::string remedy(const flow::Event &E, FixIntent::MethodKind Method);

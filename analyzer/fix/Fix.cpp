@@ -183,6 +183,13 @@ std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
     if (!Why.empty())
       return Why;
   }
+  const flow::Origin &O = *F.Where;
+  if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs)
+    return O.AdminList ? "list_select_related is an empty list"
+                       : "the bare select_related() follows every non-null foreign key, and "
+                         "naming one would narrow it";
+  if (planEdits({D}, Policy{true}).empty())
+    return "no edit could be placed";
   return "";
 }
 } // namespace

@@ -231,4 +231,26 @@ def f():
     CHECK(D[0].NoFix == "select_related cannot follow the reverse ForeignKey `Order.item_set`");
     CHECK(fix::planEdits(D, fix::Policy{true}).empty());
   }
+
+  TEST_CASE("no fix without edits: a bare select_related() is not narrowed, and says so") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Customer, Order
+def f():
+    for c in Customer.objects.select_related():
+        print(c.address.city)
+    for o in Order.objects.filter(total=1):
+        for i in o.item_set.filter(pk=1):
+            print(i)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 2);
+    for (const rules::Diagnostic &X : D) {
+      CHECK(!X.Fix);
+      CHECK(!X.NoFix.empty());
+    }
+    CHECK(D[0].NoFix == "the bare select_related() follows every non-null foreign key, and "
+                        "naming one would narrow it");
+    CHECK(D[1].NoFix == "the access must change as well, to read the to_attr list");
+  }
 }

@@ -175,6 +175,20 @@ std::string lookupProblem(const index::Model *From, llvm::StringRef Path, bool S
 }
 
 namespace {
+/// The first hop of \p Path when it is a column of the queryset's rows (a forward FK/O2O)
+/// that only()/defer() leave out, or "".
+llvm::StringRef deferredHop(const rules::FixIntent &F) {
+  if (F.Method != rules::FixIntent::SelectRelated && F.Method != rules::FixIntent::PrefetchRelated)
+    return "";
+  llvm::StringRef Hop = llvm::StringRef(F.Path).split("__").first;
+  const index::Relation *R = index::findRelation(F.From, Hop);
+  bool Column = R && !R->ParentLink &&
+                (R->Kind == index::RelationKind::ForeignKey ||
+                 R->Kind == index::RelationKind::OneToOne);
+  const flow::Origin &O = *F.Where;
+  return Column && (O.FieldsOpaque || O.Fields.deferred(Hop)) ? Hop : "";
+}
+
 /// Why \p D's fix cannot be offered, or "".
 std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
   const rules::FixIntent &F = *D.Fix;
@@ -184,6 +198,17 @@ std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
       return Why;
   }
   const flow::Origin &O = *F.Where;
+  // Django raises FieldError on select_related of a field only()/defer() leave out, and
+  // prefetching it still reads the column row by row: the FK joins the only(), or no fix.
+  if (llvm::StringRef Hop = deferredHop(F); !Hop.empty()) {
+    if (O.FieldsOpaque)
+      return "only()/defer() name related fields, and `" + Hop.str() + "` may be left out";
+    if (llvm::is_contained(O.Fields.Deferred, Hop))
+      return "defer() leaves out `" + Hop.str() + "`, which the lookup would traverse";
+    if (!O.Only)
+      return "only() leaves out `" + Hop.str() +
+             "`, and is not written where the queryset is created";
+  }
   if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs)
     return O.AdminList ? "list_select_related is an empty list"
                        : "the bare select_related() follows every non-null foreign key, and "
@@ -247,6 +272,9 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (!ByOrigin.count(O))
       Order.push_back(O);
     Want &W = ByOrigin[O];
+    // A FK that only() leaves out is named in it as well (settleFixes let no other through).
+    if (llvm::StringRef Hop = deferredHop(*Fix); !Hop.empty() && O->Only)
+      W.Only.push_back(Hop.str());
     (Fix->Method == rules::FixIntent::SelectRelated     ? W.Select
      : Fix->Method == rules::FixIntent::PrefetchRelated ? W.Prefetch
                                                         : W.Only)

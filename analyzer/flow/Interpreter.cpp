@@ -1440,6 +1440,9 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     for (const Expr *A : E->Args)
       if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
         Fields.push_back(A->Id);
+    bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
+      return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
+    });
     if (Name == "only") { // only() replaces an earlier only()
       Q->Load.HasOnly = true;
       Q->Load.Only = Fields;
@@ -1461,6 +1464,13 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
         Q->Load.Deferred.push_back(F);
         llvm::erase_if(Q->Load.Only, [&](const std::string &O) { return O == F; });
       }
+    }
+    if (Q->Src) {
+      Q->Src->Fields.HasOnly = Q->Load.HasOnly;
+      Q->Src->Fields.Only = Q->Load.Only;
+      Q->Src->Fields.Deferred = Q->Load.Deferred;
+      Q->Src->FieldsOpaque |= Opaque && !(Name == "defer" && E->Args.size() == 1 &&
+                                          E->Args[0]->Kind == ExprKind::Constant);
     }
     extendChain(Q, E);
     return Q;

@@ -100,8 +100,6 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
     return None("the queryset is not written where an edit could load the relation");
   if (E.ThroughToAttr)
     return None("the rows come from a Prefetch(..., to_attr=...) list");
-  if (Method == FixIntent::PrefetchRelated && E.Loop->Source->IteratorNoChunk)
-    return None("iterator() without chunk_size ignores prefetch_related()");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)
     return None("list_select_related cannot prefetch; get_queryset() must do it");
   FixIntent F;

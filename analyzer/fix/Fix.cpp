@@ -190,7 +190,7 @@ llvm::StringRef deferredHop(const rules::FixIntent &F) {
 }
 
 /// Why \p D's fix cannot be offered, or "".
-std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
+std::string fixProblem(const rules::Diagnostic &D, const Facts &Known) {
   const rules::FixIntent &F = *D.Fix;
   if (F.Method == rules::FixIntent::SelectRelated || F.Method == rules::FixIntent::PrefetchRelated) {
     std::string Why = lookupProblem(F.From, F.Path, F.Method == rules::FixIntent::SelectRelated);
@@ -208,6 +208,17 @@ std::string fixProblem(const rules::Diagnostic &D, const Facts &) {
     if (!O.Only)
       return "only() leaves out `" + Hop.str() +
              "`, and is not written where the queryset is created";
+  }
+  // iterator() ignores prefetch_related() before Django 4.1, and needs a chunk_size from 4.1
+  // (5.0 raises without one): the fix adds chunk_size=2000 on a known 4.1 or later.
+  if (F.Method == rules::FixIntent::PrefetchRelated && O.Iterator) {
+    if (!Known.DjangoVersion)
+      return "iterator() ignores prefetch_related() before Django 4.1, and the Django version "
+             "is not pinned";
+    if (Known.DjangoVersion < 401)
+      return "iterator() ignores prefetch_related() before Django 4.1";
+    if (!O.IteratorChunked && O.IteratorElsewhere)
+      return "iterator() needs a chunk_size to prefetch, and is called away from the queryset";
   }
   if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs)
     return O.AdminList ? "list_select_related is an empty list"
@@ -315,6 +326,9 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     }
     if (!Appended.empty())
       Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
+    if (!Prefetch.empty() && O->Iterator && !O->IteratorChunked)
+      Edits.push_back({O->File, O->Iterator->CloseParen, O->Iterator->CloseParen,
+                       O->Iterator->HasArgs ? ", chunk_size=2000" : "chunk_size=2000"});
     if (Applied)
       for (size_t I : W.From)
         (*Applied)[I] = true;

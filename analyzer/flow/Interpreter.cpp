@@ -1490,6 +1490,14 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     // Before Django 4.1 iterator() skips prefetching; from 4.1 it honours it only with a
     // chunk_size (and 5.0 refuses the call without one).
     bool Chunked = (E->keyword("chunk_size") || !E->Args.empty()) && S.DjangoVersion >= 401;
+    if (Q->Src) {
+      // Where a fix can write the chunk size: only in the origin's own file.
+      bool Here = Q->Src->File == File && E->Where.End > 0 && File->text()[E->Where.End - 1] == ')';
+      Q->Src->Iterator = LoadCall{Here ? E->Where.End - 1 : 0,
+                                  !E->Args.empty() || !E->Keywords.empty()};
+      Q->Src->IteratorChunked = E->keyword("chunk_size") || !E->Args.empty();
+      Q->Src->IteratorElsewhere = !Here;
+    }
     if (!Chunked && !Q->Load.Prefetch.empty()) {
       Q->Load.Prefetch.clear();
       if (Q->Src)

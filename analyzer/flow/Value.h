@@ -106,6 +106,11 @@ struct Origin {
   bool Escapes = false;         ///< returned, stored, or passed to another function
   bool Fixable = true;          ///< false for combined querysets (union...) and the like
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
+  /// An `.iterator(...)` call on the queryset (its `)`, whether it has arguments and a
+  /// chunk size): prefetch_related() needs Django 4.1+ and a chunk_size there.
+  std::optional<LoadCall> Iterator;
+  bool IteratorChunked = false;
+  bool IteratorElsewhere = false; ///< not in the origin's file: no edit can add chunk_size
   unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
   /// An admin changelist: fixes go into `list_select_related` (Select points into an
   /// existing list literal; otherwise a new line is written at InsertAt), and must keep

@@ -253,4 +253,41 @@ def f():
                         "naming one would narrow it");
     CHECK(D[1].NoFix == "the access must change as well, to read the to_attr list");
   }
+
+  TEST_CASE("prefetch on an iterator(): chunk_size=2000 on a known Django 4.1+, else no fix") {
+    const char *Views = R"py(
+from .models import Order
+def f():
+    for o in Order.objects.filter(total=1).iterator():
+        print(len(o.item_set.all()))
+def g():
+    for o in Order.objects.iterator(chunk_size=100):
+        print(len(o.item_set.all()))
+)py";
+    auto Run = [&](unsigned Version) {
+      test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+      P.Known.DjangoVersion = Version;
+      std::vector<rules::Diagnostic> D;
+      P.findings("shop.views", &D);
+      REQUIRE(D.size() == 2);
+      auto Out = fix::applyEdits(P.P.module("shop.views")->Ast->file().text(),
+                                 fix::planEdits(D, fix::Policy{true}));
+      REQUIRE(static_cast<bool>(Out));
+      return std::make_pair(D, *Out);
+    };
+    auto [Unknown, Same] = Run(0);
+    CHECK(!Unknown[0].Fix);
+    CHECK(Unknown[0].NoFix == "iterator() ignores prefetch_related() before Django 4.1, and the "
+                              "Django version is not pinned");
+    CHECK(Same == Views);
+    auto [Old, Same32] = Run(302);
+    CHECK(!Old[0].Fix);
+    CHECK(Old[1].NoFix == "iterator() ignores prefetch_related() before Django 4.1");
+    auto [New, Fixed] = Run(402);
+    CHECK(New[0].Fix);
+    CHECK(Fixed.find("Order.objects.prefetch_related('item_set').filter(total=1)"
+                     ".iterator(chunk_size=2000)") != std::string::npos);
+    CHECK(Fixed.find("Order.objects.prefetch_related('item_set').iterator(chunk_size=100)") !=
+          std::string::npos);
+  }
 }

@@ -49,6 +49,7 @@ public:
       return;
     Diagnostic D = detail::perRowDiagnostic(Info, E, FixIntent::PrefetchRelated);
     D.Fix.reset(); // the access must change as well: display-only
+    D.NoFix = "the access must change as well, to read the to_attr list";
     std::string Target = E.Rel->Target ? E.Rel->Target->Name : "…";
     D.Message = "`" + detail::accessText(E) + "` is queried again for every " +
                 detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +

@@ -58,6 +58,9 @@ public:
       F.Applies = detail::fixApplicability(E);
       D.Fix = F;
       D.FixTitle = "Add '" + E.Path + "' to only(...)";
+    } else {
+      D.NoFix = !ViaOnly ? "defer(), or an only() written apart from the queryset, must change by hand"
+                         : "the queryset is not written where an edit could load the field";
     }
     Out.push_back(std::move(D));
   }

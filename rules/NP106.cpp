@@ -53,6 +53,7 @@ public:
                 "; fetch these rows once before the loop "
                 "(select_related/prefetch_related on "
                 "the loop's queryset, in_bulk(), or an `__in` filter)";
+    D.NoFix = "the loop body must change, to look the rows up in what was fetched once";
     const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
     D.Notes.push_back(
         {HeaderFile, E.Loop->Header, "the loop over " + detail::querysetName(E) + " is here"});

@@ -89,6 +89,8 @@ public:
       F.UnsafeWhy = "another consumer outside the analyzed code may read it";
       F.Remove = E.Load;
       D.Fix = std::move(F);
+    } else {
+      D.NoFix = "the call also has keyword arguments";
     }
     Out.push_back(std::move(D));
   }

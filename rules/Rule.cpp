@@ -160,15 +160,24 @@ std::vector<Note> loopNotes(const flow::Event &E) {
   return Notes;
 }
 
-std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method) {
-  if (!E.Loop->Source || !E.Loop->Source->Fixable || E.ThroughToAttr)
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method,
+                                std::string *Why) {
+  auto None = [&](const char *Reason) -> std::optional<FixIntent> {
+    if (Why)
+      *Why = Reason;
     return std::nullopt;
-  if (Method == FixIntent::PrefetchRelated && E.Loop->Source->IteratorNoChunk)
-    return std::nullopt; // prefetching needs iterator(chunk_size=...) on Django >= 4.1
+  };
+  if (!E.Loop->Source)
+    return None("nplus1 does not know where the queryset is created");
+  if (!E.Loop->Source->Fixable)
+    return None("the queryset is not written where an edit could load the relation");
+  if (E.ThroughToAttr)
+    return None("the rows come from a Prefetch(..., to_attr=...) list");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)
-    return std::nullopt; // list_select_related cannot prefetch; get_queryset must change
+    return None("list_select_related cannot prefetch; get_queryset() must do it");
   FixIntent F;
   F.Where = E.Loop->Source;
+  F.From = E.Loop->RowModel;
   F.Method = Method;
   F.Path = E.Path;
   F.Applies = fixApplicability(E);
@@ -224,7 +233,7 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   if (E.CallFile)
     D.Notes.insert(D.Notes.begin(), Note{E.CallFile, E.CallWhere,
                                          "`" + E.CallName + "()` is called with the rows here"});
-  D.Fix = fixFor(E, Method);
+  D.Fix = fixFor(E, Method, &D.NoFix);
   D.FixTitle = "Add " + remedy(E, Method);
   return D;
 }

@@ -27,6 +27,8 @@ struct FixIntent {
   std::string UnsafeWhy; ///< why the fix needs --unsafe-fixes
   /// RemoveLoad: the lookup to take out of its select_related/prefetch_related call.
   std::shared_ptr<const flow::EagerLoad> Remove;
+  /// The model of the queryset's rows: where Path starts in the model graph.
+  const index::Model *From = nullptr;
 };
 
 /// A secondary location shown under a diagnostic.
@@ -55,6 +57,8 @@ struct Diagnostic {
   std::vector<Note> Notes;
   std::optional<FixIntent> Fix;
   std::string FixTitle;
+  /// Why no fix is offered, in one short clause (when Fix is empty).
+  std::string NoFix;
   std::string Model, Relation; ///< for machine-readable output
   /// Where the queryset was created (a `# noqa` there also silences the finding).
   const SourceFile *QuerysetFile = nullptr;
@@ -116,8 +120,10 @@ std::string querysetName(const flow::Event &E);
 /// The source text of the access (`order.customer`), or the relation's name when the
 /// access is implied by no text of its own (a serializer's `Meta` with every field).
 std::string accessText(const flow::Event &E);
-/// Builds the FixIntent for \p E, or nullopt when no edit can be placed.
-std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method);
+/// Builds the FixIntent for \p E, or nullopt when no edit can be placed (and then sets
+/// \p Why, if given, to the reason).
+std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method,
+                                std::string *Why = nullptr);
 /// What to change, for messages: ".select_related('a') to the queryset", or the admin's
 /// list_select_related.
 std::string remedy(const flow::Event &E, FixIntent::MethodKind Method);

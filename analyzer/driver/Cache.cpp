@@ -229,7 +229,7 @@ Json freeze(const rules::Diagnostic &D,
   };
   Json J = {{"code", D.Code},       {"name", D.Name},         {"file", Rel(D.File)},
             {"path", D.Path},       {"where", range(D.Where)}, {"message", D.Message},
-            {"title", D.FixTitle},  {"model", D.Model},       {"relation", D.Relation},
+            {"title", D.FixTitle},  {"nofix", D.NoFix},       {"model", D.Model},       {"relation", D.Relation},
             {"qfile", Rel(D.QuerysetFile)}, {"qwhere", range(D.QuerysetWhere)}};
   Json Notes = Json::array();
   for (const rules::Note &N : D.Notes)
@@ -296,6 +296,7 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
     D.Where = rangeFrom(J.at("where"));
     D.Message = J.at("message").get<std::string>();
     D.FixTitle = J.at("title").get<std::string>();
+    D.NoFix = J.at("nofix").get<std::string>();
     D.Model = J.at("model").get<std::string>();
     D.Relation = J.at("relation").get<std::string>();
     D.QuerysetFile = Src(J.at("qfile"));

@@ -83,6 +83,7 @@ llvm::Error readTable(llvm::StringRef File, const toml::table &T, Config &C) {
         return configError(File, N.source(), "'django-version' must be a string such as \"4.2\"");
       C.DjangoVersion = *S;
       C.DjangoVersionWhy = "django-version in " + File.str();
+      C.DjangoVersionKnown = true;
     } else if (Key == "per-file-ignores") {
       const toml::table *PT = N.as_table();
       if (!PT)
@@ -276,6 +277,7 @@ void detectDjangoVersion(llvm::StringRef Root, Config &C) {
       continue;
     C.DjangoVersion = Version;
     C.DjangoVersionWhy = "pinned in " + std::string(Path);
+    C.DjangoVersionKnown = true;
     return;
   }
 }

@@ -27,6 +27,9 @@ struct Config {
   std::optional<bool> IncludeTests;
   std::string DjangoVersion = "5.2"; ///< "major.minor"
   std::string DjangoVersionWhy = "default: the newest release line assumed";
+  /// Set when the version was configured or pinned, not assumed: a fix whose effect
+  /// depends on the version is offered only then.
+  bool DjangoVersionKnown = false;
 
   /// True when \p Code is selected and not ignored (prefix match: `NP1` covers `NP101`).
   bool enabled(llvm::StringRef Code) const;

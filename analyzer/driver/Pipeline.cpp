@@ -1,6 +1,7 @@
 #include "driver/Pipeline.h"
 
 #include "driver/Cache.h"
+#include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/Lookups.h"
 #include "parse/Python.h"
@@ -426,12 +427,14 @@ void Run::go() {
       }
     }
     flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion());
+    fix::Facts Known{Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0};
     llvm::parallelFor(0, N, [&](size_t I) {
       Fresh[I].clear();
       if (!Dirty[I] || !B.ModuleOf[I])
         return;
       index::LookupScope Scope(Lookups[I]);
       Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
+      fix::settleFixes(Fresh[I], Known);
     });
     if (!Full)
       for (size_t I = 0; I < N; ++I)

@@ -153,6 +153,95 @@ std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L
 
 } // namespace
 
+std::string lookupProblem(const index::Model *From, llvm::StringRef Path, bool Select) {
+  if (!From)
+    return "the queryset's model is unknown";
+  const index::Model *M = From;
+  llvm::StringRef Rest = Path;
+  while (!Rest.empty()) {
+    auto [Step, Tail] = Rest.split("__");
+    Rest = Tail;
+    if (!M)
+      return "`" + Path.str() + "` continues past a generic foreign key";
+    const index::Relation *R = index::findRelation(M, Step);
+    if (!R)
+      return "`" + Step.str() + "` is not a relation of " + M->label();
+    if (Select && !R->isSelectable())
+      return "select_related cannot follow the " + rules::detail::describe(R->Kind) + " `" +
+             R->Owner->Name + "." + R->Name + "`";
+    M = R->Target;
+  }
+  return "";
+}
+
+namespace {
+/// The first hop of \p Path when it is a column of the queryset's rows (a forward FK/O2O)
+/// that only()/defer() leave out, or "".
+llvm::StringRef deferredHop(const rules::FixIntent &F) {
+  if (F.Method != rules::FixIntent::SelectRelated && F.Method != rules::FixIntent::PrefetchRelated)
+    return "";
+  llvm::StringRef Hop = llvm::StringRef(F.Path).split("__").first;
+  const index::Relation *R = index::findRelation(F.From, Hop);
+  bool Column = R && !R->ParentLink &&
+                (R->Kind == index::RelationKind::ForeignKey ||
+                 R->Kind == index::RelationKind::OneToOne);
+  const flow::Origin &O = *F.Where;
+  return Column && (O.FieldsOpaque || O.Fields.deferred(Hop)) ? Hop : "";
+}
+
+/// Why \p D's fix cannot be offered, or "".
+std::string fixProblem(const rules::Diagnostic &D, const Facts &Known) {
+  const rules::FixIntent &F = *D.Fix;
+  if (F.Method == rules::FixIntent::SelectRelated || F.Method == rules::FixIntent::PrefetchRelated) {
+    std::string Why = lookupProblem(F.From, F.Path, F.Method == rules::FixIntent::SelectRelated);
+    if (!Why.empty())
+      return Why;
+  }
+  const flow::Origin &O = *F.Where;
+  // Django raises FieldError on select_related of a field only()/defer() leave out, and
+  // prefetching it still reads the column row by row: the FK joins the only(), or no fix.
+  if (llvm::StringRef Hop = deferredHop(F); !Hop.empty()) {
+    if (O.FieldsOpaque)
+      return "only()/defer() name related fields, and `" + Hop.str() + "` may be left out";
+    if (llvm::is_contained(O.Fields.Deferred, Hop))
+      return "defer() leaves out `" + Hop.str() + "`, which the lookup would traverse";
+    if (!O.Only)
+      return "only() leaves out `" + Hop.str() +
+             "`, and is not written where the queryset is created";
+  }
+  // iterator() ignores prefetch_related() before Django 4.1, and needs a chunk_size from 4.1
+  // (5.0 raises without one): the fix adds chunk_size=2000 on a known 4.1 or later.
+  if (F.Method == rules::FixIntent::PrefetchRelated && O.Iterator) {
+    if (!Known.DjangoVersion)
+      return "iterator() ignores prefetch_related() before Django 4.1, and the Django version "
+             "is not pinned";
+    if (Known.DjangoVersion < 401)
+      return "iterator() ignores prefetch_related() before Django 4.1";
+    if (!O.IteratorChunked && O.IteratorElsewhere)
+      return "iterator() needs a chunk_size to prefetch, and is called away from the queryset";
+  }
+  if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs)
+    return O.AdminList ? "list_select_related is an empty list"
+                       : "the bare select_related() follows every non-null foreign key, and "
+                         "naming one would narrow it";
+  if (planEdits({D}, Policy{true}).empty())
+    return "no edit could be placed";
+  return "";
+}
+} // namespace
+
+void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &Known) {
+  for (rules::Diagnostic &D : Diags) {
+    if (!D.Fix || !D.Fix->Where || D.FrozenEdits)
+      continue;
+    std::string Why = fixProblem(D, Known);
+    if (Why.empty())
+      continue;
+    D.Fix.reset();
+    D.NoFix = std::move(Why);
+  }
+}
+
 std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
                             std::vector<bool> *Applied) {
   struct Want {
@@ -194,6 +283,9 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (!ByOrigin.count(O))
       Order.push_back(O);
     Want &W = ByOrigin[O];
+    // A FK that only() leaves out is named in it as well (settleFixes let no other through).
+    if (llvm::StringRef Hop = deferredHop(*Fix); !Hop.empty() && O->Only)
+      W.Only.push_back(Hop.str());
     (Fix->Method == rules::FixIntent::SelectRelated     ? W.Select
      : Fix->Method == rules::FixIntent::PrefetchRelated ? W.Prefetch
                                                         : W.Only)
@@ -234,6 +326,9 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     }
     if (!Appended.empty())
       Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
+    if (!Prefetch.empty() && O->Iterator && !O->IteratorChunked)
+      Edits.push_back({O->File, O->Iterator->CloseParen, O->Iterator->CloseParen,
+                       O->Iterator->HasArgs ? ", chunk_size=2000" : "chunk_size=2000"});
     if (Applied)
       for (size_t I : W.From)
         (*Applied)[I] = true;

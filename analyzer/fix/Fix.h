@@ -23,6 +23,21 @@ struct Policy {
   bool Unsafe = false; ///< also apply fixes marked unsafe
 };
 
+/// What a run knows about the project that decides whether a fix works.
+struct Facts {
+  unsigned DjangoVersion = 0; ///< major*100+minor when pinned or configured; 0 when unknown
+};
+
+/// Why \p Path is not a lookup Django accepts from \p From (every `__` step a relation;
+/// for select_related a forward FK/O2O or reverse O2O), or "" when it is one.
+std::string lookupProblem(const index::Model *From, llvm::StringRef Path, bool Select);
+
+/// Keeps a finding's fix only when it is correct: its lookup is valid in the model graph,
+/// it combines with the queryset into something Django accepts and that has an effect, and
+/// it has edits. Otherwise drops it and says why in Diagnostic::NoFix. The one place where
+/// fixes are vetted; run it on the findings of every module before they are reported.
+void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &F);
+
 /// Turns the fixes of \p Diags into edits, merging all findings on one queryset into one
 /// minimal edit (`select_related('customer__address')` covers `customer`). Diagnostics
 /// whose fix is not allowed by \p P are left out. Sets \p Applied[i] for each diagnostic

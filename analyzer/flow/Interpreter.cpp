@@ -1569,6 +1569,9 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     for (const Expr *A : E->Args)
       if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
         Fields.push_back(A->Id);
+    bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
+      return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
+    });
     if (Name == "only") { // only() replaces an earlier only()
       Q->Load.HasOnly = true;
       Q->Load.Only = Fields;
@@ -1591,6 +1594,13 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
         llvm::erase_if(Q->Load.Only, [&](const std::string &O) { return O == F; });
       }
     }
+    if (Q->Src) {
+      Q->Src->Fields.HasOnly = Q->Load.HasOnly;
+      Q->Src->Fields.Only = Q->Load.Only;
+      Q->Src->Fields.Deferred = Q->Load.Deferred;
+      Q->Src->FieldsOpaque |= Opaque && !(Name == "defer" && E->Args.size() == 1 &&
+                                          E->Args[0]->Kind == ExprKind::Constant);
+    }
     extendChain(Q, E);
     return Q;
   }
@@ -1609,6 +1619,14 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     // Before Django 4.1 iterator() skips prefetching; from 4.1 it honours it only with a
     // chunk_size (and 5.0 refuses the call without one).
     bool Chunked = (E->keyword("chunk_size") || !E->Args.empty()) && S.DjangoVersion >= 401;
+    if (Q->Src) {
+      // Where a fix can write the chunk size: only in the origin's own file.
+      bool Here = Q->Src->File == File && E->Where.End > 0 && File->text()[E->Where.End - 1] == ')';
+      Q->Src->Iterator = LoadCall{Here ? E->Where.End - 1 : 0,
+                                  !E->Args.empty() || !E->Keywords.empty()};
+      Q->Src->IteratorChunked = E->keyword("chunk_size") || !E->Args.empty();
+      Q->Src->IteratorElsewhere = !Here;
+    }
     if (!Chunked && !Q->Load.Prefetch.empty()) {
       Q->Load.Prefetch.clear();
       if (Q->Src)

@@ -60,32 +60,6 @@ struct LoadUse {
   }
 };
 
-/// Where a queryset was created: the place a fix edits.
-struct Origin {
-  const SourceFile *File = nullptr;
-  Range Chain;           ///< the queryset expression as written (for messages)
-  uint32_t InsertAt = 0; ///< right after `Model.objects` / `obj.related`
-  /// Written before the load calls at InsertAt: a view declared only `model = Order`
-  /// gets a new line `queryset = Order.objects` to hang them on.
-  std::string InsertPrefix;
-  std::string Label; ///< how messages name the queryset, when its text does not say it
-  std::optional<LoadCall> Select, Prefetch;
-  std::optional<LoadCall> Only; ///< an `only(...)` call of the chain (NP105 fixes extend it)
-  const parse::py::Stmt *Function = nullptr; ///< the function it is created in
-  char Quote = '\'';
-  bool Escapes = false;         ///< returned, stored, or passed to another function
-  bool Fixable = true;          ///< false for combined querysets (union...) and the like
-  bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
-  unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
-  /// An admin changelist: fixes go into `list_select_related` (Select points into an
-  /// existing list literal; otherwise a new line is written at InsertAt), and must keep
-  /// AlsoSelect, the FK columns Django selected by itself before the list existed.
-  bool AdminList = false;
-  std::vector<std::string> AlsoSelect;
-  /// Set when the queryset is created in a function analyzed for NP301.
-  std::shared_ptr<LoadUse> Use;
-};
-
 /// What a queryset has already loaded: select_related / prefetch_related lookups
 /// ("customer__address"), plus `Prefetch(to_attr=...)` names, which are only reachable
 /// under their own name.
@@ -112,6 +86,44 @@ struct Loaded {
   /// True when every hop of \p Path is loaded.
   bool covers(llvm::StringRef Path, bool AllSelectable) const;
 };
+
+/// Where a queryset was created: the place a fix edits.
+struct Origin {
+  const SourceFile *File = nullptr;
+  Range Chain;           ///< the queryset expression as written (for messages)
+  uint32_t InsertAt = 0; ///< right after `Model.objects` / `obj.related`
+  /// Written before the load calls at InsertAt: a view declared only `model = Order`
+  /// gets a new line `queryset = Order.objects` to hang them on.
+  std::string InsertPrefix;
+  std::string Label; ///< how messages name the queryset, when its text does not say it
+  std::optional<LoadCall> Select, Prefetch;
+  std::optional<LoadCall> Only; ///< an `only(...)` call of the chain (NP105 fixes extend it)
+  /// What only()/defer() left out of the rows (Fields.HasOnly/Only/Deferred, as the last
+  /// such call on this queryset left them): select_related of a deferred FK raises
+  /// FieldError, and prefetching one still reads its column row by row. FieldsOpaque: a
+  /// call named related fields (`customer__name`) or non-literals, so nothing is known.
+  Loaded Fields;
+  bool FieldsOpaque = false;
+  const parse::py::Stmt *Function = nullptr; ///< the function it is created in
+  char Quote = '\'';
+  bool Escapes = false;         ///< returned, stored, or passed to another function
+  bool Fixable = true;          ///< false for combined querysets (union...) and the like
+  bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
+  /// An `.iterator(...)` call on the queryset (its `)`, whether it has arguments and a
+  /// chunk size): prefetch_related() needs Django 4.1+ and a chunk_size there.
+  std::optional<LoadCall> Iterator;
+  bool IteratorChunked = false;
+  bool IteratorElsewhere = false; ///< not in the origin's file: no edit can add chunk_size
+  unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
+  /// An admin changelist: fixes go into `list_select_related` (Select points into an
+  /// existing list literal; otherwise a new line is written at InsertAt), and must keep
+  /// AlsoSelect, the FK columns Django selected by itself before the list existed.
+  bool AdminList = false;
+  std::vector<std::string> AlsoSelect;
+  /// Set when the queryset is created in a function analyzed for NP301.
+  std::shared_ptr<LoadUse> Use;
+};
+
 
 struct Value;
 using ValueRef = std::shared_ptr<const Value>;

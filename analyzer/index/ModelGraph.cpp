@@ -916,6 +916,12 @@ const Model *ModelGraph::authUser() const {
 }
 
 const Relation *ModelGraph::relation(const Model *M, llvm::StringRef Name) const {
+  return findRelation(M, Name);
+}
+
+const Relation *findRelation(const Model *M, llvm::StringRef Name) {
+  if (!M)
+    return nullptr;
   std::vector<const Model *> Work{M};
   for (size_t I = 0; I < Work.size() && I < 64; ++I) {
     auto It = Work[I]->Relations.find(Name);

@@ -82,6 +82,10 @@ struct Model {
   std::string label() const { return AppLabel + "." + Name; }
 };
 
+/// The relation \p Name on \p M or on one of its model bases (what ModelGraph::relation
+/// answers; needs no graph, so later stages can walk a lookup from a model alone).
+const Relation *findRelation(const Model *M, llvm::StringRef Name);
+
 /// Every model of the project and of Django's built-in apps, with reverse relations
 /// wired. Built once from a frozen Project, then read-only.
 class ModelGraph {

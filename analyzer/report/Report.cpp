@@ -93,6 +93,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
       if (!Safe && !Unsafe)
         OS << " (needs --unsafe-fixes: " << D.Fix->UnsafeWhy << ")";
       OS << "\n";
+    } else if (!D.NoFix.empty()) {
+      OS << "  no fix: " << D.NoFix << "\n";
     }
     OS << "\n";
   }
@@ -148,6 +150,8 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
       J["fix"] = {{"title", D.FixTitle}, {"applicability", App}, {"edits", Edits}};
     } else {
       J["fix"] = nullptr;
+      if (!D.NoFix.empty())
+        J["no_fix"] = D.NoFix;
     }
     Findings.push_back(std::move(J));
   }

@@ -194,3 +194,100 @@ def f(sink):
     CHECK(fixed(Escapes, true) == Escapes);
   }
 }
+
+TEST_SUITE("fix.settle") {
+  TEST_CASE("a lookup is checked step by step against the model graph") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}});
+    const index::Model *Order = P.G->modelByLabel("shop.Order");
+    REQUIRE(Order);
+    CHECK(fix::lookupProblem(Order, "customer__address", true) == "");
+    CHECK(fix::lookupProblem(Order, "item_set", false) == "");
+    CHECK(fix::lookupProblem(Order, "customer__orders__item_set", false) == "");
+    CHECK(fix::lookupProblem(Order, "item_set", true) ==
+          "select_related cannot follow the reverse ForeignKey `Order.item_set`");
+    CHECK(fix::lookupProblem(Order, "customer__orders", true) ==
+          "select_related cannot follow the reverse ForeignKey `Customer.orders`");
+    CHECK(fix::lookupProblem(Order, "customer__nickname", false) ==
+          "`nickname` is not a relation of shop.Customer");
+    CHECK(fix::lookupProblem(Order, "total", true) == "`total` is not a relation of shop.Order");
+    CHECK(fix::lookupProblem(nullptr, "customer", true) == "the queryset's model is unknown");
+  }
+
+  TEST_CASE("a fix whose lookup Django would reject is dropped, with the reason") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Order
+def f():
+    for o in Order.objects.all():
+        print(o.customer.name)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 1);
+    REQUIRE(D[0].Fix);
+    CHECK(D[0].NoFix.empty());
+    D[0].Fix->Path = "item_set"; // as if flow had walked a many relation
+    fix::settleFixes(D, P.Known);
+    CHECK(!D[0].Fix);
+    CHECK(D[0].NoFix == "select_related cannot follow the reverse ForeignKey `Order.item_set`");
+    CHECK(fix::planEdits(D, fix::Policy{true}).empty());
+  }
+
+  TEST_CASE("no fix without edits: a bare select_related() is not narrowed, and says so") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Customer, Order
+def f():
+    for c in Customer.objects.select_related():
+        print(c.address.city)
+    for o in Order.objects.filter(total=1):
+        for i in o.item_set.filter(pk=1):
+            print(i)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 2);
+    for (const rules::Diagnostic &X : D) {
+      CHECK(!X.Fix);
+      CHECK(!X.NoFix.empty());
+    }
+    CHECK(D[0].NoFix == "the bare select_related() follows every non-null foreign key, and "
+                        "naming one would narrow it");
+    CHECK(D[1].NoFix == "the access must change as well, to read the to_attr list");
+  }
+
+  TEST_CASE("prefetch on an iterator(): chunk_size=2000 on a known Django 4.1+, else no fix") {
+    const char *Views = R"py(
+from .models import Order
+def f():
+    for o in Order.objects.filter(total=1).iterator():
+        print(len(o.item_set.all()))
+def g():
+    for o in Order.objects.iterator(chunk_size=100):
+        print(len(o.item_set.all()))
+)py";
+    auto Run = [&](unsigned Version) {
+      test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+      P.Known.DjangoVersion = Version;
+      std::vector<rules::Diagnostic> D;
+      P.findings("shop.views", &D);
+      REQUIRE(D.size() == 2);
+      auto Out = fix::applyEdits(P.P.module("shop.views")->Ast->file().text(),
+                                 fix::planEdits(D, fix::Policy{true}));
+      REQUIRE(static_cast<bool>(Out));
+      return std::make_pair(D, *Out);
+    };
+    auto [Unknown, Same] = Run(0);
+    CHECK(!Unknown[0].Fix);
+    CHECK(Unknown[0].NoFix == "iterator() ignores prefetch_related() before Django 4.1, and the "
+                              "Django version is not pinned");
+    CHECK(Same == Views);
+    auto [Old, Same32] = Run(302);
+    CHECK(!Old[0].Fix);
+    CHECK(Old[1].NoFix == "iterator() ignores prefetch_related() before Django 4.1");
+    auto [New, Fixed] = Run(402);
+    CHECK(New[0].Fix);
+    CHECK(Fixed.find("Order.objects.prefetch_related('item_set').filter(total=1)"
+                     ".iterator(chunk_size=2000)") != std::string::npos);
+    CHECK(Fixed.find("Order.objects.prefetch_related('item_set').iterator(chunk_size=100)") !=
+          std::string::npos);
+  }
+}

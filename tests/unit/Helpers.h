@@ -1,6 +1,7 @@
 #ifndef NPLUS1_TESTS_HELPERS_H
 #define NPLUS1_TESTS_HELPERS_H
 
+#include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/ModelGraph.h"
 #include "index/Templates.h"
@@ -18,6 +19,7 @@ struct MiniProject {
   index::Project P;
   std::unique_ptr<index::ModelGraph> G;
   index::TemplateIndex Templates;
+  fix::Facts Known; ///< what settleFixes knows (the Django version: unknown by default)
 
   explicit MiniProject(const std::map<std::string, std::string> &Modules,
                        const std::map<std::string, std::string> &Tpls = {}) {
@@ -49,6 +51,7 @@ struct MiniProject {
                                     std::vector<rules::Diagnostic> *Out = nullptr) {
     flow::Analyzer A(P, *G, &Templates);
     std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)), *G);
+    fix::settleFixes(D, Known);
     std::vector<std::string> S;
     for (const auto &X : D) {
       std::string Where =

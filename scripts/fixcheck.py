@@ -78,6 +78,10 @@ class Models:
                 return rel
         return None
 
+    def builtin_parent(self, model):
+        return any(p not in self.relations or self.builtin_parent(p)
+                   for p in self.parents.get(model, []))
+
     def walk(self, root, lookup, kind):
         """None when valid, else why not."""
         model = root
@@ -88,6 +92,8 @@ class Models:
             if model not in self.relations:
                 return UNKNOWN
             rel = self.relation(model, step)
+            if rel is None and self.builtin_parent(model):
+                return UNKNOWN  # a relation of Django's own parent (auth.Group)
             if rel is None:
                 return f'{model} has no relation {step!r}'
             if kind == 'select' and rel['kind'] not in SELECT_KINDS:

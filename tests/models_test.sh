@@ -35,7 +35,7 @@ def manager(model, name):
 keys = [(m["name"], m["path"]) for m in models]
 check(keys == sorted(keys), "models are sorted by name, then path")
 for m in models:
-    check(list(m) == ["name", "path", "line", "abstract", "proxy", "managers", "relations"],
+    check(list(m) == ["name", "path", "line", "abstract", "proxy", "parents", "managers", "relations"],
           f"{m['name']}: keys in the documented order")
     names = [r["name"] for r in m["relations"]]
     check(names == sorted(names), f"{m['name']}: relations sorted by name")
@@ -78,6 +78,8 @@ check(relation("notes.Notebook", "pins")["kind"] == "generic-relation"
 publishable = by_name["journal.Publishable"]
 check(publishable["abstract"] and not publishable["proxy"], "Publishable is abstract")
 check(by_name["journal.PublishedPost"]["proxy"], "PublishedPost is a proxy")
+check(by_name["journal.PublishedPost"]["parents"] == ["journal.Post"],
+      "PublishedPost's parent is journal.Post")
 check(not by_name["journal.Post"]["abstract"] and not by_name["journal.Post"]["proxy"],
       "Post is concrete")
 

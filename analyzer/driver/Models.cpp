@@ -139,11 +139,15 @@ nlohmann::ordered_json modelsToJson(const index::ModelGraph &Graph, llvm::String
                            {"kind", relationKindName(Rel->Kind).str()},
                            {"target", Rel->Target ? nlohmann::ordered_json(Rel->Target->label())
                                                   : nlohmann::ordered_json(nullptr)}});
+    nlohmann::ordered_json Parents = nlohmann::ordered_json::array();
+    for (const index::Model *P : R.M->Parents)
+      Parents.push_back(P->label());
     Models.push_back({{"name", R.M->label()},
                       {"path", R.Path},
                       {"line", R.Line},
                       {"abstract", R.M->Abstract},
                       {"proxy", R.M->Proxy},
+                      {"parents", std::move(Parents)},
                       {"managers", std::move(Managers)},
                       {"relations", std::move(Relations)}});
   }

@@ -59,9 +59,17 @@ Edit insertIntoList(const flow::Origin &O, const flow::LoadCall &Call,
 /// `list_select_related`: extended in place, or written as a new class attribute that
 /// keeps the FK columns Django selected by itself so far.
 Edit adminListEdit(const flow::Origin &O, std::vector<std::string> Paths) {
-  if (O.Select)
-    return insertIntoList(O, *O.Select, Paths);
+  if (O.Select) {
+    Edit E = insertIntoList(O, *O.Select, Paths);
+    // `()` -> `('x',)`: a one-element tuple needs its comma.
+    if (!O.Select->HasArgs && Paths.size() == 1 &&
+        O.File->text().substr(O.Select->CloseParen, 1) == ")")
+      E.Text += ",";
+    return E;
+  }
   Paths.insert(Paths.begin(), O.AlsoSelect.begin(), O.AlsoSelect.end());
+  if (O.SelectAllUsed)
+    Paths.insert(Paths.begin(), O.SelectAllUsed->begin(), O.SelectAllUsed->end());
   Paths = minimal(Paths);
   std::string Text =
       O.InsertPrefix + "(" + quoted(Paths, O.Quote) + (Paths.size() == 1 ? ",)" : ")");
@@ -220,10 +228,10 @@ std::string fixProblem(const rules::Diagnostic &D, const Facts &Known) {
     if (!O.IteratorChunked && O.IteratorElsewhere)
       return "iterator() needs a chunk_size to prefetch, and is called away from the queryset";
   }
-  if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs)
-    return O.AdminList ? "list_select_related is an empty list"
-                       : "the bare select_related() follows every non-null foreign key, and "
-                         "naming one would narrow it";
+  if (F.Method == rules::FixIntent::SelectRelated && O.Select && !O.Select->HasArgs &&
+      !O.AdminList) // an empty list_select_related selects nothing: it is extended
+    return "the bare select_related() follows every non-null foreign key, and naming one "
+           "would narrow it";
   if (planEdits({D}, Policy{true}).empty())
     return "no edit could be placed";
   return "";
@@ -278,7 +286,8 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       continue;
     }
     // A bare select_related() follows every non-null FK; naming fields would narrow it.
-    if (Fix->Method == rules::FixIntent::SelectRelated && O->Select && !O->Select->HasArgs)
+    if (Fix->Method == rules::FixIntent::SelectRelated && O->Select && !O->Select->HasArgs &&
+        !O->AdminList)
       continue;
     if (!ByOrigin.count(O))
       Order.push_back(O);

@@ -53,8 +53,16 @@ bool Loaded::covers(llvm::StringRef Path, bool AllSelectable) const {
   // Below a relation that is NULL on every row there is nothing to load.
   if (llvm::any_of(Null, [&](const std::string &N) { return extendsPath(Path, N); }))
     return true;
-  if (SelectAll && AllSelectable)
+  bool Explicit = coversExplicitly(Path);
+  if (SelectAll && AllSelectable && !Explicit) {
+    if (SelectAllUsed && !llvm::is_contained(*SelectAllUsed, Path))
+      SelectAllUsed->push_back(Path.str());
     return true;
+  }
+  return Explicit;
+}
+
+bool Loaded::coversExplicitly(llvm::StringRef Path) const {
   // Every prefix of the path must be loaded by some lookup that extends it.
   for (size_t End = Path.find("__");; End = Path.find("__", End + 2)) {
     llvm::StringRef Prefix = End == llvm::StringRef::npos ? Path : Path.substr(0, End);

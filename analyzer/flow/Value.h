@@ -67,6 +67,9 @@ struct Loaded {
   std::vector<std::string> Select;   ///< select_related lookups
   std::vector<std::string> Prefetch; ///< prefetch_related lookups (incl. Prefetch objects)
   bool SelectAll = false;            ///< bare select_related(): every non-null forward FK
+  /// When set, covers() records here each path only SelectAll loaded (an admin changelist:
+  /// a list_select_related tuple replaces Django's select_related() and must keep them).
+  std::shared_ptr<std::vector<std::string>> SelectAllUsed;
   bool FetchPeers = false;           ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
   /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
   std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
@@ -85,6 +88,8 @@ struct Loaded {
   void merge(const Loaded &Other, llvm::StringRef Prefix = "");
   /// True when every hop of \p Path is loaded.
   bool covers(llvm::StringRef Path, bool AllSelectable) const;
+  /// True when select_related / prefetch_related lookups load every hop of \p Path.
+  bool coversExplicitly(llvm::StringRef Path) const;
 };
 
 /// Where a queryset was created: the place a fix edits.
@@ -120,6 +125,9 @@ struct Origin {
   /// AlsoSelect, the FK columns Django selected by itself before the list existed.
   bool AdminList = false;
   std::vector<std::string> AlsoSelect;
+  /// The non-null FK paths the columns read through Django's select_related() (filled
+  /// while the changelist is analyzed): kept, too, by a new list_select_related.
+  std::shared_ptr<std::vector<std::string>> SelectAllUsed;
   /// Set when the queryset is created in a function analyzed for NP301.
   std::shared_ptr<LoadUse> Use;
 };

@@ -405,6 +405,8 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
   } else if (!FkColumns.empty()) {
     Q->Load.SelectAll = true; // Django's ChangeList: select_related() with no fields
     O->AlsoSelect = FkColumns;
+    O->SelectAllUsed = std::make_shared<std::vector<std::string>>();
+    Q->Load.SelectAllUsed = O->SelectAllUsed;
   }
   if (!O->Select) {
     parse::LineCol LC = F.lineCol(Display->Where.End);

@@ -50,8 +50,9 @@ For N = 2 and N = 6 the harness builds a fresh SQLite database (migrate, then
 seed(N)), runs every case under CaptureQueriesContext and records the query
 count and the returned data. With --nplus1 it then copies the project, runs
 `BIN check --fix --no-color COPY` on the copy and measures again: no case may
-grow any more (cases listed in --no-fix or NO_FIX are reported instead), and every case
-must return exactly the data it returned before the fix.
+grow any more (cases listed in --no-fix or NO_FIX are reported instead), no case may
+run more queries at any size than before the fix, and every case must return exactly
+the data it returned before the fix.
 
 The measuring runs in a child /usr/bin/python3 process per project directory,
 so the code that runs is the code on disk.
@@ -622,6 +623,12 @@ def judge(case_id, base, fixed, no_fix):
                         notes.append('proof: ' + cost)
                     else:
                         notes.append('after fix: no JOIN or query is gone (' + cost + ')')
+            for size in SIZES:
+                # A fix must never add queries, wherever the case's count stood.
+                before, after = runs[str(size)]['queries'], fruns[str(size)]['queries']
+                if after > before:
+                    notes.append(f'after fix N={size}: {before} -> {after} queries '
+                                 '(the fix adds queries)')
             if grows(fruns):
                 if case_id in no_fix:
                     notes.append('no fix (allowed by --no-fix / NO_FIX)')

@@ -95,6 +95,8 @@ public:
   /// and whether a returned queryset counts as escaping (it does not from get_queryset:
   /// the view itself consumes it).
   ValueRef CbvQuerySet, CbvContext;
+  /// The class-based view being interpreted: `self.method(qs)` runs its own methods.
+  index::ClassRef CbvClass;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
   /// Templates one render may still walk (includes can fan out exponentially).
@@ -175,7 +177,7 @@ private:
   /// parameters (reporting what it reads per row, against our querysets); null when no
   /// argument carries rows or the function is already running.
   ValueRef callBound(const index::FunctionRef &FR, const Expr *Call, llvm::ArrayRef<ValueRef> Args,
-                     llvm::ArrayRef<ValueRef> KwArgs);
+                     llvm::ArrayRef<ValueRef> KwArgs, ValueRef Self = nullptr);
   /// The qualified name of a dotted callee rooted at a module-level name (`helpers.fn`,
   /// `apps.get_model`), when it denotes a project function or class, a model or a loader.
   std::string moduleQualified(const Expr *F);

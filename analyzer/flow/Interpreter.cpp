@@ -1032,6 +1032,28 @@ ValueRef Interp::evalCall(const Expr *E) {
         consume(CtxE, Ctx);
       return Value::unknown();
     }
+    // A class-based view's own method given our queryset (`qs = self.filter_queryset(qs)`):
+    // run it with `self` and the arguments bound.
+    if (CbvClass && Recv->is(ValueKind::Dict) && F->Object->Kind == ExprKind::Name && Fn &&
+        !Fn->Params.empty() && F->Object->Id == Fn->Params[0].Name) {
+      index::ClassRef Owner;
+      const Stmt *Def = S.P.findMethod(CbvClass, F->Id, &Owner);
+      llvm::StringRef Mod = Def ? llvm::StringRef(Owner.Module->Name) : "";
+      if (Def && !Owner.Module->Builtin && !Mod.starts_with("django.") &&
+          !Mod.starts_with("rest_framework.")) {
+        std::vector<ValueRef> Args, KwArgs;
+        for (const Expr *A : E->Args)
+          Args.push_back(eval(A));
+        for (const py::Keyword &K : E->Keywords)
+          KwArgs.push_back(eval(K.Value));
+        if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args,
+                                   KwArgs, Recv))
+          return R;
+        for (auto &A : Args)
+          escape(A);
+        return Value::unknown();
+      }
+    }
     if (Recv->is(ValueKind::Unknown))
       if (std::string Q = moduleQualified(F); !Q.empty()) {
         // helpers.recent_orders(), apps.get_model(...), models.Order(...)
@@ -1201,7 +1223,8 @@ static bool carriesRows(const ValueRef &V) {
 }
 
 ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
-                           llvm::ArrayRef<ValueRef> Args, llvm::ArrayRef<ValueRef> KwArgs) {
+                           llvm::ArrayRef<ValueRef> Args, llvm::ArrayRef<ValueRef> KwArgs,
+                           ValueRef Self) {
   const Stmt *Def = FR.Def;
   if (!llvm::any_of(Args, carriesRows) && !llvm::any_of(KwArgs, carriesRows))
     return nullptr;
@@ -1210,15 +1233,23 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
   Interp Sub(S, *FR.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the caller's loops are running during the call
   Sub.Collect = Collect;
+  Sub.CbvClass = CbvClass;
+  Sub.CbvContext = CbvContext;
+  Sub.ReturnEscapes = ReturnEscapes;
   Sub.CallFile = CallFile ? CallFile : File;
   Sub.CallWhere = CallFile ? CallWhere : Call->Object->Where;
   Sub.CallName = CallFile ? CallName : Call->Object->dotted();
   size_t Positional = 0;
+  bool First = true;
   for (const py::Param &Par : Def->Params) {
     if (Par.IsStar || Par.IsDoubleStar)
       break;
-    if (Positional < Args.size())
+    if (First && Self) {
+      Sub.bind(Par.Name, Self);
+    } else if (Positional < Args.size()) {
       Sub.bind(Par.Name, Args[Positional++]);
+    }
+    First = false;
   }
   for (size_t I = 0; I < Call->Keywords.size() && I < KwArgs.size(); ++I)
     for (const py::Param &Par : Def->Params)

@@ -165,6 +165,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   const Stmt *GetQS = projectMethod(S.P, C, "get_queryset", Owner);
   const Stmt *OriginFn = GetQS ? GetQS : Def;
   Interp W(S, *(GetQS ? Owner.Module : C.Module), OriginFn, /*Report=*/true);
+  W.CbvClass = C;
   W.ReturnEscapes = false;
   ValueRef QS = Value::unknown();
   const index::Model *Model = nullptr;

@@ -245,3 +245,42 @@ class Unguarded(viewsets.ReadOnlyModelViewSet):
     CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() == "Order.objects.filter(total__gt=0)");
   }
 }
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("a view's own method given the queryset (`qs = self.filter_queryset(qs)`) is followed") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.mixins", R"py(
+class Filterable:
+    def filter_queryset(self, qs):
+        if 'q' in self.request.GET:
+            qs = self._search(qs)
+        return qs
+    def _search(self, qs):
+        return qs.filter(total__gt=0)
+)py"},
+                                   {"shop.api", R"py(
+from rest_framework import serializers, viewsets
+from .mixins import Filterable
+from .models import Order
+class OrderSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source='customer.name')
+    class Meta:
+        model = Order
+        fields = ['id', 'name']
+class Listed(Filterable, viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrderSerializer
+    def get_queryset(self):
+        qs = Order.objects.order_by('-id')
+        return self.filter_queryset(qs)
+class Joined(Filterable, viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrderSerializer
+    def get_queryset(self):
+        return self.filter_queryset(Order.objects.select_related('customer'))
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.api", &D);
+    REQUIRE(D.size() == 1);
+    CHECK(D[0].Code == "NP101");
+    CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() == "Order.objects.order_by('-id')");
+  }
+}

@@ -1603,7 +1603,14 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
       return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
     });
-    if (Name == "only") { // only() replaces an earlier only()
+    // only(*Model.get_field_names()), only(*FIELDS): which fields stay loaded is unknown,
+    // so none counts as deferred (no NP105 from it).
+    bool Computed = llvm::any_of(E->Args, [](const Expr *A) { return A->Kind != ExprKind::String; });
+    if (Name == "only" && Computed) {
+      Q->Load.HasOnly = false;
+      Q->Load.Only.clear();
+      Q->Load.Deferred.clear();
+    } else if (Name == "only") { // only() replaces an earlier only()
       Q->Load.HasOnly = true;
       Q->Load.Only = Fields;
       // After defer(), only() keeps those fields deferred (Django 3.2+): naming them in

@@ -148,3 +148,22 @@ def h():
     CHECK(D[2].Fix->Applies == rules::Applicability::Safe);
   }
 }
+
+TEST_SUITE("flow.querysets") {
+  TEST_CASE("only() with computed field names defers nothing we know of") {
+    auto P = shop(R"py(
+from .models import Order
+FIELDS = ['id', 'total']
+def f():
+    for o in Order.objects.only(*Order.get_field_names()):
+        print(o.total)
+    for o in Order.objects.only(*FIELDS):
+        print(o.total)
+    for o in Order.objects.only('id'):
+        print(o.total)
+)py");
+    Strings Got = P.findings("shop.views");
+    REQUIRE(Got.size() == 1);
+    CHECK(llvm::StringRef(Got[0]).starts_with("10:NP105:"));
+  }
+}

@@ -209,8 +209,11 @@ bool Config::isTestPath(llvm::StringRef RelPath) {
   RelPath.split(Parts, '/', -1, /*KeepEmpty=*/false);
   if (Parts.empty())
     return false;
+  // Test packages as projects name them: tests/, test/, testing/ (test support), and
+  // <project>_tests/ beside the project (shuup_tests/).
   for (size_t I = 0; I + 1 < Parts.size(); ++I)
-    if (Parts[I] == "tests")
+    if (Parts[I] == "tests" || Parts[I] == "test" || Parts[I] == "testing" ||
+        Parts[I].ends_with("_tests"))
       return true;
   llvm::StringRef Name = Parts.back();
   return Name == "tests.py" || Name == "conftest.py" ||
@@ -239,7 +242,7 @@ void Config::print(llvm::raw_ostream &OS) const {
      << "\ntemplate-dirs = " << List(TemplateDirs)
      << "\nunsafe-fixes = " << (UnsafeFixes.value_or(false) ? "true" : "false")
      << "\ninclude-tests = " << (IncludeTests.value_or(false) ? "true" : "false")
-     << "  # findings in tests/, test_*.py, *_tests.py, tests.py, conftest.py"
+     << "  # findings in tests/, test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py"
      << "\ndjango-version = \"" << DjangoVersion << "\"  # " << DjangoVersionWhy << "\n";
   for (const auto &[Glob, Codes] : PerFileIgnores)
     OS << "per-file-ignores.\"" << Glob << "\" = " << List(Codes) << "\n";

@@ -22,8 +22,9 @@ struct Config {
   std::map<std::string, std::vector<std::string>> PerFileIgnores; ///< glob -> codes
   std::vector<std::string> TemplateDirs; ///< relative to the config file's directory
   std::optional<bool> UnsafeFixes;
-  /// Report findings in test code too (tests/ directories, test_*.py, *_tests.py,
-  /// tests.py, conftest.py); by default they are indexed but not reported.
+  /// Report findings in test code too (tests/, test/, testing/, *_tests/ directories,
+  /// test_*.py, *_tests.py, tests.py, conftest.py); by default they are indexed but not
+  /// reported.
   std::optional<bool> IncludeTests;
   std::string DjangoVersion = "5.2"; ///< "major.minor"
   std::string DjangoVersionWhy = "default: the newest release line assumed";

@@ -65,7 +65,7 @@ cl::opt<std::string> OutputFile("output-file", cl::desc("Write the report to thi
                                 cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> IncludeTests("include-tests",
                            cl::desc("Also report findings in test code (tests/ directories, "
-                                    "test_*.py, *_tests.py, tests.py, conftest.py)"),
+                                    "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), cl::sub(CheckCmd),
                     cl::cat(Cat));

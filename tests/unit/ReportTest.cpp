@@ -1,4 +1,5 @@
 #include "report/Formats.h"
+#include "driver/Config.h"
 
 #include <doctest/doctest.h>
 
@@ -291,5 +292,21 @@ TEST_SUITE("report.formats") {
     Fixture Moved("shop/other.py");
     Json C = report::toSarif({Moved.diag()}, "/p")["runs"][0]["results"];
     CHECK(Print(C[0]) != Print(A[0]));
+  }
+}
+
+TEST_SUITE("report.config") {
+  TEST_CASE("test code is recognised by the names projects give it") {
+    for (const char *P : {"app/tests/test_views.py", "shuup_tests/core/test_orders.py",
+                          "shuup/testing/receivers.py", "src/test/helpers.py", "app/tests.py",
+                          "conftest.py", "app/test_models.py", "app/models_tests.py"}) {
+      CAPTURE(P);
+      CHECK(driver::Config::isTestPath(P));
+    }
+    for (const char *P : {"app/views.py", "latest/views.py", "contest/models.py",
+                          "app/testimonials.py", "tests_app_helpers.py"}) {
+      CAPTURE(P);
+      CHECK(!driver::Config::isTestPath(P));
+    }
   }
 }

@@ -366,6 +366,8 @@ private:
   RowTest rowTest(const Expr *Cond) const;
   /// Local names bound to a RowTest of a row (`is_new = self.pk is None`).
   llvm::StringMap<RowTest> RowFlags;
+  /// Local names last assigned a string literal (null: last assigned something else).
+  llvm::StringMap<const Expr *> StringNames;
 
   void visitBody(llvm::ArrayRef<Stmt *> Body);
 

@@ -494,6 +494,13 @@ ValueRef Interp::evalAttribute(const Expr *E) {
   if (Obj->is(ValueKind::Unknown))
     if (const Model *Mo = modelForDotted(E)) // models.Order, m.Order
       return make(ValueKind::ModelClass, Mo);
+  // `request.user` / `self.request.user`: the signed-in user, one object of the user
+  // model (what its managers and methods return are querysets of their own).
+  if (Obj->is(ValueKind::Unknown) && Attr == "user" &&
+      (E->Object->isName("request") ||
+       (E->Object->Kind == ExprKind::Attribute && E->Object->Id == "request")))
+    if (const Model *U = S.G.authUser())
+      return make(ValueKind::Instance, U);
   switch (Obj->Kind) {
   case ValueKind::ModelClass: {
     if (const index::ManagerInfo *MI = S.G.manager(Obj->Model, Attr))
@@ -1779,8 +1786,14 @@ void Interp::visit(const Stmt *St) {
     });
     if (Local && St->Value)
       consume(St->Value, V);
-    for (const Expr *T : St->Targets)
+    for (const Expr *T : St->Targets) {
       bindTarget(T, V);
+      if (T->Kind == ExprKind::Name) // template names kept in locals
+        StringNames[T->Id] = St->Value && St->Value->Kind == ExprKind::String &&
+                                     St->Value->Args.empty()
+                                 ? St->Value
+                                 : nullptr;
+    }
     if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
       RowTest Flag = rowTest(St->Value);
       if (Flag != RowTest::Unknown)

@@ -49,6 +49,17 @@ ValueRef Interp::renderCall(const Expr *E) {
     if (K.Name == "context")
       Ctx = V, CtxE = K.Value;
   }
+  // Django < 1.10: `render_to_response(name, RequestContext(request, {...}))` or a
+  // `Context({...})`: the dict inside is the context.
+  if (CtxE && CtxE->Kind == ExprKind::Call && !Ctx->is(ValueKind::Dict)) {
+    std::string CQ = calleeName(CtxE->Object);
+    size_t DictAt = llvm::StringRef(CQ).ends_with(".RequestContext") ? 1 : 0;
+    if ((llvm::StringRef(CQ).ends_with(".RequestContext") ||
+         llvm::StringRef(CQ).ends_with(".Context")) &&
+        llvm::StringRef(CQ).starts_with("django.") && DictAt < CtxE->Args.size())
+      if (ValueRef D = eval(CtxE->Args[DictAt]); D->is(ValueKind::Dict))
+        Ctx = D, CtxE = CtxE->Args[DictAt];
+  }
   // The context is consumed by the template only when we walked it.
   if (NameE && renderTemplate(templateName(NameE), Ctx) && CtxE)
     consume(CtxE, Ctx);
@@ -58,6 +69,17 @@ ValueRef Interp::renderCall(const Expr *E) {
 std::string Interp::templateName(const Expr *E) {
   if (E->Kind == ExprKind::String && E->Args.empty())
     return E->Id;
+  // A local assigned a literal, or a parameter whose default is one
+  // (`def history(request, template_name='plan/history.html')`).
+  if (E->Kind == ExprKind::Name) {
+    if (auto It = StringNames.find(E->Id); It != StringNames.end())
+      return It->second ? templateName(It->second) : "";
+    if (Fn)
+      for (const py::Param &Par : Fn->Params)
+        if (Par.Name == E->Id && Par.Default && Par.Default->Kind == ExprKind::String)
+          return templateName(Par.Default);
+    return "";
+  }
   if ((E->Kind == ExprKind::List || E->Kind == ExprKind::Tuple) && S.Templates)
     for (const Expr *A : E->Args)
       if (A->Kind == ExprKind::String && S.Templates->find(A->Id))

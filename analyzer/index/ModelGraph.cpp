@@ -115,6 +115,8 @@ public:
   void run() {
     readSettings();
     readAppConfigs();
+    if (!UserLabelSet)
+      guessUserModel();
     for (const auto &M : P.modules())
       for (const auto &Entry : M->Classes)
         isModel(ClassRef{Entry.second, M.get(), M->Name + "." + Entry.first().str()}, 0);
@@ -132,6 +134,7 @@ private:
   llvm::StringMap<std::string> AppLabels; // package -> label
   std::vector<std::string> InstalledApps;  // INSTALLED_APPS entries as written
   std::vector<std::string> AppNames;       // the app modules they name
+  bool UserLabelSet = false;               // AUTH_USER_MODEL found in the settings
   llvm::DenseMap<const py::Stmt *, Model *> ByDef;
   llvm::DenseMap<const py::Stmt *, bool> Visiting;
   llvm::DenseMap<const Model *, std::vector<FieldDecl>> Decls;
@@ -142,8 +145,10 @@ private:
         continue;
       G.Contributors.insert(M->Name);
       auto It = M->Globals.find("AUTH_USER_MODEL");
-      if (It != M->Globals.end() && !stringValue(It->second).empty())
+      if (It != M->Globals.end() && !stringValue(It->second).empty()) {
         G.AuthUserLabel = stringValue(It->second);
+        UserLabelSet = true;
+      }
       readInstalledApps(M->Ast->Body);
     }
   }
@@ -267,6 +272,36 @@ private:
       if ((Mod == A || Mod.starts_with(A + ".")) && A.size() > Best.size())
         Best = A;
     return Best;
+  }
+
+  /// AUTH_USER_MODEL not found in the settings we read (set in a file we do not parse):
+  /// a concrete project class directly on AbstractUser (or AbstractBaseUser with
+  /// PermissionsMixin) is the user model, since Django refuses such a model next to
+  /// auth.User (their groups/permissions accessors clash). One only.
+  void guessUserModel() {
+    ClassRef Found;
+    for (const auto &M : P.modules())
+      for (const auto &Entry : M->Classes) {
+        ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
+        if (M->Builtin || llvm::StringRef(M->Name).starts_with("django.") ||
+            classAttr(metaClass(Ref.Def), "abstract"))
+          continue;
+        bool Base = false, Perms = false, User = false;
+        for (const py::Expr *B : baseExprs(Ref.Def)) {
+          std::string Q = P.resolveExpr(*M, B);
+          User |= Q == "django.contrib.auth.models.AbstractUser";
+          Base |= Q == "django.contrib.auth.base_user.AbstractBaseUser" ||
+                  Q == "django.contrib.auth.models.AbstractBaseUser";
+          Perms |= Q == "django.contrib.auth.models.PermissionsMixin";
+        }
+        if (User || (Base && Perms)) {
+          if (Found)
+            return;
+          Found = Ref;
+        }
+      }
+    if (Found)
+      G.AuthUserLabel = appLabelFor(Found) + "." + Found.Def->Name;
   }
 
   std::string appLabelFor(const ClassRef &C) {

@@ -8,6 +8,8 @@
 #include "parse/Python.h"
 #include "rules/Rule.h"
 
+#include <doctest/doctest.h>
+
 #include <map>
 
 namespace nplus1::test {
@@ -85,5 +87,15 @@ class Item(models.Model):
 )py";
 
 } // namespace nplus1::test
+
+/// Failed CHECKs on lists of findings print both lists.
+template <> struct doctest::StringMaker<std::vector<std::string>> {
+  static doctest::String convert(const std::vector<std::string> &V) {
+    std::string S = "{";
+    for (const std::string &X : V)
+      S += (S.size() > 1 ? ", \"" : "\"") + X + "\"";
+    return (S + "}").c_str();
+  }
+};
 
 #endif

@@ -55,6 +55,59 @@ def b(request):
           Strings{"templates/child.html:3:NP102:orders", "templates/part.html:1:NP101:address"});
   }
 
+  TEST_CASE("template names from parameter defaults and locals; RequestContext dicts") {
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.shortcuts import render, render_to_response
+from django.template import RequestContext, Context
+from .models import Order
+def a(request, template_name='a.html'):
+    return render(request, template_name, {'orders': Order.objects.all()})
+def b(request):
+    template = 'b.html'
+    return render_to_response(template, RequestContext(request, {'orders': Order.objects.all()}))
+def c(request):
+    template = 'c.html'
+    template = pick(request)
+    return render(request, template, {'orders': Order.objects.all()})
+def d(request):
+    return render_to_response('d.html', Context({'orders': Order.objects.select_related('customer')}))
+)py"}},
+        {{"a.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+         {"b.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+         {"c.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+         {"d.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"}});
+    // c: the name was last assigned something we cannot read; d: loaded.
+    CHECK(P.findings("shop.views") ==
+          Strings{"templates/a.html:1:NP101:customer", "templates/b.html:1:NP101:customer"});
+  }
+
+  TEST_CASE("request.user is one object of the user model: its querysets loop") {
+    test::MiniProject P(test::Mods{{"people.models", R"py(
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+class Person(AbstractUser):
+    def orders(self):
+        return Order.objects.filter(buyer=self)
+class Order(models.Model):
+    buyer = models.ForeignKey('Person', related_name='bought', on_delete=models.CASCADE)
+    seller = models.ForeignKey('Person', related_name='sold', on_delete=models.CASCADE)
+)py"},
+                                   {"people.views", R"py(
+def mine(request):
+    me = request.user
+    print(me.username, request.user.email)
+    for o in request.user.orders():
+        print(o.seller.username)
+    for o in me.bought.all():
+        print(o.seller.username)
+)py"}});
+    // No AUTH_USER_MODEL in settings: the project's AbstractUser model is the user model.
+    CHECK(P.G->authUser() == P.G->modelByLabel("people.Person"));
+    CHECK(P.findings("people.views") ==
+          Strings{"6:NP101:seller", "8:NP101:seller"});
+  }
+
   TEST_CASE("ListView defaults, context_object_name and get_context_data") {
     test::MiniProject P(
         test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(

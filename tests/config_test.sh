@@ -39,12 +39,15 @@ rm pyproject.toml
 mkdir -p app/tests
 printf 'from app.models import Order\n\n\ndef test_names():\n    return [o.customer.name for o in Order.objects.all()]\n' > app/tests/test_names.py
 printf 'from app.models import Order\n\n\ndef names():\n    return [o.customer.name for o in Order.objects.all()]\n' > conftest.py
+# A production helper read per row only by a test's loop is the test's finding.
+printf 'def label(o):\n    return o.customer.name\n' > app/labels.py
+printf 'from app.labels import label\nfrom app.models import Order\n\n\ndef test_labels():\n    return [label(o) for o in Order.objects.all()]\n' > app/tests/test_labels.py
 [ "$(count)" = "NP101 NP903 NP903" ] || { echo "tests hidden: $(count)"; exit 1; }
 summary=$("$bin" check --no-color . | tail -1 || true)
-[[ "$summary" == *"; 2 finding(s) in test files hidden (--include-tests shows them)" ]] ||
+[[ "$summary" == *"; 3 finding(s) in test files hidden (--include-tests shows them)" ]] ||
   { echo "summary: $summary"; exit 1; }
-[ "$(count --include-tests)" = "NP101 NP101 NP101 NP903 NP903" ] || { echo "--include-tests: $(count --include-tests)"; exit 1; }
+[ "$(count --include-tests)" = "NP101 NP101 NP101 NP101 NP903 NP903" ] || { echo "--include-tests: $(count --include-tests)"; exit 1; }
 printf '[tool.nplus1]\ninclude-tests = true\n' > pyproject.toml
-[ "$(count)" = "NP101 NP101 NP101 NP903 NP903" ] || { echo "include-tests = true: $(count)"; exit 1; }
+[ "$(count)" = "NP101 NP101 NP101 NP101 NP903 NP903" ] || { echo "include-tests = true: $(count)"; exit 1; }
 "$bin" check --show-settings . | grep -q '^include-tests = true' || exit 1
 echo "config: select, ignore, per-file-ignores, include-tests, show-settings and errors behave"

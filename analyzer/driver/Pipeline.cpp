@@ -826,7 +826,7 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     if (Settings.ignoredIn(Rel, D.Code))
       return true;
     // Files that cannot be read or parsed are reported wherever they are.
-    bool Hidden = !IncludeTests && D.File && Config::isTestPath(Rel);
+    bool Hidden = !IncludeTests && D.File && inTestCode(D, Rel, Root);
     A.HiddenInTests += Hidden;
     return Hidden;
   });
@@ -845,6 +845,25 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;
+}
+
+bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root) {
+  if (Config::isTestPath(Rel))
+    return true;
+  // A production method read per row of a loop that only a test runs (its loop, queryset or
+  // call site is in test code) is test code's finding too.
+  for (const rules::Note &N : D.Notes) {
+    if (!N.File)
+      continue;
+    llvm::SmallString<256> Abs(N.File->path());
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::StringRef R = Abs.str();
+    if (R.consume_front(Root))
+      R = R.ltrim('/');
+    if (Config::isTestPath(R))
+      return true;
+  }
+  return false;
 }
 
 void keepShard(Analysis &A, unsigned Index, unsigned Count) {

@@ -64,6 +64,11 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
 /// stays empty. The settings matter only through \p Opts (see configure()).
 Analysis indexOnly(const discover::Options &Opts);
 
+/// True when \p D belongs to test code (shown only with --include-tests): its file, at
+/// \p Rel under \p Root, is a test path, or one of its notes (the loop, the queryset, a
+/// call site) lies in one.
+bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root);
+
 /// `--shard I/N`: keeps the findings located in the files of shard \p Index (1-based) of
 /// \p Count. Files are dealt to shards by a hash of their path under the project root, so
 /// every shard of every runner agrees, and the N shards' findings together are exactly

@@ -84,6 +84,9 @@ private:
   bool Report;
   llvm::StringMap<ValueRef> Env;
   llvm::DenseSet<unsigned> ActiveLoops;
+  /// The `for` loops of this function's own body around the statement being visited,
+  /// innermost last (a `return` / `break` leaves them).
+  llvm::SmallVector<unsigned, 4> OwnLoops;
   /// Running a project function the rows were passed to: the outermost call site.
   const SourceFile *CallFile = nullptr;
   Range CallWhere;

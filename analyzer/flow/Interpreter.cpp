@@ -1763,8 +1763,22 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
 }
 
 void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
+  // A block that ends by leaving its loop runs once per run of that loop, not per row:
+  // `return`/`raise` leave every loop of this function, `break` the innermost one.
+  llvm::SmallVector<unsigned, 4> Paused;
+  if (!Body.empty() && !OwnLoops.empty()) {
+    const Stmt *Last = Body.back();
+    if (Last->Kind == StmtKind::Return || (Last->Kind == StmtKind::Other && Last->Name == "raise"))
+      Paused.append(OwnLoops.begin(), OwnLoops.end());
+    else if (Last->Kind == StmtKind::Other && Last->Name == "break")
+      Paused.push_back(OwnLoops.back());
+  }
+  for (unsigned L : Paused)
+    ActiveLoops.erase(L);
   for (const Stmt *St : Body)
     visit(St);
+  for (unsigned L : Paused)
+    ActiveLoops.insert(L);
 }
 
 void Interp::visit(const Stmt *St) {
@@ -1817,10 +1831,10 @@ void Interp::visit(const Stmt *St) {
       consume(St->Value, It);
     bindTarget(St->Target, Row ? Row : Value::unknown());
     if (NewLoop)
-      ActiveLoops.insert(*NewLoop);
+      ActiveLoops.insert(*NewLoop), OwnLoops.push_back(*NewLoop);
     visitBody(St->Body);
     if (NewLoop)
-      ActiveLoops.erase(*NewLoop);
+      ActiveLoops.erase(*NewLoop), OwnLoops.pop_back();
     visitBody(St->OrElse);
     return;
   }

@@ -88,7 +88,8 @@ enum class StmtKind {
   Return,     // return Value
   Import,     // Imports
   ImportFrom, // from Module import Imports
-  Other,      // Exprs in Items; nested bodies in Body
+  Other,      // Exprs in Items; nested bodies in Body; Name "break", "continue" or "raise"
+              // for those statements
 };
 
 /// One name of an import: `import a.b as c` / `from m import n as c`.

@@ -528,6 +528,10 @@ private:
     // Anything else (pass, raise, assert, del, global, match, type aliases...): keep the
     // sub-expressions and nested bodies so nothing inside is lost.
     Stmt *S = M.newStmt(StmtKind::Other, range(N));
+    // Statements that leave a block: the flow stage needs to know which ones.
+    llvm::StringRef Type = ts_node_type(N);
+    if (Type == "break_statement" || Type == "continue_statement" || Type == "raise_statement")
+      S->Name = Type.drop_back(std::strlen("_statement")).str();
     lowerOther(N, S, Depth);
     Out.push_back(S);
   }

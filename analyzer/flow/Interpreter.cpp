@@ -1523,10 +1523,14 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     Q->Empty |= Name == "none";
     if (Name == "filter" && !Recv->Row) {
       recordNullRelations(S.G, Recv->Model, E, Q->Load);
-      // filter(pk=...) / filter(id=...): a loop over it runs once, like one object.
-      for (const py::Keyword &K : E->Keywords)
-        if (K.Name == "pk" || K.Name == "id" || K.Name == "pk__exact" || K.Name == "id__exact")
+      // filter(pk=...), filter(slug=...) on a unique column: a loop over it runs once,
+      // like one object.
+      for (const py::Keyword &K : E->Keywords) {
+        llvm::StringRef Key = K.Name;
+        Key.consume_back("__exact");
+        if (Recv->Model && S.G.isUniqueKey(Recv->Model, Key))
           Q->OneRow = true;
+      }
     }
     return Q;
   }

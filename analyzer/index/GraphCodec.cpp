@@ -73,13 +73,15 @@ std::string ModelGraph::encode() const {
       W.bytes(R.Counterpart);
       W.u64(R.Nullable | R.ParentLink << 1);
     }
-    Names.clear();
-    for (const auto &C : M->Columns)
-      Names.push_back(C.getKey());
-    llvm::sort(Names);
-    W.u64(Names.size());
-    for (llvm::StringRef Name : Names)
-      W.bytes(Name);
+    for (const llvm::StringSet<> *Set : {&M->Columns, &M->UniqueColumns}) {
+      Names.clear();
+      for (const auto &C : *Set)
+        Names.push_back(C.getKey());
+      llvm::sort(Names);
+      W.u64(Names.size());
+      for (llvm::StringRef Name : Names)
+        W.bytes(Name);
+    }
     W.u64(M->Managers.size());
     for (const ManagerInfo &I : M->Managers) {
       W.bytes(I.Name);
@@ -145,6 +147,8 @@ std::unique_ptr<ModelGraph> ModelGraph::decode(llvm::StringRef Bytes) {
     }
     for (size_t J = 0, NC = R.count(); J < NC; ++J)
       M.Columns.insert(R.bytes());
+    for (size_t J = 0, NC = R.count(); J < NC; ++J)
+      M.UniqueColumns.insert(R.bytes());
     for (size_t J = 0, NM = R.count(); J < NM; ++J) {
       ManagerInfo Info;
       Info.Name = R.bytes().str();

@@ -284,7 +284,7 @@ private:
       for (const auto &Entry : M->Classes) {
         ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
         if (M->Builtin || llvm::StringRef(M->Name).starts_with("django.") ||
-            classAttr(metaClass(Ref.Def), "abstract"))
+            isTrue(classAttr(metaClass(Ref.Def), "abstract")))
           continue;
         bool Base = false, Perms = false, User = false;
         for (const py::Expr *B : baseExprs(Ref.Def)) {
@@ -497,6 +497,9 @@ private:
         // when one row reads it: reading it per row is not an N+1, so it is a plain column.
         if (!Kind || llvm::StringRef(Q).starts_with("auto_prefetch.")) {
           M.Columns.insert(Name);
+          for (const char *Key : {"primary_key", "unique"})
+            if (isTrue(V->keyword(Key)))
+              M.UniqueColumns.insert(Name);
           if (Kind)
             M.Columns.insert((Name + "_id").str());
           continue;
@@ -746,6 +749,8 @@ private:
       inheritedAbstract(*Parent, Into, Depth + 1);
       for (const auto &C : Parent->Columns)
         Into.Columns.insert(C.first());
+      for (const auto &C : Parent->UniqueColumns)
+        Into.UniqueColumns.insert(C.first());
       for (const ManagerInfo &MI : Parent->Managers)
         if (!llvm::any_of(Into.Managers, [&](const ManagerInfo &X) { return X.Name == MI.Name; }))
           Into.Managers.push_back(MI);
@@ -973,6 +978,20 @@ bool ModelGraph::isColumn(const Model *M, llvm::StringRef Name) const {
   std::vector<const Model *> Work{M};
   for (size_t I = 0; I < Work.size() && I < 64; ++I) {
     if (Work[I]->Columns.count(Name))
+      return true;
+    Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
+  }
+  return false;
+}
+
+bool ModelGraph::isUniqueKey(const Model *M, llvm::StringRef Name) const {
+  if (Name == "pk" || Name == "id")
+    return true;
+  if (const Relation *R = relation(M, Name); R && R->Kind == RelationKind::OneToOne)
+    return true;
+  std::vector<const Model *> Work{M};
+  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+    if (Work[I]->UniqueColumns.count(Name))
       return true;
     Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
   }

@@ -75,6 +75,8 @@ struct Model {
   std::vector<const Model *> Parents; ///< model bases (abstract or concrete)
   llvm::StringMap<Relation> Relations;
   llvm::StringSet<> Columns; ///< concrete columns incl. `<fk>_id` attnames
+  /// Columns declared `primary_key=True` or `unique=True` (a filter on one matches one row).
+  llvm::StringSet<> UniqueColumns;
   std::vector<ManagerInfo> Managers;
   std::string DefaultRelatedName;
 
@@ -114,6 +116,9 @@ public:
   const Relation *relation(const Model *M, llvm::StringRef Name) const;
   /// True when \p Name is a plain column of \p M (`name`, `customer_id`, `pk`, `id`...).
   bool isColumn(const Model *M, llvm::StringRef Name) const;
+  /// True when filtering \p M on \p Name (a lookup without `__`) matches at most one row:
+  /// `pk`, `id`, a declared primary key or unique column, a one-to-one field.
+  bool isUniqueKey(const Model *M, llvm::StringRef Name) const;
   /// The manager \p Name of \p M (own, inherited, or the implicit `objects`).
   const ManagerInfo *manager(const Model *M, llvm::StringRef Name) const;
   llvm::ArrayRef<std::unique_ptr<Model>> models() const { return Models; }

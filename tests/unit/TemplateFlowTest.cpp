@@ -271,6 +271,33 @@ def f(pk):
 )py"}});
     CHECK(P.findings("shop.views") == Strings{"9:NP101:customer"});
   }
+
+  TEST_CASE("a filter on a declared primary key, a unique column or a one-to-one: one row") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+class Tile(models.Model):
+    tileid = models.UUIDField(primary_key=True)
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=10)
+    owner = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    profile = models.OneToOneField(Customer, related_name='tile', on_delete=models.CASCADE)
+)py"},
+                                          {"shop.views", R"py(
+from .models import Tile
+def f(x):
+    for t in Tile.objects.filter(tileid=x):
+        print(t.owner.name)
+    for t in Tile.objects.filter(slug__exact=x):
+        print(t.owner.name)
+    for t in Tile.objects.filter(profile=x):
+        print(t.owner.name)
+    for t in Tile.objects.filter(title=x):
+        print(t.owner.name)
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"11:NP101:owner"});
+  }
 }
 
 TEST_SUITE("flow.drf") {

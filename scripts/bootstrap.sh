@@ -12,7 +12,7 @@ packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           python3-django-taggit python3-django-treebeard python3-django-mptt
           python3-django-model-utils
           clang-19 libclang-rt-19-dev
-          dpkg-dev file python3-build python3-setuptools python3-wheel python3-venv)
+          dpkg-dev file groff-base python3-build python3-setuptools python3-wheel python3-venv)
 # Some images ship Node.js from another source whose package already carries npm and
 # conflicts with Debian's npm: install Debian's only when npm is missing.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

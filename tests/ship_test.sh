@@ -101,10 +101,11 @@ for code in $("$d/bin/nplus1" rule --all | awk '{print $1}'); do
   grep -q "^\.SS $code " <<<"$man" || fail "the man page has no section for $code"
 done
 grep -q 'changed\\-since' <<<"$man" || fail "the man page lacks the check options"
-if command -v groff >/dev/null; then
-  warnings=$(groff -man -Tutf8 -ww -z <<<"$man" 2>&1)
-  [ -z "$warnings" ] || { echo "$warnings"; fail "groff warns about the man page"; }
-fi
+# groff (groff-base, installed by scripts/bootstrap.sh) must be there: a missing tool is a
+# failure, never a check passed without running.
+command -v groff >/dev/null || fail "groff is not installed (groff-base; scripts/bootstrap.sh installs it)"
+warnings=$(groff -man -Tutf8 -ww -z <<<"$man" 2>&1)
+[ -z "$warnings" ] || { echo "$warnings"; fail "groff warns about the man page"; }
 echo "deb: $(field Package) $(field Version) $(field Architecture), Depends: $(field Depends), $(wc -l <<<"$contents") files"
 check_article "deb" "$d/bin/nplus1"
 
@@ -160,18 +161,18 @@ check_article "venv" "$work/venv/bin/nplus1"
 # `pip install .` there and installs the wheel named in additional_dependencies. The hook
 # repository here holds this checkout's .pre-commit-hooks.yaml and root pyproject.toml
 # (until that file exists, the one proposed in scripts/packaging/pre-commit/).
-if command -v pre-commit >/dev/null; then
-  export HOME=$work/home PRE_COMMIT_HOME=$work/pc GIT_CONFIG_NOSYSTEM=1
-  export PIP_NO_INDEX=1 PIP_FIND_LINKS=/usr/share/python-wheels PIP_CONFIG_FILE=/dev/null
-  mkdir -p "$HOME" "$work/hooks" "$work/proj"
-  git config --global user.email dev@example.invalid
-  git config --global user.name dev
-  cp .pre-commit-hooks.yaml "$work/hooks/"
-  if [ -f pyproject.toml ]; then cp pyproject.toml "$work/hooks/"
-  else cp scripts/packaging/pre-commit/pyproject.toml "$work/hooks/"; fi
-  (cd "$work/hooks" && git init -q . && git add -A && git commit -qm hooks)
-  cp -r fixtures/projects/article/. "$work/proj/"
-  cat >"$work/proj/.pre-commit-config.yaml" <<YAML
+command -v pre-commit >/dev/null || fail "pre-commit is not installed (scripts/bootstrap.sh installs it)"
+export HOME=$work/home PRE_COMMIT_HOME=$work/pc GIT_CONFIG_NOSYSTEM=1
+export PIP_NO_INDEX=1 PIP_FIND_LINKS=/usr/share/python-wheels PIP_CONFIG_FILE=/dev/null
+mkdir -p "$HOME" "$work/hooks" "$work/proj"
+git config --global user.email dev@example.invalid
+git config --global user.name dev
+cp .pre-commit-hooks.yaml "$work/hooks/"
+if [ -f pyproject.toml ]; then cp pyproject.toml "$work/hooks/"
+else cp scripts/packaging/pre-commit/pyproject.toml "$work/hooks/"; fi
+(cd "$work/hooks" && git init -q . && git add -A && git commit -qm hooks)
+cp -r fixtures/projects/article/. "$work/proj/"
+cat >"$work/proj/.pre-commit-config.yaml" <<YAML
 repos:
   - repo: $work/hooks
     rev: $(git -C "$work/hooks" rev-parse HEAD)
@@ -180,11 +181,10 @@ repos:
         args: [--no-color]
         additional_dependencies: ["$whl"]
 YAML
-  (cd "$work/proj" && git init -q . && git add -A)
-  rc=0
-  (cd "$work/proj" && pre-commit run --all-files) >"$work/hook.log" 2>&1 || rc=$?
-  [ "$rc" -eq 1 ] && grep -q '^nplus1: 3 finding(s)' "$work/hook.log" || {
-    cat "$work/hook.log"; fail "the nplus1-wheel hook should fail with 3 findings (exit $rc)"; }
-  echo "pre-commit: nplus1-wheel hook installed from the wheel, 3 findings"
-fi
+(cd "$work/proj" && git init -q . && git add -A)
+rc=0
+(cd "$work/proj" && pre-commit run --all-files) >"$work/hook.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q '^nplus1: 3 finding(s)' "$work/hook.log" || {
+  cat "$work/hook.log"; fail "the nplus1-wheel hook should fail with 3 findings (exit $rc)"; }
+echo "pre-commit: nplus1-wheel hook installed from the wheel, 3 findings"
 echo "ship: OK"

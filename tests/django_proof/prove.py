@@ -759,6 +759,10 @@ def main(argv):
     print(f'{len(rows)} cases: {positives} expected findings, {kinds.count("ok")} near-misses, '
           f'{len(rows) - len(kinds)} without a single marker')
     print(f'{passed} passed, {failed} failed')
+    if not rows:
+        # A proof that measured nothing proves nothing: never a pass.
+        print(f'ERROR no case in {project}/cases.py (CASES, URL_CASES, API_CASES, ADMIN_CASES)')
+        return 1
     return 1 if failed or global_failures else 0
 
 

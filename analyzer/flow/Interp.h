@@ -36,6 +36,9 @@ bool isValuesMethod(llvm::StringRef N);
 bool isScalarMethod(llvm::StringRef N);
 /// Builtins that consume an iterable right away.
 bool isIterConsumer(llvm::StringRef N);
+/// Adds to \p Into the lookups of \p From below relation \p Rel (`rel__x` as `x`): what
+/// a single object's queryset loaded for the objects reached through Rel.
+void mergeBelow(Loaded &Into, const Loaded &From, llvm::StringRef Rel);
 
 /// Per-module state shared by the function interpreters: summaries and events.
 struct ModuleState {
@@ -188,6 +191,9 @@ private:
   /// a Django shortcut, a serializer); \p Args and \p KwArgs are already evaluated.
   ValueRef callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<ValueRef> Args,
                      llvm::ArrayRef<ValueRef> KwArgs);
+  /// `prefetch_related_objects(objs, *lookups)`: the names holding those objects (or rows)
+  /// are rebound with the lookups loaded.
+  void prefetchObjects(const Expr *E);
 
   // ---- summaries -----------------------------------------------------------
   /// Evaluates a function/method of the project with \p Self bound to its first parameter

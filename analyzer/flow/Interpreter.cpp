@@ -775,8 +775,10 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     return make(ValueKind::Instance, nullptr);
   }
   auto Result = make(ValueKind::Instance, Rel->Target);
-  if (!Row)
+  if (!Row) {
+    mergeBelow(Result->Load, Obj->Load, Attr);
     return Result;
+  }
   RowInfo R = *Row;
   R.Path = Path;
   // Rows fetched through a reverse FK hold their owner, and so does an object read through
@@ -1139,6 +1141,67 @@ ValueRef Interp::evalCall(const Expr *E) {
   return callNamed(E, S.P.resolveName(M, Name), Args, KwArgs);
 }
 
+void Interp::prefetchObjects(const Expr *E) {
+  // The lookups: strings, Prefetch objects, `*LOOKUPS` of a module-level list of strings.
+  Loaded Adds;
+  auto AddLookup = [&](const Expr *A) {
+    if (A->Kind == ExprKind::String && A->Args.empty()) {
+      Adds.addPrefetch(A->Id);
+      return true;
+    }
+    ValueRef V = eval(A);
+    if (V->is(ValueKind::Prefetch) && !V->PrefetchLookup.empty()) {
+      Adds.addPrefetch(V->PrefetchLookup);
+      Adds.merge(V->Load, V->PrefetchLookup);
+      return true;
+    }
+    return false;
+  };
+  for (size_t I = 1; I < E->Args.size(); ++I) {
+    const Expr *A = E->Args[I];
+    bool Read = false;
+    if (A->Kind == ExprKind::Starred && A->Object->Kind == ExprKind::Name) {
+      const index::ModuleInfo *Owner = nullptr;
+      std::string QN = S.P.resolveExpr(M, A->Object);
+      const Expr *List = QN.empty() ? nullptr : S.P.globalNamed(QN, Owner);
+      if (List && (List->Kind == ExprKind::List || List->Kind == ExprKind::Tuple))
+        Read = llvm::all_of(List->Args, [&](const Expr *X) {
+          return X->Kind == ExprKind::String && X->Args.empty() && (Adds.addPrefetch(X->Id), true);
+        });
+    } else {
+      Read = AddLookup(A);
+    }
+    if (!Read) // lookups we cannot read: anything below these objects may be loaded
+      Adds.Opaque = true;
+  }
+  // The objects: `[obj]`, `(a, b)` or a name holding rows; rebound with the loads.
+  auto Rebind = [&](const Expr *NameE) {
+    if (NameE->Kind != ExprKind::Name)
+      return;
+    auto It = Env.find(NameE->Id);
+    if (It == Env.end())
+      return;
+    const ValueRef &V = It->second;
+    if (!V->is(ValueKind::Instance) && !V->is(ValueKind::QuerySet))
+      return;
+    auto N = copy(V);
+    if (N->Row) {
+      auto Root = std::make_shared<Loaded>(N->Row->RootLoaded ? *N->Row->RootLoaded : Loaded{});
+      Root->merge(Adds, N->Row->Path);
+      N->Row->RootLoaded = Root;
+    } else {
+      N->Load.merge(Adds);
+    }
+    It->second = N;
+  };
+  const Expr *Objs = E->Args[0];
+  if (Objs->Kind == ExprKind::List || Objs->Kind == ExprKind::Tuple)
+    for (const Expr *X : Objs->Args)
+      Rebind(X);
+  else
+    Rebind(Objs);
+}
+
 ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<ValueRef> Args,
                            llvm::ArrayRef<ValueRef> KwArgs) {
   // A model loader: get_user_model(), apps.get_model('app', 'Model'), get_class(...).
@@ -1150,6 +1213,12 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   if ((Q == "django.core.paginator.Paginator" || Q == "django.core.paginator.Page") &&
       !Args.empty() && Args[0]->is(ValueKind::QuerySet))
     return Args[0];
+  if ((Q == "django.db.models.prefetch_related_objects" ||
+       Q == "django.db.models.query.prefetch_related_objects") &&
+      !E->Args.empty()) {
+    prefetchObjects(E);
+    return Value::unknown();
+  }
   if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
     const ValueRef &A = Args[0];
     if (A->is(ValueKind::Manager) || A->is(ValueKind::QuerySet))
@@ -1407,6 +1476,24 @@ ValueRef Interp::bypassed(const ValueRef &Q, bool Values) {
   return B;
 }
 
+void mergeBelow(Loaded &Into, const Loaded &From, llvm::StringRef Rel) {
+  auto Below = [&](const std::string &L, llvm::StringRef &Rest) {
+    Rest = L;
+    return Rest.consume_front(Rel) && Rest.consume_front("__");
+  };
+  llvm::StringRef Rest;
+  for (const std::string &L : From.Select)
+    if (Below(L, Rest))
+      Into.addSelect(Rest);
+  for (const std::string &L : From.Prefetch)
+    if (Below(L, Rest))
+      Into.addPrefetch(Rest);
+  for (const auto &[Name, Target] : From.ToAttrs)
+    if (Below(Name, Rest))
+      Into.ToAttrs.emplace_back(Rest.str(), Target);
+  Into.FetchPeers |= From.FetchPeers;
+}
+
 ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
   const ValueRef &Owner = RM->Elements.front();
   auto Q = make(ValueKind::QuerySet, RM->Model);
@@ -1423,7 +1510,9 @@ ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
     Q->Row = R;
     return Q;
   }
-  // A single object's related set: a queryset of its own, fixable at `obj.related`.
+  // A single object's related set: a queryset of its own, fixable at `obj.related`. What
+  // the object's queryset (or prefetch_related_objects) prefetched below it is loaded.
+  mergeBelow(Q->Load, Owner->Load, RM->Relation->Name);
   auto O = std::make_shared<Origin>();
   O->File = EvFile;
   O->Chain = Chain;
@@ -1701,7 +1790,10 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       singleOnRelated(Recv, Name);
     if (Recv->ValuesMode)
       return Value::unknown();
-    return make(ValueKind::Instance, Recv->Model);
+    auto One = make(ValueKind::Instance, Recv->Model);
+    if (!Recv->Row) // what the queryset loads is loaded below its one object
+      One->Load = Recv->Load;
+    return One;
   }
   if ((Name == "count" || Name == "exists") && Recv->Row)
     evaluateRelated(Recv, EventKind::AggregatePerRow);

@@ -33,6 +33,7 @@ void Loaded::merge(const Loaded &Other, llvm::StringRef Prefix) {
     addUnique(Prefetch, Join(L));
   for (const std::string &L : Other.Null)
     addUnique(Null, Join(L));
+  Opaque |= Other.Opaque; // below a prefix too: we cannot tell what is loaded where
   if (Prefix.empty()) {
     SelectAll |= Other.SelectAll;
     FetchPeers |= Other.FetchPeers;
@@ -48,7 +49,7 @@ static bool extendsPath(llvm::StringRef Lookup, llvm::StringRef Prefix) {
 }
 
 bool Loaded::covers(llvm::StringRef Path, bool AllSelectable) const {
-  if (FetchPeers)
+  if (FetchPeers || Opaque)
     return true;
   // Below a relation that is NULL on every row there is nothing to load.
   if (llvm::any_of(Null, [&](const std::string &N) { return extendsPath(Path, N); }))

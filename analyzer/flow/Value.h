@@ -71,6 +71,9 @@ struct Loaded {
   /// a list_select_related tuple replaces Django's select_related() and must keep them).
   std::shared_ptr<std::vector<std::string>> SelectAllUsed;
   bool FetchPeers = false;           ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
+  /// Loads we cannot read (`prefetch_related_objects(rows, *computed)`): anything may be
+  /// loaded, so nothing below is reported.
+  bool Opaque = false;
   /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
   std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
   /// only() / defer() on the rows' own fields (lookups through relations are not tracked).

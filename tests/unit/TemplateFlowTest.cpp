@@ -137,6 +137,48 @@ class One(DetailView):
   }
 }
 
+TEST_SUITE("flow.prefetch_objects") {
+  TEST_CASE("what a single object's queryset prefetched is loaded below it") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Customer
+def f():
+    c = Customer.objects.prefetch_related('orders', 'orders__item_set').first()
+    for o in c.orders.all():
+        list(o.item_set.all())
+    d = Customer.objects.prefetch_related('orders').get(pk=1)
+    for o in d.orders.all():
+        list(o.item_set.all())
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"9:NP102:item_set"});
+  }
+
+  TEST_CASE("prefetch_related_objects loads what it names on the objects it is given") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.db.models import prefetch_related_objects
+from .models import Customer, Order
+LOOKUPS = ['item_set']
+def totals(order):
+    prefetch_related_objects([order], *LOOKUPS)
+    return [i.pk for i in order.item_set.all()]
+def names(order):
+    prefetch_related_objects([order], *computed())
+    return [i.pk for i in order.item_set.all()]
+def plain(order):
+    return [i.pk for i in order.item_set.all()]
+def f():
+    for o in Order.objects.all():
+        totals(o)
+        names(o)
+        plain(o)
+    c = Customer.objects.get(pk=1)
+    prefetch_related_objects([c], 'orders__item_set')
+    for o in c.orders.all():
+        list(o.item_set.all())
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"12:NP102:item_set"});
+  }
+}
+
 TEST_SUITE("flow.drf") {
   TEST_CASE("the article's OrderViewSet: one finding at source=, fixed at the queryset") {
     test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},

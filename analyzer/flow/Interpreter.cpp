@@ -40,7 +40,11 @@ bool isIterConsumer(llvm::StringRef N) {
 
 ValueRef Interp::run(llvm::ArrayRef<Stmt *> Body) {
   visitBody(Body);
-  return Returned ? Returned : Value::unknown();
+  // `.none()` is only ever a guard: when it is all we could follow, the rows the function
+  // really returns are unknown to us.
+  if (!Returned || (Returned->is(ValueKind::QuerySet) && Returned->Empty))
+    return Value::unknown();
+  return Returned;
 }
 
 std::shared_ptr<Value> Interp::make(ValueKind K, const Model *Mo) {
@@ -1675,7 +1679,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       }
       // An argument we cannot read: assume it loads everything (stay silent).
       if (A->Kind != ExprKind::Constant)
-        Q->Load.FetchPeers = true;
+        Q->Load.Opaque = true;
     }
     if (SameChain && Q->Src) {
       LoadCall LC{E->Where.End - 1, !E->Args.empty()};

@@ -52,21 +52,21 @@ cl::alias OutputFormat("output-format", cl::desc("Alias for --format"), cl::alia
 cl::list<std::string> Select("select",
                              cl::desc("Rule codes or prefixes to report, comma-separated "
                                       "(replaces the configuration's select)"),
-                             cl::sub(CheckCmd), cl::cat(Cat));
+                             cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> ExtendSelect("extend-select",
                                    cl::desc("Rule codes or prefixes to report besides select"),
-                                   cl::sub(CheckCmd), cl::cat(Cat));
+                                   cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> Ignore("ignore",
                              cl::desc("Rule codes or prefixes not to report, comma-separated "
                                       "(replaces the configuration's ignore)"),
-                             cl::sub(CheckCmd), cl::cat(Cat));
+                             cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> ExtendIgnore("extend-ignore",
                                    cl::desc("Rule codes or prefixes not to report, besides ignore"),
-                                   cl::sub(CheckCmd), cl::cat(Cat));
+                                   cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> PerFileIgnores("per-file-ignores",
                                      cl::desc("GLOB:CODES, codes not reported in the files the "
                                               "glob matches (replaces the configuration's)"),
-                                     cl::sub(CheckCmd), cl::cat(Cat));
+                                     cl::value_desc("GLOB:CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ExitZero("exit-zero", cl::desc("Exit 0 even when there are findings"),
                        cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> ConfigFile("config",
@@ -117,7 +117,9 @@ cl::opt<std::string> ChangedSince("changed-since",
                                            "their findings and those pointing into them (a "
                                            "view's template findings)"),
                                   cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
+cl::opt<bool> ShowSettings("show-settings",
+                           cl::desc("Print the resolved settings, with where each value came "
+                                    "from, and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
                         cl::sub(CheckCmd), cl::cat(Cat));

@@ -137,6 +137,13 @@ status=0
 [ "$status" -eq 2 ] && grep -q 'cannot be combined with --fix' "$work/err" || fail "--stdin-filename --fix: $status"
 cmp -s app/reports.py "$work/reports.orig" || fail "--stdin-filename changed the file on disk"
 [ ! -e .nplus1_cache ] || fail "--stdin-filename wrote a cache"
+# A template's buffer too: without its `{# noqa #}`, the view's queryset shows in it.
+grep -q '{# noqa: NP101 #}' app/templates/app/list.html || fail "fixture changed: list.html"
+status=0
+sed 's/{# noqa: NP101 #}//' app/templates/app/list.html |
+  "$bin" check --no-color --stdin-filename app/templates/app/list.html > "$work/out" || status=$?
+[ "$status" -eq 1 ] && grep -q '^app/templates/app/list.html:2:12: .*\[NP101\]' "$work/out" ||
+  fail "--stdin-filename template: $status $(cat "$work/out")"
 status=0
 "$bin" check --stdin-filename app/absent.py < "$work/buffer.py" >/dev/null 2>"$work/err" || status=$?
 [ "$status" -eq 2 ] && grep -q 'app/absent.py: no such file' "$work/err" || fail "--stdin-filename absent: $status"

@@ -79,8 +79,7 @@ constexpr const char *KnownKeys =
     "template-dirs, django-version, unsafe-fixes, include-tests";
 
 /// Reads one `key = value` of the settings table into \p C.
-llvm::Error readKey(llvm::StringRef File, const std::string &Key, const toml::node &N,
-                    Config &C) {
+llvm::Error readKey(llvm::StringRef File, const std::string &Key, const toml::node &N, Config &C) {
   auto Codes = [&](std::vector<std::string> &Into) -> llvm::Error {
     auto V = codes(File, Key, N);
     if (!V)
@@ -232,7 +231,6 @@ std::optional<unsigned> riskyNonAscii(llvm::StringRef Text) {
   return std::nullopt;
 }
 
-
 /// Splits command-line values at commas (`--select NP1,NP3 --select NP9`), dropping blanks.
 std::vector<std::string> splitValues(llvm::ArrayRef<std::string> Values) {
   std::vector<std::string> Out;
@@ -264,8 +262,8 @@ perFileOption(llvm::ArrayRef<std::string> Values) {
     auto [Glob, List] = V.rsplit(':');
     Glob = Glob.trim();
     if (Glob.empty() || Glob.size() == V.size() || List.trim().empty())
-      return usageError("--per-file-ignores wants GLOB:CODES, e.g. \"*/tests/*.py:NP1,NP3\" (got \"" +
-                        V + "\")");
+      return usageError(
+          "--per-file-ignores wants GLOB:CODES, e.g. \"*/tests/*.py:NP1,NP3\" (got \"" + V + "\")");
     if (std::string Why = badGlob(Glob); !Why.empty())
       return usageError("invalid glob \"" + Glob + "\" in --per-file-ignores: " + Why);
     auto Codes = optionCodes(std::string(List), "--per-file-ignores");
@@ -521,7 +519,7 @@ void Config::print(llvm::raw_ostream &OS) const {
   };
   auto Bool = [](const std::optional<bool> &B) { return B.value_or(false) ? "true" : "false"; };
   OS << "# settings from: "
-     << (Isolated       ? "defaults (--isolated: configuration files ignored)"
+     << (Isolated         ? "defaults (--isolated: configuration files ignored)"
          : Source.empty() ? "defaults (no configuration file)"
                           : Source)
      << "\nselect = " << List(Select) << From("select")
@@ -551,9 +549,14 @@ namespace {
 /// The Django version the project pins, from its lock files or requirements: the first
 /// pin found in the usual places (lock files first).
 void detectDjangoVersion(llvm::StringRef Root, Config &C) {
-  std::vector<std::string> Files = {"poetry.lock", "uv.lock", "Pipfile.lock", "Pipfile",
-                                    "requirements.txt", "requirements.in",
-                                    "requirements/base.txt", "requirements/prod.txt",
+  std::vector<std::string> Files = {"poetry.lock",
+                                    "uv.lock",
+                                    "Pipfile.lock",
+                                    "Pipfile",
+                                    "requirements.txt",
+                                    "requirements.in",
+                                    "requirements/base.txt",
+                                    "requirements/prod.txt",
                                     "requirements/production.txt"};
   // Then every other requirements*.txt at the root and requirements/*.txt, in name order.
   for (llvm::StringRef Dir : {"", "requirements"}) {
@@ -561,8 +564,7 @@ void detectDjangoVersion(llvm::StringRef Root, Config &C) {
     llvm::sys::path::append(Path, Dir);
     std::vector<std::string> More;
     std::error_code EC;
-    for (llvm::sys::fs::directory_iterator It(Path, EC), End; !EC && It != End;
-         It.increment(EC)) {
+    for (llvm::sys::fs::directory_iterator It(Path, EC), End; !EC && It != End; It.increment(EC)) {
       llvm::StringRef Name = llvm::sys::path::filename(It->path());
       if (Name.ends_with(".txt") && (!Dir.empty() || Name.starts_with("requirements")))
         More.push_back(Dir.empty() ? Name.str() : (Dir + "/" + Name).str());
@@ -583,8 +585,8 @@ void detectDjangoVersion(llvm::StringRef Root, Config &C) {
     if (!Pin)
       continue;
     C.DjangoVersion = Pin->Version;
-    C.DjangoVersionWhy = (Pin->Exact ? "pinned in " : "lowest version allowed by ") +
-                         std::string(Path);
+    C.DjangoVersionWhy =
+        (Pin->Exact ? "pinned in " : "lowest version allowed by ") + std::string(Path);
     C.DjangoVersionKnown = true;
     return;
   }
@@ -604,8 +606,8 @@ std::optional<DjangoPin> djangoPin(llvm::StringRef Text) {
   // Pipfile.lock's `"django": {... "version": "==4.2.7"`.
   static const llvm::Regex Lock("name = \"django\"[[:space:]]+version = \"([0-9]+\\.[0-9]+)",
                                 llvm::Regex::IgnoreCase);
-  static const llvm::Regex PipfileLock(
-      "\"django\": \\{[^}]*\"version\": \"==([0-9]+\\.[0-9]+)", llvm::Regex::IgnoreCase);
+  static const llvm::Regex PipfileLock("\"django\": \\{[^}]*\"version\": \"==([0-9]+\\.[0-9]+)",
+                                       llvm::Regex::IgnoreCase);
   llvm::SmallVector<llvm::StringRef, 4> M;
   if (Lock.match(Text, &M) || PipfileLock.match(Text, &M))
     return DjangoPin{M[1].str(), true};
@@ -644,8 +646,7 @@ llvm::Expected<Config> loadConfig(llvm::StringRef Root, const ConfigRequest &Req
     llvm::sys::path::append(Path, Name);
     if (!llvm::sys::fs::exists(Path))
       continue;
-    llvm::Expected<bool> Found =
-        readConfigFile(Path, llvm::StringRef(Name) == "pyproject.toml", C);
+    llvm::Expected<bool> Found = readConfigFile(Path, llvm::StringRef(Name) == "pyproject.toml", C);
     if (!Found)
       return Found.takeError();
     if (*Found)

@@ -15,8 +15,8 @@ namespace nplus1::driver {
 /// The project's `[tool.nplus1]` settings (or `nplus1.toml` / `.nplus1.toml`), merged with
 /// the command line (which wins).
 struct Config {
-  std::string Source;  ///< the file the settings came from, "" for defaults
-  std::string BaseDir; ///< the directory template-dirs are relative to ("" : the root)
+  std::string Source;    ///< the file the settings came from, "" for defaults
+  std::string BaseDir;   ///< the directory template-dirs are relative to ("" : the root)
   bool Isolated = false; ///< --isolated: configuration files were not read
   std::vector<std::string> Select{"NP"}; ///< code prefixes to report
   std::vector<std::string> ExtendSelect; ///< added to Select

@@ -69,10 +69,11 @@ cl::list<std::string> PerFileIgnores("per-file-ignores",
                                      cl::value_desc("GLOB:CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ExitZero("exit-zero", cl::desc("Exit 0 even when there are findings"),
                        cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<std::string> ConfigFile("config",
-                                cl::desc("Read the settings from this pyproject.toml ([tool.nplus1]) "
-                                         "or nplus1.toml instead of the project root's"),
-                                cl::value_desc("FILE"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string>
+    ConfigFile("config",
+               cl::desc("Read the settings from this pyproject.toml ([tool.nplus1]) "
+                        "or nplus1.toml instead of the project root's"),
+               cl::value_desc("FILE"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Isolated("isolated", cl::desc("Ignore all configuration files"), cl::sub(CheckCmd),
                        cl::cat(Cat));
 cl::opt<std::string> StdinFilename(
@@ -460,8 +461,9 @@ int runCheck() {
                  << A.Files.Files.size() - Templates << " Python file(s), " << Templates
                  << " template(s); " << A.Diagnostics.size() << " finding(s) after settings and "
                  << "suppressions"
-                 << (A.HiddenInTests ? ", " + std::to_string(A.HiddenInTests) + " in test code hidden"
-                                     : "")
+                 << (A.HiddenInTests
+                         ? ", " + std::to_string(A.HiddenInTests) + " in test code hidden"
+                         : "")
                  << llvm::format(" (%.0f ms)\n", millisSince(Start));
   }
   if (CacheStats || Verbose)
@@ -547,8 +549,7 @@ int runCheck() {
                    << (Failures ? ", " + std::to_string(Failures) + " file(s) not written" : "")
                    << "\n";
       if (ShowFixes && !Quiet)
-        printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):",
-                     FixedList);
+        printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):", FixedList);
     }
   } else {
     Remaining = A.Diagnostics;

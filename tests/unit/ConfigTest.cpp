@@ -70,14 +70,14 @@ TEST_SUITE("driver.config") {
 
   TEST_CASE("a pyproject.toml is read only through its [tool.nplus1] table") {
     Config C;
-    llvm::Expected<bool> None = driver::readConfigText("[tool.ruff]\nselect = [\"E\"]\n",
-                                                       "pyproject.toml", true, C);
+    llvm::Expected<bool> None =
+        driver::readConfigText("[tool.ruff]\nselect = [\"E\"]\n", "pyproject.toml", true, C);
     REQUIRE(None);
     CHECK(!*None);
     CHECK(C.Source.empty());
-    llvm::Expected<bool> Ours = driver::readConfigText(
-        "[project]\nname = \"x\"\n\n[tool.nplus1]\nselect = [\"NP3\"]\n", "/p/pyproject.toml",
-        true, C);
+    llvm::Expected<bool> Ours =
+        driver::readConfigText("[project]\nname = \"x\"\n\n[tool.nplus1]\nselect = [\"NP3\"]\n",
+                               "/p/pyproject.toml", true, C);
     REQUIRE(Ours);
     CHECK(*Ours);
     CHECK(C.Source == "/p/pyproject.toml");
@@ -126,7 +126,7 @@ TEST_SUITE("driver.config") {
     CL.IncludeTests = true;
     REQUIRE(applyError(CL, C) == "");
     CHECK(C.Select == std::vector<std::string>{"NP101", "NP102", "NP301"});
-    CHECK(C.Ignore == std::vector<std::string>{"NP103"});   // the file's: not replaced
+    CHECK(C.Ignore == std::vector<std::string>{"NP103"});     // the file's: not replaced
     CHECK(C.ExtendSelect == std::vector<std::string>{"NP9"}); // the file's
     CHECK(C.enabled("NP101"));
     CHECK(!C.enabled("NP102"));
@@ -160,8 +160,8 @@ TEST_SUITE("driver.config") {
     CHECK(llvm::StringRef(Error(Select)).starts_with("unknown rule code \"np101\" in --select"));
     driver::CommandLine Extend;
     Extend.ExtendSelect = {"NP0"};
-    CHECK(llvm::StringRef(Error(Extend))
-              .starts_with("unknown rule code \"NP0\" in --extend-select"));
+    CHECK(
+        llvm::StringRef(Error(Extend)).starts_with("unknown rule code \"NP0\" in --extend-select"));
     driver::CommandLine PerFile;
     PerFile.PerFileIgnores = std::vector<std::string>{"tests/*.py"};
     CHECK(llvm::StringRef(Error(PerFile)).starts_with("--per-file-ignores wants GLOB:CODES"));

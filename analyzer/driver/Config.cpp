@@ -403,36 +403,34 @@ llvm::Expected<bool> readConfigText(llvm::StringRef Text, llvm::StringRef File, 
 }
 
 llvm::Error applyCommandLine(const CommandLine &CL, Config &C) {
-  auto Replace = [&](const std::optional<std::vector<std::string>> &Values,
-                     std::vector<std::string> &Into, llvm::StringRef Key) -> llvm::Error {
-    if (!Values)
-      return llvm::Error::success();
-    auto V = optionCodes(*Values, "--" + Key.str());
+  std::vector<std::string> *Lists[] = {&C.Select, &C.ExtendSelect, &C.Ignore, &C.ExtendIgnore};
+  const std::vector<std::string> *Given[] = {nullptr, &CL.ExtendSelect, &CL.Ignore,
+                                             &CL.ExtendIgnore};
+  const char *Keys[] = {"select", "extend-select", "ignore", "extend-ignore"};
+  std::vector<std::string> Codes[4];
+  if (CL.Select)
+    Given[0] = &*CL.Select;
+  for (size_t I = 0; I < 4; ++I) {
+    if (!Given[I])
+      continue;
+    auto V = optionCodes(*Given[I], "--" + std::string(Keys[I]));
     if (!V)
       return V.takeError();
-    Into = std::move(*V);
-    C.Origin[Key.str()] = {"--" + Key.str()};
-    return llvm::Error::success();
-  };
-  auto Extend = [&](llvm::ArrayRef<std::string> Values, std::vector<std::string> &Into,
-                    llvm::StringRef Key) -> llvm::Error {
-    if (Values.empty())
-      return llvm::Error::success();
-    auto V = optionCodes(Values, "--" + Key.str());
-    if (!V)
-      return V.takeError();
-    llvm::append_range(Into, *V);
-    C.Origin[Key.str()].push_back("--" + Key.str());
-    return llvm::Error::success();
-  };
-  if (llvm::Error E = Replace(CL.Select, C.Select, "select"))
-    return E;
-  if (llvm::Error E = Replace(CL.Ignore, C.Ignore, "ignore"))
-    return E;
-  if (llvm::Error E = Extend(CL.ExtendSelect, C.ExtendSelect, "extend-select"))
-    return E;
-  if (llvm::Error E = Extend(CL.ExtendIgnore, C.ExtendIgnore, "extend-ignore"))
-    return E;
+    Codes[I] = std::move(*V);
+  }
+  if (CL.Select) {
+    // A selection of its own, as ruff's --select: nothing of the file's counts.
+    for (size_t I = 0; I < 4; ++I) {
+      *Lists[I] = Codes[I];
+      C.Origin.erase(Keys[I]);
+      if (I == 0 || !Codes[I].empty())
+        C.Origin[Keys[I]] = {"--" + std::string(Keys[I])};
+    }
+  } else {
+    llvm::append_range(C.LaterSelect, Codes[1]);
+    llvm::append_range(C.LaterIgnore, Codes[2]);
+    llvm::append_range(C.LaterIgnore, Codes[3]);
+  }
   if (CL.PerFileIgnores) {
     auto Table = perFileOption(*CL.PerFileIgnores);
     if (!Table)
@@ -462,7 +460,11 @@ bool Config::enabled(llvm::StringRef Code) const {
     return Len;
   };
   int Selected = Best({&Select, &ExtendSelect});
-  return Selected >= 0 && Selected > Best({&Ignore, &ExtendIgnore});
+  bool On = Selected >= 0 && Selected > Best({&Ignore, &ExtendIgnore});
+  int LaterOn = Best({&LaterSelect}), LaterOff = Best({&LaterIgnore});
+  if (LaterOn >= 0 || LaterOff >= 0)
+    On = LaterOn > LaterOff;
+  return On;
 }
 
 bool Config::ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const {
@@ -534,6 +536,10 @@ void Config::print(llvm::raw_ostream &OS) const {
      << "; reported from tests/, test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, "
         "conftest.py"
      << "\ndjango-version = \"" << DjangoVersion << "\"  # " << DjangoVersionWhy << "\n";
+  if (!LaterSelect.empty() || !LaterIgnore.empty())
+    OS << "# then the command line, which wins over the lines above:"
+       << (LaterSelect.empty() ? "" : " --extend-select " + llvm::join(LaterSelect, ","))
+       << (LaterIgnore.empty() ? "" : " --ignore " + llvm::join(LaterIgnore, ",")) << "\n";
   for (const auto &[Glob, Codes] : PerFileIgnores)
     OS << "per-file-ignores.\"" << Glob << "\" = " << List(Codes) << From("per-file-ignores")
        << "\n";

@@ -21,6 +21,10 @@ struct Config {
   std::vector<std::string> Select{"NP"}; ///< code prefixes to report
   std::vector<std::string> ExtendSelect; ///< added to Select
   std::vector<std::string> Ignore, ExtendIgnore;
+  /// The command line's --extend-select and --ignore/--extend-ignore when it has no
+  /// --select: a second selection applied after the one above, which it overrides (as in
+  /// ruff, the command line wins whatever the specificity of the file's codes).
+  std::vector<std::string> LaterSelect, LaterIgnore;
   std::vector<std::string> Exclude, ExtendExclude;
   std::map<std::string, std::vector<std::string>> PerFileIgnores; ///< glob -> codes
   std::vector<std::string> TemplateDirs; ///< relative to the config file's directory
@@ -40,7 +44,8 @@ struct Config {
 
   /// True when \p Code is selected and not ignored. Codes match by prefix (`NP1` covers
   /// `NP101`); when a code matches both a selected and an ignored prefix, the longer
-  /// (more specific) prefix decides, and a tie ignores it.
+  /// (more specific) prefix decides, and a tie ignores it. Then LaterSelect/LaterIgnore
+  /// decide the same way for the codes they match.
   bool enabled(llvm::StringRef Code) const;
   /// True when \p Code is ignored for the file at \p RelPath by per-file-ignores.
   bool ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const;
@@ -55,8 +60,11 @@ struct Config {
 /// Settings given on the command line (ruff's option names). Lists hold the values as
 /// typed: each may be comma-separated, and an option may be repeated.
 struct CommandLine {
-  std::optional<std::vector<std::string>> Select, Ignore; ///< replace the file's
-  std::vector<std::string> ExtendSelect, ExtendIgnore;    ///< added to the file's
+  /// Starts the rule selection afresh: the file's select, extend-select, ignore and
+  /// extend-ignore no longer count.
+  std::optional<std::vector<std::string>> Select;
+  /// Turn more rules on / off, over the file's selection.
+  std::vector<std::string> ExtendSelect, Ignore, ExtendIgnore;
   /// `GLOB:CODES` entries; replace the file's per-file-ignores.
   std::optional<std::vector<std::string>> PerFileIgnores;
   std::optional<bool> UnsafeFixes, IncludeTests;

@@ -50,18 +50,18 @@ cl::opt<std::string> Format("format",
                             cl::init("text"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::alias OutputFormat("output-format", cl::desc("Alias for --format"), cl::aliasopt(Format));
 cl::list<std::string> Select("select",
-                             cl::desc("Rule codes or prefixes to report, comma-separated "
-                                      "(replaces the configuration's select)"),
+                             cl::desc("Rule codes or prefixes to report, comma-separated; "
+                                      "the configuration's selection no longer counts"),
                              cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> ExtendSelect("extend-select",
-                                   cl::desc("Rule codes or prefixes to report besides select"),
+                                   cl::desc("Rule codes or prefixes to report besides the selection"),
                                    cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> Ignore("ignore",
                              cl::desc("Rule codes or prefixes not to report, comma-separated "
-                                      "(replaces the configuration's ignore)"),
+                                      "(over the configuration's selection)"),
                              cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> ExtendIgnore("extend-ignore",
-                                   cl::desc("Rule codes or prefixes not to report, besides ignore"),
+                                   cl::desc("Same as --ignore"),
                                    cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> PerFileIgnores("per-file-ignores",
                                      cl::desc("GLOB:CODES, codes not reported in the files the "
@@ -292,8 +292,7 @@ driver::CommandLine commandLineSettings() {
   driver::CommandLine CL;
   if (Select.getNumOccurrences())
     CL.Select = std::vector<std::string>(Select.begin(), Select.end());
-  if (Ignore.getNumOccurrences())
-    CL.Ignore = std::vector<std::string>(Ignore.begin(), Ignore.end());
+  CL.Ignore.assign(Ignore.begin(), Ignore.end());
   CL.ExtendSelect.assign(ExtendSelect.begin(), ExtendSelect.end());
   CL.ExtendIgnore.assign(ExtendIgnore.begin(), ExtendIgnore.end());
   if (PerFileIgnores.getNumOccurrences())

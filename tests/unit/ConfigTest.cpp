@@ -114,9 +114,9 @@ TEST_SUITE("driver.config") {
     CHECK(!C.enabled("NP903")); // never selected
   }
 
-  TEST_CASE("the command line replaces select, ignore and per-file-ignores, and extends") {
+  TEST_CASE("the command line's --select starts afresh; per-file-ignores are replaced") {
     Config C;
-    REQUIRE(readError("select = [\"NP1\"]\nignore = [\"NP103\"]\nextend-select = [\"NP9\"]\n"
+    REQUIRE(readError("select = [\"NP1\"]\nignore = [\"NP101\"]\nextend-select = [\"NP9\"]\n"
                       "[per-file-ignores]\n\"a.py\" = [\"NP1\"]\n",
                       C) == "");
     driver::CommandLine CL;
@@ -126,18 +126,21 @@ TEST_SUITE("driver.config") {
     CL.IncludeTests = true;
     REQUIRE(applyError(CL, C) == "");
     CHECK(C.Select == std::vector<std::string>{"NP101", "NP102", "NP301"});
-    CHECK(C.Ignore == std::vector<std::string>{"NP103"});     // the file's: not replaced
-    CHECK(C.ExtendSelect == std::vector<std::string>{"NP9"}); // the file's
-    CHECK(C.enabled("NP101"));
+    CHECK(C.Ignore.empty());       // the file's no longer counts
+    CHECK(C.ExtendSelect.empty()); // nor its extend-select
+    CHECK(C.ExtendIgnore == std::vector<std::string>{"NP102"});
+    CHECK(C.enabled("NP101")); // the file ignored it
     CHECK(!C.enabled("NP102"));
-    CHECK(C.enabled("NP903"));
+    CHECK(C.enabled("NP301"));
+    CHECK(!C.enabled("NP903"));
     CHECK(C.PerFileIgnores.size() == 2);
     CHECK(C.PerFileIgnores["*/tests/*.py"] == std::vector<std::string>{"NP1", "NP3"});
     CHECK(C.ignoredIn("app/tests/test_x.py", "NP301"));
     CHECK(!C.ignoredIn("a.py", "NP101")); // the file's entry was replaced
     CHECK(C.IncludeTests == true);
     CHECK(C.Origin["select"] == std::vector<std::string>{"--select"});
-    CHECK(C.Origin["ignore"] == std::vector<std::string>{"f.toml:2"});
+    CHECK(C.Origin.count("ignore") == 0);
+    CHECK(C.Origin.count("extend-select") == 0);
     CHECK(C.Origin["extend-ignore"] == std::vector<std::string>{"--extend-ignore"});
     CHECK(C.Origin["include-tests"] == std::vector<std::string>{"--include-tests"});
     std::string Printed;
@@ -145,9 +148,34 @@ TEST_SUITE("driver.config") {
     C.print(OS);
     CHECK(Printed.find("\nselect = [\"NP101\", \"NP102\", \"NP301\"]  # --select\n") !=
           std::string::npos);
-    CHECK(Printed.find("\nignore = [\"NP103\"]  # f.toml:2\n") != std::string::npos);
+    CHECK(Printed.find("\nignore = []  # default\n") != std::string::npos);
     CHECK(Printed.find("per-file-ignores.\"b.py\" = [\"NP9\"]  # --per-file-ignores\n") !=
           std::string::npos);
+    CHECK(Printed.find("\n# rules reported: NP101, NP301\n") != std::string::npos);
+  }
+
+  TEST_CASE("without --select, the command line turns rules on and off over the file's") {
+    Config C;
+    REQUIRE(readError("select = [\"NP101\", \"NP3\"]\nignore = [\"NP1\", \"NP301\"]\n", C) ==
+            "");
+    CHECK(C.enabled("NP101")); // more specific than the file's ignore
+    CHECK(!C.enabled("NP301"));
+    driver::CommandLine CL;
+    CL.ExtendSelect = {"NP3", "NP10"};
+    CL.Ignore = {"NP10"};
+    REQUIRE(applyError(CL, C) == "");
+    CHECK(!C.enabled("NP101")); // the command line's less specific ignore still wins
+    CHECK(C.enabled("NP301"));  // and so does its less specific extend-select
+    CHECK(!C.enabled("NP102")); // tie on the command line: ignored
+    CHECK(!C.enabled("NP903")); // untouched: as the file says
+    CHECK(C.Select == std::vector<std::string>{"NP101", "NP3"});
+    CHECK(C.Origin["ignore"] == std::vector<std::string>{"f.toml:2"});
+    std::string Printed;
+    llvm::raw_string_ostream OS(Printed);
+    C.print(OS);
+    CHECK(Printed.find("\n# then the command line, which wins over the lines above: "
+                       "--extend-select NP3,NP10 --ignore NP10\n") != std::string::npos);
+    CHECK(Printed.find("\n# rules reported: NP301\n") != std::string::npos);
   }
 
   TEST_CASE("a bad command-line value names the option") {

@@ -53,15 +53,15 @@ cl::list<std::string> Select("select",
                              cl::desc("Rule codes or prefixes to report, comma-separated; "
                                       "the configuration's selection no longer counts"),
                              cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
-cl::list<std::string> ExtendSelect("extend-select",
-                                   cl::desc("Rule codes or prefixes to report besides the selection"),
-                                   cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string>
+    ExtendSelect("extend-select",
+                 cl::desc("Rule codes or prefixes to report besides the selection"),
+                 cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> Ignore("ignore",
                              cl::desc("Rule codes or prefixes not to report, comma-separated "
                                       "(over the configuration's selection)"),
                              cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
-cl::list<std::string> ExtendIgnore("extend-ignore",
-                                   cl::desc("Same as --ignore"),
+cl::list<std::string> ExtendIgnore("extend-ignore", cl::desc("Same as --ignore"),
                                    cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
 cl::list<std::string> PerFileIgnores("per-file-ignores",
                                      cl::desc("GLOB:CODES, codes not reported in the files the "

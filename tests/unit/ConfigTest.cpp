@@ -156,8 +156,7 @@ TEST_SUITE("driver.config") {
 
   TEST_CASE("without --select, the command line turns rules on and off over the file's") {
     Config C;
-    REQUIRE(readError("select = [\"NP101\", \"NP3\"]\nignore = [\"NP1\", \"NP301\"]\n", C) ==
-            "");
+    REQUIRE(readError("select = [\"NP101\", \"NP3\"]\nignore = [\"NP1\", \"NP301\"]\n", C) == "");
     CHECK(C.enabled("NP101")); // more specific than the file's ignore
     CHECK(!C.enabled("NP301"));
     driver::CommandLine CL;

@@ -4,6 +4,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,8 @@ struct File {
   bool IsPackage = false;   ///< an `__init__.py`
   bool IsTarget = false;    ///< inside the paths the user asked about (report findings here)
   FileKind Kind = FileKind::Python;
+  /// Replaces the file's content on disk for this run (`--stdin-filename`).
+  std::optional<std::string> Text;
 };
 
 /// What to look at.
@@ -34,6 +38,9 @@ struct Options {
   /// the findings pointing into the targets (a view's template findings), not only those
   /// located there.
   bool WithDependents = false;
+  /// Absolute path -> the text that replaces that file's content on disk for the run
+  /// (`--stdin-filename`); the file is read from nowhere else.
+  std::map<std::string, std::string> Contents;
 };
 
 /// A path that could not be used, with the reason.

@@ -41,14 +41,18 @@ int64_t nanos(llvm::sys::TimePoint<> T) {
 
 /// Reads one file into \p In; leaves Src null and sets Error when it cannot be read as text.
 void readInto(const discover::File &F, Input &In) {
-  auto Buf = llvm::MemoryBuffer::getFile(F.AbsPath, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
   In.Hash = 0;
-  if (!Buf) {
-    In.Error = Buf.getError().message();
-    return;
+  std::unique_ptr<llvm::MemoryBuffer> Disk;
+  if (!F.Text) {
+    auto Buf = llvm::MemoryBuffer::getFile(F.AbsPath, /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
+    if (!Buf) {
+      In.Error = Buf.getError().message();
+      return;
+    }
+    Disk = std::move(*Buf);
   }
-  llvm::StringRef Text = (*Buf)->getBuffer();
+  llvm::StringRef Text = F.Text ? llvm::StringRef(*F.Text) : Disk->getBuffer();
   if (Text.contains('\0')) {
     In.Error = "binary file (contains NUL bytes)";
     return;
@@ -753,7 +757,8 @@ void parseOnly(Analysis &A) {
 } // namespace
 
 llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::string> Exclude,
-                                 llvm::ArrayRef<std::string> ExtendExclude) {
+                                 llvm::ArrayRef<std::string> ExtendExclude,
+                                 const ConfigRequest &Req) {
   // The settings live at the project root, found from the paths asked about.
   std::vector<std::string> Abs;
   for (const std::string &P : Opts.Paths.empty() ? std::vector<std::string>{"."} : Opts.Paths) {
@@ -766,20 +771,27 @@ llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::st
   Config Settings;
   if (!Abs.empty()) {
     std::string Root = discover::findProjectRoot(Abs);
-    llvm::Expected<Config> C = loadConfig(Root);
+    llvm::Expected<Config> C = loadConfig(Root, Req);
     if (!C)
       return C.takeError();
     Settings = std::move(*C);
     for (const std::string &D : Settings.TemplateDirs) {
-      llvm::SmallString<256> Dir(Root);
+      llvm::SmallString<256> Dir(Settings.BaseDir.empty() ? Root : Settings.BaseDir);
       llvm::sys::path::append(Dir, D);
       Opts.TemplateDirs.push_back(std::string(Dir));
     }
   }
   // The command line wins over the file.
-  Opts.Exclude = Exclude.empty() ? Settings.Exclude : Exclude.vec();
+  if (!Exclude.empty()) {
+    Settings.Exclude = Exclude.vec();
+    Settings.Origin["exclude"] = {"--exclude"};
+  }
+  if (!ExtendExclude.empty()) {
+    llvm::append_range(Settings.ExtendExclude, ExtendExclude);
+    Settings.Origin["extend-exclude"].push_back("--extend-exclude");
+  }
+  Opts.Exclude = Settings.Exclude;
   Opts.ExtendExclude = Settings.ExtendExclude;
-  llvm::append_range(Opts.ExtendExclude, ExtendExclude);
   return Settings;
 }
 
@@ -795,6 +807,9 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                  const CacheOptions &Cache) {
   Analysis A;
   A.Files = discover::discover(Opts);
+  for (discover::File &F : A.Files.Files)
+    if (auto It = Opts.Contents.find(F.AbsPath); It != Opts.Contents.end())
+      F.Text = It->second;
   if (Opts.ParseOnly) {
     parseOnly(A);
     return A;

@@ -47,9 +47,11 @@ struct Analysis {
 /// Resolves the settings of the project \p Opts names (its config file, found from the
 /// project root) and completes \p Opts from them: template directories and excludes, the
 /// command line's \p Exclude replacing the file's and \p ExtendExclude adding to them.
-/// Fails on a malformed config file.
+/// \p Req names another file to read (--config) or none (--isolated). Fails on a
+/// malformed config file.
 llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::string> Exclude,
-                                 llvm::ArrayRef<std::string> ExtendExclude);
+                                 llvm::ArrayRef<std::string> ExtendExclude,
+                                 const ConfigRequest &Req = {});
 
 /// Discovers, parses (in parallel), indexes, analyzes and runs the rules; keeps the codes
 /// \p Settings selects. With a cache, only the modules whose inputs changed are analyzed

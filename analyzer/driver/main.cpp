@@ -20,6 +20,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -44,8 +45,48 @@ cl::opt<bool> UnsafeFixes("unsafe-fixes", cl::desc("Also apply (or show) unsafe 
 cl::opt<bool> Verify("verify", cl::desc("Compare findings with `# expect: NPxxx` comments (tests)"),
                      cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> Format("format",
-                            cl::desc("Output format: text (default), json, sarif, github, junit"),
+                            cl::desc("Output format: text (default), json, sarif, github, junit "
+                                     "(alias: --output-format)"),
                             cl::init("text"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::alias OutputFormat("output-format", cl::desc("Alias for --format"), cl::aliasopt(Format));
+cl::list<std::string> Select("select",
+                             cl::desc("Rule codes or prefixes to report, comma-separated; "
+                                      "the configuration's selection no longer counts"),
+                             cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string>
+    ExtendSelect("extend-select",
+                 cl::desc("Rule codes or prefixes to report besides the selection"),
+                 cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string> Ignore("ignore",
+                             cl::desc("Rule codes or prefixes not to report, comma-separated "
+                                      "(over the configuration's selection)"),
+                             cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string> ExtendIgnore("extend-ignore", cl::desc("Same as --ignore"),
+                                   cl::value_desc("CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::list<std::string> PerFileIgnores("per-file-ignores",
+                                     cl::desc("GLOB:CODES, codes not reported in the files the "
+                                              "glob matches (replaces the configuration's)"),
+                                     cl::value_desc("GLOB:CODES"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> ExitZero("exit-zero", cl::desc("Exit 0 even when there are findings"),
+                       cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<std::string>
+    ConfigFile("config",
+               cl::desc("Read the settings from this pyproject.toml ([tool.nplus1]) "
+                        "or nplus1.toml instead of the project root's"),
+               cl::value_desc("FILE"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> Isolated("isolated", cl::desc("Ignore all configuration files"), cl::sub(CheckCmd),
+                       cl::cat(Cat));
+cl::opt<std::string> StdinFilename(
+    "stdin-filename",
+    cl::desc("Read this file's text from stdin (it replaces the file's content on disk for the "
+             "run) and report its findings; never writes a file"),
+    cl::value_desc("PATH"), cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> ShowFixes("show-fixes",
+                        cl::desc("List the fixes applied (with --fix) or available in the summary"),
+                        cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> Verbose("verbose", cl::desc("Print progress and timing lines on stderr (alias: -v)"),
+                      cl::sub(CheckCmd), cl::cat(Cat));
+cl::alias VerboseShort("v", cl::desc("Alias for --verbose"), cl::aliasopt(Verbose));
 cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
                       cl::cat(Cat));
 cl::opt<unsigned> Jobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
@@ -67,8 +108,9 @@ cl::opt<bool> IncludeTests("include-tests",
                            cl::desc("Also report findings in test code (tests/ directories, "
                                     "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
                            cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line"), cl::sub(CheckCmd),
-                    cl::cat(Cat));
+cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line (alias: -q)"),
+                    cl::sub(CheckCmd), cl::cat(Cat));
+cl::alias QuietShort("q", cl::desc("Alias for --quiet"), cl::aliasopt(Quiet));
 cl::opt<bool> Statistics("statistics", cl::desc("Print the number of findings per rule"),
                          cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> ChangedSince("changed-since",
@@ -76,7 +118,9 @@ cl::opt<std::string> ChangedSince("changed-since",
                                            "their findings and those pointing into them (a "
                                            "view's template findings)"),
                                   cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> ShowSettings("show-settings", cl::desc("Print the resolved configuration and exit"),
+cl::opt<bool> ShowSettings("show-settings",
+                           cl::desc("Print the resolved settings, with where each value came "
+                                    "from, and exit"),
                            cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> ParseOnly("parse-only", cl::desc("Stop after parsing (for benchmarks)"), cl::Hidden,
                         cl::sub(CheckCmd), cl::cat(Cat));
@@ -243,6 +287,62 @@ std::string cacheKey(const driver::Config &Settings) {
   return Key;
 }
 
+/// The check options that are settings (ruff's names), as typed.
+driver::CommandLine commandLineSettings() {
+  driver::CommandLine CL;
+  if (Select.getNumOccurrences())
+    CL.Select = std::vector<std::string>(Select.begin(), Select.end());
+  CL.Ignore.assign(Ignore.begin(), Ignore.end());
+  CL.ExtendSelect.assign(ExtendSelect.begin(), ExtendSelect.end());
+  CL.ExtendIgnore.assign(ExtendIgnore.begin(), ExtendIgnore.end());
+  if (PerFileIgnores.getNumOccurrences())
+    CL.PerFileIgnores = std::vector<std::string>(PerFileIgnores.begin(), PerFileIgnores.end());
+  if (UnsafeFixes.getNumOccurrences())
+    CL.UnsafeFixes = bool(UnsafeFixes);
+  if (IncludeTests.getNumOccurrences())
+    CL.IncludeTests = bool(IncludeTests);
+  return CL;
+}
+
+/// Why --stdin-filename cannot be used with the other options given, or "".
+std::string stdinConflict() {
+  if (Fix)
+    return "--stdin-filename cannot be combined with --fix: nplus1 writes no file in this mode "
+           "(--diff shows the fixes)";
+  if (!WriteBaseline.empty() || !OutputFile.empty())
+    return "--stdin-filename cannot be combined with --write-baseline or --output-file: nplus1 "
+           "writes no file in this mode";
+  if (!Paths.empty() || !ChangedSince.empty())
+    return "--stdin-filename checks the one file it names: give no PATH and no --changed-since";
+  if (!llvm::sys::fs::is_regular_file(StdinFilename))
+    return "--stdin-filename " + StdinFilename +
+           ": no such file (the text read from stdin takes the place of this file in its "
+           "project)";
+  return "";
+}
+
+/// Milliseconds since \p Start, for --verbose.
+double millisSince(std::chrono::steady_clock::time_point Start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - Start)
+      .count();
+}
+
+/// `--show-fixes`: one line per fix, under \p Title ("Fixed 2 finding(s):").
+void printFixList(llvm::raw_ostream &OS, llvm::StringRef Title,
+                  llvm::ArrayRef<const rules::Diagnostic *> Diags) {
+  if (Diags.empty())
+    return;
+  OS << Title << "\n";
+  for (const rules::Diagnostic *D : Diags) {
+    llvm::StringRef Kind = D->Fix->Applies == rules::Applicability::Safe     ? "safe"
+                           : D->Fix->Applies == rules::Applicability::Unsafe ? "unsafe"
+                                                                             : "display-only";
+    parse::LineCol At = D->File->lineCol(D->Where.Begin);
+    OS << "  " << D->File->path() << ":" << At.Line << ":" << At.Column << " " << D->Code << " "
+       << D->FixTitle << " (" << Kind << ")\n";
+  }
+}
+
 int runCheck() {
   if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
       Format != "junit") {
@@ -253,6 +353,16 @@ int runCheck() {
   if (Fix && Diff) {
     llvm::errs() << "nplus1: --fix and --diff cannot be combined\n";
     return 2;
+  }
+  if (Isolated && !ConfigFile.empty()) {
+    llvm::errs() << "nplus1: --config and --isolated cannot be combined\n";
+    return 2;
+  }
+  if (!StdinFilename.empty()) {
+    if (std::string Why = stdinConflict(); !Why.empty()) {
+      llvm::WithColor::error(llvm::errs(), "nplus1") << Why << "\n";
+      return 2;
+    }
   }
   unsigned ShardIndex = 1, ShardCount = 1;
   if (!Shard.empty()) {
@@ -270,8 +380,22 @@ int runCheck() {
   }
   if (Jobs)
     llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
+  auto Start = std::chrono::steady_clock::now();
   discover::Options Opts;
   Opts.Paths.assign(Paths.begin(), Paths.end());
+  if (!StdinFilename.empty()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> In = llvm::MemoryBuffer::getSTDIN();
+    if (!In) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << "cannot read stdin: " << In.getError().message() << "\n";
+      return 2;
+    }
+    llvm::SmallString<256> Abs(StdinFilename);
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
+    Opts.Contents[std::string(Abs)] = (*In)->getBuffer().str();
+    Opts.Paths = {StdinFilename};
+  }
   if (!ChangedSince.empty()) {
     llvm::Expected<std::vector<std::string>> Changed = gitChangedFiles(ChangedSince);
     if (!Changed) {
@@ -286,19 +410,30 @@ int runCheck() {
   }
   // Files named one by one (pre-commit, --changed-since): their importers are checked too,
   // and the findings pointing into them are reported.
-  Opts.WithDependents = !Opts.Paths.empty() && llvm::none_of(Opts.Paths, [](const std::string &P) {
-    return llvm::sys::fs::is_directory(P);
-  });
-  llvm::Expected<driver::Config> C = driver::configure(Opts, Exclude, ExtendExclude);
+  // (An editor's buffer is reported on its own: the findings located in it.)
+  Opts.WithDependents = StdinFilename.empty() && !Opts.Paths.empty() &&
+                        llvm::none_of(Opts.Paths, [](const std::string &P) {
+                          return llvm::sys::fs::is_directory(P);
+                        });
+  llvm::Expected<driver::Config> C =
+      driver::configure(Opts, Exclude, ExtendExclude, {ConfigFile, Isolated});
   if (!C) {
     llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(C.takeError()) << "\n";
     return 2;
   }
   driver::Config Settings = std::move(*C);
-  if (UnsafeFixes.getNumOccurrences() == 0 && Settings.UnsafeFixes)
-    UnsafeFixes = *Settings.UnsafeFixes;
-  if (IncludeTests)
-    Settings.IncludeTests = true;
+  if (llvm::Error E = driver::applyCommandLine(commandLineSettings(), Settings)) {
+    llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(std::move(E)) << "\n";
+    return 2;
+  }
+  UnsafeFixes = Settings.UnsafeFixes.value_or(false);
+  if (Verbose)
+    llvm::errs() << "nplus1: settings from "
+                 << (Settings.Isolated         ? "defaults (--isolated)"
+                     : Settings.Source.empty() ? "defaults (no configuration file)"
+                                               : Settings.Source)
+                 << "; Django " << Settings.DjangoVersion << " (" << Settings.DjangoVersionWhy
+                 << ")\n";
   if (ShowSettings) {
     Settings.print(llvm::outs());
     return 0;
@@ -307,7 +442,8 @@ int runCheck() {
   driver::CacheOptions Cache;
   // Fixes are planned from the syntax trees of the querysets: --fix and --diff (and the
   // test mode) always analyze everything.
-  Cache.Use = !NoCache && !Fix && !Diff && !Verify;
+  // Reading stdin writes nothing, not even the cache.
+  Cache.Use = !NoCache && !Fix && !Diff && !Verify && StdinFilename.empty();
   Cache.Dir = CacheDir;
   Cache.Key = cacheKey(Settings);
   // The analysis lives until the process ends: tearing down every syntax tree and cached
@@ -316,7 +452,20 @@ int runCheck() {
   llvm::BuryPointer(&A);
   if (ShardCount > 1)
     driver::keepShard(A, ShardIndex, ShardCount);
-  if (CacheStats)
+  if (Verbose) {
+    size_t Templates = llvm::count_if(A.Files.Files, [](const discover::File &F) {
+      return F.Kind == discover::FileKind::Template;
+    });
+    llvm::errs() << "nplus1: project root " << A.Files.Root << ": "
+                 << A.Files.Files.size() - Templates << " Python file(s), " << Templates
+                 << " template(s); " << A.Diagnostics.size() << " finding(s) after settings and "
+                 << "suppressions"
+                 << (A.HiddenInTests
+                         ? ", " + std::to_string(A.HiddenInTests) + " in test code hidden"
+                         : "")
+                 << llvm::format(" (%.0f ms)\n", millisSince(Start));
+  }
+  if (CacheStats || Verbose)
     llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed "
                  << A.Stats.Analyzed << ", reused " << A.Stats.Reused << " module(s)"
                  << (A.Stats.Full ? " (full run: " + A.Stats.CacheNote + ")" : "") << "\n";
@@ -372,7 +521,7 @@ int runCheck() {
     unsigned Failures = 0;
     unsigned Files = applyFixes(Edits, /*Write=*/false, A.Files.Root, OS, Failures);
     llvm::errs() << "nplus1: " << Files << " file(s) would be changed\n";
-    return Failures ? 2 : (Files ? 1 : 0);
+    return Failures ? 2 : (Files && !ExitZero ? 1 : 0);
   }
 
   std::vector<rules::Diagnostic> Remaining;
@@ -384,17 +533,23 @@ int runCheck() {
     std::set<std::string> Written;
     unsigned Files = applyFixes(Edits, /*Write=*/true, A.Files.Root, OS, Failures, &Written);
     // A finding is fixed when the file holding its queryset was written; the others stay.
+    std::vector<const rules::Diagnostic *> FixedList;
     for (size_t I = 0; I < A.Diagnostics.size(); ++I) {
       const rules::Diagnostic &D = A.Diagnostics[I];
-      if (Applied[I] && Written.count(D.Fix->Where->File->path().str()))
+      if (Applied[I] && Written.count(D.Fix->Where->File->path().str())) {
         ++Fixed;
-      else
+        FixedList.push_back(&D);
+      } else {
         Remaining.push_back(D);
+      }
     }
-    if (Format != "json" && Format != "sarif" && Format != "junit")
+    if (Format != "json" && Format != "sarif" && Format != "junit") {
       llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)"
                    << (Failures ? ", " + std::to_string(Failures) + " file(s) not written" : "")
                    << "\n";
+      if (ShowFixes && !Quiet)
+        printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):", FixedList);
+    }
   } else {
     Remaining = A.Diagnostics;
   }
@@ -426,6 +581,16 @@ int runCheck() {
         A.HiddenInTests ? "; " + std::to_string(A.HiddenInTests) +
                               " finding(s) in test files hidden (--include-tests shows them)"
                         : "";
+    if (ShowFixes && !Quiet) {
+      std::vector<const rules::Diagnostic *> Fixable;
+      for (const rules::Diagnostic &D : Remaining)
+        if (D.Fix)
+          Fixable.push_back(&D);
+      printFixList(OS,
+                   "Fixes available (" + std::to_string(Fixable.size()) +
+                       "; --fix applies the safe ones, --unsafe-fixes the unsafe ones too):",
+                   Fixable);
+    }
     if (Quiet)
       ;
     else if (Remaining.empty())
@@ -434,7 +599,9 @@ int runCheck() {
       OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "
          << Unsafe << " more with --fix --unsafe-fixes" << Hidden << "\n";
   }
-  return Remaining.empty() ? 0 : 1;
+  if (Verbose)
+    llvm::errs() << llvm::format("nplus1: done in %.0f ms\n", millisSince(Start));
+  return Remaining.empty() || ExitZero ? 0 : 1;
 }
 
 } // namespace

@@ -41,8 +41,8 @@ public:
   const RuleInfo &info() const override { return Info; }
 
   void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
-    if (E.Kind != flow::EventKind::QueryInLoop)
-      return;
+    if (E.Kind != flow::EventKind::QueryInLoop || detail::loopInvariant(E))
+      return; // the same query every pass: NP202
     Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);

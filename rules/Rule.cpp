@@ -47,6 +47,7 @@ bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
   case flow::EventKind::QueryInLoop: // a query of its own, no path
   case flow::EventKind::UnusedLoad:  // the queryset's own lookup, checked where it is read
   case flow::EventKind::Writes:
+  case flow::EventKind::WritePerRow: // the row itself, no path
     return true;
   default:
     break;
@@ -259,6 +260,12 @@ std::string relationText(const index::Relation &R, bool WithTarget) {
   if (WithTarget)
     S += " (to " + modelLabel(R.Target) + ")";
   return S;
+}
+
+bool loopInvariant(const flow::Event &E) {
+  if (E.Kind != flow::EventKind::QueryInLoop || !E.Invariant || E.Loops.empty())
+    return false;
+  return llvm::none_of(E.Loops, [](const auto &L) { return L->Writes; });
 }
 
 std::string describe(index::RelationKind K) {

@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace nplus1::flow::detail {
@@ -36,6 +37,15 @@ bool isValuesMethod(llvm::StringRef N);
 bool isScalarMethod(llvm::StringRef N);
 /// Builtins that consume an iterable right away.
 bool isIterConsumer(llvm::StringRef N);
+
+/// A pre_save/post_save receiver of the project (`@receiver(post_save, sender=Order)`,
+/// `post_save.connect(fn, sender=Order)`): it runs for every saved row of Sender.
+struct SaveReceiver {
+  const Model *Sender = nullptr; ///< null: every model (no sender, or one we cannot read)
+  std::string Signal;            ///< "post_save"
+  const SourceFile *File = nullptr;
+  Range Where;
+};
 
 /// Per-module state shared by the function interpreters: summaries and events.
 struct ModuleState {
@@ -59,6 +69,10 @@ struct ModuleState {
   std::map<const Stmt *, std::vector<Event>> MethodReads;
   /// Which attributes each of those reads on `self`, and whether `self` got away (NP301).
   std::map<const Stmt *, std::shared_ptr<LoadUse>> MethodUses;
+  /// The project's pre_save/post_save receivers, found on first need (LoopShapes.cpp).
+  std::optional<std::vector<SaveReceiver>> SaveReceivers;
+  /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
+  bool FetchModes = true;
 };
 
 /// Interprets one function body over abstract values.
@@ -144,6 +158,19 @@ public:
   /// The code writes to the database inside the active loops (and so inside the caller's
   /// loops, when summarizing a method).
   void markWrites();
+  // ---- loop shapes beyond loads (LoopShapes.cpp) -----------------------------
+  /// NP201: \p Call, a save()/delete()/update() on \p Recv, writes once per row of an
+  /// active loop (a loop row's save()/delete(), `Model.objects.filter(pk=row.pk).update()`).
+  void writePerRow(const ValueRef &Recv, const Expr *Call);
+  /// NP202: sets E.Invariant and E.Loops for a QueryInLoop event of queryset \p Q when the
+  /// query is one expression that reads no name the enclosing loops bind or change.
+  void classifyInvariant(Event &E, const ValueRef &Q) const;
+  /// The statement or comprehension of this function that is the loop \p L, or nulls.
+  void findLoop(const LoopInfo &L, const Stmt *&For, const Expr *&Comp) const;
+  /// Fills E.Hook for a write \p Write of a row of \p Mo: an override, a receiver, or a
+  /// third-party base that may run code per row.
+  void writeHook(Event &E, const Model *Mo, llvm::StringRef Write);
+
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.

@@ -261,6 +261,7 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
            .second)
     return;
   E.Loop = L->second;
+  classifyInvariant(E, Q); // NP202: the same query every pass (LoopShapes.cpp)
   S.Events.push_back(std::move(E));
 }
 
@@ -1292,6 +1293,8 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   if (!ActiveLoops.empty() && WriteMethods.count(Name) &&
       (!ManagerWrite || Recv->is(ValueKind::RelatedManager)))
     markWrites();
+  if (Name == "save" || Name == "delete" || Name == "update")
+    writePerRow(Recv, E); // NP201: one write per row (LoopShapes.cpp)
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
     Args.push_back(eval(A));

@@ -45,9 +45,15 @@ public:
     D.Relation = E.Path;
     const flow::Origin *O = E.Loop->Source.get();
     bool ViaOnly = O && O->Only;
-    D.Message = "`" + detail::accessText(E) + "` loads the deferred field `" + E.Path +
-                "` with one query per " + detail::modelLabel(E.Loop->RowModel) + " row of " +
-                detail::querysetName(E) + "; " +
+    D.Message = "`" + detail::accessText(E) + "` " +
+                (E.Raises ? "raises FieldFetchBlocked on every " +
+                                detail::modelLabel(E.Loop->RowModel) +
+                                " row: the queryset's fetch mode is RAISE and it defers `" +
+                                E.Path + "`, in " + detail::querysetName(E)
+                          : "loads the deferred field `" + E.Path + "` with one query per " +
+                                detail::modelLabel(E.Loop->RowModel) + " row of " +
+                                detail::querysetName(E)) +
+                "; " +
                 (ViaOnly ? "add '" + E.Path + "' to its only(...)"
                          : "stop deferring it (defer/only) on the queryset");
     if (ViaOnly && O->Fixable) {

@@ -250,6 +250,10 @@ std::string accessText(const flow::Event &E) {
 std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
                           llvm::StringRef Relation, llvm::StringRef Loaded,
                           FixIntent::MethodKind Method) {
+  if (E.Raises) // Django 6.1 fetch mode RAISE: a crash, not a slowdown
+    return "`" + accessText(E) + "` raises FieldFetchBlocked on every " + modelLabel(PerRow) +
+           " row: " + Relation.str() + " is not " + Loaded.str() + " by " + querysetName(E) +
+           ", whose fetch mode is RAISE; add " + remedy(E, Method);
   return "`" + accessText(E) + "` " + Verb.str() + " one query per " +
          modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
          querysetName(E) + "; add " + remedy(E, Method);

@@ -171,6 +171,15 @@ public:
   /// third-party base that may run code per row.
   void writeHook(Event &E, const Model *Mo, llvm::StringRef Write);
 
+  // ---- Django 6.1 fetch modes (FetchModes.cpp) --------------------------------
+  /// The mode a `fetch_mode(...)` call \p Call sets.
+  static Loaded::FetchMode fetchModeOf(const Expr *Call);
+  /// True when an event of kind \p K on \p Row raises FieldFetchBlocked (mode RAISE)
+  /// instead of running its query.
+  static bool raisesOnRead(EventKind K, const RowInfo &Row);
+  /// Kinds a fetch mode applies to: single-valued relations and deferred fields.
+  static bool singleValued(EventKind K);
+
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.

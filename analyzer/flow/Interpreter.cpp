@@ -236,6 +236,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get(), Path}).second)
     return;
   E.Loop = Row.Loop;
+  E.Raises = raisesOnRead(K, Row); // fetch mode RAISE (FetchModes.cpp)
   E.ThroughToAttr = Row.ThroughToAttr;
   E.CallFile = CallFile;
   E.CallWhere = CallWhere;
@@ -644,8 +645,9 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
     bool Many = Read.Kind != EventKind::RelationPerRow;
     if (Read.Kind != EventKind::FilteredPerRow && Row.RootLoaded &&
-        Row.RootLoaded->covers(Path, !Many && !ThroughMany && !Row.Nullable &&
-                                         !(Read.Rel && Read.Rel->Nullable)))
+        (Row.RootLoaded->covers(Path, !Many && !ThroughMany && !Row.Nullable &&
+                                          !(Read.Rel && Read.Rel->Nullable)) ||
+         (singleValued(Read.Kind) && Row.RootLoaded->fetchesPeers())))
       continue;
     size_t Before = S.Events.size();
     emit(Read.Kind, Row, Path, ThroughMany, Read.Rel, NameWhere, ExprWhere);
@@ -705,7 +707,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     llvm::StringRef Field = Attr;
     if (Field.ends_with("_id") && S.G.relation(Mo, Field.drop_back(3)))
       Field = Field.drop_back(3);
-    if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr))
+    if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr) &&
+        !Obj->Row->RootLoaded->fetchesPeers())
       emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere,
            ExprWhere);
   }
@@ -761,7 +764,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
   if (Rel->Kind == index::RelationKind::GenericForeignKey) {
     // One query per row (per content type, the ContentType itself is cached); only
     // prefetch_related() can load it.
-    if (Row && Row->RootLoaded && !Row->RootLoaded->covers(Path, false)) {
+    if (Row && Row->RootLoaded && !Row->RootLoaded->covers(Path, false) &&
+        !Row->RootLoaded->fetchesPeers()) {
       RowInfo R = *Row;
       R.Path = Path;
       emit(EventKind::GenericPerRow, R, Path, true, Rel, NameWhere, ExprWhere);
@@ -797,7 +801,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
                       ? Rel
                       : nullptr;
   R.Nullable = Row->Nullable || Rel->Nullable;
-  if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
+  if (!Row->RootLoaded ||
+      (!Row->RootLoaded->covers(Path, AllSelectable) && !Row->RootLoaded->fetchesPeers()))
     emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, NameWhere, ExprWhere);
   Result->Row = R;
   return Result;
@@ -1578,7 +1583,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       }
       // An argument we cannot read: assume it loads everything (stay silent).
       if (A->Kind != ExprKind::Constant)
-        Q->Load.FetchPeers = true;
+        Q->Load.LoadsUnknown = true;
     }
     if (SameChain && Q->Src) {
       LoadCall LC{E->Where.End - 1, !E->Args.empty()};
@@ -1647,11 +1652,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   }
   if (Name == "fetch_mode") {
     auto Q = copy(Recv);
-    for (const Expr *A : E->Args) {
-      std::string D = A->dotted(); // dotted() returns by value: keep it alive
-      if (D.ends_with("FETCH_PEERS") || D.ends_with("RAISE"))
-        Q->Load.FetchPeers = true;
-    }
+    if (S.FetchModes) // Django 6.1+ (FetchModes.cpp)
+      Q->Load.Fetch = fetchModeOf(E);
     extendChain(Q, E);
     return Q;
   }
@@ -1896,6 +1898,7 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   using namespace detail;
   ModuleState S{P, G, T, DjangoVersion, {}, {}, {}, {}, {}, 1, {}};
+  S.FetchModes = !VersionKnown || DjangoVersion >= 601;
   std::vector<index::ClassRef> Classes;
   collectClasses(M, Classes);
   for (const index::ClassRef &C : Classes)

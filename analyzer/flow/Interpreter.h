@@ -71,10 +71,13 @@ struct Event {
 /// Reads the frozen project and model graph only, so modules can be analyzed in parallel.
 class Analyzer {
 public:
-  /// \p DjangoVersion: major*100+minor of the Django the project runs (semantics differ).
+  /// \p DjangoVersion: major*100+minor of the Django the project runs (semantics differ);
+  /// \p VersionKnown: the project pins it (else DjangoVersion is a default, and features
+  /// of later releases, such as 6.1's fetch modes, are taken as available).
   Analyzer(const index::Project &P, const index::ModelGraph &G,
-           const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502)
-      : P(P), G(G), T(T), DjangoVersion(DjangoVersion) {}
+           const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502,
+           bool VersionKnown = false)
+      : P(P), G(G), T(T), DjangoVersion(DjangoVersion), VersionKnown(VersionKnown) {}
   /// The events of every function of \p M, including those in the templates it renders.
   std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
 
@@ -83,6 +86,7 @@ private:
   const index::ModelGraph &G;
   const index::TemplateIndex *T;
   unsigned DjangoVersion;
+  bool VersionKnown;
 };
 
 } // namespace nplus1::flow

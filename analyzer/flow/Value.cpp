@@ -35,7 +35,9 @@ void Loaded::merge(const Loaded &Other, llvm::StringRef Prefix) {
     addUnique(Null, Join(L));
   if (Prefix.empty()) {
     SelectAll |= Other.SelectAll;
-    FetchPeers |= Other.FetchPeers;
+    LoadsUnknown |= Other.LoadsUnknown;
+    if (Other.Fetch != FetchMode::One) // the later fetch_mode() wins
+      Fetch = Other.Fetch;
     for (const auto &T : Other.ToAttrs)
       ToAttrs.push_back(T);
   }
@@ -48,7 +50,7 @@ static bool extendsPath(llvm::StringRef Lookup, llvm::StringRef Prefix) {
 }
 
 bool Loaded::covers(llvm::StringRef Path, bool AllSelectable) const {
-  if (FetchPeers)
+  if (LoadsUnknown)
     return true;
   // Below a relation that is NULL on every row there is nothing to load.
   if (llvm::any_of(Null, [&](const std::string &N) { return extendsPath(Path, N); }))

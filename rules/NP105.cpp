@@ -26,6 +26,10 @@ for order in Order.objects.only("id", "number", "total"):
     print(order.total)
 ```
 
+On Django 6.1, `fetch_mode(models.FETCH_PEERS)` loads a deferred field for all the rows at
+once (no finding); with the raise mode (`FETCH_RAISE`/`RAISE`) the read raises
+`FieldFetchBlocked`, and the finding says so.
+
 ## Fix safety
 When the queryset has an `only(...)` call in its chain, the fix adds the field to it: *safe*
 when the queryset is created in the loop's function and used only there. A field named in

@@ -21,6 +21,8 @@ Not reported:
   model-utils...), or, for `save()`, the project connects a `pre_save` / `post_save`
   receiver for that model (or for every model). `QuerySet.delete()` still sends
   `pre_delete` / `post_delete` for each row, so delete receivers do not stop the report;
+- when the write is under an `if` (or a `while`, an `except`) in the loop: how many rows take
+  that branch is data, and a branch one row takes is one write;
 - when the loop leaves right after the write (`row.save()` followed by `break`, `return`
   or `raise`): it writes once;
 - for objects the loop builds (`Model(...)` saved in the loop: that is `bulk_create()`'s

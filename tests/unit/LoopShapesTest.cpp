@@ -146,6 +146,31 @@ def f():
         CHECK(X.Message.find("raises FieldFetchBlocked") != std::string::npos);
   }
 
+  TEST_CASE("FETCH_PEERS covers a GenericForeignKey too; a mode we cannot read is trusted") {
+    test::MiniProject P(test::Mods{{"pins.models", R"py(
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+class Pin(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    content_object = GenericForeignKey('content_type', 'object_id')
+)py"},
+                                   {"pins.views", R"py(
+from django.db import models
+from .models import Pin
+def f(mode):
+    for p in Pin.objects.fetch_mode(models.FETCH_PEERS):
+        print(p.content_object)
+    for p in Pin.objects.fetch_mode(mode):
+        print(p.content_object)
+    for p in Pin.objects.fetch_mode(models.FETCH_ONE):
+        print(p.content_object)
+)py"}});
+    CHECK(P.findings("pins.views") == Strings{"10:NP107:content_object"});
+  }
+
   TEST_CASE("a project pinned before Django 6.1 has no fetch modes") {
     auto P = shop(Loops);
     P.DjangoVersion = 502;

@@ -18,8 +18,10 @@ Not reported:
 - when the write runs the project's own code for every row, which a batched write would skip:
   the model (or a base) overrides `save()` / `delete()`, the model derives from a class
   nplus1 cannot read or from a third-party base that keeps columns itself (mptt, treebeard,
-  model-utils...), or, for `save()`, the project connects a `pre_save` / `post_save`
-  receiver for that model (or for every model). `QuerySet.delete()` still sends
+  model-utils...), or, for `save()`, a `pre_save` / `post_save` receiver for that model
+  (or for every model, or a sender nplus1 cannot read) is connected in the model's app or
+  beside the loop (their `models`, `signals`, `receivers`, `handlers` and `apps` modules:
+  where projects put them; a receiver elsewhere is not seen). `QuerySet.delete()` still sends
   `pre_delete` / `post_delete` for each row, so delete receivers do not stop the report;
 - when the write is under an `if` (or a `while`, an `except`) in the loop: how many rows take
   that branch is data, and a branch one row takes is one write;

@@ -17,7 +17,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
-#include <optional>
 #include <set>
 
 namespace nplus1::flow::detail {
@@ -69,8 +68,8 @@ struct ModuleState {
   std::map<const Stmt *, std::vector<Event>> MethodReads;
   /// Which attributes each of those reads on `self`, and whether `self` got away (NP301).
   std::map<const Stmt *, std::shared_ptr<LoadUse>> MethodUses;
-  /// The project's pre_save/post_save receivers, found on first need (LoopShapes.cpp).
-  std::optional<std::vector<SaveReceiver>> SaveReceivers;
+  /// The pre_save/post_save receivers of each module read for them (LoopShapes.cpp).
+  std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
   /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
   bool FetchModes = true;
 };

@@ -262,81 +262,94 @@ void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
   // written by bulk_update() or update() send no pre_save/post_save.
   if (Write != "save")
     return;
-  if (!S.SaveReceivers) {
-    S.SaveReceivers.emplace();
-    for (const auto &Mod : S.P.modules()) {
-      if (Mod->Builtin || !Mod->Ast)
-        continue;
-      llvm::StringRef Text = Mod->Ast->file().text();
-      if (!Text.contains("pre_save") && !Text.contains("post_save"))
-        continue;
-      auto SenderOf = [&](const Expr *X) -> const Model * {
-        if (!X)
-          return nullptr;
-        if (X->Kind == ExprKind::String)
-          return S.G.modelByLabel(X->Id);
-        if (llvm::StringRef(X->dotted()).ends_with("AUTH_USER_MODEL"))
-          return S.G.authUser();
-        std::string Q = S.P.resolveExpr(*Mod, X);
-        return Q.empty() ? nullptr : S.G.modelNamed(S.P, Q);
-      };
-      auto IsSaveSignal = [](const Expr *X) {
-        if (!X)
-          return std::string();
-        llvm::StringRef D = X->Kind == ExprKind::Name ? llvm::StringRef(X->Id) : "";
-        std::string Dotted = X->dotted();
-        llvm::StringRef Last = llvm::StringRef(Dotted).rsplit('.').second;
-        if (Last.empty())
-          Last = Dotted;
-        if (D.empty())
-          D = Last;
-        return D == "pre_save" || D == "post_save" ? D.str() : std::string();
-      };
-      auto Add = [&](const std::string &Signal, const Expr *Sender, Range Where) {
-        SaveReceiver R;
-        R.Signal = Signal;
-        R.Sender = SenderOf(Sender);
-        R.File = &Mod->Ast->file();
-        R.Where = Where;
-        S.SaveReceivers->push_back(R);
-      };
-      auto OnStmt = [&](const Stmt *St) {
-            // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
-            for (const Expr *D : St->Decorators) {
-              if (D->Kind != ExprKind::Call || D->Args.empty() ||
-                  !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
-                continue;
-              std::vector<const Expr *> Signals{D->Args[0]};
-              if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
-                Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
-              for (const Expr *Sig : Signals)
-                if (std::string Name = IsSaveSignal(Sig); !Name.empty())
-                  Add(Name, D->keyword("sender"), St->NameWhere);
-            }
-          };
-      auto OnExpr = [&](const Expr *X) {
-            // post_save.connect(handler, sender=Order) / .connect(handler, Order)
-            if (X->Kind != ExprKind::Call || !X->Object ||
-                X->Object->Kind != ExprKind::Attribute || X->Object->Id != "connect")
-              return;
-            std::string Name = IsSaveSignal(X->Object->Object);
-            if (Name.empty())
-              return;
-            const Expr *Sender = X->keyword("sender");
-            if (!Sender && X->Args.size() > 1)
-              Sender = X->Args[1];
-            Add(Name, Sender, X->Where);
-          };
-      walkBody(Mod->Ast->Body, OnStmt, OnExpr);
-    }
+  // Receivers are looked for where projects put them: the model's app and the module
+  // with the loop (models, signals, receivers, handlers, apps), by name, so that the
+  // incremental cache knows the finding depends on those files.
+  llvm::SmallVector<std::string, 4> Packages;
+  llvm::StringRef Qual = Mo->QualName;
+  if (size_t At = Qual.find(".models"); At != llvm::StringRef::npos)
+    Packages.push_back(Qual.substr(0, At).str());
+  else if (Qual.contains('.'))
+    Packages.push_back(Qual.rsplit('.').first.rsplit('.').first.str());
+  Packages.push_back(llvm::StringRef(M.Name).rsplit('.').first.str());
+  std::vector<const index::ModuleInfo *> Mods{&M};
+  for (const std::string &Pkg : Packages)
+    if (!Pkg.empty())
+      for (const char *Leaf : {"models", "signals", "receivers", "handlers", "apps",
+                             "signals.handlers", "signals.receivers"})
+      if (const index::ModuleInfo *Found = S.P.module(Pkg + "." + Leaf))
+        Mods.push_back(Found);
+  for (const index::ModuleInfo *Mod : Mods) {
+    auto [Slot, New] = S.SaveReceivers.try_emplace(Mod);
+    if (Mod->Builtin || !Mod->Ast || !New)
+      continue;
+    llvm::StringRef Text = Mod->Ast->file().text();
+    if (!Text.contains("pre_save") && !Text.contains("post_save"))
+      continue;
+    auto SenderOf = [&](const Expr *X) -> const Model * {
+      if (!X)
+        return nullptr;
+      if (X->Kind == ExprKind::String)
+        return S.G.modelByLabel(X->Id);
+      if (llvm::StringRef(X->dotted()).ends_with("AUTH_USER_MODEL"))
+        return S.G.authUser();
+      std::string Q = S.P.resolveExpr(*Mod, X);
+      return Q.empty() ? nullptr : S.G.modelNamed(S.P, Q);
+    };
+    auto SaveSignal = [](const Expr *X) -> std::string {
+      if (!X)
+        return "";
+      std::string Dotted = X->dotted(); // `post_save`, `signals.post_save`
+      llvm::StringRef Last = llvm::StringRef(Dotted).rsplit('.').second;
+      if (Last.empty())
+        Last = Dotted;
+      return Last == "pre_save" || Last == "post_save" ? Last.str() : "";
+    };
+    auto Add = [&](const std::string &Signal, const Expr *Sender, Range Where) {
+      SaveReceiver R;
+      R.Signal = Signal;
+      R.Sender = SenderOf(Sender);
+      R.File = &Mod->Ast->file();
+      R.Where = Where;
+      Slot->second.push_back(R);
+    };
+    auto OnStmt = [&](const Stmt *St) {
+          // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
+          for (const Expr *D : St->Decorators) {
+            if (D->Kind != ExprKind::Call || D->Args.empty() ||
+                !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
+              continue;
+            std::vector<const Expr *> Signals{D->Args[0]};
+            if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
+              Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
+            for (const Expr *Sig : Signals)
+              if (std::string Name = SaveSignal(Sig); !Name.empty())
+                Add(Name, D->keyword("sender"), St->NameWhere);
+          }
+        };
+    auto OnExpr = [&](const Expr *X) {
+          // post_save.connect(handler, sender=Order) / .connect(handler, Order)
+          if (X->Kind != ExprKind::Call || !X->Object ||
+              X->Object->Kind != ExprKind::Attribute || X->Object->Id != "connect")
+            return;
+          std::string Name = SaveSignal(X->Object->Object);
+          if (Name.empty())
+            return;
+          const Expr *Sender = X->keyword("sender");
+          if (!Sender && X->Args.size() > 1)
+            Sender = X->Args[1];
+          Add(Name, Sender, X->Where);
+        };
+    walkBody(Mod->Ast->Body, OnStmt, OnExpr);
   }
-  for (const SaveReceiver &R : *S.SaveReceivers)
-    if (!R.Sender || R.Sender == Mo) {
-      E.Hook = "a " + R.Signal + " receiver";
-      E.HookFile = R.File;
-      E.HookWhere = R.Where;
-      return;
-    }
+  for (const index::ModuleInfo *Mod : Mods)
+    for (const SaveReceiver &R : S.SaveReceivers[Mod])
+      if (!R.Sender || R.Sender == Mo) {
+        E.Hook = "a " + R.Signal + " receiver";
+        E.HookFile = R.File;
+        E.HookWhere = R.Where;
+        return;
+      }
 }
 
 void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {

@@ -36,6 +36,20 @@ the customer. When the path crosses a many-valued relation
 (`customer.orders.all()` → `order.product`), the fix is
 `prefetch_related("orders__product")` instead.
 
+On Django 6.1 or later (or when the version is not pinned), a queryset's
+`fetch_mode(models.FETCH_PEERS)` loads a missing ForeignKey/OneToOne (either side) for all
+the rows of the batch at once, on first access, and the mode is copied to every object
+fetched from them: no finding. `FETCH_ONE` is the default and changes nothing. With the raise
+mode (`models.FETCH_RAISE`, first spelled `models.RAISE`) the read raises
+`FieldFetchBlocked`: the finding says it raises, and the fix is the same. A manager whose
+`get_queryset()` sets a mode counts like any other load.
+
+`select_related("customer")` is one JOIN, decided where the queryset is built: best when
+the loop always reads the relation. `fetch_mode(models.FETCH_PEERS)` is one extra query,
+only if some row reads it, and it follows the objects wherever they go (templates,
+serializers, helpers): better when what is read is not known where the queryset is built.
+nplus1 does not write it (it changes when queries run); add it by hand.
+
 ## Fix safety
 The fix adds `select_related(...)` (or `prefetch_related(...)`) where the queryset is
 created. It is *safe* when the queryset is created in the same function as the loop and

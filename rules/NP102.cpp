@@ -38,6 +38,9 @@ Note that `.filter()`, `.order_by()`, `.count()` or `.first()` on the manager bu
 query and bypass the prefetch cache; use `Prefetch("orders", queryset=..., to_attr=...)`
 for those.
 
+Django 6.1's `fetch_mode(models.FETCH_PEERS)` does not help here: fetch modes never change
+a related manager's queries (docs: topics/db/fetch-modes), so this stays one query per row.
+
 ## Fix safety
 The fix adds `prefetch_related(...)` where the queryset is created; *safe* when the
 queryset is created in the loop's function and used only there, *unsafe* otherwise. No fix

@@ -26,6 +26,10 @@ for order in Order.objects.only("id", "number", "total"):
     print(order.total)
 ```
 
+On Django 6.1, `fetch_mode(models.FETCH_PEERS)` loads a deferred field for all the rows at
+once (no finding); with the raise mode (`FETCH_RAISE`/`RAISE`) the read raises
+`FieldFetchBlocked`, and the finding says so.
+
 ## Fix safety
 When the queryset has an `only(...)` call in its chain, the fix adds the field to it: *safe*
 when the queryset is created in the loop's function and used only there. A field named in
@@ -45,9 +49,15 @@ public:
     D.Relation = E.Path;
     const flow::Origin *O = E.Loop->Source.get();
     bool ViaOnly = O && O->Only;
-    D.Message = "`" + detail::accessText(E) + "` loads the deferred field `" + E.Path +
-                "` with one query per " + detail::modelLabel(E.Loop->RowModel) + " row of " +
-                detail::querysetName(E) + "; " +
+    D.Message = "`" + detail::accessText(E) + "` " +
+                (E.Raises ? "raises FieldFetchBlocked on every " +
+                                detail::modelLabel(E.Loop->RowModel) +
+                                " row: the queryset's fetch mode is RAISE and it defers `" +
+                                E.Path + "`, in " + detail::querysetName(E)
+                          : "loads the deferred field `" + E.Path + "` with one query per " +
+                                detail::modelLabel(E.Loop->RowModel) + " row of " +
+                                detail::querysetName(E)) +
+                "; " +
                 (ViaOnly ? "add '" + E.Path + "' to its only(...)"
                          : "stop deferring it (defer/only) on the queryset");
     if (ViaOnly && O->Fixable) {

@@ -10,7 +10,9 @@ const RuleInfo Info{"NP106", "query-per-row",
                     FixAvailability::Never, R"doc(## What it does
 Finds a queryset that is created from a manager (`Customer.objects.get(pk=order.customer_id)`,
 `Item.objects.filter(order=order).count()`, a nested `for` over `Model.objects...`) inside the
-body of a loop over another queryset, and read there.
+body of a loop over another queryset, and read there. A query that reads nothing the loop
+binds or changes (`Settings.objects.get(pk=1)`) is the same query every pass: that is NP202
+(loop-invariant-query), whose advice is to move it above the loop.
 
 ## Why is this bad?
 The query runs once for every row of the outer loop: N rows, N queries. The relation it
@@ -41,8 +43,8 @@ public:
   const RuleInfo &info() const override { return Info; }
 
   void check(const flow::Event &E, std::vector<Diagnostic> &Out) const override {
-    if (E.Kind != flow::EventKind::QueryInLoop)
-      return;
+    if (E.Kind != flow::EventKind::QueryInLoop || detail::loopInvariant(E))
+      return; // the same query every pass: NP202
     Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);

@@ -47,6 +47,7 @@ bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
   case flow::EventKind::QueryInLoop: // a query of its own, no path
   case flow::EventKind::UnusedLoad:  // the queryset's own lookup, checked where it is read
   case flow::EventKind::Writes:
+  case flow::EventKind::WritePerRow: // the row itself, no path
     return true;
   default:
     break;
@@ -249,6 +250,10 @@ std::string accessText(const flow::Event &E) {
 std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
                           llvm::StringRef Relation, llvm::StringRef Loaded,
                           FixIntent::MethodKind Method) {
+  if (E.Raises) // Django 6.1 fetch mode RAISE: a crash, not a slowdown
+    return "`" + accessText(E) + "` raises FieldFetchBlocked on every " + modelLabel(PerRow) +
+           " row: " + Relation.str() + " is not " + Loaded.str() + " by " + querysetName(E) +
+           ", whose fetch mode is RAISE; add " + remedy(E, Method);
   return "`" + accessText(E) + "` " + Verb.str() + " one query per " +
          modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
          querysetName(E) + "; add " + remedy(E, Method);
@@ -259,6 +264,12 @@ std::string relationText(const index::Relation &R, bool WithTarget) {
   if (WithTarget)
     S += " (to " + modelLabel(R.Target) + ")";
   return S;
+}
+
+bool loopInvariant(const flow::Event &E) {
+  if (E.Kind != flow::EventKind::QueryInLoop || !E.Invariant || E.Loops.empty())
+    return false;
+  return llvm::none_of(E.Loops, [](const auto &L) { return L->Writes; });
 }
 
 std::string describe(index::RelationKind K) {

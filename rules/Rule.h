@@ -147,6 +147,9 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
                           FixIntent::MethodKind Method);
 /// "ForeignKey `Order.customer`", with " (to customers.Customer)" when \p WithTarget.
 std::string relationText(const index::Relation &R, bool WithTarget);
+/// True when \p E (a QueryInLoop event) is the same query in every pass: it reads nothing
+/// its loops change, and none of them writes to the database (NP202; NP106 otherwise).
+bool loopInvariant(const flow::Event &E);
 } // namespace detail
 
 } // namespace nplus1::rules

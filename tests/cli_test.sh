@@ -10,6 +10,7 @@ src=$2 # fixtures/projects/suppress
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$src" "$work/p"
+rm -rf "$work/p/.nplus1_cache" # another test may have left one in the fixture
 cd "$work/p"
 fail() { echo "cli: $*" >&2; exit 1; }
 # The sorted codes of a run's findings (JSON on stdout).

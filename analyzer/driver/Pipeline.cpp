@@ -430,7 +430,8 @@ void Run::go() {
         continue;
       }
     }
-    flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion());
+    flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion(),
+                        Settings.DjangoVersionKnown);
     fix::Facts Known{Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0};
     llvm::parallelFor(0, N, [&](size_t I) {
       Fresh[I].clear();

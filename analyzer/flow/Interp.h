@@ -40,6 +40,15 @@ bool isIterConsumer(llvm::StringRef N);
 /// a single object's queryset loaded for the objects reached through Rel.
 void mergeBelow(Loaded &Into, const Loaded &From, llvm::StringRef Rel);
 
+/// A pre_save/post_save receiver of the project (`@receiver(post_save, sender=Order)`,
+/// `post_save.connect(fn, sender=Order)`): it runs for every saved row of Sender.
+struct SaveReceiver {
+  const Model *Sender = nullptr; ///< null: every model (no sender, or one we cannot read)
+  std::string Signal;            ///< "post_save"
+  const SourceFile *File = nullptr;
+  Range Where;
+};
+
 /// Per-module state shared by the function interpreters: summaries and events.
 struct ModuleState {
   const index::Project &P;
@@ -62,6 +71,10 @@ struct ModuleState {
   std::map<const Stmt *, std::vector<Event>> MethodReads;
   /// Which attributes each of those reads on `self`, and whether `self` got away (NP301).
   std::map<const Stmt *, std::shared_ptr<LoadUse>> MethodUses;
+  /// The pre_save/post_save receivers of each module read for them (LoopShapes.cpp).
+  std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
+  /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
+  bool FetchModes = true;
 };
 
 /// Interprets one function body over abstract values.
@@ -150,6 +163,28 @@ public:
   /// The code writes to the database inside the active loops (and so inside the caller's
   /// loops, when summarizing a method).
   void markWrites();
+  // ---- loop shapes beyond loads (LoopShapes.cpp) -----------------------------
+  /// NP201: \p Call, a save()/delete()/update() on \p Recv, writes once per row of an
+  /// active loop (a loop row's save()/delete(), `Model.objects.filter(pk=row.pk).update()`).
+  void writePerRow(const ValueRef &Recv, const Expr *Call);
+  /// NP202: sets E.Invariant and E.Loops for a QueryInLoop event of queryset \p Q when the
+  /// query is one expression that reads no name the enclosing loops bind or change.
+  void classifyInvariant(Event &E, const ValueRef &Q) const;
+  /// The statement or comprehension of this function that is the loop \p L, or nulls.
+  void findLoop(const LoopInfo &L, const Stmt *&For, const Expr *&Comp) const;
+  /// Fills E.Hook for a write \p Write of a row of \p Mo: an override, a receiver, or a
+  /// third-party base that may run code per row.
+  void writeHook(Event &E, const Model *Mo, llvm::StringRef Write);
+
+  // ---- Django 6.1 fetch modes (FetchModes.cpp) --------------------------------
+  /// The mode a `fetch_mode(...)` call \p Call sets.
+  static Loaded::FetchMode fetchModeOf(const Expr *Call);
+  /// True when an event of kind \p K on \p Row raises FieldFetchBlocked (mode RAISE)
+  /// instead of running its query.
+  static bool raisesOnRead(EventKind K, const RowInfo &Row);
+  /// Kinds a fetch mode applies to: single-valued relations and deferred fields.
+  static bool singleValued(EventKind K);
+
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.

@@ -240,6 +240,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   if (!S.EventKeys.insert({EvFile, Access.Begin, int(K), Row.Loop->Source.get(), Path}).second)
     return;
   E.Loop = Row.Loop;
+  E.Raises = raisesOnRead(K, Row); // fetch mode RAISE (FetchModes.cpp)
   E.ThroughToAttr = Row.ThroughToAttr;
   E.CallFile = CallFile;
   E.CallWhere = CallWhere;
@@ -265,6 +266,7 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
            .second)
     return;
   E.Loop = L->second;
+  classifyInvariant(E, Q); // NP202: the same query every pass (LoopShapes.cpp)
   S.Events.push_back(std::move(E));
 }
 
@@ -654,8 +656,9 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
     bool Many = Read.Kind != EventKind::RelationPerRow;
     if (Read.Kind != EventKind::FilteredPerRow && Row.RootLoaded &&
-        Row.RootLoaded->covers(Path, !Many && !ThroughMany && !Row.Nullable &&
-                                         !(Read.Rel && Read.Rel->Nullable)))
+        (Row.RootLoaded->covers(Path, !Many && !ThroughMany && !Row.Nullable &&
+                                          !(Read.Rel && Read.Rel->Nullable)) ||
+         (singleValued(Read.Kind) && Row.RootLoaded->fetchesPeers())))
       continue;
     size_t Before = S.Events.size();
     emit(Read.Kind, Row, Path, ThroughMany, Read.Rel, NameWhere, ExprWhere);
@@ -715,7 +718,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     llvm::StringRef Field = Attr;
     if (Field.ends_with("_id") && S.G.relation(Mo, Field.drop_back(3)))
       Field = Field.drop_back(3);
-    if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr))
+    if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr) &&
+        !Obj->Row->RootLoaded->fetchesPeers())
       emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere,
            ExprWhere);
   }
@@ -771,7 +775,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
   if (Rel->Kind == index::RelationKind::GenericForeignKey) {
     // One query per row (per content type, the ContentType itself is cached); only
     // prefetch_related() can load it.
-    if (Row && Row->RootLoaded && !Row->RootLoaded->covers(Path, false)) {
+    if (Row && Row->RootLoaded && !Row->RootLoaded->covers(Path, false) &&
+        !Row->RootLoaded->fetchesPeers()) {
       RowInfo R = *Row;
       R.Path = Path;
       emit(EventKind::GenericPerRow, R, Path, true, Rel, NameWhere, ExprWhere);
@@ -809,7 +814,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
                       ? Rel
                       : nullptr;
   R.Nullable = Row->Nullable || Rel->Nullable;
-  if (!Row->RootLoaded || !Row->RootLoaded->covers(Path, AllSelectable))
+  if (!Row->RootLoaded ||
+      (!Row->RootLoaded->covers(Path, AllSelectable) && !Row->RootLoaded->fetchesPeers()))
     emit(EventKind::RelationPerRow, R, Path, Row->ThroughMany, Rel, NameWhere, ExprWhere);
   Result->Row = R;
   return Result;
@@ -1176,7 +1182,7 @@ void Interp::prefetchObjects(const Expr *E) {
       Read = AddLookup(A);
     }
     if (!Read) // lookups we cannot read: anything below these objects may be loaded
-      Adds.Opaque = true;
+      Adds.LoadsUnknown = true;
   }
   // The objects: `[obj]`, `(a, b)` or a name holding rows; rebound with the loads.
   auto Rebind = [&](const Expr *NameE) {
@@ -1372,6 +1378,8 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   if (!ActiveLoops.empty() && WriteMethods.count(Name) &&
       (!ManagerWrite || Recv->is(ValueKind::RelatedManager)))
     markWrites();
+  if (Name == "save" || Name == "delete" || Name == "update")
+    writePerRow(Recv, E); // NP201: one write per row (LoopShapes.cpp)
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
     Args.push_back(eval(A));
@@ -1495,7 +1503,9 @@ void mergeBelow(Loaded &Into, const Loaded &From, llvm::StringRef Rel) {
   for (const auto &[Name, Target] : From.ToAttrs)
     if (Below(Name, Rest))
       Into.ToAttrs.emplace_back(Rest.str(), Target);
-  Into.FetchPeers |= From.FetchPeers;
+  Into.LoadsUnknown |= From.LoadsUnknown;
+  if (From.Fetch != Loaded::FetchMode::One) // the mode is copied down to fetched objects
+    Into.Fetch = From.Fetch;
 }
 
 ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
@@ -1679,7 +1689,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       }
       // An argument we cannot read: assume it loads everything (stay silent).
       if (A->Kind != ExprKind::Constant)
-        Q->Load.Opaque = true;
+        Q->Load.LoadsUnknown = true;
     }
     if (SameChain && Q->Src) {
       LoadCall LC{E->Where.End - 1, !E->Args.empty()};
@@ -1748,11 +1758,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   }
   if (Name == "fetch_mode") {
     auto Q = copy(Recv);
-    for (const Expr *A : E->Args) {
-      std::string D = A->dotted(); // dotted() returns by value: keep it alive
-      if (D.ends_with("FETCH_PEERS") || D.ends_with("RAISE"))
-        Q->Load.FetchPeers = true;
-    }
+    if (S.FetchModes) // Django 6.1+ (FetchModes.cpp)
+      Q->Load.Fetch = fetchModeOf(E);
     extendChain(Q, E);
     return Q;
   }
@@ -2020,6 +2027,7 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   using namespace detail;
   ModuleState S{P, G, T, DjangoVersion, {}, {}, {}, {}, {}, 1, {}};
+  S.FetchModes = !VersionKnown || DjangoVersion >= 601;
   std::vector<index::ClassRef> Classes;
   collectClasses(M, Classes);
   for (const index::ClassRef &C : Classes)

@@ -19,6 +19,7 @@ enum class EventKind {
   GenericPerRow,   ///< a GenericForeignKey read on a row
   DeferredPerRow,  ///< a field deferred by only()/defer() read on a row
   Writes,          ///< (method summaries only) the method writes to the database
+  WritePerRow,     ///< `row.save()`, `row.delete()`, `Model.objects.filter(pk=row.pk).update()`
   UnusedLoad,      ///< a select_related/prefetch_related lookup no consumer reads (NP301)
 };
 
@@ -46,16 +47,37 @@ struct Event {
   /// (Loop is the first).
   std::shared_ptr<const EagerLoad> Load;
   std::vector<std::shared_ptr<const LoopInfo>> Consumers;
+  /// QueryInLoop: the query is written in one expression inside Python loops of its own
+  /// function and reads no name those loops bind or change: the same query every pass.
+  /// Loops: the queryset loops it runs inside, outermost first.
+  bool Invariant = false;
+  std::vector<std::shared_ptr<const LoopInfo>> Loops;
+  /// WritePerRow: the method (`save`, `delete`, `update`) and the fields its call names as
+  /// literals (`update_fields=[...]`, `update(status=...)`).
+  std::string Write;
+  std::vector<std::string> WriteFields;
+  /// WritePerRow: code that runs for every written row besides the query and that a
+  /// batched write would skip (a save()/delete() override, a pre_save/post_save receiver,
+  /// a third-party base that may override save()): what it is, and where ("" when none).
+  std::string Hook;
+  const SourceFile *HookFile = nullptr;
+  Range HookWhere;
+  /// RelationPerRow/DeferredPerRow/GenericPerRow: the rows' fetch mode is RAISE (Django
+  /// 6.1): the read raises FieldFetchBlocked instead of running a query.
+  bool Raises = false;
 };
 
 /// Interprets the functions of one module over abstract values and reports the events.
 /// Reads the frozen project and model graph only, so modules can be analyzed in parallel.
 class Analyzer {
 public:
-  /// \p DjangoVersion: major*100+minor of the Django the project runs (semantics differ).
+  /// \p DjangoVersion: major*100+minor of the Django the project runs (semantics differ);
+  /// \p VersionKnown: the project pins it (else DjangoVersion is a default, and features
+  /// of later releases, such as 6.1's fetch modes, are taken as available).
   Analyzer(const index::Project &P, const index::ModelGraph &G,
-           const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502)
-      : P(P), G(G), T(T), DjangoVersion(DjangoVersion) {}
+           const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502,
+           bool VersionKnown = false)
+      : P(P), G(G), T(T), DjangoVersion(DjangoVersion), VersionKnown(VersionKnown) {}
   /// The events of every function of \p M, including those in the templates it renders.
   std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
 
@@ -64,6 +86,7 @@ private:
   const index::ModelGraph &G;
   const index::TemplateIndex *T;
   unsigned DjangoVersion;
+  bool VersionKnown;
 };
 
 } // namespace nplus1::flow

@@ -33,10 +33,11 @@ void Loaded::merge(const Loaded &Other, llvm::StringRef Prefix) {
     addUnique(Prefetch, Join(L));
   for (const std::string &L : Other.Null)
     addUnique(Null, Join(L));
-  Opaque |= Other.Opaque; // below a prefix too: we cannot tell what is loaded where
+  LoadsUnknown |= Other.LoadsUnknown; // below a prefix too: we cannot tell what is where
   if (Prefix.empty()) {
     SelectAll |= Other.SelectAll;
-    FetchPeers |= Other.FetchPeers;
+    if (Other.Fetch != FetchMode::One) // the later fetch_mode() wins
+      Fetch = Other.Fetch;
     for (const auto &T : Other.ToAttrs)
       ToAttrs.push_back(T);
   }
@@ -49,7 +50,7 @@ static bool extendsPath(llvm::StringRef Lookup, llvm::StringRef Prefix) {
 }
 
 bool Loaded::covers(llvm::StringRef Path, bool AllSelectable) const {
-  if (FetchPeers || Opaque)
+  if (LoadsUnknown)
     return true;
   // Below a relation that is NULL on every row there is nothing to load.
   if (llvm::any_of(Null, [&](const std::string &N) { return extendsPath(Path, N); }))

@@ -70,10 +70,15 @@ struct Loaded {
   /// When set, covers() records here each path only SelectAll loaded (an admin changelist:
   /// a list_select_related tuple replaces Django's select_related() and must keep them).
   std::shared_ptr<std::vector<std::string>> SelectAllUsed;
-  bool FetchPeers = false;           ///< Django 6.1 fetch_mode(FETCH_PEERS/RAISE): nothing per row
-  /// Loads we cannot read (`prefetch_related_objects(rows, *computed)`): anything may be
-  /// loaded, so nothing below is reported.
-  bool Opaque = false;
+  /// A lookup argument we cannot read (prefetch_related(*lookups)): it may load anything.
+  bool LoadsUnknown = false;
+  /// Django 6.1 `fetch_mode()`: how the rows, and every object fetched from them, load a
+  /// ForeignKey/OneToOne (either side), a GenericForeignKey or a deferred field they lack.
+  /// Related managers' queries are never affected. Unknown: a mode we cannot read.
+  enum class FetchMode { One, Peers, Raise, Unknown } Fetch = FetchMode::One;
+  /// True when the fetch mode loads a missing single-valued relation or deferred field for
+  /// all the rows at once (FETCH_PEERS, or a mode we cannot read: stay silent).
+  bool fetchesPeers() const { return Fetch == FetchMode::Peers || Fetch == FetchMode::Unknown; }
   /// Lookups of `Prefetch(..., to_attr=name)`: name -> target model.
   std::vector<std::pair<std::string, const index::Model *>> ToAttrs;
   /// only() / defer() on the rows' own fields (lookups through relations are not tracked).

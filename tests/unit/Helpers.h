@@ -22,6 +22,10 @@ struct MiniProject {
   std::unique_ptr<index::ModelGraph> G;
   index::TemplateIndex Templates;
   fix::Facts Known; ///< what settleFixes knows (the Django version: unknown by default)
+  /// The Django version the analysis assumes, and whether the project pins it (unknown by
+  /// default: features of later releases count as available).
+  unsigned DjangoVersion = 502;
+  bool VersionKnown = false;
 
   explicit MiniProject(const std::map<std::string, std::string> &Modules,
                        const std::map<std::string, std::string> &Tpls = {}) {
@@ -51,7 +55,7 @@ struct MiniProject {
   /// Diagnostics of one module, as "line:CODE:path" strings.
   std::vector<std::string> findings(const std::string &Module,
                                     std::vector<rules::Diagnostic> *Out = nullptr) {
-    flow::Analyzer A(P, *G, &Templates);
+    flow::Analyzer A(P, *G, &Templates, DjangoVersion, VersionKnown);
     std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)), *G);
     fix::settleFixes(D, Known);
     std::vector<std::string> S;

@@ -1,6 +1,7 @@
 #include "driver/Pipeline.h"
 
 #include "driver/Cache.h"
+#include "driver/TemplateKinds.h"
 #include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/Lookups.h"
@@ -232,7 +233,11 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
     auto T = std::make_shared<index::TemplateFile>();
     T->Name = Files[I].TemplateName;
     llvm::StringRef Text = In[I].Src->text();
-    T->Tree = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    // Jinja2 templates are indexed (their names resolve) but not read as Django's.
+    T->IsJinja2 = Files[I].Kind == discover::FileKind::JinjaTemplate;
+    if (!T->IsJinja2)
+      T->Tree = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
+                                          Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     T->File = In[I].Src;
     Tpls[I] = std::move(T);
   });
@@ -714,7 +719,7 @@ void Run::indexOnly() {
 }
 
 /// `--parse-only`: read and parse every file, report syntax errors, nothing else.
-void parseOnly(Analysis &A) {
+void parseOnly(Analysis &A, const Config &Settings) {
   const std::vector<discover::File> &Files = A.Files.Files;
   std::vector<Input> In(Files.size());
   std::vector<std::unique_ptr<parse::py::Module>> Parsed(Files.size());
@@ -727,8 +732,11 @@ void parseOnly(Analysis &A) {
       Parsed[I] = parse::parsePython(In[I].Src);
       return;
     }
+    if (Files[I].Kind == discover::FileKind::JinjaTemplate)
+      return;
     llvm::StringRef Text = In[I].Src->text();
-    parse::tpl::Template T = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    parse::tpl::Template T = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
+                                                       Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     if (!T.Errors.empty())
       Syntax[I] = rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin,
                                                   T.Errors.front().Where.End},
@@ -786,6 +794,7 @@ llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::st
 Analysis indexOnly(const discover::Options &Opts) {
   Analysis A;
   A.Files = discover::discover(Opts);
+  classifyTemplates(A.Files, Opts.TemplateDirs);
   static const Config Defaults; // the index and the graph do not depend on the settings
   Run(A, Defaults, CacheOptions{}, /*WithDependents=*/false).indexOnly();
   return A;
@@ -795,8 +804,9 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                  const CacheOptions &Cache) {
   Analysis A;
   A.Files = discover::discover(Opts);
+  classifyTemplates(A.Files, Opts.TemplateDirs);
   if (Opts.ParseOnly) {
-    parseOnly(A);
+    parseOnly(A, Settings);
     return A;
   }
   Run(A, Settings, Cache, Opts.WithDependents).go();

@@ -69,7 +69,7 @@ bool Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
   if (Name.empty() || !S.Templates || !Report)
     return false;
   const index::TemplateFile *T = S.Templates->find(Name);
-  if (!T)
+  if (!T || T->IsJinja2) // not read: what it does with the context is unknown
     return false;
   Scope Vars;
   if (Ctx->is(ValueKind::Dict))
@@ -112,7 +112,7 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
     std::string Parent = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
     EvFile = Saved;
     const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
-    if (P && P != &T)
+    if (P && P != &T && !P->IsJinja2)
       walkTemplate(*P, Vars, &Blocks, Depth + 1);
     else
       loseScope(Vars);
@@ -189,7 +189,8 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
     for (const auto &[Name, X] : N.Bindings)
       Inner[Name] = resolveTpl(X, Vars, false);
     std::string Name = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
-    if (const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name))
+    const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name);
+    if (T && !T->IsJinja2)
       walkTemplate(*T, Inner, nullptr, Depth + 1);
     else
       loseScope(Inner);

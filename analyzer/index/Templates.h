@@ -16,6 +16,8 @@ struct TemplateFile {
   std::string Name; ///< "customers/list.html"
   std::shared_ptr<const parse::SourceFile> File;
   parse::tpl::Template Tree;
+  /// Rendered by Jinja2, not Django: never read with Django's template syntax.
+  bool IsJinja2 = false;
 };
 
 /// Every template of the project by name. When two template directories hold the same

@@ -5,6 +5,7 @@
 #include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/Lookups.h"
+#include "parse/Jinja.h"
 #include "parse/Python.h"
 #include "report/Report.h"
 
@@ -233,11 +234,11 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
     auto T = std::make_shared<index::TemplateFile>();
     T->Name = Files[I].TemplateName;
     llvm::StringRef Text = In[I].Src->text();
-    // Jinja2 templates are indexed (their names resolve) but not read as Django's.
+    std::string_view Source(Text.data(), Text.size());
     T->IsJinja2 = Files[I].Kind == discover::FileKind::JinjaTemplate;
-    if (!T->IsJinja2)
-      T->Tree = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
-                                          Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
+    T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
+                          : parse::tpl::parseTemplate(
+                                Source, Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     T->File = In[I].Src;
     Tpls[I] = std::move(T);
   });

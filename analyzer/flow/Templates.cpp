@@ -69,7 +69,7 @@ bool Interp::renderTemplate(llvm::StringRef Name, const ValueRef &Ctx) {
   if (Name.empty() || !S.Templates || !Report)
     return false;
   const index::TemplateFile *T = S.Templates->find(Name);
-  if (!T || T->IsJinja2) // not read: what it does with the context is unknown
+  if (!T)
     return false;
   Scope Vars;
   if (Ctx->is(ValueKind::Dict))
@@ -112,17 +112,20 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
     std::string Parent = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
     EvFile = Saved;
     const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
-    if (P && P != &T && !P->IsJinja2)
+    if (P && P != &T)
       walkTemplate(*P, Vars, &Blocks, Depth + 1);
     else
       loseScope(Vars);
     return;
   }
   const SourceFile *Saved = EvFile;
+  bool SavedJinja = InJinja;
   EvFile = T.File.get();
+  InJinja = T.IsJinja2;
   Scope Local = Vars;
   walkNodes(T.Tree.Nodes, Local, Child, Depth);
   EvFile = Saved;
+  InJinja = SavedJinja;
 }
 
 std::string Interp::unquote(llvm::StringRef S) {
@@ -189,8 +192,7 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
     for (const auto &[Name, X] : N.Bindings)
       Inner[Name] = resolveTpl(X, Vars, false);
     std::string Name = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
-    const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name);
-    if (T && !T->IsJinja2)
+    if (const index::TemplateFile *T = Name.empty() ? nullptr : S.Templates->find(Name))
       walkTemplate(*T, Inner, nullptr, Depth + 1);
     else
       loseScope(Inner);
@@ -201,9 +203,12 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
       auto It = Child->find(N.BlockName);
       if (It != Child->end() && It->second.second != &N) {
         const SourceFile *Saved = EvFile;
+        bool SavedJinja = InJinja;
         EvFile = It->second.first->File.get();
+        InJinja = It->second.first->IsJinja2;
         walkNodes(It->second.second->Children, Vars, Child, Depth);
         EvFile = Saved;
+        InJinja = SavedJinja;
         return;
       }
     }
@@ -219,7 +224,7 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   case NodeKind::Other:
     // A tag we do not model may read anything on the values it is given, and a custom
     // tag may take the whole context.
-    if (!isPlainTag(N.TagName))
+    if (!isPlainTag(N.TagName) && !(InJinja && isJinjaStatement(N.TagName)))
       loseScope(Vars);
     for (const parse::tpl::Expr &X : N.Args)
       lose(resolveTpl(X, Vars, false));
@@ -241,6 +246,12 @@ bool Interp::isPlainTag(llvm::StringRef Tag) {
       .Cases("cycle", "firstof", "spaceless", "autoescape", "ifchanged", "widthratio", true)
       .Cases("templatetag", "lorem", "resetcycle", "blocktrans", "blocktranslate", true)
       .Cases("get_current_language", "localize", "localtime", "timezone", "language", true)
+      .Default(false);
+}
+
+bool Interp::isJinjaStatement(llvm::StringRef Tag) {
+  return llvm::StringSwitch<bool>(Tag)
+      .Cases("set", "do", "call", "macro", "filter", "import", "from", "trans", true)
       .Default(false);
 }
 

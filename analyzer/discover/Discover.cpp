@@ -80,7 +80,7 @@ thread_local const std::vector<std::string> *ExtraTemplateDirs = nullptr;
 /// innermost `templates` or `jinja2` directory ("customers/list.html"), or "" when the
 /// file is not a template.
 std::string templateName(llvm::StringRef AbsPath) {
-  static const llvm::StringRef Extensions[] = {".html", ".htm",   ".txt",    ".xml",
+  static const llvm::StringRef Extensions[] = {".html",   ".htm",   ".txt",    ".xml",
                                                ".djhtml", ".jinja", ".jinja2", ".j2"};
   if (!llvm::is_contained(Extensions, path::extension(AbsPath)))
     return "";

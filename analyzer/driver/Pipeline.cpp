@@ -736,8 +736,9 @@ void parseOnly(Analysis &A, const Config &Settings) {
     if (Files[I].Kind == discover::FileKind::JinjaTemplate)
       return;
     llvm::StringRef Text = In[I].Src->text();
-    parse::tpl::Template T = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
-                                                       Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
+    parse::tpl::Template T =
+        parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
+                                  Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     if (!T.Errors.empty())
       Syntax[I] = rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin,
                                                   T.Errors.front().Where.End},

@@ -70,8 +70,8 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
                                            /*RequiresNullTerminator=*/false);
     if (!Buf || (*Buf)->getBuffer().contains('\0'))
       continue;
-    Asts.push_back(parse::parsePython(
-        std::make_shared<parse::SourceFile>(F.Path, (*Buf)->getBuffer().str())));
+    Asts.push_back(
+        parse::parsePython(std::make_shared<parse::SourceFile>(F.Path, (*Buf)->getBuffer().str())));
     Settings.push_back({F.ModuleName, F.AbsPath, F.IsPackage, Asts.back().get()});
   }
   index::TemplateSettings S = index::readTemplateSettings(Settings, WorkingDirs);

@@ -1,5 +1,6 @@
 #include "index/TemplateEngines.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
@@ -161,8 +162,8 @@ private:
   std::optional<PathValue> divided(const SettingsSource &M, const Expr *E, unsigned Depth) const {
     if (E->Args.size() != 2 || !E->Op.empty() || !M.Ast)
       return std::nullopt;
-    llvm::StringRef Between = M.Ast->file().text().slice(E->Args[0]->Where.End,
-                                                         E->Args[1]->Where.Begin);
+    llvm::StringRef Between =
+        M.Ast->file().text().slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin);
     if (Between.trim() != "/")
       return std::nullopt;
     return joined(M, E->Args, Depth);
@@ -197,8 +198,7 @@ private:
                                                                : "";
     bool Method = Callee->Kind == ExprKind::Attribute;
     // pathlib methods on a path: p.resolve(), p.absolute(), p.joinpath("x").
-    if (Method && (Fn == "resolve" || Fn == "absolute" || Fn == "expanduser") &&
-        E->Args.empty()) {
+    if (Method && (Fn == "resolve" || Fn == "absolute" || Fn == "expanduser") && E->Args.empty()) {
       if (std::optional<PathValue> P = pathOf(M, Callee->Object, Depth + 1))
         return P;
     }
@@ -213,8 +213,8 @@ private:
       return std::nullopt;
     if (Fn == "dirname")
       return parentOf(pathOf(M, E->Args[0], Depth + 1));
-    if (Fn == "abspath" || Fn == "realpath" || Fn == "normpath" || Fn == "str" ||
-        Fn == "fspath" || Fn == "expanduser") {
+    if (Fn == "abspath" || Fn == "realpath" || Fn == "normpath" || Fn == "str" || Fn == "fspath" ||
+        Fn == "expanduser") {
       std::optional<PathValue> P = pathOf(M, E->Args[0], Depth + 1);
       if (P && !P->Relative) {
         llvm::SmallString<256> S(P->Path);
@@ -409,8 +409,51 @@ bool inTemplatedPath(llvm::StringRef P) { return P.contains("{{") || P.contains(
 
 bool jinjaByName(const TemplatePlace &P) {
   llvm::StringRef Ext = path::extension(P.AbsPath);
-  return Ext == ".jinja" || Ext == ".jinja2" || Ext == ".j2" ||
-         path::filename(P.Root) == "jinja2";
+  return Ext == ".jinja" || Ext == ".jinja2" || Ext == ".j2" || path::filename(P.Root) == "jinja2";
+}
+
+/// Whether \p E is TEMPLATES or a part of it (`TEMPLATES[0]["DIRS"]`); \p Keys gets the
+/// string subscripts on the way.
+bool isTemplatesPart(const Expr *E, std::vector<std::string> &Keys) {
+  for (unsigned Depth = 0; E && Depth < 8; ++Depth) {
+    if (E->isName("TEMPLATES"))
+      return true;
+    if (E->Kind == ExprKind::Subscript && E->Index && E->Index->Kind == ExprKind::String)
+      Keys.push_back(E->Index->Id);
+    if (E->Kind != ExprKind::Subscript && E->Kind != ExprKind::Attribute)
+      return false;
+    E = E->Object;
+  }
+  return false;
+}
+
+/// Whether statement \p S changes what TEMPLATES says about directories, engines or
+/// loaders after its assignment: `TEMPLATES[0]["DIRS"] += [...]`,
+/// `TEMPLATES[0]["OPTIONS"]["loaders"] = ...`, `TEMPLATES.append(...)`. Other changes
+/// (`TEMPLATES[0]["OPTIONS"]["debug"] = True`) do not matter here.
+bool changesTemplates(const Stmt *S) {
+  static const llvm::StringRef Relevant[] = {"BACKEND",         "DIRS",        "APP_DIRS",
+                                             "loaders",         "app_dirname", "match_regex",
+                                             "match_extension", "OPTIONS"};
+  // The last key decides: TEMPLATES[0]["OPTIONS"]["debug"] changes only "debug"; with no
+  // string key, a whole backend changes (TEMPLATES[0] = {...}, TEMPLATES += [...]).
+  auto Matters = [&](const Expr *Target) {
+    std::vector<std::string> Keys;
+    if (!isTemplatesPart(Target, Keys))
+      return false;
+    return Keys.empty() || llvm::is_contained(Relevant, llvm::StringRef(Keys.front()));
+  };
+  if (S->Kind == StmtKind::Assign || S->Kind == StmtKind::AugAssign)
+    for (const Expr *T : S->Targets)
+      if ((S->Kind == StmtKind::AugAssign || !T->isName("TEMPLATES")) && Matters(T))
+        return true;
+  if (S->Kind == StmtKind::Expr && S->Value && S->Value->Kind == ExprKind::Call &&
+      S->Value->Object && S->Value->Object->Kind == ExprKind::Attribute) {
+    const Expr *Callee = S->Value->Object;
+    if (Callee->Id == "append" || Callee->Id == "extend" || Callee->Id == "insert")
+      return Matters(Callee->Object);
+  }
+  return false;
 }
 
 } // namespace
@@ -425,11 +468,14 @@ TemplateSettings readTemplateSettings(llvm::ArrayRef<SettingsSource> Modules,
     // Only the module's own assignment: one imported by `from .base import *` is read
     // where it is written.
     const Expr *Value = nullptr;
-    for (const Stmt *S : M.Ast->Body)
+    for (const Stmt *S : M.Ast->Body) {
       if (S->Kind == StmtKind::Assign && S->Value)
         for (const Expr *T : S->Targets)
           if (T->isName("TEMPLATES"))
             Value = S->Value;
+      if (changesTemplates(S)) // changed in place: we do not follow the change
+        Out.Complete = false, Out.Found = true;
+    }
     if (!Value)
       continue;
     Out.Found = true;

@@ -52,16 +52,18 @@ public:
       if (Open > TextStart)
         Toks.push_back({TokKind::Text, uint32_t(TextStart), uint32_t(Open), uint32_t(TextStart),
                         uint32_t(Open)});
-      Token T = tag(K == '{' ? TokKind::Var : K == '%' ? TokKind::Block : TokKind::Comment, Open,
-                    End);
+      Token T = tag(K == '{'   ? TokKind::Var
+                    : K == '%' ? TokKind::Block
+                               : TokKind::Comment,
+                    Open, End);
       Toks.push_back(T);
       Pos = TextStart = End;
       if (T.Kind == TokKind::Block && word(T) == "raw")
         Pos = TextStart = raw(T);
     }
     if (TextStart < Src.size())
-      Toks.push_back({TokKind::Text, uint32_t(TextStart), uint32_t(Src.size()),
-                      uint32_t(TextStart), uint32_t(Src.size())});
+      Toks.push_back({TokKind::Text, uint32_t(TextStart), uint32_t(Src.size()), uint32_t(TextStart),
+                      uint32_t(Src.size())});
     return std::move(Toks);
   }
 
@@ -211,9 +213,9 @@ std::string djangoFilterName(std::string_view Name) {
 /// Methods of managers and querysets: named without a call, Jinja2 does not run them.
 bool isQuerysetMethod(std::string_view Name) {
   static constexpr std::string_view Names[] = {
-      "all",     "count",    "exists", "first",    "last",           "values",
-      "filter",  "exclude",  "get",    "order_by", "select_related", "prefetch_related",
-      "iterator", "aggregate", "annotate", "values_list", "none",     "distinct"};
+      "all",      "count",     "exists",   "first",       "last",           "values",
+      "filter",   "exclude",   "get",      "order_by",    "select_related", "prefetch_related",
+      "iterator", "aggregate", "annotate", "values_list", "none",           "distinct"};
   return std::find(std::begin(Names), std::end(Names), Name) != std::end(Names);
 }
 
@@ -282,8 +284,8 @@ private:
   unsigned Depth = 0;
 
   bool isBinaryOperator() const {
-    static constexpr std::string_view Ops[] = {"+", "-", "*", "/", "//", "%", "**", "~",
-                                               "==", "!=", "<", ">", "<=", ">="};
+    static constexpr std::string_view Ops[] = {"+", "-",  "*",  "/", "//", "%",  "**",
+                                               "~", "==", "!=", "<", ">",  "<=", ">="};
     if (Toks[Pos].K == ETok::Op)
       return std::find(std::begin(Ops), std::end(Ops), text(Pos)) != std::end(Ops);
     return isName("and") || isName("or") || isName("in") ||
@@ -324,9 +326,9 @@ private:
       return;
     }
     bool HasArg = Toks[Pos].K == ETok::String || Toks[Pos].K == ETok::Number ||
-                   (Toks[Pos].K == ETok::Name && !isName("and") && !isName("or") &&
-                    !isName("if") && !isName("else") && !isName("is") && !isName("in") &&
-                    !isName("not") && !isName("recursive"));
+                  (Toks[Pos].K == ETok::Name && !isName("and") && !isName("or") && !isName("if") &&
+                   !isName("else") && !isName("is") && !isName("in") && !isName("not") &&
+                   !isName("recursive"));
     if (HasArg)
       escape(primaryWithPostfix());
   }
@@ -357,8 +359,7 @@ private:
     case ETok::Name: {
       ++Pos;
       std::string_view N = text(Pos - 1);
-      if (N == "true" || N == "false" || N == "none" || N == "True" || N == "False" ||
-          N == "None")
+      if (N == "true" || N == "false" || N == "none" || N == "True" || N == "False" || N == "None")
         return O;
       Expr E;
       E.Var = std::string(N);
@@ -631,8 +632,7 @@ private:
         add(Out, NodeKind::Comment, T).TagName = "#";
         break;
       case TokKind::Raw:
-        add(Out, NodeKind::Verbatim, T).Text =
-            std::string(Src.substr(T.Begin, T.End - T.Begin));
+        add(Out, NodeKind::Verbatim, T).Text = std::string(Src.substr(T.Begin, T.End - T.Begin));
         break;
       case TokKind::Var:
         variable(T, Out);
@@ -800,8 +800,7 @@ private:
   /// `{% set x = e %}`: the rest of the body becomes its With node's children (returns
   /// whether that rest ended at a tag of \p Until); `{% set x %}...{% endset %}`: an
   /// Other node (returns nothing).
-  std::optional<bool> setStatement(const Token &T, std::vector<Node> &Out,
-                                   const TagList &Until) {
+  std::optional<bool> setStatement(const Token &T, std::vector<Node> &Out, const TagList &Until) {
     ExprParser P = argsOf(T);
     std::vector<std::string> Targets;
     while (!P.atEnd() && !P.isOp("=")) {
@@ -852,8 +851,8 @@ private:
     ExprParser P = argsOf(T);
     std::vector<std::pair<std::string, Expr>> Bindings;
     while (!P.atEnd()) {
-      if (P.Toks[P.Pos].K != ETok::Name || !(P.Toks[P.Pos + 1].K == ETok::Op &&
-                                             P.text(P.Pos + 1) == "=")) {
+      if (P.Toks[P.Pos].K != ETok::Name ||
+          !(P.Toks[P.Pos + 1].K == ETok::Op && P.text(P.Pos + 1) == "=")) {
         ++P.Pos;
         continue;
       }

@@ -70,12 +70,14 @@ static bool rangesInside(const std::vector<Node> &Nodes, size_t Size) {
 
 TEST_SUITE("parse.jinja") {
   TEST_CASE("random token soup: no errors, every range inside the source") {
-    const char *Pieces[] = {"{{ ", " }}", "{% ", " %}", "{%- ", " -%}", "{# ", " #}", "for ",
-                            "x ", "in ", "xs ", "if ", "else ", "endfor ", "endif ", "set ",
-                            "= ", "a.b", ".c", "()", "(", ")", "|e", "|join(', ')", "'s'",
-                            "\"", "[", "]", "{", "}", ", ", "raw ", "endraw ", "block ",
-                            "endblock ", "macro ", "endmacro ", "with ", "endwith ", "is ",
-                            "not ", "~ ", "1", "\n", "include ", "extends "};
+    const char *Pieces[] = {
+        "{{ ",       " }}",    "{% ",       " %}",         "{%- ",     " -%}",    "{# ",
+        " #}",       "for ",   "x ",        "in ",         "xs ",      "if ",     "else ",
+        "endfor ",   "endif ", "set ",      "= ",          "a.b",      ".c",      "()",
+        "(",         ")",      "|e",        "|join(', ')", "'s'",      "\"",      "[",
+        "]",         "{",      "}",         ", ",          "raw ",     "endraw ", "block ",
+        "endblock ", "macro ", "endmacro ", "with ",       "endwith ", "is ",     "not ",
+        "~ ",        "1",      "\n",        "include ",    "extends "};
     unsigned Seed = 12345;
     for (int Case = 0; Case < 2000; ++Case) {
       std::string Src;
@@ -89,7 +91,6 @@ TEST_SUITE("parse.jinja") {
       CHECK(rangesInside(T.Nodes, Src.size()));
     }
   }
-
 
   TEST_CASE("for loops: variables, iterable, else body, exact ranges") {
     std::string_view Src = "{% for a, b in rows.items %}{{ a.name }}{% else %}none{% endfor %}";
@@ -117,7 +118,8 @@ TEST_SUITE("parse.jinja") {
   }
 
   TEST_CASE("a call with arguments reads its object; the arguments escape") {
-    Template T = parseJinjaTemplate("{{ row.items.filter(kind=k.x).first() }}{{ fmt(row.author) }}");
+    Template T =
+        parseJinjaTemplate("{{ row.items.filter(kind=k.x).first() }}{{ fmt(row.author) }}");
     CHECK(varsOf(T) == std::vector<std::string>{"row.items"});
     std::vector<std::string> Escaped;
     for (const Node &N : T.Nodes)
@@ -244,13 +246,20 @@ TEST_SUITE("parse.jinja") {
   }
 
   TEST_CASE("malformed input never gives an error and never hangs") {
-    const char *Inputs[] = {"{% for %}",          "{{",
-                            "{% if %}{% endfor %}", "{{ a.b( }}",
-                            "{% set %}",          "{{ ((((((((( }}",
-                            "{% for x in %}{% else %}", "{% endif %}{% else %}{% elif %}",
-                            "{{ 'unterminated }}", "{% raw %}never closed",
-                            "{{ a|f( }}{{ b | }}", "{% with = %}{% include %}{% extends %}",
-                            "{% block %}{% endblock %}{% macro %}", "{{ x is }}{{ y is not }}"};
+    const char *Inputs[] = {"{% for %}",
+                            "{{",
+                            "{% if %}{% endfor %}",
+                            "{{ a.b( }}",
+                            "{% set %}",
+                            "{{ ((((((((( }}",
+                            "{% for x in %}{% else %}",
+                            "{% endif %}{% else %}{% elif %}",
+                            "{{ 'unterminated }}",
+                            "{% raw %}never closed",
+                            "{{ a|f( }}{{ b | }}",
+                            "{% with = %}{% include %}{% extends %}",
+                            "{% block %}{% endblock %}{% macro %}",
+                            "{{ x is }}{{ y is not }}"};
     for (const char *In : Inputs) {
       CAPTURE(In);
       CHECK(parseJinjaTemplate(In).Errors.empty());

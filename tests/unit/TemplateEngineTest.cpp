@@ -160,28 +160,44 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates",
     CHECK(Plain.S.Complete);
     Settings NoSettings({{"settings", {"/proj/settings.py", "DEBUG = True\n"}}});
     CHECK_FALSE(NoSettings.S.Found);
+    // Changed in place after the assignment: directories and loaders matter, debug not.
+    const char *Base = "TEMPLATES = [{'BACKEND': 'django.template.backends.django.DjangoTemplates',"
+                       " 'DIRS': [], 'OPTIONS': {}}]\n";
+    for (const char *Change :
+         {"TEMPLATES[0]['DIRS'] += ['/x']\n", "TEMPLATES[0]['DIRS'].append('/x')\n",
+          "TEMPLATES[0]['OPTIONS']['loaders'] = ['a.Loader']\n", "TEMPLATES[0] = other\n",
+          "TEMPLATES += extra\n", "TEMPLATES.append(other)\n"}) {
+      CAPTURE(Change);
+      Settings Changed({{"settings", {"/proj/settings.py", std::string(Base) + Change}}});
+      CHECK_FALSE(Changed.S.Complete);
+    }
+    Settings Debug(
+        {{"settings",
+          {"/proj/settings.py", std::string(Base) + "TEMPLATES[0]['OPTIONS']['debug'] = True\n"}}});
+    CHECK(Debug.S.Complete);
   }
 
   TEST_CASE("naming alone: .jinja files and jinja2 directories are Jinja2") {
     index::TemplateSettings NoSettings;
     CHECK(index::templateEngine(NoSettings, place("/p/app/templates/a.jinja", "/p/app/templates",
-                                             true)) == TemplateEngineKind::Jinja2);
-    CHECK(index::templateEngine(NoSettings, place("/p/app/templates/a.j2", "/p/app/templates", true)) ==
-          TemplateEngineKind::Jinja2);
+                                                  true)) == TemplateEngineKind::Jinja2);
+    CHECK(index::templateEngine(NoSettings, place("/p/app/templates/a.j2", "/p/app/templates",
+                                                  true)) == TemplateEngineKind::Jinja2);
     CHECK(index::templateEngine(NoSettings, place("/p/app/jinja2/a.html", "/p/app/jinja2", true)) ==
           TemplateEngineKind::Jinja2);
     CHECK(index::templateEngine(NoSettings, place("/p/app/templates/a.html", "/p/app/templates",
-                                             true)) == TemplateEngineKind::Django);
+                                                  true)) == TemplateEngineKind::Django);
   }
 
   TEST_CASE("templates/ outside any Python code is no Django template directory") {
     index::TemplateSettings NoSettings;
     // A Helm chart: no package around it, no Python next to it.
-    CHECK(index::templateEngine(NoSettings, place("/p/helm/templates/NOTES.txt", "/p/helm/templates",
-                                             false)) == TemplateEngineKind::NotTemplate);
+    CHECK(index::templateEngine(NoSettings,
+                                place("/p/helm/templates/NOTES.txt", "/p/helm/templates", false)) ==
+          TemplateEngineKind::NotTemplate);
     // Next to manage.py: DIRS we could not read may name it.
     CHECK(index::templateEngine(NoSettings, place("/p/templates/base.html", "/p/templates", false,
-                                             true)) == TemplateEngineKind::Django);
+                                                  true)) == TemplateEngineKind::Django);
     // Settings read in full that do not name it: Django does not load it.
     Settings St({{"settings", {"/p/settings.py", R"py(
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [],
@@ -189,17 +205,16 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIR
 )py"}}});
     CHECK(index::templateEngine(St.S, place("/p/templates/base.html", "/p/templates", false,
                                             true)) == TemplateEngineKind::NotTemplate);
-    CHECK(index::templateEngine(St.S, place("/p/app/templates/x.html", "/p/app/templates",
-                                            true)) == TemplateEngineKind::Django);
+    CHECK(index::templateEngine(St.S, place("/p/app/templates/x.html", "/p/app/templates", true)) ==
+          TemplateEngineKind::Django);
     // A configured directory is always a template directory.
     index::TemplatePlace Conf = place("/p/frontend/views/a.html", "/p/frontend/views", false);
     Conf.Configured = true;
     CHECK(index::templateEngine(St.S, Conf) == TemplateEngineKind::Django);
     // A cookiecutter template's files are templates of a project, not of this one.
-    CHECK(index::templateEngine(NoSettings,
-                                place("/p/{{cookiecutter.slug}}/app/templates/a.html",
-                                      "/p/{{cookiecutter.slug}}/app/templates",
-                                      true)) == TemplateEngineKind::NotTemplate);
+    CHECK(index::templateEngine(NoSettings, place("/p/{{cookiecutter.slug}}/app/templates/a.html",
+                                                  "/p/{{cookiecutter.slug}}/app/templates",
+                                                  true)) == TemplateEngineKind::NotTemplate);
   }
 
   TEST_CASE("the first engine whose directories hold the file and whose rules match wins") {
@@ -221,8 +236,7 @@ TEMPLATES = [
     CHECK(index::templateEngine(St.S, place("/p/templates/admin/base_site.html", "/p/templates",
                                             false, true)) == TemplateEngineKind::Django);
     // Apps: the django-jinja backend has APP_DIRS off.
-    CHECK(index::templateEngine(St.S, place("/p/judge/templates/judge/x.html",
-                                            "/p/judge/templates",
+    CHECK(index::templateEngine(St.S, place("/p/judge/templates/judge/x.html", "/p/judge/templates",
                                             true)) == TemplateEngineKind::Django);
 
     Settings DjangoFirst({{"settings", {"/p/settings.py", R"py(

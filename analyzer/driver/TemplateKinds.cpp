@@ -76,6 +76,13 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
   }
   index::TemplateSettings S = index::readTemplateSettings(Settings, WorkingDirs);
 
+  std::vector<std::string> Configured;
+  for (const std::string &D : ConfiguredDirs) {
+    llvm::SmallString<256> Abs(D);
+    fs::make_absolute(Abs);
+    path::remove_dots(Abs, /*remove_dot_dot=*/true);
+    Configured.push_back(llvm::StringRef(Abs).rtrim('/').str());
+  }
   DirFacts Dirs;
   llvm::erase_if(R.Files, [&](discover::File &F) {
     if (F.Kind != discover::FileKind::Template)
@@ -89,7 +96,7 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
     for (llvm::StringRef D = Parent; !P.InPackage && D.size() > R.Root.size();
          D = path::parent_path(D))
       P.InPackage = Dirs.isPackage(D);
-    P.Configured = llvm::is_contained(ConfiguredDirs, P.Root);
+    P.Configured = llvm::is_contained(Configured, P.Root);
     switch (index::templateEngine(S, P)) {
     case index::TemplateEngineKind::Django:
       return false;

@@ -385,11 +385,17 @@ private:
     case ETok::Op:
       break;
     }
+    return bracketed(O);
+  }
+
+  /// `(x)`, a tuple, a list or a dict: the parenthesized operand itself, else nothing
+  /// (the items are read).
+  Operand bracketed(Operand O) {
     std::string_view Op = text(Pos);
     if (Op == "(") {
       ++Pos;
       std::vector<Operand> Items = list();
-      bool Tuple = Items.size() != 1 || isOp(",");
+      bool Tuple = Items.size() != 1;
       expect(")");
       if (!Tuple)
         return Items[0];

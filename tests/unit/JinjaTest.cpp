@@ -1,11 +1,13 @@
 // The Jinja2 front end: Jinja2 syntax read into the Django template node structures.
 #include "parse/Jinja.h"
+#include "Helpers.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
 using namespace nplus1::parse::tpl;
+using Strings = std::vector<std::string>;
 
 namespace {
 
@@ -270,5 +272,36 @@ TEST_SUITE("parse.jinja") {
     CHECK(parseJinjaTemplate(Deep).Errors.empty());
     std::string Nested = std::string(5000, '(') + "x.y" + std::string(5000, ')');
     CHECK(parseJinjaTemplate("{{ " + Nested + " }}").Errors.empty());
+  }
+}
+
+TEST_SUITE("flow.templates") {
+  TEST_CASE("a Jinja2 template reports the per-row reads a Django one does") {
+    nplus1::test::MiniProject P(
+        nplus1::test::Mods{{"shop.models", nplus1::test::ShopModels}, {"shop.views", R"py(
+from django.shortcuts import render
+from .models import Customer, Order
+def customers(request):
+    return render(request, 'customers.jinja', {'customers': Customer.objects.all()})
+def orders(request):
+    return render(request, 'orders.jinja', {'orders': Order.objects.all()})
+def prefetched(request):
+    qs = Customer.objects.prefetch_related('orders')
+    return render(request, 'customers.jinja', {'customers': qs})
+)py"}},
+        {{"customers.jinja", "{% macro row(c) %}{{ c.address.city }}{% endmacro %}\n"
+                             "{% set rows = customers %}{% for c in rows %}\n"
+                             "{% for o in c.orders.all() %}{{ o.id }}{% endfor %}\n"
+                             "{{ c.orders.count() }}\n"
+                             "{{ c.orders.all }}{{ row(c) }}\n"
+                             "{% endfor %}"},
+         {"orders.jinja", "{% for o in orders if o.customer.name %}\n"
+                          "{{ link(o.customer.address) }}\n{% endfor %}"}});
+    // Line 3: the loop over c.orders.all(); 4: count(); 5: neither a method not called nor a
+    // macro's body. The prefetch covers both and is used (no NP301).
+    CHECK(P.findings("shop.views") == Strings{"templates/customers.jinja:3:NP102:orders",
+                                              "templates/customers.jinja:4:NP103:orders",
+                                              "templates/orders.jinja:1:NP101:customer",
+                                              "templates/orders.jinja:2:NP101:customer__address"});
   }
 }

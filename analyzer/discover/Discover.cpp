@@ -1,5 +1,6 @@
 #include "discover/Discover.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -7,7 +8,6 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace nplus1::discover {
 namespace fs = llvm::sys::fs;
@@ -76,20 +76,26 @@ private:
 /// Template roots configured on top of every `templates/` directory.
 thread_local const std::vector<std::string> *ExtraTemplateDirs = nullptr;
 
-/// The template name of a file below a `templates` directory ("customers/list.html") or a
-/// configured template directory, or "" when the file is not a template.
+/// The template name of a file below a configured template directory, or else below the
+/// innermost `templates` or `jinja2` directory ("customers/list.html"), or "" when the
+/// file is not a template.
 std::string templateName(llvm::StringRef AbsPath) {
-  llvm::StringRef Ext = path::extension(AbsPath);
-  if (Ext != ".html" && Ext != ".htm" && Ext != ".txt" && Ext != ".xml" && Ext != ".djhtml")
+  static const llvm::StringRef Extensions[] = {".html",   ".htm",   ".txt",    ".xml",
+                                               ".djhtml", ".jinja", ".jinja2", ".j2"};
+  if (!llvm::is_contained(Extensions, path::extension(AbsPath)))
     return "";
   if (ExtraTemplateDirs)
     for (const std::string &Dir : *ExtraTemplateDirs)
       if (AbsPath.starts_with(Dir + "/"))
         return AbsPath.substr(Dir.size() + 1).str();
-  size_t At = AbsPath.rfind("/templates/");
+  size_t At = llvm::StringRef::npos, Skip = 0;
+  for (llvm::StringRef Dir : {"/templates/", "/jinja2/"})
+    if (size_t D = AbsPath.rfind(Dir);
+        D != llvm::StringRef::npos && (At == llvm::StringRef::npos || D > At))
+      At = D, Skip = Dir.size();
   if (At == llvm::StringRef::npos)
     return "";
-  return AbsPath.substr(At + strlen("/templates/")).str();
+  return AbsPath.substr(At + Skip).str();
 }
 
 bool isVirtualenv(llvm::StringRef Dir) {

@@ -11,15 +11,17 @@
 
 namespace nplus1::discover {
 
-/// What a discovered file is read as.
-enum class FileKind { Python, Template };
+/// What a discovered file is read as: Python, a Django template or a Jinja2 template.
+/// discover() finds templates; which engine renders one is decided later, from the
+/// settings (driver::classifyTemplates).
+enum class FileKind { Python, Template, JinjaTemplate };
 
 /// One file of the project.
 struct File {
   std::string Path;         ///< as shown to the user: relative to the working directory
   std::string AbsPath;      ///< absolute, normalized
   std::string ModuleName;   ///< dotted Python module name ("orders.models"); "" for templates
-  std::string TemplateName; ///< templates: name relative to its `templates/` dir
+  std::string TemplateName; ///< templates: name relative to its `templates/` or `jinja2/` dir
   bool IsPackage = false;   ///< an `__init__.py`
   bool IsTarget = false;    ///< inside the paths the user asked about (report findings here)
   FileKind Kind = FileKind::Python;
@@ -65,8 +67,8 @@ llvm::ArrayRef<const char *> defaultExcludes();
 std::string findProjectRoot(llvm::ArrayRef<std::string> AbsPaths);
 
 /// Walks the project and returns its files in a stable (sorted) order: Python files, and
-/// the templates under every directory named `templates` (app directories and the usual
-/// `DIRS` entries alike).
+/// the templates under every directory named `templates` or `jinja2` (app directories and
+/// the usual `DIRS` entries alike) and the configured template directories.
 Result discover(const Options &Opts);
 
 /// Dotted module name of a Python file: its name joined to every enclosing directory that

@@ -1,9 +1,11 @@
 #include "driver/Pipeline.h"
 
 #include "driver/Cache.h"
+#include "driver/TemplateKinds.h"
 #include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/Lookups.h"
+#include "parse/Jinja.h"
 #include "parse/Python.h"
 #include "report/Report.h"
 
@@ -236,7 +238,11 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
     auto T = std::make_shared<index::TemplateFile>();
     T->Name = Files[I].TemplateName;
     llvm::StringRef Text = In[I].Src->text();
-    T->Tree = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    std::string_view Source(Text.data(), Text.size());
+    T->IsJinja2 = Files[I].Kind == discover::FileKind::JinjaTemplate;
+    T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
+                          : parse::tpl::parseTemplate(
+                                Source, Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     T->File = In[I].Src;
     Tpls[I] = std::move(T);
   });
@@ -719,7 +725,7 @@ void Run::indexOnly() {
 }
 
 /// `--parse-only`: read and parse every file, report syntax errors, nothing else.
-void parseOnly(Analysis &A) {
+void parseOnly(Analysis &A, const Config &Settings) {
   const std::vector<discover::File> &Files = A.Files.Files;
   std::vector<Input> In(Files.size());
   std::vector<std::unique_ptr<parse::py::Module>> Parsed(Files.size());
@@ -732,8 +738,12 @@ void parseOnly(Analysis &A) {
       Parsed[I] = parse::parsePython(In[I].Src);
       return;
     }
+    if (Files[I].Kind == discover::FileKind::JinjaTemplate)
+      return;
     llvm::StringRef Text = In[I].Src->text();
-    parse::tpl::Template T = parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()));
+    parse::tpl::Template T =
+        parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
+                                  Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     if (!T.Errors.empty())
       Syntax[I] = rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin,
                                                   T.Errors.front().Where.End},
@@ -799,6 +809,7 @@ llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::st
 Analysis indexOnly(const discover::Options &Opts) {
   Analysis A;
   A.Files = discover::discover(Opts);
+  classifyTemplates(A.Files, Opts.TemplateDirs);
   static const Config Defaults; // the index and the graph do not depend on the settings
   Run(A, Defaults, CacheOptions{}, /*WithDependents=*/false).indexOnly();
   return A;
@@ -811,8 +822,9 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
   for (discover::File &F : A.Files.Files)
     if (auto It = Opts.Contents.find(F.AbsPath); It != Opts.Contents.end())
       F.Text = It->second;
+  classifyTemplates(A.Files, Opts.TemplateDirs);
   if (Opts.ParseOnly) {
-    parseOnly(A);
+    parseOnly(A, Settings);
     return A;
   }
   Run(A, Settings, Cache, Opts.WithDependents).go();

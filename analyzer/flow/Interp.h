@@ -121,6 +121,7 @@ public:
   /// Templates one render may still walk (includes can fan out exponentially).
   static constexpr unsigned MaxTemplateWalks = 400;
   unsigned TemplateBudget = MaxTemplateWalks;
+  bool InJinja = false; ///< the template being walked is a Jinja2 one
   /// An event at \p Access in the file being walked; callers fill in the rest.
   Event event(EventKind K, Range Access, Range AccessExpr) const;
   /// Set while summarizing a model method: events go here, relative to `self`.
@@ -364,6 +365,8 @@ private:
   static bool evaluatingFilter(llvm::StringRef F);
   /// Built-in tags that read only the arguments they are given.
   static bool isPlainTag(llvm::StringRef Tag);
+  /// Jinja2 statements (and the front end's "call" nodes) that read only their arguments.
+  static bool isJinjaStatement(llvm::StringRef Tag);
 
   ValueRef resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars);
 

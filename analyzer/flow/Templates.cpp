@@ -141,10 +141,13 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
     return;
   }
   const SourceFile *Saved = EvFile;
+  bool SavedJinja = InJinja;
   EvFile = T.File.get();
+  InJinja = T.IsJinja2;
   Scope Local = Vars;
   walkNodes(T.Tree.Nodes, Local, Child, Depth);
   EvFile = Saved;
+  InJinja = SavedJinja;
 }
 
 std::string Interp::unquote(llvm::StringRef S) {
@@ -222,9 +225,12 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
       auto It = Child->find(N.BlockName);
       if (It != Child->end() && It->second.second != &N) {
         const SourceFile *Saved = EvFile;
+        bool SavedJinja = InJinja;
         EvFile = It->second.first->File.get();
+        InJinja = It->second.first->IsJinja2;
         walkNodes(It->second.second->Children, Vars, Child, Depth);
         EvFile = Saved;
+        InJinja = SavedJinja;
         return;
       }
     }
@@ -240,7 +246,7 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   case NodeKind::Other:
     // A tag we do not model may read anything on the values it is given, and a custom
     // tag may take the whole context.
-    if (!isPlainTag(N.TagName))
+    if (!isPlainTag(N.TagName) && !(InJinja && isJinjaStatement(N.TagName)))
       loseScope(Vars);
     for (const parse::tpl::Expr &X : N.Args)
       lose(resolveTpl(X, Vars, false));
@@ -262,6 +268,12 @@ bool Interp::isPlainTag(llvm::StringRef Tag) {
       .Cases("cycle", "firstof", "spaceless", "autoescape", "ifchanged", "widthratio", true)
       .Cases("templatetag", "lorem", "resetcycle", "blocktrans", "blocktranslate", true)
       .Cases("get_current_language", "localize", "localtime", "timezone", "language", true)
+      .Default(false);
+}
+
+bool Interp::isJinjaStatement(llvm::StringRef Tag) {
+  return llvm::StringSwitch<bool>(Tag)
+      .Cases("set", "do", "call", "macro", "filter", "import", "from", "trans", true)
       .Default(false);
 }
 

@@ -69,11 +69,6 @@ std::string stringValue(const py::Expr *E) {
   return E && E->Kind == ExprKind::String && E->Args.empty() ? E->Id : "";
 }
 
-bool isSettingsModule(llvm::StringRef N) {
-  return N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
-         N.starts_with("settings.");
-}
-
 bool isDjangoModelBase(llvm::StringRef Q) {
   return Q == "django.db.models.Model" || Q == "django.db.models.base.Model" ||
          Q == "django.contrib.gis.db.models.Model";
@@ -105,6 +100,11 @@ std::vector<const py::Expr *> baseExprs(const py::Stmt *Class) {
 }
 
 } // namespace
+
+bool isSettingsModule(llvm::StringRef N) {
+  return N == "settings" || N.ends_with(".settings") || N.contains(".settings.") ||
+         N.starts_with("settings.");
+}
 
 /// Builds a ModelGraph from a frozen Project in three passes: find the models, collect
 /// their fields and managers, then resolve relation targets and add reverse accessors.

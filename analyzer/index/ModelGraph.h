@@ -84,6 +84,10 @@ struct Model {
   std::string label() const { return AppLabel + "." + Name; }
 };
 
+/// Whether module \p Name is a settings module ("settings", "proj.settings",
+/// "proj.settings.base"...): where INSTALLED_APPS and TEMPLATES are read.
+bool isSettingsModule(llvm::StringRef Name);
+
 /// The relation \p Name on \p M or on one of its model bases (what ModelGraph::relation
 /// answers; needs no graph, so later stages can walk a lookup from a model alone).
 const Relation *findRelation(const Model *M, llvm::StringRef Name);

@@ -16,6 +16,9 @@ struct TemplateFile {
   std::string Name; ///< "customers/list.html"
   std::shared_ptr<const parse::SourceFile> File;
   parse::tpl::Template Tree;
+  /// Rendered by Jinja2, not Django: Tree comes from the Jinja2 front end (parse/Jinja.h)
+  /// and is never checked against Django's template syntax.
+  bool IsJinja2 = false;
 };
 
 /// Every template of the project by name. When two template directories hold the same

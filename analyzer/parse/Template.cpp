@@ -857,9 +857,18 @@ FilterArity builtinFilterArity(std::string_view Name) {
   return It == Arity.end() ? FilterArity::Unknown : It->second;
 }
 
+/// The arity of filter \p Name in Django \p DjangoVersion (0: unknown, then
+/// the arity any supported version accepts).
+FilterArity filterArity(std::string_view Name, unsigned DjangoVersion) {
+  // json_script(value, element_id=None) from Django 4.1 on.
+  if (Name == "json_script" && (DjangoVersion == 0 || DjangoVersion >= 401))
+    return FilterArity::Optional;
+  return builtinFilterArity(Name);
+}
+
 /// Parser.args_check() for the filters Django ships: empty when F is fine.
-std::string checkFilterArguments(const Filter &F) {
-  FilterArity Arity = builtinFilterArity(F.Name);
+std::string checkFilterArguments(const Filter &F, unsigned DjangoVersion) {
+  FilterArity Arity = filterArity(F.Name, DjangoVersion);
   if (Arity == FilterArity::Required && !F.HasArg)
     return cat(F.Name, " requires 2 arguments, 1 provided");
   if (Arity == FilterArity::None && F.HasArg)
@@ -869,7 +878,7 @@ std::string checkFilterArguments(const Filter &F) {
 
 /// FilterExpression(Text): the variable and its filters. Ranges are Base plus
 /// offsets into Text. Err gets the first error Django would raise, if any.
-Expr compileFilter(std::string_view Text, uint32_t Base, Error &Err) {
+Expr compileFilter(std::string_view Text, uint32_t Base, Error &Err, unsigned DjangoVersion) {
   Expr E;
   E.Where = {Base, uint32_t(Base + Text.size())};
   E.VarWhere = {Base, Base};
@@ -915,7 +924,7 @@ Expr compileFilter(std::string_view Text, uint32_t Base, Error &Err) {
                         F.Arg, "'"),
                     M.ArgBegin, M.ArgEnd);
     }
-    if (std::string Message = checkFilterArguments(F); !Message.empty())
+    if (std::string Message = checkFilterArguments(F, DjangoVersion); !Message.empty())
       return Fail(std::move(Message), M.NameBegin, M.End);
     E.Filters.push_back(std::move(F));
     Upto = M.End;
@@ -1092,8 +1101,9 @@ std::string joined(const TagList &Items, std::string_view Separator) {
 /// Django's Parser.parse() with the compile functions of the tags it knows.
 class Parser {
 public:
-  Parser(std::string_view Src, std::vector<Token> Tokens, std::vector<Error> &Errors)
-      : Src(Src), Tokens(std::move(Tokens)), Errors(Errors) {
+  Parser(std::string_view Src, std::vector<Token> Tokens, std::vector<Error> &Errors,
+         unsigned DjangoVersion)
+      : Src(Src), Tokens(std::move(Tokens)), Errors(Errors), DjangoVersion(DjangoVersion) {
     for (const Token &T : this->Tokens)
       if (T.Kind == TokenKind::Block)
         Commands.insert(firstWord(contents(T)));
@@ -1210,9 +1220,13 @@ private:
     return Commands.count(Opener) || findHandler(Opener);
   }
 
-  /// Tag libraries register Python identifiers; `{% {{ x %}` is no tag.
+  /// Tag libraries register identifiers, some behind a sigil (component libraries
+  /// register `{% #card %}`...`{% /card %}`); `{% {{ x %}` is no tag.
   static bool isTagName(std::string_view Command) {
-    for (size_t I = 0; I < Command.size();) {
+    size_t Sigils = Command.find_first_not_of("#/@$:!+-.");
+    if (Sigils == NoMatch || Sigils > 2)
+      return false;
+    for (size_t I = Sigils; I < Command.size();) {
       CodePoint C = decodeAt(Command, I);
       if (!isWord(C.Value))
         return false;
@@ -1361,7 +1375,7 @@ private:
   /// parser.compile_filter(); errors are reported when Report is set.
   Expr compile(std::string_view Text, uint32_t Base, Range Fallback, bool Report = true) {
     Error Err;
-    Expr E = compileFilter(Text, Base, Err);
+    Expr E = compileFilter(Text, Base, Err, DjangoVersion);
     if (Report && !Err.Message.empty()) {
       if (Err.Where.Begin == Err.Where.End)
         Err.Where = Fallback;
@@ -1375,9 +1389,9 @@ private:
   }
 
   /// Whether B compiles without error; its Expr goes to E.
-  static bool tryCompile(const Bit &B, Expr &E) {
+  bool tryCompile(const Bit &B, Expr &E) {
     Error Err;
-    E = compileFilter(B.Text, B.Where.Begin, Err);
+    E = compileFilter(B.Text, B.Where.Begin, Err, DjangoVersion);
     return Err.Message.empty();
   }
 
@@ -2268,7 +2282,7 @@ private:
     N.AsVar = Bits[5].Text;
     // Django compiles `<as name>.<key>`; errors come from that spelling.
     Error Err;
-    compileFilter(cat(N.AsVar, ".", Bits[3].Text), 0, Err);
+    compileFilter(cat(N.AsVar, ".", Bits[3].Text), 0, Err, DjangoVersion);
     if (!Err.Message.empty())
       error(std::move(Err.Message), Bits[3].Where);
     N.Args.push_back(compile(Bits[3], /*Report=*/false));
@@ -2292,6 +2306,7 @@ private:
   std::string_view Src;
   std::vector<Token> Tokens;
   std::vector<Error> &Errors;
+  unsigned DjangoVersion; ///< 0: unknown
   size_t Pos = 0;
   unsigned Depth = 0;
   bool Aborted = false;
@@ -2365,7 +2380,7 @@ Parser::Handler Parser::findHandler(std::string_view Name) {
 
 } // namespace
 
-Template parseTemplate(std::string_view Source) {
+Template parseTemplate(std::string_view Source, unsigned DjangoVersion) {
   Template T;
   if (Source.size() >= std::numeric_limits<uint32_t>::max()) {
     T.Errors.push_back({"Template is too large (4 GiB or more).", {0, 0}});
@@ -2374,7 +2389,7 @@ Template parseTemplate(std::string_view Source) {
   // Nothing here throws but std::bad_alloc; even that must not escape into a
   // thread pool.
   try {
-    Parser P(Source, Lexer(Source).tokenize(), T.Errors);
+    Parser P(Source, Lexer(Source).tokenize(), T.Errors, DjangoVersion);
     T.Nodes = P.run();
   } catch (const std::exception &E) {
     T.Nodes.clear();

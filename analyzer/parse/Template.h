@@ -156,8 +156,10 @@ struct Template {
 /// Parses `Source` as Django's lexer and parser would. Never throws;
 /// malformed input gives Errors (unclosed block tag, unknown end tag, bad for
 /// syntax...) and a best-effort tree. Nesting deeper than MaxNestingDepth
-/// stops the parse with an Error.
-Template parseTemplate(std::string_view Source);
+/// stops the parse with an Error. \p DjangoVersion (major*100+minor, 0 when
+/// unknown) decides the few rules that changed between versions (json_script's
+/// argument is optional from 4.1 on); unknown accepts what any version accepts.
+Template parseTemplate(std::string_view Source, unsigned DjangoVersion = 0);
 
 /// How deep block tags may nest before parseTemplate gives up.
 inline constexpr unsigned MaxNestingDepth = 1000;

@@ -5,6 +5,7 @@
 #include "flow/Interpreter.h"
 #include "index/ModelGraph.h"
 #include "index/Templates.h"
+#include "parse/Jinja.h"
 #include "parse/Python.h"
 #include "rules/Rule.h"
 
@@ -33,7 +34,10 @@ struct MiniProject {
       auto T = std::make_unique<index::TemplateFile>();
       T->Name = Name;
       T->File = std::make_shared<parse::SourceFile>("templates/" + Name, Source);
-      T->Tree = parse::tpl::parseTemplate(Source);
+      // `.jinja` names are Jinja2 templates, read by the Jinja2 front end.
+      T->IsJinja2 = llvm::StringRef(Name).ends_with(".jinja");
+      T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
+                            : parse::tpl::parseTemplate(Source);
       Templates.add(std::move(T));
     }
     for (const auto &[Name, Source] : Modules) {

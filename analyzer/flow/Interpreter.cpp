@@ -1872,16 +1872,20 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
 void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
   // A block that ends by leaving its loop runs once per run of that loop, not per row:
   // `return`/`raise` leave every loop of this function, `break` the innermost one.
+  // Only loops still running are paused (and resumed): an enclosing block may have paused
+  // them already.
   llvm::SmallVector<unsigned, 4> Paused;
+  auto Pause = [&](unsigned L) {
+    if (ActiveLoops.erase(L))
+      Paused.push_back(L);
+  };
   if (!Body.empty() && !OwnLoops.empty()) {
     const Stmt *Last = Body.back();
     if (Last->Kind == StmtKind::Return || (Last->Kind == StmtKind::Other && Last->Name == "raise"))
-      Paused.append(OwnLoops.begin(), OwnLoops.end());
+      llvm::for_each(OwnLoops, Pause);
     else if (Last->Kind == StmtKind::Other && Last->Name == "break")
-      Paused.push_back(OwnLoops.back());
+      Pause(OwnLoops.back());
   }
-  for (unsigned L : Paused)
-    ActiveLoops.erase(L);
   for (const Stmt *St : Body)
     visit(St);
   for (unsigned L : Paused)

@@ -137,6 +137,28 @@ class One(DetailView):
   }
 }
 
+TEST_SUITE("flow.loop_exits") {
+  TEST_CASE("a return ending the loop body runs once, even after a nested early return") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Order
+def f():
+    for o in Order.objects.all():
+        c = o.customer
+        if c:
+            if not c.name:
+                return None
+        return o.customer.address.city
+def g():
+    for o in Order.objects.all():
+        if o.total:
+            raise ValueError(o.customer.address)
+        print(o.customer.name)
+)py"}});
+    // f: the body ends in `return`, so it runs once whatever the nested guard does.
+    CHECK(P.findings("shop.views") == Strings{"14:NP101:customer"});
+  }
+}
+
 TEST_SUITE("flow.prefetch_objects") {
   TEST_CASE("what a single object's queryset prefetched is loaded below it") {
     auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(

@@ -424,6 +424,8 @@ private:
 /// Class-based views and DRF list views of a module: their querysets into templates and
 /// serializers.
 void analyzeView(ModuleState &S, const index::ClassRef &C);
+/// A django.contrib.syndication Feed: its item_* methods run for every item of items().
+void analyzeFeed(ModuleState &S, const index::ClassRef &C);
 /// Admin changelists registered in \p M.
 void analyzeAdmins(ModuleState &S, const index::ModuleInfo &M);
 /// The classes of a module (top level).

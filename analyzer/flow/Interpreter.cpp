@@ -2034,8 +2034,10 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   S.FetchModes = !VersionKnown || DjangoVersion >= 601;
   std::vector<index::ClassRef> Classes;
   collectClasses(M, Classes);
-  for (const index::ClassRef &C : Classes)
+  for (const index::ClassRef &C : Classes) {
     analyzeView(S, C);
+    analyzeFeed(S, C);
+  }
   analyzeAdmins(S, M);
   {
     Interp Top(S, M, nullptr, /*Report=*/true);

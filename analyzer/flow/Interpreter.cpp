@@ -266,6 +266,17 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
            .second)
     return;
   E.Loop = L->second;
+  if (E.Loop->SingleObject) {
+    // A loop over one row runs the query once: only an enclosing loop over many rows repeats
+    // it.
+    E.Loop = nullptr;
+    for (unsigned Id : ActiveLoops)
+      if (auto O = S.Loops.find(Id); O != S.Loops.end() && !O->second->SingleObject &&
+                                     (!E.Loop || O->second->Id > E.Loop->Id))
+        E.Loop = O->second;
+    if (!E.Loop)
+      return;
+  }
   classifyInvariant(E, Q); // NP202: the same query every pass (LoopShapes.cpp)
   S.Events.push_back(std::move(E));
 }

@@ -362,6 +362,20 @@ def f(x):
 )py"}});
     CHECK(P.findings("shop.views") == Strings{"11:NP101:owner"});
   }
+
+  TEST_CASE("a query inside a loop over one row runs once, unless an outer loop repeats it") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from .models import Customer, Order
+def f(pk):
+    for o in Order.objects.filter(pk=pk):
+        Customer.objects.filter(name=o.total).count()
+    for c in Customer.objects.all():
+        for o in Order.objects.filter(pk=pk):
+            Customer.objects.filter(name=c.name).count()
+)py"}});
+    // Line 7: the one-row queryset itself is built on every pass of the outer loop.
+    CHECK(P.findings("shop.views") == Strings{"7:NP202:-", "8:NP106:-"});
+  }
 }
 
 TEST_SUITE("flow.drf") {

@@ -209,6 +209,9 @@ private:
   void queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr);
 
   unsigned innermostLoop() const;
+  /// \p L, or when L runs over one row (SingleObject), the innermost active loop over many
+  /// rows around it; null when none repeats the body.
+  std::shared_ptr<const LoopInfo> repeatingLoop(const std::shared_ptr<const LoopInfo> &L) const;
 
   const Model *modelForName(llvm::StringRef Name);
 

@@ -265,20 +265,24 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
            .insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get(), ""})
            .second)
     return;
-  E.Loop = L->second;
-  if (E.Loop->SingleObject) {
-    // A loop over one row runs the query once: only an enclosing loop over many rows repeats
-    // it.
-    E.Loop = nullptr;
-    for (unsigned Id : ActiveLoops)
-      if (auto O = S.Loops.find(Id); O != S.Loops.end() && !O->second->SingleObject &&
-                                     (!E.Loop || O->second->Id > E.Loop->Id))
-        E.Loop = O->second;
-    if (!E.Loop)
-      return;
-  }
+  E.Loop = repeatingLoop(L->second);
+  if (!E.Loop)
+    return;
   classifyInvariant(E, Q); // NP202: the same query every pass (LoopShapes.cpp)
   S.Events.push_back(std::move(E));
+}
+
+std::shared_ptr<const LoopInfo>
+Interp::repeatingLoop(const std::shared_ptr<const LoopInfo> &L) const {
+  if (!L->SingleObject)
+    return L;
+  // A loop over one row runs its body once: only an enclosing loop over many rows repeats it.
+  std::shared_ptr<const LoopInfo> Found;
+  for (unsigned Id : ActiveLoops)
+    if (auto O = S.Loops.find(Id); O != S.Loops.end() && !O->second->SingleObject &&
+                                   (!Found || O->second->Id > Found->Id))
+      Found = O->second;
+  return Found;
 }
 
 unsigned Interp::innermostLoop() const {
@@ -638,13 +642,15 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
         Collect->back().AccessExpr = ExprWhere;
         continue;
       }
-      if (!S.EventKeys.insert({EvFile, NameWhere.Begin, int(Read.Kind), nullptr, ""}).second)
+      std::shared_ptr<const LoopInfo> Repeats = repeatingLoop(Row.Loop);
+      if (!Repeats ||
+          !S.EventKeys.insert({EvFile, NameWhere.Begin, int(Read.Kind), nullptr, ""}).second)
         continue;
       Event E = Read;
       E.File = EvFile;
       E.Access = NameWhere;
       E.AccessExpr = ExprWhere;
-      E.Loop = Row.Loop;
+      E.Loop = Repeats;
       E.ViaFile = Read.File;
       E.ViaWhere = Read.AccessExpr;
       E.ViaName = Owner.Def->Name + "." + Def->Name;

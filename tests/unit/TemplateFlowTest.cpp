@@ -135,6 +135,30 @@ class One(DetailView):
           Strings{"templates/named.html:2:NP103:orders",
                   "templates/shop/order_list.html:1:NP101:customer"});
   }
+
+  TEST_CASE("a model method's query on the row of a one-row loop runs once") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Node(models.Model):
+    name = models.CharField(max_length=10)
+class TileModel(models.Model):
+    tileid = models.UUIDField(primary_key=True)
+class Tile(TileModel):
+    class Meta:
+        proxy = True
+    def nodes(self):
+        return Node.objects.filter(name='x').count()
+)py"},
+                                          {"shop.views", R"py(
+from .models import Tile
+def f(x):
+    for t in Tile.objects.filter(tileid=x):
+        t.nodes()
+    for t in Tile.objects.all():
+        t.nodes()
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"7:NP106:-"});
+  }
 }
 
 TEST_SUITE("flow.loop_exits") {

@@ -27,6 +27,10 @@ Not reported:
   that branch is data, and a branch one row takes is one write;
 - when the loop leaves right after the write (`row.save()` followed by `break`, `return`
   or `raise`): it writes once;
+- when the write sits in a `try` with an `except`: one failing row must not stop the others,
+  which one queryset-wide write would;
+- for `row.pk = None` (or `row.id = None`) then `row.save()`: that inserts a copy per row
+  (`bulk_create()`'s business, not an UPDATE);
 - for objects the loop builds (`Model(...)` saved in the loop: that is `bulk_create()`'s
   business), and for writes to objects not read from the row.
 

@@ -3,6 +3,8 @@
 // is in, next to the abstract values the interpreter has for it.
 #include "flow/Interp.h"
 
+#include <functional>
+
 namespace nplus1::flow::detail {
 
 namespace {
@@ -434,6 +436,29 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
             return C->Where.contains(Call->Where);
           }))
         return; // in an `except`, `else` or `finally` branch
+      // `try: obj.delete() except IntegrityError: ...` on purpose: one failing row must not
+      // stop the others, which a queryset-wide write would.
+      if (St->Kind == StmtKind::Try && !St->Handlers.empty())
+        return;
+    }
+    // `obj.pk = None; obj.save()` copies the row: an INSERT (bulk_create), not our advice.
+    const Expr *Target = Call->Object->Object;
+    if (Name == "save" && Target->Kind == ExprKind::Name) {
+      bool Copies = false;
+      std::function<void(llvm::ArrayRef<Stmt *>)> Scan = [&](llvm::ArrayRef<Stmt *> Body) {
+        for (const Stmt *St : Body) {
+          if (St->Kind == StmtKind::Assign && St->Value && St->Value->Kind == ExprKind::Constant &&
+              St->Value->Id == "None")
+            for (const Expr *T : St->Targets)
+              Copies |= T->Kind == ExprKind::Attribute && (T->Id == "pk" || T->Id == "id") &&
+                        T->Object->isName(Target->Id);
+          Scan(St->Body);
+          Scan(St->OrElse);
+        }
+      };
+      Scan(For->Body);
+      if (Copies)
+        return;
     }
     auto Exits = [&](const Stmt *St, bool Nested) {
       llvm::StringRef T = File->slice(St->Where);

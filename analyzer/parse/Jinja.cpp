@@ -272,11 +272,14 @@ public:
       Escapes.push_back(*O.Path);
   }
 
-  bool atEnd() const { return Toks[Pos].K == ETok::Eof; }
-  bool isName(std::string_view N) const { return Toks[Pos].K == ETok::Name && text(Pos) == N; }
-  bool isOp(std::string_view N) const { return Toks[Pos].K == ETok::Op && text(Pos) == N; }
+  /// Token \p I, or the final Eof for any position past it (a stray operator or a `*` may
+  /// step over the end).
+  const ETok &tok(size_t I) const { return Toks[std::min(I, Toks.size() - 1)]; }
+  bool atEnd() const { return tok(Pos).K == ETok::Eof; }
+  bool isName(std::string_view N) const { return tok(Pos).K == ETok::Name && text(Pos) == N; }
+  bool isOp(std::string_view N) const { return tok(Pos).K == ETok::Op && text(Pos) == N; }
   std::string_view text(size_t I) const {
-    return Src.substr(Toks[I].Begin, Toks[I].End - Toks[I].Begin);
+    return Src.substr(tok(I).Begin, tok(I).End - tok(I).Begin);
   }
 
 private:
@@ -286,10 +289,10 @@ private:
   bool isBinaryOperator() const {
     static constexpr std::string_view Ops[] = {"+", "-",  "*",  "/", "//", "%",  "**",
                                                "~", "==", "!=", "<", ">",  "<=", ">="};
-    if (Toks[Pos].K == ETok::Op)
+    if (tok(Pos).K == ETok::Op)
       return std::find(std::begin(Ops), std::end(Ops), text(Pos)) != std::end(Ops);
     return isName("and") || isName("or") || isName("in") ||
-           (isName("not") && Pos + 1 < Toks.size() && Toks[Pos + 1].K == ETok::Name &&
+           (isName("not") && Pos + 1 < Toks.size() && tok(Pos + 1).K == ETok::Name &&
             text(Pos + 1) == "in");
   }
 
@@ -317,16 +320,16 @@ private:
   void test() {
     if (isName("not"))
       ++Pos;
-    if (Toks[Pos].K == ETok::Name)
+    if (tok(Pos).K == ETok::Name)
       ++Pos;
-    while (isOp(".") && Toks[Pos + 1].K == ETok::Name)
+    while (isOp(".") && tok(Pos + 1).K == ETok::Name)
       Pos += 2;
     if (isOp("(")) {
       arguments();
       return;
     }
-    bool HasArg = Toks[Pos].K == ETok::String || Toks[Pos].K == ETok::Number ||
-                  (Toks[Pos].K == ETok::Name && !isName("and") && !isName("or") && !isName("if") &&
+    bool HasArg = tok(Pos).K == ETok::String || tok(Pos).K == ETok::Number ||
+                  (tok(Pos).K == ETok::Name && !isName("and") && !isName("or") && !isName("if") &&
                    !isName("else") && !isName("is") && !isName("in") && !isName("not") &&
                    !isName("recursive"));
     if (HasArg)
@@ -352,7 +355,7 @@ private:
   }
 
   Operand primary() {
-    const ETok &T = Toks[Pos];
+    const ETok &T = tok(Pos);
     Operand O;
     O.Where = {T.Begin, T.End};
     switch (T.K) {
@@ -372,7 +375,7 @@ private:
     case ETok::String:
       ++Pos;
       O.StringText = std::string(text(Pos - 1));
-      while (Toks[Pos].K == ETok::String) { // adjacent literals concatenate
+      while (tok(Pos).K == ETok::String) { // adjacent literals concatenate
         O.StringText.reset();
         ++Pos;
       }
@@ -435,10 +438,10 @@ private:
   /// `.name`, `[key]` and `(args)` after a primary.
   void postfix(Operand &O) {
     while (!atEnd()) {
-      if (isOp(".") && Toks[Pos + 1].K == ETok::Name) {
-        const ETok &Name = Toks[Pos + 1];
+      if (isOp(".") && tok(Pos + 1).K == ETok::Name) {
+        const ETok &Name = tok(Pos + 1);
         bool Contiguous = O.Path && O.PathOpen && !O.Called &&
-                          Toks[Pos].Begin == O.Path->VarWhere.End && Name.Begin == Toks[Pos].End;
+                          tok(Pos).Begin == O.Path->VarWhere.End && Name.Begin == tok(Pos).End;
         Pos += 2;
         if (Contiguous) {
           O.Path->Var += "." + std::string(text(Pos - 1));
@@ -459,7 +462,7 @@ private:
         continue;
       }
       if (isOp("(")) {
-        bool Adjacent = O.Path && Toks[Pos].Begin == O.Path->VarWhere.End;
+        bool Adjacent = O.Path && tok(Pos).Begin == O.Path->VarWhere.End;
         std::vector<Operand> Args = arguments();
         if (Args.empty() && Adjacent && O.PathOpen && !O.Called && O.Segments > 1) {
           O.Called = true; // `row.items.all()`: Django's template engine calls it too
@@ -505,7 +508,7 @@ private:
     while (!atEnd() && !isOp(")")) {
       if (isOp("*") || isOp("**"))
         ++Pos;
-      if (Toks[Pos].K == ETok::Name && Toks[Pos + 1].K == ETok::Op && text(Pos + 1) == "=")
+      if (tok(Pos).K == ETok::Name && tok(Pos + 1).K == ETok::Op && text(Pos + 1) == "=")
         Pos += 2;
       size_t Before = Pos;
       Out.push_back(expression());
@@ -523,28 +526,28 @@ private:
   /// `|name`, `|name(args)`, `|ns.name`: a filter on the path, or arguments that escape.
   void filter(Operand &O) {
     ++Pos; // |
-    if (Toks[Pos].K != ETok::Name)
+    if (tok(Pos).K != ETok::Name)
       return;
-    uint32_t NameBegin = Toks[Pos].Begin;
+    uint32_t NameBegin = tok(Pos).Begin;
     std::string Name(text(Pos));
     ++Pos;
-    while (isOp(".") && Toks[Pos + 1].K == ETok::Name) {
+    while (isOp(".") && tok(Pos + 1).K == ETok::Name) {
       Name += "." + std::string(text(Pos + 1));
       Pos += 2;
     }
     Filter F;
     F.Name = djangoFilterName(Name);
-    F.Where = {NameBegin, Toks[Pos - 1].End};
+    F.Where = {NameBegin, tok(Pos - 1).End};
     if (isOp("(")) {
       size_t ArgTok = Pos + 1;
       std::vector<Operand> Args = arguments();
-      F.Where.End = Toks[Pos - 1].End;
+      F.Where.End = tok(Pos - 1).End;
       if (!Args.empty()) {
         const Operand &A = Args[0];
         F.HasArg = true;
         F.ArgIsLiteral = !A.Path;
         F.Arg = A.Path ? A.Path->Var : std::string(text(ArgTok));
-        F.ArgWhere = A.Path ? A.Path->VarWhere : Range{Toks[ArgTok].Begin, Toks[ArgTok].End};
+        F.ArgWhere = A.Path ? A.Path->VarWhere : Range{tok(ArgTok).Begin, tok(ArgTok).End};
         for (size_t I = A.Path ? 1 : 0; I < Args.size(); ++I)
           escape(Args[I]);
       }
@@ -553,7 +556,7 @@ private:
       return;
     O.PathOpen = false;
     O.Path->Filters.push_back(std::move(F));
-    O.Path->Where.End = Toks[Pos - 1].End;
+    O.Path->Where.End = tok(Pos - 1).End;
   }
 };
 

@@ -727,7 +727,7 @@ private:
     std::vector<std::string> Vars;
     std::vector<Range> VarWhere;
     while (!P.atEnd() && !P.isName("in")) {
-      const ETok &Tok = P.Toks[P.Pos++];
+      const ETok &Tok = P.tok(P.Pos++);
       if (Tok.K == ETok::Name) {
         Vars.emplace_back(Src.substr(Tok.Begin, Tok.End - Tok.Begin));
         VarWhere.push_back({Tok.Begin, Tok.End});
@@ -813,7 +813,7 @@ private:
     ExprParser P = argsOf(T);
     std::vector<std::string> Targets;
     while (!P.atEnd() && !P.isOp("=")) {
-      const ETok &Tok = P.Toks[P.Pos++];
+      const ETok &Tok = P.tok(P.Pos++);
       if (Tok.K == ETok::Name)
         Targets.emplace_back(Src.substr(Tok.Begin, Tok.End - Tok.Begin));
       else if (P.text(P.Pos - 1) == ".")
@@ -860,8 +860,8 @@ private:
     ExprParser P = argsOf(T);
     std::vector<std::pair<std::string, Expr>> Bindings;
     while (!P.atEnd()) {
-      if (P.Toks[P.Pos].K != ETok::Name ||
-          !(P.Toks[P.Pos + 1].K == ETok::Op && P.text(P.Pos + 1) == "=")) {
+      if (P.tok(P.Pos).K != ETok::Name ||
+          !(P.tok(P.Pos + 1).K == ETok::Op && P.text(P.Pos + 1) == "=")) {
         ++P.Pos;
         continue;
       }
@@ -910,7 +910,7 @@ private:
     Node N;
     N.Kind = NodeKind::Block;
     N.Where = N.TagWhere = {T.Begin, T.End};
-    if (!P.atEnd() && P.Toks[0].K == ETok::Name)
+    if (!P.atEnd() && P.tok(0).K == ETok::Name)
       N.BlockName = N.TagName = std::string(P.text(0));
     body(N.Children, {"endblock"});
     Out.push_back(std::move(N));
@@ -950,7 +950,7 @@ private:
     N.TagName = std::string(command(T));
     N.Where = N.TagWhere = {T.Begin, T.End};
     while (!P.atEnd()) {
-      bool Kw = P.Toks[P.Pos].K == ETok::Name && P.Toks[P.Pos + 1].K == ETok::Op &&
+      bool Kw = P.tok(P.Pos).K == ETok::Name && P.tok(P.Pos + 1).K == ETok::Op &&
                 P.text(P.Pos + 1) == "=";
       std::string Name = Kw ? std::string(P.text(P.Pos)) : "";
       P.Pos += Kw ? 2 : 0;

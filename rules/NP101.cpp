@@ -47,8 +47,13 @@ mode (`models.FETCH_RAISE`, first spelled `models.RAISE`) the read raises
 `select_related("customer")` is one JOIN, decided where the queryset is built: best when
 the loop always reads the relation. `fetch_mode(models.FETCH_PEERS)` is one extra query,
 only if some row reads it, and it follows the objects wherever they go (templates,
-serializers, helpers): better when what is read is not known where the queryset is built.
-nplus1 does not write it (it changes when queries run); add it by hand.
+serializers, helpers): better when what is read is not known where the queryset is built,
+or when only some rows read it. On a project pinned to Django 6.1 or later, each finding on
+the loop's own rows (not below a related manager: no mode changes those queries) offers it
+as an *alternative*, marked unsafe because it changes when the queries run: the call
+written where the queryset is created, with the module's `models` import or a new
+`from django.db.models import FETCH_PEERS`. `--fix` never applies an alternative; it is in
+the text output, in `--format json` (`alternatives`) and in the editor's code actions.
 
 ## Fix safety
 The fix adds `select_related(...)` (or `prefetch_related(...)`) where the queryset is
@@ -72,6 +77,7 @@ public:
     const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
     D.Message = detail::perRowMessage(E, "runs", PerRow, detail::relationText(*E.Rel, true),
                                       "loaded", Method);
+    detail::offerFetchPeers(D, E);
     Out.push_back(std::move(D));
   }
 };

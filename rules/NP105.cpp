@@ -28,7 +28,9 @@ for order in Order.objects.only("id", "number", "total"):
 
 On Django 6.1, `fetch_mode(models.FETCH_PEERS)` loads a deferred field for all the rows at
 once (no finding); with the raise mode (`FETCH_RAISE`/`RAISE`) the read raises
-`FieldFetchBlocked`, and the finding says so.
+`FieldFetchBlocked`, and the finding says so. On a project pinned to 6.1 or later the
+finding offers `.fetch_mode(models.FETCH_PEERS)` as an unsafe alternative (see NP101): one
+more query for all the rows, better than `only()` when the field is read on few rows.
 
 ## Fix safety
 When the queryset has an `only(...)` call in its chain, the fix adds the field to it: *safe*
@@ -72,6 +74,7 @@ public:
       D.NoFix = !ViaOnly ? "defer(), or an only() written apart from the queryset, must change by hand"
                          : "the queryset is not written where an edit could load the field";
     }
+    detail::offerFetchPeers(D, E);
     Out.push_back(std::move(D));
   }
 };

@@ -239,6 +239,12 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   return D;
 }
 
+void offerFetchPeers(Diagnostic &D, const flow::Event &E) {
+  if (E.ThroughMany || E.ThroughToAttr || E.Raises || !E.Loop->Source)
+    return;
+  D.PeersOn = E.Loop->Source;
+}
+
 std::string accessText(const flow::Event &E) {
   std::string Text = E.File->slice(E.AccessExpr).str();
   if (!Text.empty())

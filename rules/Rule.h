@@ -46,6 +46,16 @@ struct FrozenEdit {
   std::string Text;
 };
 
+/// Another way to fix a finding, offered beside its fix and never applied by `--fix`
+/// (Django 6.1's `fetch_mode(models.FETCH_PEERS)`): its edits are computed when the finding
+/// is settled, so they read back from the cache like FrozenEdits.
+struct Alternative {
+  std::string Title;
+  Applicability Applies = Applicability::Unsafe;
+  std::string Why; ///< what makes it unsafe
+  std::vector<FrozenEdit> Edits;
+};
+
 /// One finding.
 struct Diagnostic {
   std::string Code;
@@ -65,6 +75,11 @@ struct Diagnostic {
   Range QuerysetWhere;
   /// Set on findings read from the cache: the edits of Fix (Fix->Where is then null).
   std::optional<std::vector<FrozenEdit>> FrozenEdits;
+  /// Set by a rule when `fetch_mode(models.FETCH_PEERS)` on this queryset would remove the
+  /// N+1 (a single-valued relation or a deferred field of the loop's own rows, whose reads
+  /// do not raise): settleFixes turns it into an Alternative on Django 6.1 or later.
+  std::shared_ptr<flow::Origin> PeersOn;
+  std::vector<Alternative> Alternatives;
 };
 
 /// The static description of a rule; `nplus1 rule CODE` prints Doc.
@@ -137,6 +152,10 @@ Diagnostic accessDiagnostic(const RuleInfo &Info, const flow::Event &E);
 Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
                             FixIntent::MethodKind Method);
 std::string describe(index::RelationKind K);
+/// Marks \p D for the `fetch_mode(models.FETCH_PEERS)` alternative when that mode removes
+/// \p E's N+1: the read is on the loop's rows or objects fetched from them (not below a
+/// related manager, whose queries no mode changes) and does not raise.
+void offerFetchPeers(Diagnostic &D, const flow::Event &E);
 /// The message every per-row finding shares: "`order.customer` runs one query per
 /// orders.Order row: ForeignKey `Order.customer` (to customers.Customer) is not loaded by
 /// `orders`; add .select_related('customer') to the queryset". \p Verb: "runs" / "counts

@@ -18,7 +18,7 @@ namespace {
 using Json = nlohmann::json;
 
 /// The file's first line; the format version is part of it.
-constexpr llvm::StringLiteral Magic = "nplus1-cache 3\n";
+constexpr llvm::StringLiteral Magic = "nplus1-cache 4\n";
 constexpr llvm::StringLiteral FileName = "cache.bin";
 
 using index::codec::Reader;
@@ -247,6 +247,15 @@ Json freeze(const rules::Diagnostic &D,
   } else {
     J["fix"] = nullptr;
   }
+  Json Alts = Json::array();
+  for (const rules::Alternative &A : D.Alternatives) {
+    Json Edits = Json::array();
+    for (const rules::FrozenEdit &E : A.Edits)
+      Edits.push_back({Rel(E.File), E.Where.Begin, E.Where.End, E.Text});
+    Alts.push_back({{"title", A.Title}, {"applies", int(A.Applies)}, {"why", A.Why},
+                    {"edits", Edits}});
+  }
+  J["alts"] = Alts;
   return Outside ? Json() : J;
 }
 
@@ -269,11 +278,18 @@ std::vector<std::string> filesOf(const Json &Frozen) {
     for (const Json &N : Notes)
       if (N.is_array() && !N.empty())
         Add(N[0]);
-  if (const Json &Fix = Field(Frozen, "fix"); Fix.is_object())
+  auto AddEdits = [&](const Json &Fix) {
+    if (!Fix.is_object())
+      return;
     if (const Json &Edits = Field(Fix, "edits"); Edits.is_array())
       for (const Json &E : Edits)
         if (E.is_array() && !E.empty())
           Add(E[0]);
+  };
+  AddEdits(Field(Frozen, "fix"));
+  if (const Json &Alts = Field(Frozen, "alts"); Alts.is_array())
+    for (const Json &A : Alts)
+      AddEdits(A);
   return Out;
 }
 
@@ -317,6 +333,16 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
             {Src(E.at(0)), {E.at(1).get<uint32_t>(), E.at(2).get<uint32_t>()},
              E.at(3).get<std::string>()});
     }
+    for (const Json &A : J.at("alts")) {
+      rules::Alternative Alt;
+      Alt.Title = A.at("title").get<std::string>();
+      Alt.Applies = rules::Applicability(A.at("applies").get<int>());
+      Alt.Why = A.at("why").get<std::string>();
+      for (const Json &E : A.at("edits"))
+        Alt.Edits.push_back({Src(E.at(0)), {E.at(1).get<uint32_t>(), E.at(2).get<uint32_t>()},
+                             E.at(3).get<std::string>()});
+      D.Alternatives.push_back(std::move(Alt));
+    }
     if (Missing)
       return std::nullopt;
     // Every range must still lie inside its file.
@@ -328,6 +354,9 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
       Ok &= N.File && Inside(N.File, N.Where);
     if (D.FrozenEdits)
       for (const rules::FrozenEdit &E : *D.FrozenEdits)
+        Ok &= E.File && Inside(E.File, E.Where);
+    for (const rules::Alternative &A : D.Alternatives)
+      for (const rules::FrozenEdit &E : A.Edits)
         Ok &= E.File && Inside(E.File, E.Where);
     if (!Ok)
       return std::nullopt;

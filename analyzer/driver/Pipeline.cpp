@@ -445,7 +445,7 @@ void Run::go() {
         return;
       index::LookupScope Scope(Lookups[I]);
       Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
-      fix::settleFixes(Fresh[I], Known);
+      fix::settleFixes(Fresh[I], Known, B.Project.get());
     });
     if (!Full)
       for (size_t I = 0; I < N; ++I)

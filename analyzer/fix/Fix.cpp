@@ -238,7 +238,70 @@ std::string fixProblem(const rules::Diagnostic &D, const Facts &Known) {
 }
 } // namespace
 
-void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &Known) {
+std::optional<rules::Alternative> fetchPeersAlternative(const rules::Diagnostic &D,
+                                                        const index::Project &P) {
+  if (!D.PeersOn)
+    return std::nullopt;
+  const flow::Origin &O = *D.PeersOn;
+  if (!O.File || !O.Fixable || O.AdminList || O.Iterator || O.FetchModeCall ||
+      O.InsertAt > O.File->text().size())
+    return std::nullopt;
+  const index::ModuleInfo *M = P.moduleOfFile(O.File);
+  if (!M || !M->Ast)
+    return std::nullopt;
+  // The names the module's top-level imports above the queryset bind.
+  std::string Name;
+  const parse::py::Stmt *LastImport = nullptr;
+  for (const parse::py::Stmt *S : M->Ast->Body) {
+    if (S->Where.End > O.InsertAt)
+      break;
+    if (S->Kind != parse::py::StmtKind::Import && S->Kind != parse::py::StmtKind::ImportFrom)
+      continue;
+    LastImport = S;
+    for (const parse::py::ImportName &I : S->Imports) {
+      std::string Qual = S->Kind == parse::py::StmtKind::ImportFrom ? S->Module + "." + I.Name
+                                                                    : I.Name;
+      if (S->Kind == parse::py::StmtKind::Import && I.AsName.empty())
+        continue; // `import django.db.models` binds `django`
+      llvm::StringRef Local = I.AsName.empty() ? llvm::StringRef(I.Name) : I.AsName;
+      if (Qual == "django.db.models")
+        Name = Local.str() + ".FETCH_PEERS";
+      else if (Qual == "django.db.models.FETCH_PEERS")
+        Name = Local.str();
+    }
+  }
+  rules::Alternative A;
+  if (Name.empty()) {
+    if (!LastImport)
+      return std::nullopt;
+    Name = "FETCH_PEERS";
+    A.Edits.push_back({O.File,
+                       {LastImport->Where.End, LastImport->Where.End},
+                       "\nfrom django.db.models import FETCH_PEERS"});
+  }
+  A.Edits.push_back(
+      {O.File, {O.InsertAt, O.InsertAt}, O.InsertPrefix + ".fetch_mode(" + Name + ")"});
+  for (rules::FrozenEdit &E : A.Edits)
+    if (O.File->text().contains("\r\n") && llvm::StringRef(E.Text).contains('\n')) {
+      std::string Crlf;
+      for (char C : E.Text)
+        Crlf += C == '\n' ? std::string("\r\n") : std::string(1, C);
+      E.Text = std::move(Crlf);
+    }
+  A.Title = "Add .fetch_mode(" + Name + ") to the queryset (Django 6.1+)";
+  A.Applies = rules::Applicability::Unsafe;
+  A.Why = "the relation is then fetched for all the rows at its first read, wherever the "
+          "objects go, instead of by a JOIN where the queryset is built";
+  return A;
+}
+
+void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &Known,
+                 const index::Project *P) {
+  if (P && Known.DjangoVersion >= 601)
+    for (rules::Diagnostic &D : Diags)
+      if (D.PeersOn && D.Alternatives.empty())
+        if (auto A = fetchPeersAlternative(D, *P))
+          D.Alternatives.push_back(std::move(*A));
   for (rules::Diagnostic &D : Diags) {
     if (!D.Fix || !D.Fix->Where || D.FrozenEdits)
       continue;

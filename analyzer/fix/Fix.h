@@ -36,7 +36,19 @@ std::string lookupProblem(const index::Model *From, llvm::StringRef Path, bool S
 /// it combines with the queryset into something Django accepts and that has an effect, and
 /// it has edits. Otherwise drops it and says why in Diagnostic::NoFix. The one place where
 /// fixes are vetted; run it on the findings of every module before they are reported.
-void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &F);
+/// With \p P, on Django 6.1 or later, also turns Diagnostic::PeersOn into the
+/// `fetch_mode(models.FETCH_PEERS)` alternative (fetchPeersAlternative).
+void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &F,
+                 const index::Project *P = nullptr);
+
+/// The `.fetch_mode(models.FETCH_PEERS)` alternative for a finding marked PeersOn: the
+/// call written where the queryset is created (InsertAt), with the name the origin's
+/// module binds to `django.db.models` (or FETCH_PEERS) before that point, or else a new
+/// `from django.db.models import FETCH_PEERS` after the module's last top-level import
+/// above it. Nothing when the queryset already has a fetch_mode() call (the later call
+/// wins), is an admin changelist or an iterator(), or no import can be placed.
+std::optional<rules::Alternative> fetchPeersAlternative(const rules::Diagnostic &D,
+                                                        const index::Project &P);
 
 /// Turns the fixes of \p Diags into edits, merging all findings on one queryset into one
 /// minimal edit (`select_related('customer__address')` covers `customer`). Diagnostics

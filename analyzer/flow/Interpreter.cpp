@@ -1777,6 +1777,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     auto Q = copy(Recv);
     if (S.FetchModes) // Django 6.1+ (FetchModes.cpp)
       Q->Load.Fetch = fetchModeOf(E);
+    if (Q->Src)
+      Q->Src->FetchModeCall = true;
     extendChain(Q, E);
     return Q;
   }

@@ -127,6 +127,9 @@ struct Origin {
   std::optional<LoadCall> Iterator;
   bool IteratorChunked = false;
   bool IteratorElsewhere = false; ///< not in the origin's file: no edit can add chunk_size
+  /// A `fetch_mode(...)` call on the queryset after InsertAt: it would override a mode
+  /// written at InsertAt (the later call wins), so no fetch-mode alternative is offered.
+  bool FetchModeCall = false;
   unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
   /// An admin changelist: fixes go into `list_select_related` (Select points into an
   /// existing list literal; otherwise a new line is written at InsertAt), and must keep

@@ -97,6 +97,7 @@ void indexStatements(ModuleInfo &M, llvm::ArrayRef<py::Stmt *> Body) {
 void Project::freeze() {
   for (auto &M : Modules) {
     ByName[M->Name] = M.get();
+    ByFile[&M->Ast->file()] = M.get();
     indexStatements(*M, M->Ast->Body);
   }
   // Projects that put a source folder on sys.path (`apps/` added in manage.py, a `src/`

@@ -3,6 +3,7 @@
 
 #include "parse/Ast.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -68,6 +69,11 @@ public:
 
   const ModuleInfo *module(llvm::StringRef Name) const;
   llvm::ArrayRef<std::unique_ptr<ModuleInfo>> modules() const { return Modules; }
+  /// The module parsed from \p File, or null (a template, or a file of no module).
+  const ModuleInfo *moduleOfFile(const parse::SourceFile *File) const {
+    auto It = ByFile.find(File);
+    return It == ByFile.end() ? nullptr : It->second;
+  }
 
   /// The qualified name a local name of \p M refers to ("" when it is unbound there).
   std::string resolveName(const ModuleInfo &M, llvm::StringRef Name) const;
@@ -102,6 +108,7 @@ public:
 private:
   std::vector<std::unique_ptr<ModuleInfo>> Modules;
   llvm::StringMap<ModuleInfo *> ByName;
+  llvm::DenseMap<const parse::SourceFile *, ModuleInfo *> ByFile;
   llvm::StringMap<ModuleInfo *> ByTail; ///< unique dotted tails (null: not loaded)
   std::map<std::string, std::string> Tails;
   bool TailsGiven = false;

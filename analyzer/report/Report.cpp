@@ -12,6 +12,12 @@ llvm::StringRef severity(llvm::StringRef Code) {
   return Code == "NP901" || Code == "NP902" ? "error" : "warning";
 }
 
+llvm::StringRef applicabilityName(rules::Applicability A) {
+  return A == rules::Applicability::Safe     ? "safe"
+         : A == rules::Applicability::Unsafe ? "unsafe"
+                                             : "display-only";
+}
+
 static llvm::StringRef pathOf(const Diagnostic &D) {
   return D.File ? D.File->path() : llvm::StringRef(D.Path);
 }
@@ -96,6 +102,9 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
     } else if (!D.NoFix.empty()) {
       OS << "  no fix: " << D.NoFix << "\n";
     }
+    for (const rules::Alternative &A : D.Alternatives)
+      OS << "  alternative (" << applicabilityName(A.Applies) << ", not applied by --fix): "
+         << A.Title << " (" << A.Why << ")\n";
     OS << "\n";
   }
 }
@@ -135,23 +144,38 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
       Notes.push_back(NJ);
     }
     J["notes"] = Notes;
+    auto EditJson = [](const fix::Edit &E) {
+      return nlohmann::json{{"path", E.File->path().str()},
+                            {"offset", E.Begin},
+                            {"end_offset", E.End},
+                            {"line", E.File->lineCol(E.Begin).Line},
+                            {"column", E.File->lineCol(E.Begin).Column},
+                            {"content", E.Text}};
+    };
     if (D.Fix) {
-      const char *App = D.Fix->Applies == rules::Applicability::Safe     ? "safe"
-                        : D.Fix->Applies == rules::Applicability::Unsafe ? "unsafe"
-                                                                         : "display-only";
       nlohmann::json Edits = nlohmann::json::array();
       for (const fix::Edit &E : fixEdits(D))
-        Edits.push_back({{"path", E.File->path().str()},
-                         {"offset", E.Begin},
-                         {"end_offset", E.End},
-                         {"line", E.File->lineCol(E.Begin).Line},
-                         {"column", E.File->lineCol(E.Begin).Column},
-                         {"content", E.Text}});
-      J["fix"] = {{"title", D.FixTitle}, {"applicability", App}, {"edits", Edits}};
+        Edits.push_back(EditJson(E));
+      J["fix"] = {{"title", D.FixTitle},
+                  {"applicability", applicabilityName(D.Fix->Applies)},
+                  {"edits", Edits}};
     } else {
       J["fix"] = nullptr;
       if (!D.NoFix.empty())
         J["no_fix"] = D.NoFix;
+    }
+    if (!D.Alternatives.empty()) {
+      nlohmann::json Alts = nlohmann::json::array();
+      for (const rules::Alternative &A : D.Alternatives) {
+        nlohmann::json Edits = nlohmann::json::array();
+        for (const rules::FrozenEdit &E : A.Edits)
+          Edits.push_back(EditJson({E.File, E.Where.Begin, E.Where.End, E.Text}));
+        Alts.push_back({{"title", A.Title},
+                        {"applicability", applicabilityName(A.Applies)},
+                        {"reason", A.Why},
+                        {"edits", Edits}});
+      }
+      J["alternatives"] = Alts;
     }
     Findings.push_back(std::move(J));
   }

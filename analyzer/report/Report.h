@@ -36,6 +36,9 @@ llvm::StringRef severity(llvm::StringRef Code);
 /// frozen edits of a finding read from the cache.
 std::vector<fix::Edit> fixEdits(const rules::Diagnostic &D);
 
+/// "safe", "unsafe" or "display-only".
+llvm::StringRef applicabilityName(rules::Applicability A);
+
 /// "shop/views.py:12:5"
 std::string location(const rules::Diagnostic &D);
 

@@ -290,4 +290,76 @@ def g():
     CHECK(Fixed.find("Order.objects.prefetch_related('item_set').iterator(chunk_size=100)") !=
           std::string::npos);
   }
+  TEST_CASE("fetch_mode(FETCH_PEERS) is offered beside the fix on a known Django 6.1+ only") {
+    const char *Views = R"py(
+import json
+from .models import Order
+def f():
+    for o in Order.objects.filter(total=1):
+        print(o.customer.name)
+def g():
+    for o in Order.objects.all():
+        print(len(o.item_set.all()))
+)py";
+    auto Run = [&](unsigned Version) {
+      test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
+      P.Known.DjangoVersion = Version;
+      std::vector<rules::Diagnostic> D;
+      P.findings("shop.views", &D);
+      return D;
+    };
+    std::vector<rules::Diagnostic> Old = Run(502);
+    REQUIRE(Old.size() == 2);
+    CHECK(Old[0].Alternatives.empty());
+    std::vector<rules::Diagnostic> New = Run(601);
+    REQUIRE(New.size() == 2);
+    REQUIRE(New[0].Alternatives.size() == 1);
+    CHECK(New[1].Alternatives.empty()); // a related manager's query: no mode changes it
+    const rules::Alternative &A = New[0].Alternatives[0];
+    CHECK(A.Applies == rules::Applicability::Unsafe);
+    CHECK(New[0].Fix); // the select_related fix stays the one --fix applies
+    std::vector<fix::Edit> Edits;
+    for (const rules::FrozenEdit &E : A.Edits)
+      Edits.push_back({E.File, E.Where.Begin, E.Where.End, E.Text});
+    auto Out = fix::applyEdits(Views, Edits);
+    REQUIRE(static_cast<bool>(Out));
+    CHECK(*Out == R"py(
+import json
+from .models import Order
+from django.db.models import FETCH_PEERS
+def f():
+    for o in Order.objects.fetch_mode(FETCH_PEERS).filter(total=1):
+        print(o.customer.name)
+def g():
+    for o in Order.objects.all():
+        print(len(o.item_set.all()))
+)py");
+  }
+
+  TEST_CASE("the fetch-mode alternative uses the module's `models`, and yields to a mode set") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.db import models as m
+from .models import Order
+def f():
+    for o in Order.objects.all():
+        print(o.customer.name)
+def g():
+    for o in Order.objects.fetch_mode(m.FETCH_ONE):
+        print(o.customer.name)
+def h():
+    for o in Order.objects.fetch_mode(m.FETCH_RAISE):
+        print(o.customer.name)
+)py"}});
+    P.Known.DjangoVersion = 601;
+    P.VersionKnown = true;
+    P.DjangoVersion = 601;
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    REQUIRE(D.size() == 3);
+    REQUIRE(D[0].Alternatives.size() == 1);
+    REQUIRE(D[0].Alternatives[0].Edits.size() == 1);
+    CHECK(D[0].Alternatives[0].Edits[0].Text == ".fetch_mode(m.FETCH_PEERS)");
+    CHECK(D[1].Alternatives.empty()); // the later fetch_mode(FETCH_ONE) would win
+    CHECK(D[2].Alternatives.empty()); // the read raises: the mode was chosen on purpose
+  }
 }

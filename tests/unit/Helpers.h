@@ -61,7 +61,7 @@ struct MiniProject {
                                     std::vector<rules::Diagnostic> *Out = nullptr) {
     flow::Analyzer A(P, *G, &Templates, DjangoVersion, VersionKnown);
     std::vector<rules::Diagnostic> D = rules::runRules(A.analyzeModule(*P.module(Module)), *G);
-    fix::settleFixes(D, Known);
+    fix::settleFixes(D, Known, &P);
     std::vector<std::string> S;
     for (const auto &X : D) {
       std::string Where =

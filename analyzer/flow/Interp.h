@@ -67,10 +67,11 @@ struct ModuleState {
   unsigned NextLoop = 1;
   std::map<const SourceFile *, char> Quotes;
   std::map<unsigned, std::shared_ptr<const LoopInfo>> Loops;
-  /// What each model method / property / __str__ reads on `self` (events relative to it).
-  std::map<const Stmt *, std::vector<Event>> MethodReads;
+  /// What each model method / property / __str__ reads on `self` (events relative to it),
+  /// per call shape (CallShape::key(): which arguments the call passes).
+  std::map<std::pair<const Stmt *, std::string>, std::vector<Event>> MethodReads;
   /// Which attributes each of those reads on `self`, and whether `self` got away (NP301).
-  std::map<const Stmt *, std::shared_ptr<LoadUse>> MethodUses;
+  std::map<std::pair<const Stmt *, std::string>, std::shared_ptr<LoadUse>> MethodUses;
   /// The pre_save/post_save receivers of each module read for them (LoopShapes.cpp).
   std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
   /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
@@ -155,8 +156,25 @@ public:
 
   /// Replays what model method \p Def (of \p Owner) reads on `self` for the row \p Obj,
   /// as accesses at \p NameWhere / \p ExprWhere (`order.label()`, `{{ order }}`).
+  /// \p Call: the call expression, whose arguments decide which guarded branches of the
+  /// method can run (null: called without arguments, as a property or by a template).
   void replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
-                    Range NameWhere, Range ExprWhere);
+                    Range NameWhere, Range ExprWhere, const Expr *Call = nullptr);
+  /// Binds what a call of \p Def with \p Call's arguments (null: none) says about its
+  /// parameters: a parameter the call leaves at a None/False default is falsy, and so is a
+  /// `kwargs.pop('k', None)` / `kwargs.get('k')` of a keyword it does not pass (unless it
+  /// passes `*args`/`**kwargs`). Returns the summary key of that call shape.
+  std::string bindCallShape(const Stmt *Def, const Expr *Call);
+  /// Local names known to be falsy here (true: they are None), from bindCallShape.
+  llvm::StringMap<bool> Falsy;
+  /// The `**kwargs` parameter of the replayed method and the keywords the call passes to
+  /// it; KwargsOpen when the call's keywords are not all known.
+  std::string KwargsName;
+  std::vector<std::string> PassedKeywords;
+  bool KwargsOpen = true;
+  /// 1 when \p E is known falsy here (a Falsy name, a `kwargs.get/pop` of a keyword the
+  /// call does not pass, `'k' in kwargs`), 2 when known None, 0 otherwise.
+  int falsyExpr(const Expr *E) const;
   /// Django templates, DRF sources and admin columns call a method without arguments:
   /// `{{ order.label }}` runs `Order.label()`.
   ValueRef attributeOrCall(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,

@@ -581,13 +581,85 @@ static bool holdsOwner(const Relation &Via) {
          Via.Kind == index::RelationKind::ReverseOneToOne;
 }
 
+std::string Interp::bindCallShape(const Stmt *Def, const Expr *Call) {
+  size_t Positional = 0;
+  bool Open = false;
+  std::vector<std::string> Keywords;
+  if (Call) {
+    for (const Expr *A : Call->Args) {
+      if (A->Kind == ExprKind::Starred)
+        Open = true;
+      else
+        ++Positional;
+    }
+    for (const parse::py::Keyword &K : Call->Keywords) {
+      if (K.Name.empty()) // `**opts`
+        Open = true;
+      else
+        Keywords.push_back(K.Name);
+    }
+  }
+  std::sort(Keywords.begin(), Keywords.end());
+  std::string Key = std::to_string(Positional) + (Open ? "*" : "");
+  for (const std::string &K : Keywords)
+    Key += "," + K;
+  // Parameters after `self`: passed by position, by keyword, or left at their default.
+  KwargsOpen = Open;
+  PassedKeywords = Keywords;
+  for (size_t I = 1; I < Def->Params.size(); ++I) {
+    const parse::py::Param &P = Def->Params[I];
+    if (P.IsDoubleStar) {
+      KwargsName = P.Name;
+      continue;
+    }
+    if (P.IsStar || Open || I - 1 < Positional || llvm::is_contained(Keywords, P.Name) ||
+        !P.Default || P.Default->Kind != ExprKind::Constant)
+      continue;
+    if (P.Default->Id == "None" || P.Default->Id == "False")
+      Falsy[P.Name] = P.Default->Id == "None";
+  }
+  return Key;
+}
+
+int Interp::falsyExpr(const Expr *E) const {
+  if (!E)
+    return 0;
+  if (E->Kind == ExprKind::Name) {
+    auto It = Falsy.find(E->Id);
+    return It == Falsy.end() ? 0 : It->second ? 2 : 1;
+  }
+  if (KwargsName.empty() || KwargsOpen)
+    return 0;
+  auto Absent = [&](const Expr *K) {
+    return K && K->Kind == ExprKind::String && !llvm::is_contained(PassedKeywords, K->Id);
+  };
+  // kwargs.get('k') / kwargs.pop('k', None) / kwargs.get('k', False)
+  if (E->Kind == ExprKind::Call && E->Object && E->Object->Kind == ExprKind::Attribute &&
+      (E->Object->Id == "get" || E->Object->Id == "pop") && E->Object->Object->isName(KwargsName) &&
+      !E->Args.empty() && E->Args.size() <= 2 && E->Keywords.empty() && Absent(E->Args[0])) {
+    if (E->Args.size() == 1)
+      return E->Object->Id == "get" ? 2 : 0; // pop('k') without a default raises
+    const Expr *D = E->Args[1];
+    if (D->Kind == ExprKind::Constant && (D->Id == "None" || D->Id == "False"))
+      return D->Id == "None" ? 2 : 1;
+    return 0;
+  }
+  // 'k' in kwargs
+  if (E->Kind == ExprKind::Other && E->Op == "in" && E->Args.size() == 2 &&
+      E->Args[1]->isName(KwargsName) && Absent(E->Args[0]))
+    return 1;
+  return 0;
+}
+
 void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
-                          Range NameWhere, Range ExprWhere) {
+                          Range NameWhere, Range ExprWhere, const Expr *Call) {
   if (!Obj->Row || Def->Params.empty()) {
     lose(Obj);
     return;
   }
-  auto Cached = S.MethodReads.find(Def);
+  Interp Sub(S, *Owner.Module, Def, /*Report=*/false);
+  std::pair<const Stmt *, std::string> ShapeKey{Def, Sub.bindCallShape(Def, Call)};
+  auto Cached = S.MethodReads.find(ShapeKey);
   if (Cached == S.MethodReads.end()) {
     if (S.InProgress.count(Def) || S.InProgress.size() > 8) {
       lose(Obj);
@@ -596,7 +668,6 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     S.InProgress.insert(Def);
     // Summarize: interpret the method with `self` as a row of a loop of its own.
     std::vector<Event> Reads;
-    Interp Sub(S, *Owner.Module, Def, /*Report=*/false);
     Sub.Collect = &Reads;
     auto L = std::make_shared<LoopInfo>();
     L->Id = S.NextLoop++;
@@ -617,11 +688,11 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     S.InProgress.erase(Def);
     if (SelfUse->pending() || Sub.closuresMention(Def->Params[0].Name))
       SelfUse->Lost = true;
-    S.MethodUses[Def] = SelfUse;
-    Cached = S.MethodReads.emplace(Def, std::move(Reads)).first;
+    S.MethodUses[ShapeKey] = SelfUse;
+    Cached = S.MethodReads.emplace(ShapeKey, std::move(Reads)).first;
   }
   if (LoadUse *U = useOf(Obj)) {
-    auto SelfUse = S.MethodUses.find(Def);
+    auto SelfUse = S.MethodUses.find(ShapeKey);
     if (SelfUse == S.MethodUses.end() || SelfUse->second->Lost)
       U->Lost = true;
     else
@@ -908,6 +979,7 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
   switch (T->Kind) {
   case ExprKind::Name: {
     RowFlags.erase(T->Id);
+    Falsy.erase(T->Id);
     llvm::SmallVector<LoadUse *, 2> Uses;
     usesOf(V, Uses);
     for (LoadUse *U : Uses)
@@ -1431,7 +1503,7 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
       ValueRef Returned;
       if (!Recv->Row && !Def->Params.empty())
         Returned = summarize(Def, *Owner.Module, Recv);
-      replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where);
+      replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where, E);
       consume(RecvE, Recv);
       for (auto &A : Args)
         escape(A);
@@ -1860,6 +1932,13 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
   };
   if (!Cond)
     return RowTest::Unknown;
+  // A guard on an argument the call does not pass (left at a None/False default).
+  if (falsyExpr(Cond))
+    return RowTest::Unsaved;
+  if (Cond->Kind == ExprKind::Other && Cond->Args.size() == 2 &&
+      (Cond->Op == "is" || Cond->Op == "is not") && falsyExpr(Cond->Args[0]) == 2 &&
+      Cond->Args[1]->Kind == ExprKind::Constant && Cond->Args[1]->Id == "None")
+    return Cond->Op == "is" ? RowTest::Saved : RowTest::Unsaved;
   llvm::StringRef Attr;
   if (Cond->Kind == ExprKind::Name) {
     auto It = RowFlags.find(Cond->Id);
@@ -1942,6 +2021,9 @@ void Interp::visit(const Stmt *St) {
       RowTest Flag = rowTest(St->Value);
       if (Flag != RowTest::Unknown)
         RowFlags[St->Targets[0]->Id] = Flag;
+      // `photo = kwargs.pop('photo', None)` with no such keyword passed
+      if (int F = falsyExpr(St->Value))
+        Falsy[St->Targets[0]->Id] = F == 2;
     }
     return;
   }

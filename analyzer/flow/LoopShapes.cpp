@@ -3,6 +3,8 @@
 // is in, next to the abstract values the interpreter has for it.
 #include "flow/Interp.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <functional>
 
 namespace nplus1::flow::detail {
@@ -86,6 +88,49 @@ void targetNames(const Expr *T, llvm::StringSet<> &Out) {
 }
 
 /// The statement of \p Body (nested bodies included) whose range contains \p At.
+/// True when \p Body calls a `sleep(...)` (`time.sleep`, `asyncio.sleep`...).
+bool callsSleep(llvm::ArrayRef<Stmt *> Body) {
+  bool Found = false;
+  auto OnStmt = [](const Stmt *) {};
+  auto OnExpr = [&](const Expr *E) {
+    if (E->Kind == ExprKind::Call && E->Object &&
+        (E->Object->isName("sleep") ||
+         (E->Object->Kind == ExprKind::Attribute && E->Object->Id == "sleep")))
+      Found = true;
+  };
+  walkBody(Body, OnStmt, OnExpr);
+  return Found;
+}
+
+/// True when a loop body paces itself: it sleeps, directly or in a function or method of
+/// module \p M that it calls by name (`self._maybe_take_small_break()`).
+bool pacesItself(llvm::ArrayRef<Stmt *> Body, const index::ModuleInfo &M) {
+  if (callsSleep(Body))
+    return true;
+  llvm::StringSet<> Called;
+  auto OnStmt = [](const Stmt *) {};
+  auto OnExpr = [&](const Expr *E) {
+    if (E->Kind != ExprKind::Call || !E->Object)
+      return;
+    if (E->Object->Kind == ExprKind::Name || E->Object->Kind == ExprKind::Attribute)
+      Called.insert(E->Object->Id);
+  };
+  walkBody(Body, OnStmt, OnExpr);
+  auto Sleeps = [&](const Stmt *Def) {
+    return Def && Def->Kind == StmtKind::Function && Called.count(Def->Name) &&
+           callsSleep(Def->Body);
+  };
+  for (const Stmt *St : M.Ast->Body) {
+    if (Sleeps(St))
+      return true;
+    if (St->Kind == StmtKind::Class)
+      for (const Stmt *In : St->Body)
+        if (Sleeps(In))
+          return true;
+  }
+  return false;
+}
+
 const Stmt *statementAt(llvm::ArrayRef<Stmt *> Body, Range At, llvm::SmallVectorImpl<const Stmt *> &Path) {
   for (const Stmt *St : Body) {
     if (!St->Where.contains(At))
@@ -441,6 +486,10 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
       if (St->Kind == StmtKind::Try && !St->Handlers.empty())
         return;
     }
+    // A loop that sleeps between its writes paces them on purpose (to spare the database
+    // or an API): one write for all the rows is what it avoids.
+    if (pacesItself(For->Body, M))
+      return;
     // `obj.pk = None; obj.save()` copies the row: an INSERT (bulk_create), not our advice.
     const Expr *Target = Call->Object->Object;
     if (Name == "save" && Target->Kind == ExprKind::Name) {

@@ -432,6 +432,10 @@ private:
   /// Saved when it is true for every such row, Unknown otherwise.
   enum class RowTest { Unknown, Unsaved, Saved };
   RowTest rowTest(const Expr *Cond) const;
+  /// True when attribute \p Name is missing on a row of \p Mo fresh from the database: a
+  /// private name (`_pending_cluster`) that is no field, no class attribute or method of the
+  /// model's classes, and that neither __init__, from_db nor refresh_from_db sets.
+  bool missingOnLoadedRow(const Model *Mo, llvm::StringRef Name) const;
   /// Local names bound to a RowTest of a row (`is_new = self.pk is None`).
   llvm::StringMap<RowTest> RowFlags;
   /// Local names last assigned a string literal (null: last assigned something else).

@@ -1906,6 +1906,50 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
   return customMethod(Recv, Recv, E);
 }
 
+bool Interp::missingOnLoadedRow(const Model *Mo, llvm::StringRef Name) const {
+  if (!Mo || Mo->Builtin || !Name.starts_with("_") || Name.starts_with("__") ||
+      Name.ends_with("_cache") || S.G.isColumn(Mo, Name) || S.G.relation(Mo, Name))
+    return false;
+  const index::ClassRef &C = S.G.classOf(Mo);
+  if (!C)
+    return false;
+  // The model's project classes, bases first found breadth-first (a few levels).
+  std::vector<index::ClassRef> Classes{C};
+  for (size_t I = 0; I < Classes.size() && Classes.size() < 16; ++I)
+    for (const index::ClassRef &B : S.P.bases(Classes[I]))
+      Classes.push_back(B);
+  bool SetsIt = false;
+  std::function<void(llvm::ArrayRef<Stmt *>)> Scan = [&](llvm::ArrayRef<Stmt *> Body) {
+    for (const Stmt *St : Body) {
+      if (St->Kind == StmtKind::Assign || St->Kind == StmtKind::AugAssign)
+        for (const Expr *T : St->Targets)
+          SetsIt |= T->Kind == ExprKind::Attribute && T->Id == Name;
+      if (St->Kind == StmtKind::Expr && St->Value && St->Value->Kind == ExprKind::Call &&
+          St->Value->Object && St->Value->Object->isName("setattr"))
+        SetsIt = true; // setattr(self, name, ...): any name
+      Scan(St->Body);
+      Scan(St->OrElse);
+      Scan(St->Finally);
+      for (const auto &H : St->Handlers)
+        Scan(H);
+    }
+  };
+  for (const index::ClassRef &K : Classes)
+    for (const Stmt *St : K.Def->Body) {
+      if (St->Kind == StmtKind::Function && St->Name == Name)
+        return false;
+      if (St->Kind == StmtKind::Assign)
+        for (const Expr *T : St->Targets)
+          if (T->isName(Name))
+            return false; // a class attribute: every instance has it
+      if (St->Kind == StmtKind::Function &&
+          (St->Name == "__init__" || St->Name == "from_db" || St->Name == "refresh_from_db" ||
+           St->Name == "__setstate__"))
+        Scan(St->Body);
+    }
+  return !SetsIt;
+}
+
 Interp::RowTest Interp::rowTest(const Expr *Cond) const {
   auto Flip = [](RowTest T) {
     return T == RowTest::Unsaved ? RowTest::Saved
@@ -1935,6 +1979,15 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
   // A guard on an argument the call does not pass (left at a None/False default).
   if (falsyExpr(Cond))
     return RowTest::Unsaved;
+  // `hasattr(self, '_pending_cluster')`: set on instances built in code, not on a row.
+  if (Cond->Kind == ExprKind::Call && Cond->Object && Cond->Object->isName("hasattr") &&
+      Cond->Args.size() == 2 && Cond->Args[0]->Kind == ExprKind::Name &&
+      Cond->Args[1]->Kind == ExprKind::String) {
+    auto It = Env.find(Cond->Args[0]->Id);
+    if (It != Env.end() && It->second->is(ValueKind::Instance) && It->second->Row &&
+        missingOnLoadedRow(It->second->Model, Cond->Args[1]->Id))
+      return RowTest::Unsaved;
+  }
   if (Cond->Kind == ExprKind::Other && Cond->Args.size() == 2 &&
       (Cond->Op == "is" || Cond->Op == "is not") && falsyExpr(Cond->Args[0]) == 2 &&
       Cond->Args[1]->Kind == ExprKind::Constant && Cond->Args[1]->Id == "None")

@@ -167,7 +167,7 @@ void Server::handle(const json &Message) {
     return; // a response: the server sends no requests
   if (!MethodIt->is_string() || (IsRequest && !Id.is_string() && !Id.is_number_integer()))
     return respondError(IsRequest && (Id.is_string() || Id.is_number_integer()) ? Id : json(),
-                        lsp::InvalidRequest, "a request needs a string method and an id");
+                        lsp::InvalidRequest, "a request needs a string method and a string or integer id");
   std::string Method = MethodIt->get<std::string>();
   json Params = Message.value("params", json::object());
   if (State == StateKind::Uninitialized && Method != "initialize") {

@@ -43,6 +43,7 @@ class Client:
         self.inbox = queue.Queue()
         self.stderr = []
         self.diagnostics = {}  # uri -> the last list published
+        self.versions = {}  # uri -> the document version it was published for
         self.published = []  # (time, uri, diagnostics) in arrival order
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -67,6 +68,7 @@ class Client:
             if message.get("method") == "textDocument/publishDiagnostics":
                 p = message["params"]
                 self.diagnostics[p["uri"]] = p["diagnostics"]
+                self.versions[p["uri"]] = p.get("version")
                 self.published.append((time.monotonic(), p["uri"], p["diagnostics"]))
             self.inbox.put(message)
 
@@ -169,6 +171,7 @@ def main():
         project = work / "article"
         shutil.copytree(fixture, project, ignore=shutil.ignore_patterns(".nplus1_cache"))
         run(nplus1, project)
+        without_root(nplus1, project)
         exit_without_shutdown(nplus1, project)
     finally:
         for c in Client.started:
@@ -281,6 +284,11 @@ def run(nplus1, project):
     c.wait_diagnostics(template_uri, lambda d: "NP101" not in codes(d),
                        "an incremental change to the view clears the template's NP101")
 
+    # Closed unsaved, the view counts as it is on disk again: the finding is back.
+    c.notify("textDocument/didClose", {"textDocument": {"uri": view_uri}})
+    c.wait_diagnostics(template_uri, lambda d: "NP101" in codes(d),
+                       "the template's NP101 back once the edited view is closed unsaved")
+
     # Errors on the way do not stop the server.
     c.notify("$/nplus1/unknownNotification", {})
     r = c.call("workspace/symbol", {"query": "x"})
@@ -310,6 +318,24 @@ def run(nplus1, project):
     c.notify("exit", None)
     check(c.proc.wait(timeout=TIMEOUT) == 0, "exit after shutdown: status 0")
     check(view.read_text() == view_text, "the server wrote no source file")
+
+
+def without_root(nplus1, project):
+    """A client that sends no workspace root: the project of the first file opened."""
+    template = project / "orders" / "templates" / "orders" / "list.html"
+    c = Client([nplus1, "server", "--debounce-ms", "0"], cwd="/")
+    c.call("initialize", {"rootUri": None, "capabilities": {}})
+    c.notify("initialized", {})
+    c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": template.as_uri(), "languageId": "htmldjango", "version": 7,
+        "text": template.read_text()}})
+    c.wait_diagnostics(template.as_uri(), lambda d: "NP101" in codes(d),
+                       "without a workspace root, the opened template's NP101")
+    check(c.versions.get(template.as_uri()) == 7,
+          "no workspace root: the project of the first file opened, published for its version")
+    c.call("shutdown", None)
+    c.notify("exit", None)
+    check(c.proc.wait(timeout=TIMEOUT) == 0, "exit after shutdown: status 0")
 
 
 def exit_without_shutdown(nplus1, project):

@@ -107,6 +107,11 @@ class Client:
         check(response.get("id") == id_, f"{method}: the response answers request {id_}")
         return response
 
+    def wait_published(self, uri, version):
+        """Waits until diagnostics are published for `version` of the open document `uri`."""
+        self.wait_diagnostics(uri, lambda d: self.versions.get(uri) == version,
+                              f"diagnostics for version {version}")
+
     def wait_diagnostics(self, uri, predicate, what):
         """Waits until the diagnostics published for `uri` satisfy `predicate`."""
         deadline = time.monotonic() + TIMEOUT
@@ -120,7 +125,7 @@ class Client:
                 continue
             if message is None:
                 raise AssertionError("the server closed its output")
-        return self.diagnostics[uri]
+        return self.diagnostics.get(uri, [])
 
 
 failures = 0
@@ -172,6 +177,7 @@ def main():
         shutil.copytree(fixture, project, ignore=shutil.ignore_patterns(".nplus1_cache"))
         run(nplus1, project)
         without_root(nplus1, project)
+        cache_after_unsaved_edit(nplus1, project)
         exit_without_shutdown(nplus1, project)
     finally:
         for c in Client.started:
@@ -336,6 +342,34 @@ def without_root(nplus1, project):
     c.call("shutdown", None)
     c.notify("exit", None)
     check(c.proc.wait(timeout=TIMEOUT) == 0, "exit after shutdown: status 0")
+
+
+def cache_after_unsaved_edit(nplus1, project):
+    """The cache the server leaves after analyzing an unsaved buffer misleads no later run:
+    `nplus1 check` naming the template (the view then judged by its size and time on disk)
+    still reports what the files on disk cause."""
+    view = project / "orders" / "views.py"
+    template = project / "orders" / "templates" / "orders" / "list.html"
+    text = view.read_text()
+    c = Client([nplus1, "server", "--debounce-ms", "0"], cwd=str(project))
+    c.call("initialize", {"rootUri": project.as_uri(), "capabilities": {}})
+    c.notify("initialized", {})
+    c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": view.as_uri(), "languageId": "python", "version": 1,
+        "text": text.replace("Order.objects.all()", "Order.objects.select_related('customer')")}})
+    c.wait_published(view.as_uri(), 1)
+    check(not c.diagnostics.get(template.as_uri()),
+          "with the view's unsaved fix, nothing published for the template")
+    c.call("shutdown", None)
+    c.notify("exit", None)
+    c.proc.wait(timeout=TIMEOUT)
+    rel = str(template.relative_to(project))
+    cached = subprocess.run([nplus1, "check", "--no-color", rel], cwd=str(project),
+                            capture_output=True, text=True).stdout
+    fresh = subprocess.run([nplus1, "check", "--no-color", "--no-cache", rel],
+                           cwd=str(project), capture_output=True, text=True).stdout
+    check("[NP101]" in cached and cached == fresh,
+          "after the server, `nplus1 check` with its cache reports the files on disk")
 
 
 def exit_without_shutdown(nplus1, project):

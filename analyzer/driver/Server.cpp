@@ -25,8 +25,8 @@ namespace nplus1::driver {
 
 std::string ruleDocumentation(const rules::RuleInfo &Info) {
   return "# " + std::string(Info.Name) + " (" + Info.Code + ")\n\nFix is " +
-         (Info.Fixes == rules::FixAvailability::Never ? "never" : "sometimes") +
-         " available.\n\n" + Info.Doc;
+         (Info.Fixes == rules::FixAvailability::Never ? "never" : "sometimes") + " available.\n\n" +
+         Info.Doc;
 }
 
 namespace {
@@ -60,17 +60,17 @@ private:
   lsp::MessageReader Reader;
   StateKind State = StateKind::Uninitialized;
   bool Exited = false;
-  bool Broken = false; ///< the output is gone
-  std::string Root;    ///< the workspace root: what `nplus1 check ROOT` checks
+  bool Broken = false;                  ///< the output is gone
+  std::string Root;                     ///< the workspace root: what `nplus1 check ROOT` checks
   std::map<std::string, Document> Open; ///< by absolute path
   /// The analysis the published diagnostics come from; null before the first one.
   std::unique_ptr<Analysis> Last;
   llvm::DenseMap<const parse::SourceFile *, std::string> AbsOf; ///< into Last's sources
-  llvm::StringSet<> Known; ///< absolute paths of the files Last analyzed
+  llvm::StringSet<> Known;               ///< absolute paths of the files Last analyzed
   std::map<std::string, json> Published; ///< absolute path -> its non-empty diagnostics
   /// Open documents: the version their diagnostics were last published for.
   std::map<std::string, std::optional<int64_t>> SentVersion;
-  bool Dirty = false; ///< the project or a document changed since Last
+  bool Dirty = false;      ///< the project or a document changed since Last
   std::string ConfigError; ///< the last configuration error shown to the user
   // What the client can take.
   bool Markdown = true;
@@ -167,7 +167,8 @@ void Server::handle(const json &Message) {
     return; // a response: the server sends no requests
   if (!MethodIt->is_string() || (IsRequest && !Id.is_string() && !Id.is_number_integer()))
     return respondError(IsRequest && (Id.is_string() || Id.is_number_integer()) ? Id : json(),
-                        lsp::InvalidRequest, "a request needs a string method and a string or integer id");
+                        lsp::InvalidRequest,
+                        "a request needs a string method and a string or integer id");
   std::string Method = MethodIt->get<std::string>();
   json Params = Message.value("params", json::object());
   if (State == StateKind::Uninitialized && Method != "initialize") {
@@ -235,7 +236,8 @@ void Server::notification(const std::string &Method, const json &Params) {
 
 json Server::initialize(const json &Params) {
   auto RootUri = [&]() -> std::string {
-    if (auto F = Params.find("workspaceFolders"); F != Params.end() && F->is_array() && !F->empty()) {
+    if (auto F = Params.find("workspaceFolders");
+        F != Params.end() && F->is_array() && !F->empty()) {
       if (F->size() > 1)
         serverLog() << "several workspace folders: analyzing the first one only\n";
       return F->front().at("uri").get<std::string>();
@@ -258,7 +260,8 @@ json Server::initialize(const json &Params) {
     Caps = json::object();
   json Formats = Caps.value(json::json_pointer("/textDocument/hover/contentFormat"), json::array());
   Markdown = Formats.empty() || holds(Formats, "markdown");
-  DocumentChanges = Caps.value(json::json_pointer("/workspace/workspaceEdit/documentChanges"), false);
+  DocumentChanges =
+      Caps.value(json::json_pointer("/workspace/workspaceEdit/documentChanges"), false);
   State = StateKind::Running;
   serverLog() << "workspace " << (Root.empty() ? "(none yet)" : Root) << "\n";
   return {{"capabilities",
@@ -361,11 +364,11 @@ void Server::analyzeNow() {
   publish();
   const RunStats &S = Last->Stats;
   serverLog() << Last->Diagnostics.size() << " finding(s); parsed " << S.Parsed << ", analyzed "
-        << S.Analyzed << ", reused " << S.Reused << " module(s)"
-        << (S.Full ? " (full run: " + S.CacheNote + ")" : "")
-        << llvm::format(" in %.0f ms\n", std::chrono::duration<double, std::milli>(
-                                                std::chrono::steady_clock::now() - Start)
-                                                .count());
+              << S.Analyzed << ", reused " << S.Reused << " module(s)"
+              << (S.Full ? " (full run: " + S.CacheNote + ")" : "")
+              << llvm::format(" in %.0f ms\n", std::chrono::duration<double, std::milli>(
+                                                   std::chrono::steady_clock::now() - Start)
+                                                   .count());
 }
 
 const std::string &Server::absolute(const parse::SourceFile *F) {
@@ -390,9 +393,10 @@ json Server::diagnosticJson(const rules::Diagnostic &D) {
   json Related = json::array();
   for (const rules::Note &N : D.Notes)
     if (N.File)
-      Related.push_back({{"location",
-                          {{"uri", uriFor(absolute(N.File))}, {"range", lsp::rangeJson(*N.File, N.Where)}}},
-                         {"message", N.Message}});
+      Related.push_back(
+          {{"location",
+            {{"uri", uriFor(absolute(N.File))}, {"range", lsp::rangeJson(*N.File, N.Where)}}},
+           {"message", N.Message}});
   if (!Related.empty())
     J["relatedInformation"] = std::move(Related);
   return J;

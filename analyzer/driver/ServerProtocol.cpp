@@ -68,9 +68,9 @@ ReadKind MessageReader::read(std::string &Body, int TimeoutMs, std::string &Why)
       return ReadKind::End;
     int Wait = -1;
     if (TimeoutMs >= 0)
-      Wait = std::max<int>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  Deadline - Clock::now())
-                                  .count());
+      Wait = std::max<int>(
+          0,
+          std::chrono::duration_cast<std::chrono::milliseconds>(Deadline - Clock::now()).count());
     pollfd P{Fd, POLLIN, 0};
     int R = ::poll(&P, 1, Wait);
     if (R < 0 && errno == EINTR)
@@ -116,7 +116,8 @@ std::optional<std::string> uriToPath(llvm::StringRef Uri) {
   for (size_t I = 0; I < Rest.size(); ++I) {
     if (Rest[I] == '%' && I + 2 < Rest.size() && llvm::isHexDigit(Rest[I + 1]) &&
         llvm::isHexDigit(Rest[I + 2])) {
-      Path.push_back(char(llvm::hexDigitValue(Rest[I + 1]) << 4 | llvm::hexDigitValue(Rest[I + 2])));
+      Path.push_back(
+          char(llvm::hexDigitValue(Rest[I + 1]) << 4 | llvm::hexDigitValue(Rest[I + 2])));
       I += 2;
       continue;
     }
@@ -150,9 +151,7 @@ uint32_t offsetOf(llvm::StringRef Text, Position P) {
   return uint32_t(Start + (Line.size() - Rest.size()));
 }
 
-nlohmann::json toJson(Position P) {
-  return {{"line", P.Line}, {"character", P.Character}};
-}
+nlohmann::json toJson(Position P) { return {{"line", P.Line}, {"character", P.Character}}; }
 
 nlohmann::json rangeJson(const parse::SourceFile &File, parse::Range R) {
   return {{"start", toJson(positionOf(File, R.Begin))}, {"end", toJson(positionOf(File, R.End))}};

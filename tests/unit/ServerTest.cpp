@@ -18,7 +18,9 @@ struct Pipe {
       if (Fd >= 0)
         ::close(Fd);
   }
-  void write(const std::string &S) { REQUIRE(::write(Fds[1], S.data(), S.size()) == ssize_t(S.size())); }
+  void write(const std::string &S) {
+    REQUIRE(::write(Fds[1], S.data(), S.size()) == ssize_t(S.size()));
+  }
   void closeWrite() {
     ::close(Fds[1]);
     Fds[1] = -1;

@@ -165,6 +165,12 @@ void Run::readInputs() {
   // clock tick could hide (git's "racily clean" entries).
   llvm::parallelFor(0, Files.size(), [&](size_t I) {
     Input &F = In[I];
+    if (Files[I].Text) {
+      // An editor's text: no stat of the file on disk vouches for it, and its record is
+      // kept with size and time 0, which no later stat matches.
+      readInto(Files[I], F);
+      return;
+    }
     llvm::sys::fs::file_status St;
     if (Old && !Files[I].IsTarget && !llvm::sys::fs::status(Files[I].AbsPath, St)) {
       F.Size = St.getSize();
@@ -692,7 +698,8 @@ void Run::go() {
     cache::save(cache::directory(A.Files.Root, CO.Dir), S);
     // Freeing a cache's thousands of records costs as much as reading them: the process
     // is about to end, so they are left to it (LeakSanitizer sees them as reachable).
-    llvm::BuryPointer(new cache::State(std::move(S)));
+    if (!CO.LongLived)
+      llvm::BuryPointer(new cache::State(std::move(S)));
   }
 
   for (size_t I = 0; I < N; ++I)
@@ -701,7 +708,7 @@ void Run::go() {
   for (size_t I = 0; I < N; ++I)
     if (In[I].Src)
       A.Sources.push_back(In[I].Src);
-  if (Old)
+  if (Old && !CO.LongLived)
     llvm::BuryPointer(new cache::State(std::move(*Old)));
   A.Project = std::move(B.Project);
   A.Graph = std::move(B.Graph);
@@ -873,6 +880,22 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
   });
   report::sortDiagnostics(A.Diagnostics);
   return A;
+}
+
+/// The cache is valid for this build of nplus1 with these settings only. A development
+/// build keeps its version and commit across rebuilds, so the executable's size and time
+/// are part of the key too.
+std::string cacheKey(const Config &Settings) {
+  std::string Key;
+  llvm::raw_string_ostream OS(Key);
+  OS << report::ToolVersion << ' ' << report::ToolCommit << '\n';
+  std::string Exe = llvm::sys::fs::getMainExecutable("nplus1", (void *)&cacheKey);
+  llvm::sys::fs::file_status St;
+  if (!Exe.empty() && !llvm::sys::fs::status(Exe, St))
+    OS << St.getSize() << ' '
+       << St.getLastModificationTime().time_since_epoch().count() << '\n';
+  Settings.print(OS);
+  return Key;
 }
 
 bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root) {

@@ -17,7 +17,13 @@ struct CacheOptions {
   std::string Dir; ///< "" for `<root>/.nplus1_cache`
   /// The tool build and the settings; a cache written under another key is thrown away.
   std::string Key;
+  /// The process goes on after the run (`nplus1 server`): free the cache's records at the
+  /// end instead of leaving them to the process's exit.
+  bool LongLived = false;
 };
+
+/// The cache key of this build of nplus1 with \p Settings (CacheOptions::Key).
+std::string cacheKey(const Config &Settings);
 
 /// What a run did, for `--cache-stats` and the tests of the cache.
 struct RunStats {

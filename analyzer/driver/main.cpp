@@ -2,6 +2,7 @@
 #include "driver/Baseline.h"
 #include "driver/Models.h"
 #include "driver/Pipeline.h"
+#include "driver/Server.h"
 #include "parse/Python.h"
 #include "report/Formats.h"
 #include "report/Report.h"
@@ -33,6 +34,8 @@ namespace {
 cl::SubCommand CheckCmd("check", "Analyze a Django project (default: the current directory)");
 cl::SubCommand RuleCmd("rule", "Print a rule's documentation (`nplus1 rule NP101`)");
 cl::SubCommand ModelsCmd("models", "Print the models, relations and managers nplus1 understood");
+cl::SubCommand ServerCmd("server", "Run as a Language Server Protocol server on stdin/stdout "
+                                   "(for editors)");
 
 cl::OptionCategory Cat("nplus1 check options");
 cl::list<std::string> Paths(cl::Positional, cl::desc("[PATH...]"), cl::sub(CheckCmd), cl::cat(Cat));
@@ -152,6 +155,14 @@ cl::list<std::string> ModelsExtendExclude("extend-exclude",
 cl::opt<unsigned> ModelsJobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
                              cl::Prefix, cl::sub(ModelsCmd), cl::cat(ModelsCat));
 
+cl::OptionCategory ServerCat("nplus1 server options");
+cl::opt<unsigned> ServerDebounce("debounce-ms",
+                                 cl::desc("Quiet time after an edit before analyzing again "
+                                          "(default: 200)"),
+                                 cl::init(200), cl::sub(ServerCmd), cl::cat(ServerCat));
+cl::opt<unsigned> ServerJobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
+                             cl::Prefix, cl::sub(ServerCmd), cl::cat(ServerCat));
+
 int runRule() {
   llvm::raw_ostream &OS = llvm::outs();
   if (RuleAll || RuleCode.empty()) {
@@ -164,10 +175,7 @@ int runRule() {
     llvm::errs() << "nplus1: unknown rule '" << RuleCode << "' (see `nplus1 rule --all`)\n";
     return 2;
   }
-  OS << "# " << R->info().Name << " (" << R->info().Code << ")\n\n"
-     << "Fix is " << (R->info().Fixes == rules::FixAvailability::Never ? "never" : "sometimes")
-     << " available.\n\n"
-     << R->info().Doc;
+  OS << driver::ruleDocumentation(R->info());
   return 0;
 }
 
@@ -269,22 +277,6 @@ llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
       Files.push_back(L.str());
   }
   return Files;
-}
-
-/// The cache is valid for this build of nplus1 with these settings only. A development
-/// build keeps its version and commit across rebuilds, so the executable's size and time
-/// are part of the key too.
-std::string cacheKey(const driver::Config &Settings) {
-  std::string Key;
-  llvm::raw_string_ostream OS(Key);
-  OS << report::ToolVersion << ' ' << report::ToolCommit << '\n';
-  std::string Exe = llvm::sys::fs::getMainExecutable("nplus1", (void *)&cacheKey);
-  llvm::sys::fs::file_status St;
-  if (!Exe.empty() && !llvm::sys::fs::status(Exe, St))
-    OS << St.getSize() << ' '
-       << St.getLastModificationTime().time_since_epoch().count() << '\n';
-  Settings.print(OS);
-  return Key;
 }
 
 /// The check options that are settings (ruff's names), as typed.
@@ -445,7 +437,7 @@ int runCheck() {
   // Reading stdin writes nothing, not even the cache.
   Cache.Use = !NoCache && !Fix && !Diff && !Verify && StdinFilename.empty();
   Cache.Dir = CacheDir;
-  Cache.Key = cacheKey(Settings);
+  Cache.Key = driver::cacheKey(Settings);
   // The analysis lives until the process ends: tearing down every syntax tree and cached
   // record would only cost time (a tenth of a warm run).
   driver::Analysis &A = *new driver::Analysis(driver::analyze(Opts, Settings, Cache));
@@ -611,22 +603,28 @@ int main(int argc, char **argv) {
     OS << "nplus1 " << report::ToolVersion << " (commit " << report::ToolCommit << ", JSON format "
        << report::JsonVersion << ")\n";
   });
-  cl::HideUnrelatedOptions({&Cat, &ModelsCat, &cl::getGeneralCategory()});
+  cl::HideUnrelatedOptions({&Cat, &ModelsCat, &ServerCat, &cl::getGeneralCategory()});
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "nplus1: finds N+1 queries in Django projects\n\n"
                                    "  nplus1 check [PATH...] [--diff | --fix]\n"
                                    "  nplus1 models [PATH] [--format json]\n"
-                                   "  nplus1 rule NP101\n",
+                                   "  nplus1 rule NP101\n"
+                                   "  nplus1 server\n",
                                    &llvm::errs()))
     return 2;
   if (RuleCmd)
     return runRule();
   if (CheckCmd)
     return runCheck();
+  if (ServerCmd) {
+    if (ServerJobs)
+      llvm::parallel::strategy = llvm::hardware_concurrency(ServerJobs);
+    return driver::runServer({ServerDebounce.getValue()});
+  }
   if (ModelsCmd)
     return driver::runModels(
         {ModelsPath, ModelsFormat, ModelsExclude, ModelsExtendExclude, ModelsJobs});
-  llvm::errs() << "nplus1: give a command: `nplus1 check [PATH...]`, `nplus1 models [PATH]` or "
-                  "`nplus1 rule CODE` (see --help)\n";
+  llvm::errs() << "nplus1: give a command: `nplus1 check [PATH...]`, `nplus1 models [PATH]`, "
+                  "`nplus1 rule CODE` or `nplus1 server` (see --help)\n";
   return 2;
 }

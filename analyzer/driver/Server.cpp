@@ -477,28 +477,39 @@ json Server::codeAction(const json &Params) {
   if (!Wanted)
     return Actions;
   std::map<std::string, size_t> Seen; // one action per title and edit
+  auto Add = [&](const rules::Diagnostic &D, std::string Title, const std::vector<fix::Edit> &Edits,
+                 bool Preferred) {
+    if (Edits.empty())
+      return;
+    json Edit = editJson(Edits);
+    auto [It, New] = Seen.try_emplace(Title + "\n" + Edit.dump(), Actions.size());
+    if (!New) {
+      Actions[It->second]["diagnostics"].push_back(diagnosticJson(D));
+      return;
+    }
+    Actions.push_back({{"title", std::move(Title)},
+                       {"kind", "quickfix"},
+                       {"diagnostics", {diagnosticJson(D)}},
+                       {"isPreferred", Preferred},
+                       {"edit", std::move(Edit)}});
+  };
   for (const rules::Diagnostic *D : findingsIn(Path)) {
-    if (!D->Fix || D->Fix->Applies == rules::Applicability::DisplayOnly)
-      continue;
     uint32_t B = lsp::offsetOf(D->File->text(), From), E = lsp::offsetOf(D->File->text(), To);
     if (D->Where.Begin > E || B > D->Where.End)
       continue;
-    std::vector<fix::Edit> Edits = report::fixEdits(*D);
-    if (Edits.empty())
-      continue;
-    bool Safe = D->Fix->Applies == rules::Applicability::Safe;
-    json Edit = editJson(Edits);
-    std::string Title = "nplus1: " + D->FixTitle + (Safe ? " (safe)" : " (unsafe)");
-    auto [It, New] = Seen.try_emplace(Title + "\n" + Edit.dump(), Actions.size());
-    if (!New) {
-      Actions[It->second]["diagnostics"].push_back(diagnosticJson(*D));
-      continue;
+    if (D->Fix && D->Fix->Applies != rules::Applicability::DisplayOnly) {
+      bool Safe = D->Fix->Applies == rules::Applicability::Safe;
+      Add(*D, "nplus1: " + D->FixTitle + (Safe ? " (safe)" : " (unsafe)"), report::fixEdits(*D),
+          Safe);
     }
-    Actions.push_back({{"title", Title},
-                       {"kind", "quickfix"},
-                       {"diagnostics", {diagnosticJson(*D)}},
-                       {"isPreferred", Safe},
-                       {"edit", std::move(Edit)}});
+    // Other fixes (Django 6.1's fetch mode), never preferred.
+    for (const rules::Alternative &A : D->Alternatives) {
+      std::vector<fix::Edit> Edits;
+      for (const rules::FrozenEdit &F : A.Edits)
+        Edits.push_back({F.File, F.Where.Begin, F.Where.End, F.Text});
+      Add(*D, "nplus1: " + A.Title + " (" + report::applicabilityName(A.Applies).str() + ")",
+          Edits, false);
+    }
   }
   return Actions;
 }

@@ -72,6 +72,7 @@ public:
     const index::Model *PerRow = E.ThroughMany ? E.Rel->Owner : E.Loop->RowModel;
     D.Message = detail::perRowMessage(E, "runs", PerRow, detail::relationText(*E.Rel, true),
                                       "loaded", Method);
+    D.Headline = detail::perRowHeadline(E, "one query", PerRow, Method);
     Out.push_back(std::move(D));
   }
 };

@@ -55,6 +55,9 @@ public:
                 "; fetch these rows once before the loop "
                 "(select_related/prefetch_related on "
                 "the loop's queryset, in_bulk(), or an `__in` filter)";
+    D.Headline = Text + ": one " + (E.Model ? E.Model->Name : "?") + " query per " +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") +
+                 " row; fetch them once before the loop";
     D.NoFix = "the loop body must change, to look the rows up in what was fetched once";
     const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
     D.Notes.push_back(

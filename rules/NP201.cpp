@@ -111,6 +111,10 @@ public:
                   "collect them and call " +
                   Name + ".objects.bulk_update(rows, " + fieldList(E) + ") after the loop";
     }
+    D.Headline = Text + ": one " + (E.Write == "delete" ? "DELETE" : "UPDATE") + " per " +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") + " row; " +
+                 (E.Write == "delete" ? "delete them with one queryset .delete()"
+                                      : "write them once with .update() or bulk_update()");
     D.NoFix = "batching the writes changes the loop body; the rewrite is not mechanical";
     Out.push_back(std::move(D));
   }

@@ -66,6 +66,8 @@ public:
                 " query once per row of " + Rows +
                 ": it reads nothing the loop changes; run it once above the " +
                 (E.Loops.size() > 1 ? "outer loop" : "loop") + " and reuse the result";
+    D.Headline = Text + ": the same " + (E.Model ? E.Model->Name : "?") +
+                 " query every pass; run it once above the loop";
     D.NoFix = "the query must move above the loop";
     for (const auto &L : E.Loops) {
       const SourceFile *HeaderFile = L->HeaderFile ? L->HeaderFile : E.File;

@@ -839,6 +839,10 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                                            X.QuerysetWhere == Y.QuerysetWhere;
                                   }),
                       A.Diagnostics.end());
+  // One finding per loop, queryset and relation: the reads that several modules' analyses
+  // found of the same relation on the same rows merge into the first (runRules() did so
+  // within each module).
+  rules::groupRepeatedReads(A.Diagnostics);
   applySuppressions(A);
   // select / ignore / per-file-ignores, then test code (counted: the summary says so).
   llvm::StringRef Root = A.Files.Root;

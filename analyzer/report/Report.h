@@ -21,8 +21,9 @@ inline constexpr const char *ToolCommit = NPLUS1_GIT_COMMIT;
 /// Sorts diagnostics by file, position and code: output is the same at any -j.
 void sortDiagnostics(std::vector<rules::Diagnostic> &Diags);
 
-/// Compiler-style text: `path:line:col: warning: message [CODE]`, the source line with a
-/// caret under the access, and notes for the loop and the queryset.
+/// Text for people: a short first line `path:line:col: CODE headline`, then indented
+/// below it the source line with a caret under the access, the full message, the notes
+/// (loop, queryset, other reads) and the fix.
 void printText(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Diags, bool Color,
                bool Unsafe);
 

@@ -1,5 +1,7 @@
 #include "report/Report.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
@@ -28,6 +30,29 @@ std::string location(const Diagnostic &D) {
     return D.Path;
   parse::LineCol LC = D.File->lineCol(D.Where.Begin);
   return D.File->path().str() + ":" + std::to_string(LC.Line) + ":" + std::to_string(LC.Column);
+}
+
+std::string ruleDocUrl(llvm::StringRef Code) {
+#ifdef NPLUS1_DOCS_URL
+  llvm::StringRef Base = NPLUS1_DOCS_URL;
+#else
+  llvm::StringRef Base;
+#endif
+  if (Base.empty())
+    Base = "docs/rules/";
+  std::string Url = Base.str();
+  if (!llvm::StringRef(Url).ends_with("/"))
+    Url += "/";
+  return Url + Code.str() + ".md";
+}
+
+bool ruleDocUrlIsAbsolute() {
+  llvm::StringRef Url = ruleDocUrl("NP000");
+  size_t Colon = Url.find("://");
+  return Colon != llvm::StringRef::npos && Colon > 0 &&
+         llvm::all_of(Url.take_front(Colon), [](char C) {
+           return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.';
+         });
 }
 
 namespace {
@@ -105,6 +130,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
     } else if (!D.NoFix.empty()) {
       OS << "  no fix: " << D.NoFix << "\n";
     }
+    if (rules::findRule(D.Code))
+      OS << "  see: " << ruleDocUrl(D.Code) << " (or `nplus1 rule " << D.Code << "`)\n";
     OS << "\n";
   }
 }
@@ -132,6 +159,7 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
     J["name"] = D.Name;
     J["message"] = D.Message;
     J["headline"] = D.Headline.empty() ? D.Message : D.Headline;
+    J["help_uri"] = ruleDocUrl(D.Code);
     J["severity"] = severity(D.Code).str();
     J["location"] = D.File ? Pos(*D.File, D.Where) : nlohmann::json{{"path", D.Path}};
     if (!D.Model.empty())

@@ -63,7 +63,7 @@ def blocks(text):
     for line in text.splitlines(keepends=True):
         if line.startswith("nplus1:"):
             continue
-        if re.match(r"^\S.*:\d+:\d+: (warning|error): ", line) or not out:
+        if re.match(r"^\S.*:\d+:\d+: NP\d{3} ", line) or not out:
             out.append("")
         out[-1] += line
     return out

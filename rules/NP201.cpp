@@ -90,7 +90,7 @@ public:
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
+      Text = detail::clipText(Text, 57);
     std::string PerRow = E.Model == E.Loop->RowModel
                              ? "row of " + detail::querysetName(E)
                              : detail::modelLabel(E.Loop->RowModel) + " row of " +

@@ -315,13 +315,17 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
          querysetName(E) + "; add " + remedy(E, Method);
 }
 
-std::string shortAccess(const flow::Event &E) {
-  std::string Text = accessText(E);
-  size_t Cut = std::min<size_t>(Text.find('\n'), 60);
-  if (Cut < Text.size())
-    Text = llvm::StringRef(Text).substr(0, Cut).rtrim().str() + "...";
-  return Text;
+std::string clipText(llvm::StringRef Text, size_t Max) {
+  size_t Cut = std::min(Text.find('\n'), Max);
+  if (Cut >= Text.size())
+    return Text.str();
+  // Never inside a UTF-8 sequence: the reports must stay valid UTF-8 (JSON refuses less).
+  while (Cut > 0 && (static_cast<unsigned char>(Text[Cut]) & 0xC0) == 0x80)
+    --Cut;
+  return Text.take_front(Cut).rtrim().str() + "...";
 }
+
+std::string shortAccess(const flow::Event &E) { return clipText(accessText(E), 60); }
 
 std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
                            const index::Model *PerRow, FixIntent::MethodKind Method) {

@@ -170,7 +170,10 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
 /// select_related('customer')" (\p What: "one query", "raises FieldFetchBlocked").
 std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
                            const index::Model *PerRow, FixIntent::MethodKind Method);
-/// The access for a headline: its text, cut to one line of at most 60 characters.
+/// \p Text cut before its first newline and to at most \p Max bytes (never inside a UTF-8
+/// sequence), with "..." when anything was cut.
+std::string clipText(llvm::StringRef Text, size_t Max);
+/// The access for a headline: its text, cut to one line of at most 60 bytes.
 std::string shortAccess(const flow::Event &E);
 /// "ForeignKey `Order.customer`", with " (to customers.Customer)" when \p WithTarget.
 std::string relationText(const index::Relation &R, bool WithTarget);

@@ -159,3 +159,17 @@ def rows(request):
       CHECK(A.rfind(Where + ":", 0) != 0); // no note at the finding itself
   }
 }
+
+TEST_SUITE("rules.headline") {
+  TEST_CASE("clipped access text stays valid UTF-8 and one line") {
+    // 58 ASCII bytes, then "é" (2 bytes) across the 60-byte limit.
+    std::string Long = std::string(59, 'a') + "\xC3\xA9" + "tail";
+    std::string Cut = rules::detail::clipText(Long, 60);
+    CHECK(Cut == std::string(59, 'a') + "...");
+    CHECK(rules::detail::clipText("short", 60) == "short");
+    CHECK(rules::detail::clipText("call(\n    x)", 60) == "call(...");
+    // A 4-byte sequence is never split either.
+    std::string Emoji = std::string(58, 'b') + "\xF0\x9F\x98\x80";
+    CHECK(rules::detail::clipText(Emoji, 60) == std::string(58, 'b') + "...");
+  }
+}

@@ -78,6 +78,7 @@ public:
     D.Message = detail::perRowMessage(E, "runs", PerRow, detail::relationText(*E.Rel, true),
                                       "loaded", Method);
     detail::offerFetchPeers(D, E);
+    D.Headline = detail::perRowHeadline(E, "one query", PerRow, Method);
     Out.push_back(std::move(D));
   }
 };

@@ -59,6 +59,7 @@ public:
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
     D.Message = detail::perRowMessage(E, "runs", E.Loop->RowModel,
                                       detail::relationText(*E.Rel, true), "prefetched", Method);
+    D.Headline = detail::perRowHeadline(E, "one query", E.Loop->RowModel, Method);
     Out.push_back(std::move(D));
   }
 };

@@ -51,6 +51,7 @@ public:
     D.Message = detail::perRowMessage(E, "counts in", E.Loop->RowModel,
                                       detail::relationText(*E.Rel, false), "prefetched", Method) +
                 " (or annotate a Count)";
+    D.Headline = detail::perRowHeadline(E, "one query", E.Loop->RowModel, Method);
     Out.push_back(std::move(D));
   }
 };

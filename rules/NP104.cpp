@@ -60,6 +60,10 @@ public:
                 E.Path + "', queryset=" + Target +
                 ".objects.filter(...), to_attr='...')) and read that attribute";
     D.FixTitle.clear();
+    D.Headline = detail::shortAccess(E) + ": one query per " +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") +
+                 " row that prefetch_related cannot serve; use Prefetch('" + E.Path +
+                 "', queryset=..., to_attr=...)";
     Out.push_back(std::move(D));
   }
 };

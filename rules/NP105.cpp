@@ -62,6 +62,10 @@ public:
                 "; " +
                 (ViaOnly ? "add '" + E.Path + "' to its only(...)"
                          : "stop deferring it (defer/only) on the queryset");
+    D.Headline = detail::shortAccess(E) + ": " +
+                 (E.Raises ? "raises FieldFetchBlocked on every " : "one query per ") +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") + " row for a deferred field; " +
+                 (ViaOnly ? "add '" + E.Path + "' to only(...)" : "stop deferring it");
     if (ViaOnly && O->Fixable) {
       FixIntent F;
       F.Where = E.Loop->Source;

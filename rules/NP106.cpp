@@ -49,12 +49,15 @@ public:
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
+      Text = detail::clipText(Text, 57);
     D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) + " once per " +
                 detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +
                 "; fetch these rows once before the loop "
                 "(select_related/prefetch_related on "
                 "the loop's queryset, in_bulk(), or an `__in` filter)";
+    D.Headline = Text + ": one " + (E.Model ? E.Model->Name : "?") + " query per " +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") +
+                 " row; fetch them once before the loop";
     D.NoFix = "the loop body must change, to look the rows up in what was fetched once";
     const SourceFile *HeaderFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
     D.Notes.push_back(

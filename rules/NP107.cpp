@@ -46,6 +46,7 @@ public:
                                       "GenericForeignKey `" + E.Rel->Owner->Name + "." +
                                           E.Rel->Name + "`",
                                       "prefetched", Method);
+    D.Headline = detail::perRowHeadline(E, "one query", E.Rel->Owner, Method);
     Out.push_back(std::move(D));
   }
 };

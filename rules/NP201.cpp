@@ -90,7 +90,7 @@ public:
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
+      Text = detail::clipText(Text, 57);
     std::string PerRow = E.Model == E.Loop->RowModel
                              ? "row of " + detail::querysetName(E)
                              : detail::modelLabel(E.Loop->RowModel) + " row of " +
@@ -111,6 +111,10 @@ public:
                   "collect them and call " +
                   Name + ".objects.bulk_update(rows, " + fieldList(E) + ") after the loop";
     }
+    D.Headline = Text + ": one " + (E.Write == "delete" ? "DELETE" : "UPDATE") + " per " +
+                 (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") + " row; " +
+                 (E.Write == "delete" ? "delete them with one queryset .delete()"
+                                      : "write them once with .update() or bulk_update()");
     D.NoFix = "batching the writes changes the loop body; the rewrite is not mechanical";
     Out.push_back(std::move(D));
   }

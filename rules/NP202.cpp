@@ -55,7 +55,7 @@ public:
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
     if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = Text.substr(0, std::min<size_t>(Text.find('\n'), 57)) + "...";
+      Text = detail::clipText(Text, 57);
     std::string Rows;
     for (size_t I = 0; I < E.Loops.size(); ++I) {
       if (I)
@@ -66,6 +66,8 @@ public:
                 " query once per row of " + Rows +
                 ": it reads nothing the loop changes; run it once above the " +
                 (E.Loops.size() > 1 ? "outer loop" : "loop") + " and reuse the result";
+    D.Headline = Text + ": the same " + (E.Model ? E.Model->Name : "?") +
+                 " query every pass; run it once above the loop";
     D.NoFix = "the query must move above the loop";
     for (const auto &L : E.Loops) {
       const SourceFile *HeaderFile = L->HeaderFile ? L->HeaderFile : E.File;

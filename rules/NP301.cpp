@@ -73,6 +73,8 @@ public:
            (C->Note.empty() ? "the loop over `" + C->SourceText + "` is here"
                             : C->Note) +
                ", and reads no `" + llvm::StringRef(L.Path).split("__").first.str() + "`"});
+    D.Headline = Call + ": `" + L.Path + "` is " + (L.Prefetch ? "prefetched" : "joined") +
+                 " but never read; drop it";
     D.Model = detail::modelLabel(E.Loop->RowModel);
     D.Relation = L.Path;
     D.QuerysetFile = E.Loop->Source->File;

@@ -94,35 +94,91 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index
           B.Loop == A.Loop && Longer)
         Covered[I] = true;
     }
-  // The same relation read again on the same rows of one loop is the same N+1 (a cached
-  // object, or one more query the same fix removes): one finding at the first read, which
-  // notes the others.
-  std::vector<std::vector<size_t>> Again(Events.size());
-  std::map<std::tuple<int, const flow::LoopInfo *, std::string, const index::Relation *>, size_t>
-      First;
-  std::vector<bool> Valid(Events.size());
   for (size_t I = 0; I < Events.size(); ++I) {
-    Valid[I] = !Covered[I] && validEventPath(Events[I], G);
-    if (!Valid[I] || !sameReadIsOneFinding(Events[I].Kind))
-      continue;
-    auto [It, New] = First.try_emplace(
-        {int(Events[I].Kind), Events[I].Loop.get(), Events[I].Path, Events[I].Rel}, I);
-    if (!New) {
-      Again[It->second].push_back(I);
-      Valid[I] = false;
-    }
-  }
-  for (size_t I = 0; I < Events.size(); ++I) {
-    if (!Valid[I])
+    const flow::Event &E = Events[I];
+    if (Covered[I] || !validEventPath(E, G))
       continue;
     size_t Before = Out.size();
     for (const Rule *R : allRules())
-      R->check(Events[I], Out);
-    for (size_t D = Before; D < Out.size(); ++D)
-      for (size_t J : Again[I])
-        Out[D].Notes.push_back({Events[J].File, Events[J].Access, "also read here"});
+      R->check(E, Out);
+    if (!sameReadIsOneFinding(E.Kind) || !E.Loop)
+      continue;
+    for (size_t D = Before; D < Out.size(); ++D) {
+      Out[D].LoopFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
+      Out[D].LoopWhere = E.Loop->Header;
+      Out[D].Lookup = E.Path;
+    }
   }
+  // The same relation read again on the same rows of one loop is the same N+1 (a cached
+  // object, or one more query the same fix removes): one finding at the first read, which
+  // notes the others.
+  groupRepeatedReads(Out);
   return Out;
+}
+
+void groupRepeatedReads(std::vector<Diagnostic> &Diags) {
+  auto PathOf = [](const SourceFile *F) { return F ? F->path() : llvm::StringRef(); };
+  std::vector<size_t> Order(Diags.size());
+  for (size_t I = 0; I < Order.size(); ++I)
+    Order[I] = I;
+  auto Place = [&](size_t I) {
+    const Diagnostic &D = Diags[I];
+    return std::make_tuple(PathOf(D.File), D.Where.Begin, D.Where.End, I);
+  };
+  std::sort(Order.begin(), Order.end(), [&](size_t A, size_t B) { return Place(A) < Place(B); });
+  using Key = std::tuple<std::string, std::string, uint32_t, uint32_t, std::string, uint32_t,
+                         uint32_t, std::string>;
+  std::map<Key, size_t> First;
+  std::vector<bool> Merged(Diags.size(), false);
+  for (size_t I : Order) {
+    Diagnostic &D = Diags[I];
+    if (D.Lookup.empty() || !D.File)
+      continue;
+    Key K{D.Code,
+          PathOf(D.LoopFile).str(),
+          D.LoopWhere.Begin,
+          D.LoopWhere.End,
+          PathOf(D.QuerysetFile).str(),
+          D.QuerysetWhere.Begin,
+          D.QuerysetWhere.End,
+          D.Lookup};
+    auto [It, New] = First.try_emplace(K, I);
+    if (New)
+      continue;
+    Diagnostic &Kept = Diags[It->second];
+    Kept.Notes.push_back({D.File, D.Where, AlsoReadHere});
+    for (Note &N : D.Notes)
+      if (N.Message == AlsoReadHere)
+        Kept.Notes.push_back(std::move(N));
+    Merged[I] = true;
+  }
+  // Each kept finding: its other reads in source order, none twice, none at itself.
+  for (const auto &[K, I] : First) {
+    Diagnostic &D = Diags[I];
+    auto Also = std::stable_partition(D.Notes.begin(), D.Notes.end(),
+                                      [](const Note &N) { return N.Message != AlsoReadHere; });
+    auto At = [&](const Note &N) {
+      return std::make_tuple(PathOf(N.File), N.Where.Begin, N.Where.End);
+    };
+    std::sort(Also, D.Notes.end(), [&](const Note &A, const Note &B) { return At(A) < At(B); });
+    D.Notes.erase(std::unique(Also, D.Notes.end(),
+                              [&](const Note &A, const Note &B) { return At(A) == At(B); }),
+                  D.Notes.end());
+    D.Notes.erase(std::remove_if(Also, D.Notes.end(),
+                                 [&](const Note &N) {
+                                   return N.File == D.File && N.Where == D.Where;
+                                 }),
+                  D.Notes.end());
+  }
+  size_t Kept = 0;
+  for (size_t I = 0; I < Diags.size(); ++I) {
+    if (Merged[I])
+      continue;
+    if (Kept != I)
+      Diags[Kept] = std::move(Diags[I]);
+    ++Kept;
+  }
+  Diags.resize(Kept);
 }
 
 namespace detail {
@@ -263,6 +319,37 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
   return "`" + accessText(E) + "` " + Verb.str() + " one query per " +
          modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
          querysetName(E) + "; add " + remedy(E, Method);
+}
+
+std::string clipText(llvm::StringRef Text, size_t Max) {
+  size_t Cut = std::min(Text.find('\n'), Max);
+  if (Cut >= Text.size())
+    return Text.str();
+  // Never inside a UTF-8 sequence: the reports must stay valid UTF-8 (JSON refuses less).
+  while (Cut > 0 && (static_cast<unsigned char>(Text[Cut]) & 0xC0) == 0x80)
+    --Cut;
+  return Text.take_front(Cut).rtrim().str() + "...";
+}
+
+std::string shortAccess(const flow::Event &E) { return clipText(accessText(E), 60); }
+
+std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
+                           const index::Model *PerRow, FixIntent::MethodKind Method) {
+  std::string Row = PerRow ? PerRow->Name : "?";
+  std::string Add;
+  bool Admin = E.Loop->Source && E.Loop->Source->AdminList;
+  if (Admin && Method == FixIntent::SelectRelated)
+    Add = "add '" + E.Path + "' to list_select_related";
+  else if (Admin)
+    Add = "prefetch_related('" + E.Path + "') in get_queryset()";
+  else
+    Add = std::string("add ") +
+          (Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") + "('" +
+          E.Path + "')";
+  if (E.Raises)
+    What = "raises FieldFetchBlocked";
+  return shortAccess(E) + ": " + What.str() + (E.Raises ? " on every " : " per ") + Row +
+         " row; " + Add;
 }
 
 std::string relationText(const index::Relation &R, bool WithTarget) {

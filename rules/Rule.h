@@ -64,6 +64,9 @@ struct Diagnostic {
   std::string Path; ///< for files that could not be read or parsed at all
   Range Where;
   std::string Message;
+  /// The finding in a few words for the first line of the text report ("order.customer:
+  /// one query per Order row; add select_related('customer')"); empty: Message is short.
+  std::string Headline;
   std::vector<Note> Notes;
   std::optional<FixIntent> Fix;
   std::string FixTitle;
@@ -80,6 +83,12 @@ struct Diagnostic {
   /// do not raise): settleFixes turns it into an Alternative on Django 6.1 or later.
   std::shared_ptr<flow::Origin> PeersOn;
   std::vector<Alternative> Alternatives;
+  /// For a read whose repeats on the same rows are the same N+1 (a relation, a related set,
+  /// a deferred field): the loop's header and the lookup path from its rows. With Code and
+  /// the queryset they are the key groupRepeatedReads() merges findings by.
+  const SourceFile *LoopFile = nullptr;
+  Range LoopWhere;
+  std::string Lookup;
 };
 
 /// The static description of a rule; `nplus1 rule CODE` prints Doc.
@@ -110,6 +119,18 @@ const Rule *findRule(llvm::StringRef Code);
 /// on the same expression already reports (`order.customer.address` covers
 /// `order.customer`).
 std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index::ModelGraph &G);
+
+/// Merges the findings that report the same relation read again on the same rows: the
+/// same Code, loop (LoopFile/LoopWhere), queryset (QuerysetFile/QuerysetWhere) and Lookup.
+/// The first read in source order (path, offset) stays, and every other read becomes an
+/// "also read here" note on it (sorted, no location twice). Findings without a Lookup are
+/// left alone; the order of the rest is kept. runRules() applies it to one module's
+/// findings, and the driver again to the whole run's (a loop's reads may come from
+/// several modules' analyses).
+void groupRepeatedReads(std::vector<Diagnostic> &Diags);
+
+/// The message of the notes groupRepeatedReads() adds.
+inline constexpr const char *AlsoReadHere = "also read here";
 
 /// True when \p E's lookup path walks from the model of its loop's rows through relations
 /// of \p G hop by hop and ends at the relation (or deferred column) the event is about.
@@ -164,6 +185,15 @@ void offerFetchPeers(Diagnostic &D, const flow::Event &E);
 std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const index::Model *PerRow,
                           llvm::StringRef Relation, llvm::StringRef Loaded,
                           FixIntent::MethodKind Method);
+/// The headline of a per-row finding: "order.customer: one query per Order row; add
+/// select_related('customer')" (\p What: "one query", "raises FieldFetchBlocked").
+std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
+                           const index::Model *PerRow, FixIntent::MethodKind Method);
+/// \p Text cut before its first newline and to at most \p Max bytes (never inside a UTF-8
+/// sequence), with "..." when anything was cut.
+std::string clipText(llvm::StringRef Text, size_t Max);
+/// The access for a headline: its text, cut to one line of at most 60 bytes.
+std::string shortAccess(const flow::Event &E);
 /// "ForeignKey `Order.customer`", with " (to customers.Customer)" when \p WithTarget.
 std::string relationText(const index::Relation &R, bool WithTarget);
 /// True when \p E (a QueryInLoop event) is the same query in every pass: it reads nothing

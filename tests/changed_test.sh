@@ -36,14 +36,14 @@ has() {
 for cache in --no-cache ""; do
   [[ -z $cache ]] && run . >/dev/null # warm the cache
   has "view -> its template ${cache:-cached}" \
-    '^orders/templates/orders/tpl_customer_fk.html:[0-9]+:[0-9]+: warning: .*\[NP101\]' \
+    '^orders/templates/orders/tpl_customer_fk.html:[0-9]+:[0-9]+: NP101 ' \
     $cache orders/views.py
   has "viewset -> its serializer ${cache:-cached}" \
-    '^orders/serializers.py:[0-9]+:[0-9]+: warning: .*\[NP101\]' $cache orders/api.py
+    '^orders/serializers.py:[0-9]+:[0-9]+: NP101 ' $cache orders/api.py
   has "models -> the admin column reading them ${cache:-cached}" \
-    '^library/admin.py:[0-9]+:[0-9]+: warning: ' $cache library/models.py
+    '^library/admin.py:[0-9]+:[0-9]+: NP[0-9]{3} ' $cache library/models.py
   has "template -> itself ${cache:-cached}" \
-    '^orders/templates/orders/tpl_customer_fk.html:[0-9]+:[0-9]+: warning: .*\[NP101\]' \
+    '^orders/templates/orders/tpl_customer_fk.html:[0-9]+:[0-9]+: NP101 ' \
     $cache orders/templates/orders/tpl_customer_fk.html
 done
 
@@ -63,7 +63,7 @@ def blocks(text):
     for line in text.splitlines(keepends=True):
         if line.startswith("nplus1:"):
             continue
-        if re.match(r"^\S.*:\d+:\d+: (warning|error): ", line) or not out:
+        if re.match(r"^\S.*:\d+:\d+: NP\d{3} ", line) or not out:
             out.append("")
         out[-1] += line
     return out
@@ -127,7 +127,7 @@ sed -i "/^def customer_select_related(/,/^def /s/Order.objects.select_related('c
 grep -q "^    orders = Order.objects.all()" orders/views.py || { echo "FAIL: sed"; exit 1; }
 stats=$({ "$bin" check --cache-stats orders/views.py 2>&1 >/dev/null || true; } | grep '^nplus1: cache:')
 [[ $stats == *"analyzed 1,"* ]] || { echo "FAIL warm run after one view: $stats"; fail=1; }
-tpl='^orders/templates/orders/tpl_ok_select_related.html:3:36: warning: .*\[NP101\]'
+tpl='^orders/templates/orders/tpl_ok_select_related.html:3:36: NP101 '
 has "select_related dropped, cached" "$tpl" orders/views.py
 has "select_related dropped, no cache" "$tpl" --no-cache orders/views.py
 cmp -s <(run orders/views.py) <(run --no-cache orders/views.py) ||

@@ -38,7 +38,7 @@ check_article() { # LABEL NPLUS1...
   shift
   out=$("$@" check --no-color fixtures/projects/article 2>&1) || rc=$?
   [ "$rc" -eq 1 ] || { echo "$out"; fail "$label: exit $rc on fixtures/projects/article, expected 1"; }
-  [ "$(grep -c ': warning: ' <<<"$out")" -eq 3 ] || { echo "$out"; fail "$label: expected 3 findings"; }
+  [ "$(grep -cE '^[^ ].*:[0-9]+:[0-9]+: NP[0-9]{3} ' <<<"$out")" -eq 3 ] || { echo "$out"; fail "$label: expected 3 findings"; }
   grep -q '^nplus1: 3 finding(s)' <<<"$out" || { echo "$out"; fail "$label: no summary of 3 findings"; }
   echo "$label: fixtures/projects/article -> exit 1, 3 findings"
 }

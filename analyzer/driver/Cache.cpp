@@ -230,7 +230,9 @@ Json freeze(const rules::Diagnostic &D,
   Json J = {{"code", D.Code},       {"name", D.Name},         {"file", Rel(D.File)},
             {"path", D.Path},       {"where", range(D.Where)}, {"message", D.Message},
             {"title", D.FixTitle},  {"nofix", D.NoFix},       {"model", D.Model},       {"relation", D.Relation},
-            {"qfile", Rel(D.QuerysetFile)}, {"qwhere", range(D.QuerysetWhere)}};
+            {"qfile", Rel(D.QuerysetFile)}, {"qwhere", range(D.QuerysetWhere)},
+            {"headline", D.Headline}, {"lfile", Rel(D.LoopFile)}, {"lwhere", range(D.LoopWhere)},
+            {"lookup", D.Lookup}};
   Json Notes = Json::array();
   for (const rules::Note &N : D.Notes)
     Notes.push_back({Rel(N.File), range(N.Where), N.Message});
@@ -274,6 +276,7 @@ std::vector<std::string> filesOf(const Json &Frozen) {
     return Out;
   Add(Field(Frozen, "file"));
   Add(Field(Frozen, "qfile"));
+  Add(Field(Frozen, "lfile"));
   if (const Json &Notes = Field(Frozen, "notes"); Notes.is_array())
     for (const Json &N : Notes)
       if (N.is_array() && !N.empty())
@@ -317,6 +320,10 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
     D.Relation = J.at("relation").get<std::string>();
     D.QuerysetFile = Src(J.at("qfile"));
     D.QuerysetWhere = rangeFrom(J.at("qwhere"));
+    D.Headline = J.at("headline").get<std::string>();
+    D.LoopFile = Src(J.at("lfile"));
+    D.LoopWhere = rangeFrom(J.at("lwhere"));
+    D.Lookup = J.at("lookup").get<std::string>();
     for (const Json &N : J.at("notes"))
       D.Notes.push_back({Src(N.at(0)), rangeFrom(N.at(1)), N.at(2).get<std::string>()});
     const Json &Fix = J.at("fix");
@@ -349,7 +356,8 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
     auto Inside = [](const parse::SourceFile *F, parse::Range R) {
       return !F || (R.Begin <= R.End && R.End <= F->text().size());
     };
-    bool Ok = Inside(D.File, D.Where) && Inside(D.QuerysetFile, D.QuerysetWhere);
+    bool Ok = Inside(D.File, D.Where) && Inside(D.QuerysetFile, D.QuerysetWhere) &&
+              Inside(D.LoopFile, D.LoopWhere);
     for (const rules::Note &N : D.Notes)
       Ok &= N.File && Inside(N.File, N.Where);
     if (D.FrozenEdits)

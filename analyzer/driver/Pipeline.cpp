@@ -93,9 +93,10 @@ struct Built {
 /// The run: the inputs, the old cache, and the maps from names to files.
 class Run {
 public:
-  Run(Analysis &A, const Config &Settings, const CacheOptions &CO, bool WithDependents)
+  Run(Analysis &A, const Config &Settings, const CacheOptions &CO, bool WithDependents,
+      Progress *Prog = nullptr)
       : A(A), Files(A.Files.Files), Settings(Settings), CO(CO), In(Files.size()),
-        Rel(Files.size()), WithDependents(WithDependents) {}
+        Rel(Files.size()), WithDependents(WithDependents), Prog(Prog) {}
 
   void go();
   /// Reads and parses every file and builds the indexes and the model graph, as a full
@@ -115,6 +116,7 @@ private:
   llvm::DenseMap<const parse::SourceFile *, size_t> IndexOf;
   bool Raced = false; ///< a file changed between its stat and its read
   bool WithDependents;
+  Progress *Prog; ///< null: no progress line
   /// Parsed once per run, shared by the index of every round.
   std::vector<std::shared_ptr<const parse::py::Module>> Parsed;
   std::vector<std::shared_ptr<const index::TemplateFile>> Tpls;
@@ -234,7 +236,11 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
   for (size_t I = 0; I < N; ++I)
     if (Load[I])
       source(I);
+  if (Prog)
+    Prog->stage("parsing", llvm::count_if(Load, [](char L) { return L; }), "files");
   llvm::parallelFor(0, N, [&](size_t I) {
+    if (Load[I] && Prog)
+      Prog->tick();
     if (!Load[I] || !In[I].Src || Parsed[I] || Tpls[I])
       return;
     if (isPython(I)) {
@@ -445,10 +451,18 @@ void Run::go() {
     flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion(),
                         Settings.DjangoVersionKnown);
     fix::Facts Known{Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0};
+    if (Prog) {
+      size_t Modules = 0;
+      for (size_t I = 0; I < N; ++I)
+        Modules += Dirty[I] && B.ModuleOf[I];
+      Prog->stage("analyzing", Modules, "modules");
+    }
     llvm::parallelFor(0, N, [&](size_t I) {
       Fresh[I].clear();
       if (!Dirty[I] || !B.ModuleOf[I])
         return;
+      if (Prog)
+        Prog->tick();
       index::LookupScope Scope(Lookups[I]);
       Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
       fix::settleFixes(Fresh[I], Known, B.Project.get());
@@ -616,7 +630,7 @@ void Run::go() {
     CacheOptions None;
     Analysis Again;
     Again.Files = std::move(A.Files);
-    Run(Again, Settings, None, WithDependents).go();
+    Run(Again, Settings, None, WithDependents, Prog).go();
     Again.Stats.CacheNote = "cache entries did not match the files";
     A = std::move(Again);
     return;
@@ -823,7 +837,7 @@ Analysis indexOnly(const discover::Options &Opts) {
 }
 
 Analysis analyze(const discover::Options &Opts, const Config &Settings,
-                 const CacheOptions &Cache) {
+                 const CacheOptions &Cache, Progress *Prog) {
   Analysis A;
   A.Files = discover::discover(Opts);
   for (discover::File &F : A.Files.Files)
@@ -834,7 +848,7 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     parseOnly(A, Settings);
     return A;
   }
-  Run(A, Settings, Cache, Opts.WithDependents).go();
+  Run(A, Settings, Cache, Opts.WithDependents, Prog).go();
 
   report::sortDiagnostics(A.Diagnostics);
   // The same access reached twice through the same queryset is one finding.
@@ -846,6 +860,10 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
                                            X.QuerysetWhere == Y.QuerysetWhere;
                                   }),
                       A.Diagnostics.end());
+  // One finding per loop, queryset and relation: the reads that several modules' analyses
+  // found of the same relation on the same rows merge into the first (runRules() did so
+  // within each module).
+  rules::groupRepeatedReads(A.Diagnostics);
   applySuppressions(A);
   // select / ignore / per-file-ignores, then test code (counted: the summary says so).
   llvm::StringRef Root = A.Files.Root;

@@ -3,6 +3,7 @@
 
 #include "discover/Discover.h"
 #include "driver/Config.h"
+#include "driver/Progress.h"
 #include "index/ModelGraph.h"
 #include "index/Templates.h"
 #include "rules/Rule.h"
@@ -64,8 +65,9 @@ llvm::Expected<Config> configure(discover::Options &Opts, llvm::ArrayRef<std::st
 /// again (and only the files they need are parsed); the findings are the same. Reports the
 /// findings located in the target files; with Opts.WithDependents, every finding lying in
 /// or pointing into a target (queryset, note, fix edit), as a whole run prints it.
+/// \p Prog, when given, counts the files parsed and the modules analyzed.
 Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
-                 const CacheOptions &Cache = {});
+                 const CacheOptions &Cache = {}, Progress *Prog = nullptr);
 
 /// The project index and model graph `analyze` builds for \p Opts, always built afresh
 /// (never from the cache, whose graph has no classes); nothing is analyzed and Diagnostics

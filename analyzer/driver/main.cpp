@@ -90,6 +90,9 @@ cl::opt<bool> ShowFixes("show-fixes",
 cl::opt<bool> Verbose("verbose", cl::desc("Print progress and timing lines on stderr (alias: -v)"),
                       cl::sub(CheckCmd), cl::cat(Cat));
 cl::alias VerboseShort("v", cl::desc("Alias for --verbose"), cl::aliasopt(Verbose));
+// How long a run goes before its progress line shows (on a terminal only); tests set 0.
+cl::opt<unsigned> ProgressDelay("progress-delay", cl::desc("Milliseconds before the progress line"),
+                                cl::init(1000), cl::Hidden, cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> NoColor("no-color", cl::desc("Never color the output"), cl::sub(CheckCmd),
                       cl::cat(Cat));
 cl::opt<unsigned> Jobs("j", cl::desc("Threads to use (default: all cores)"), cl::init(0),
@@ -440,8 +443,15 @@ int runCheck() {
   Cache.Key = driver::cacheKey(Settings);
   // The analysis lives until the process ends: tearing down every syntax tree and cached
   // record would only cost time (a tenth of a warm run).
-  driver::Analysis &A = *new driver::Analysis(driver::analyze(Opts, Settings, Cache));
+  // A long run on a terminal says how far it is, on one line of stderr erased at the end.
+  std::optional<driver::Progress> Prog;
+  if (!Quiet && llvm::sys::Process::StandardErrIsDisplayed())
+    Prog.emplace(llvm::errs(), std::chrono::milliseconds(ProgressDelay));
+  driver::Analysis &A =
+      *new driver::Analysis(driver::analyze(Opts, Settings, Cache, Prog ? &*Prog : nullptr));
   llvm::BuryPointer(&A);
+  if (Prog)
+    Prog->finish();
   if (ShardCount > 1)
     driver::keepShard(A, ShardIndex, ShardCount);
   if (Verbose) {

@@ -1,5 +1,7 @@
 #include "report/Report.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
@@ -36,9 +38,33 @@ std::string location(const Diagnostic &D) {
   return D.File->path().str() + ":" + std::to_string(LC.Line) + ":" + std::to_string(LC.Column);
 }
 
+std::string ruleDocUrl(llvm::StringRef Code) {
+#ifdef NPLUS1_DOCS_URL
+  llvm::StringRef Base = NPLUS1_DOCS_URL;
+#else
+  llvm::StringRef Base;
+#endif
+  if (Base.empty())
+    Base = "docs/rules/";
+  std::string Url = Base.str();
+  if (!llvm::StringRef(Url).ends_with("/"))
+    Url += "/";
+  return Url + Code.str() + ".md";
+}
+
+bool ruleDocUrlIsAbsolute() {
+  llvm::StringRef Url = ruleDocUrl("NP000");
+  size_t Colon = Url.find("://");
+  return Colon != llvm::StringRef::npos && Colon > 0 &&
+         llvm::all_of(Url.take_front(Colon), [](char C) {
+           return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.';
+         });
+}
+
 namespace {
 
-/// Prints the source line of \p R with `^~~~` under the range (clipped to that line).
+/// Prints the source line of \p R with `^~~~` under the range (clipped to that line),
+/// indented by four spaces.
 void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Range R, bool Color) {
   parse::LineCol LC = F.lineCol(R.Begin);
   llvm::StringRef Line = F.line(LC.Line);
@@ -50,7 +76,7 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
     Line = Line.substr(Start, Window);
     Col -= Start;
   }
-  OS << "  " << Line << "\n  ";
+  OS << "    " << Line << "\n    ";
   for (unsigned I = 0; I < Col && I < Line.size(); ++I)
     OS << (Line[I] == '\t' ? '\t' : ' ');
   unsigned Len = std::max<unsigned>(1, std::min<size_t>(R.End - R.Begin, Line.size() - Col));
@@ -62,36 +88,44 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
   OS << "\n";
 }
 
+/// The line a note points at, trimmed and cut to 100 bytes, for one line under the note.
+std::string noteLine(const parse::SourceFile &F, parse::Range R) {
+  llvm::StringRef Line = F.line(F.lineCol(R.Begin).Line).trim();
+  if (Line.size() <= 100)
+    return Line.str();
+  return Line.take_front(97).str() + "...";
+}
+
+/// `label` in \p Color (bold) when colors are on.
+void colored(llvm::raw_ostream &OS, llvm::StringRef Text, llvm::raw_ostream::Colors C,
+             bool Color) {
+  if (Color)
+    OS.changeColor(C, true);
+  OS << Text;
+  if (Color)
+    OS.resetColor();
+}
+
 } // namespace
 
 void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Color, bool Unsafe) {
   for (const Diagnostic &D : Diags) {
-    if (Color)
-      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
-    OS << location(D) << ": ";
-    if (Color)
-      OS.changeColor(llvm::raw_ostream::MAGENTA, true);
-    OS << severity(D.Code) << ": ";
-    if (Color)
-      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
-    OS << D.Message << " [" << D.Code << "]";
-    if (Color)
-      OS.resetColor();
-    OS << "\n";
+    colored(OS, location(D) + ":", llvm::raw_ostream::SAVEDCOLOR, Color);
+    OS << " ";
+    colored(OS, D.Code, severity(D.Code) == "error" ? llvm::raw_ostream::RED
+                                                     : llvm::raw_ostream::MAGENTA,
+            Color);
+    OS << " " << (D.Headline.empty() ? D.Message : D.Headline) << "\n";
     if (D.File)
       printSnippet(OS, *D.File, D.Where, Color);
+    if (!D.Headline.empty())
+      OS << "  " << D.Message << "\n";
     for (const rules::Note &N : D.Notes) {
       parse::LineCol LC = N.File->lineCol(N.Where.Begin);
-      if (Color)
-        OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, true);
-      OS << N.File->path() << ":" << LC.Line << ":" << LC.Column << ": ";
-      if (Color)
-        OS.changeColor(llvm::raw_ostream::CYAN, true);
-      OS << "note: ";
-      if (Color)
-        OS.resetColor();
-      OS << N.Message << "\n";
-      printSnippet(OS, *N.File, N.Where, Color);
+      OS << "  ";
+      colored(OS, "note:", llvm::raw_ostream::CYAN, Color);
+      OS << " " << N.File->path() << ":" << LC.Line << ":" << LC.Column << ": " << N.Message
+         << "\n      " << noteLine(*N.File, N.Where) << "\n";
     }
     if (D.Fix) {
       bool Safe = D.Fix->Applies == rules::Applicability::Safe;
@@ -105,6 +139,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
     for (const rules::Alternative &A : D.Alternatives)
       OS << "  alternative (" << applicabilityName(A.Applies) << ", not applied by --fix): "
          << A.Title << " (" << A.Why << ")\n";
+    if (rules::findRule(D.Code))
+      OS << "  see: " << ruleDocUrl(D.Code) << " (or `nplus1 rule " << D.Code << "`)\n";
     OS << "\n";
   }
 }
@@ -131,6 +167,8 @@ nlohmann::json toJson(llvm::ArrayRef<Diagnostic> Diags) {
     J["code"] = D.Code;
     J["name"] = D.Name;
     J["message"] = D.Message;
+    J["headline"] = D.Headline.empty() ? D.Message : D.Headline;
+    J["help_uri"] = ruleDocUrl(D.Code);
     J["severity"] = severity(D.Code).str();
     J["location"] = D.File ? Pos(*D.File, D.Where) : nlohmann::json{{"path", D.Path}};
     if (!D.Model.empty())

@@ -21,8 +21,15 @@ inline constexpr const char *ToolCommit = NPLUS1_GIT_COMMIT;
 /// Sorts diagnostics by file, position and code: output is the same at any -j.
 void sortDiagnostics(std::vector<rules::Diagnostic> &Diags);
 
-/// Compiler-style text: `path:line:col: warning: message [CODE]`, the source line with a
-/// caret under the access, and notes for the loop and the queryset.
+/// Where a rule's page is: the build's NPLUS1_DOCS_URL (a URL or a path ending in `/`)
+/// followed by `NP101.md`; by default `docs/rules/NP101.md`, a path in nplus1's sources.
+std::string ruleDocUrl(llvm::StringRef Code);
+/// True when ruleDocUrl() is an absolute URL (it has a scheme), so it can be a SARIF helpUri.
+bool ruleDocUrlIsAbsolute();
+
+/// Text for people: a short first line `path:line:col: CODE headline`, then indented
+/// below it the source line with a caret under the access, the full message, the notes
+/// (loop, queryset, other reads), the fix and the rule's page.
 void printText(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Diags, bool Color,
                bool Unsafe);
 

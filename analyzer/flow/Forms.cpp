@@ -142,21 +142,50 @@ const index::Relation *metaRelation(ModuleState &S, const index::ClassRef &Form,
   return nullptr;
 }
 
-/// The `self.fields['x'].queryset = ...` statements of \p Body, if/else branches included.
-void querysetAssigns(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Out,
-                     unsigned Depth = 0) {
+/// What `__init__` writes on its fields: the `self.fields['x'].queryset = ...` statements,
+/// and per field the attributes set (`queryset`, `label_from_instance`, `widget`,
+/// `choices`; "" for `self.fields['x'] = ...`), in every branch of \p Body.
+struct FieldWrites {
+  std::vector<const Stmt *> QuerySets;
+  std::map<std::string, std::set<std::string>> Attrs;
+};
+
+void collectFieldWrites(llvm::ArrayRef<Stmt *> Body, FieldWrites &Out, unsigned Depth = 0) {
   if (Depth > 16)
     return;
   for (const Stmt *St : Body) {
-    if (St->Kind == StmtKind::Assign && St->Value && St->Targets.size() == 1 &&
-        St->Targets[0]->Kind == ExprKind::Attribute && St->Targets[0]->Id == "queryset" &&
-        !fieldSubscript(St->Targets[0]->Object).empty())
-      Out.push_back(St);
-    if (St->Kind == StmtKind::If) {
-      querysetAssigns(St->Body, Out, Depth + 1);
-      querysetAssigns(St->OrElse, Out, Depth + 1);
-    }
+    if (St->Kind == StmtKind::Assign && St->Value)
+      for (const Expr *T : St->Targets) {
+        if (llvm::StringRef F = fieldSubscript(T); !F.empty()) {
+          Out.Attrs[F.str()].insert("");
+          continue;
+        }
+        if (T->Kind != ExprKind::Attribute)
+          continue;
+        llvm::StringRef F = fieldSubscript(T->Object);
+        if (F.empty())
+          continue;
+        Out.Attrs[F.str()].insert(T->Id);
+        if (T->Id == "queryset" && St->Targets.size() == 1)
+          Out.QuerySets.push_back(St);
+      }
+    for (auto *B : {&St->Body, &St->OrElse, &St->Finally})
+      collectFieldWrites(*B, Out, Depth + 1);
+    for (const auto &H : St->Handlers)
+      collectFieldWrites(H, Out, Depth + 1);
   }
+}
+
+/// True when `__init__` changes how field \p Name renders its options (its label, widget or
+/// choices), so what it reads per option is unknown.
+bool relabelled(const FieldWrites &W, llvm::StringRef Name) {
+  auto It = W.Attrs.find(Name.str());
+  if (It == W.Attrs.end())
+    return false;
+  for (const char *A : {"", "label_from_instance", "widget", "choices", "iterator"})
+    if (It->second.count(A))
+      return true;
+  return false;
 }
 
 } // namespace
@@ -190,9 +219,16 @@ void analyzeForm(ModuleState &S, const index::ClassRef &C) {
       C.Module->Builtin)
     return;
   std::map<std::string, ChoiceField> Fields = declaredFields(S.P, C);
-  // Declared choice fields with their queryset in the class body.
+  index::ClassRef Owner;
+  const Stmt *Init = projectMethod(S.P, C, "__init__", Owner);
+  FieldWrites Writes;
+  if (Init)
+    collectFieldWrites(Init->Body, Writes);
+  // Declared choice fields with their queryset in the class body, unless __init__ replaces
+  // the queryset or changes how the options render.
   for (const auto &[Name, F] : Fields) {
-    if (!isChoiceField(F.Kind) || !F.Call || !widgetRendersChoices(S.P, F))
+    if (!isChoiceField(F.Kind) || !F.Call || !widgetRendersChoices(S.P, F) ||
+        relabelled(Writes, Name) || Writes.Attrs[Name].count("queryset"))
       continue;
     const Expr *QE = F.Call->keyword("queryset");
     if (!QE && !F.Call->Args.empty())
@@ -205,19 +241,15 @@ void analyzeForm(ModuleState &S, const index::ClassRef &C) {
                     F.Owner.Module->Ast->file().slice(QE->Where));
   }
   // `self.fields['x'].queryset = ...` in __init__: evaluated with __init__'s locals.
-  index::ClassRef Owner;
-  const Stmt *Init = projectMethod(S.P, C, "__init__", Owner);
-  if (!Init)
-    return;
-  std::vector<const Stmt *> Assigns;
-  querysetAssigns(Init->Body, Assigns);
-  if (Assigns.empty())
+  if (!Init || Writes.QuerySets.empty())
     return;
   Interp W(S, *Owner.Module, Init, /*Report=*/true);
   W.ReturnEscapes = false;
   W.run(Init->Body);
-  for (const Stmt *St : Assigns) {
+  for (const Stmt *St : Writes.QuerySets) {
     llvm::StringRef Name = fieldSubscript(St->Targets[0]->Object);
+    if (relabelled(Writes, Name))
+      continue;
     auto It = Fields.find(Name.str());
     ChoiceField F;
     if (It != Fields.end()) {

@@ -254,6 +254,30 @@ class AccountForm(forms.Form):
                                            "    joined") != std::string::npos);
   }
 
+  TEST_CASE("__init__ relabels or replaces the class body's queryset: nothing to say") {
+    test::MiniProject P(test::Mods{{"ledger.models", LedgerModels}, {"ledger.forms", R"py(
+from operator import attrgetter
+from django import forms
+from .models import Account
+
+class CodeForm(forms.Form):
+    account = forms.ModelChoiceField(Account.objects.all())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields['account'].label_from_instance = attrgetter('code')
+
+class ReplacedForm(forms.Form):
+    account = forms.ModelChoiceField(Account.objects.all())
+
+    def __init__(self, accounts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields['account'].queryset = accounts
+)py"}});
+    CHECK(P.findings("ledger.forms").empty());
+  }
+
   TEST_CASE("label_from_instance of a field subclass runs for every option") {
     test::MiniProject P(test::Mods{{"ledger.models", LedgerModels}, {"ledger.forms", R"py(
 from django import forms

@@ -8,8 +8,8 @@ namespace nplus1::flow::detail {
 // Views.cpp
 const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
                           index::ClassRef &Owner);
-const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
-                          llvm::StringRef Name, index::ClassRef &Owner);
+const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
+                          index::ClassRef &Owner);
 
 namespace {
 
@@ -49,9 +49,9 @@ bool isChoiceField(llvm::StringRef Kind) {
 
 /// Widgets that render every choice (Django's select, radio and checkbox widgets).
 bool rendersChoices(llvm::StringRef Widget) {
-  return llvm::is_contained({"Select", "SelectMultiple", "RadioSelect", "CheckboxSelectMultiple",
-                             "NullBooleanSelect"},
-                            Widget);
+  return llvm::is_contained(
+      {"Select", "SelectMultiple", "RadioSelect", "CheckboxSelectMultiple", "NullBooleanSelect"},
+      Widget);
 }
 
 /// `self.fields['name']`: the field's name, or "".
@@ -67,10 +67,11 @@ llvm::StringRef fieldSubscript(const Expr *E) {
 /// One choice field of a form: its class and where its queryset is written.
 struct ChoiceField {
   std::string Name;
-  std::string Kind;        ///< "ModelChoiceField" / "ModelMultipleChoiceField"
-  index::ClassRef Project; ///< the project subclass, when the field is one
-  const Expr *Call = nullptr; ///< the field's constructor call, when written
-  index::ClassRef Owner;      ///< the class that declares it
+  std::string Kind;             ///< "ModelChoiceField" / "ModelMultipleChoiceField"
+  index::ClassRef Project;      ///< the project subclass, when the field is one
+  const Expr *Call = nullptr;   ///< the field's constructor call, when written
+  index::ClassRef Owner;        ///< the class that declares it
+  const Expr *Widget = nullptr; ///< a ModelForm's `Meta.widgets` entry for it
 };
 
 /// The declared fields of a form and its project bases, nearest first.
@@ -84,8 +85,7 @@ std::map<std::string, ChoiceField> declaredFields(const index::Project &P,
           St->Targets.size() != 1 || St->Targets[0]->Kind != ExprKind::Name)
         continue;
       index::ClassRef Project;
-      std::string Kind =
-          formsKind(P, P.resolveExpr(*Chain[I].Module, St->Value->Object), Project);
+      std::string Kind = formsKind(P, P.resolveExpr(*Chain[I].Module, St->Value->Object), Project);
       if (!llvm::StringRef(Kind).ends_with("Field"))
         continue;
       Out.try_emplace(St->Targets[0]->Id,
@@ -100,8 +100,13 @@ std::map<std::string, ChoiceField> declaredFields(const index::Project &P,
 /// True when the field's widget renders its choices: Django's default widgets do; a
 /// hidden input or an autocomplete widget renders only the selected values.
 bool widgetRendersChoices(const index::Project &P, const ChoiceField &F) {
-  const Expr *W = F.Call ? F.Call->keyword("widget") : nullptr;
+  const Expr *W = F.Call ? F.Call->keyword("widget") : F.Widget;
   const index::ModuleInfo *M = F.Owner.Module;
+  index::ClassRef Owner;
+  // A field class of the project that builds its bound field itself may narrow the options
+  // (to the selected ones, say).
+  if (F.Project && projectMethod(P, F.Project, "get_bound_field", Owner))
+    return false;
   if (!W && F.Project) { // a field class of the project may set its own widget
     index::ClassRef WOwner;
     W = inheritedAttr(P, F.Project, "widget", WOwner);
@@ -109,33 +114,42 @@ bool widgetRendersChoices(const index::Project &P, const ChoiceField &F) {
   }
   if (!W)
     return true;
+  // Only Django's own widgets are known to render every choice: a widget of the project or
+  // of a third-party library (an autocomplete) may render the selected ones only.
   const Expr *Callee = W->Kind == ExprKind::Call ? W->Object : W;
-  std::string Q = P.resolveExpr(*M, Callee);
-  index::ClassRef Project;
-  std::string Kind = formsKind(P, Q, Project);
-  return rendersChoices(Kind);
+  return rendersChoices(formsClass(P.resolveExpr(*M, Callee)));
 }
 
 /// The forward relation \p Name of a ModelForm's Meta.model (the form field Django makes for
 /// it is a ModelChoiceField or ModelMultipleChoiceField), or null.
 const index::Relation *metaRelation(ModuleState &S, const index::ClassRef &Form,
-                                    llvm::StringRef Name) {
+                                    llvm::StringRef Name, ChoiceField &F) {
   std::vector<index::ClassRef> Chain{Form};
   for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
-    for (const Stmt *St : Chain[I].Def->Body)
-      if (St->Kind == StmtKind::Class && St->Name == "Meta")
-        for (const Stmt *MSt : St->Body)
-          if (MSt->Kind == StmtKind::Assign && MSt->Value && !MSt->Targets.empty() &&
-              MSt->Targets[0]->isName("model")) {
-            const index::Model *Mo =
-                S.G.modelNamed(S.P, S.P.resolveExpr(*Chain[I].Module, MSt->Value));
-            const index::Relation *R = Mo ? S.G.relation(Mo, Name) : nullptr;
-            if (R && (R->Kind == index::RelationKind::ForeignKey ||
-                      R->Kind == index::RelationKind::OneToOne ||
-                      R->Kind == index::RelationKind::ManyToMany))
-              return R;
-            return nullptr;
-          }
+    for (const Stmt *St : Chain[I].Def->Body) {
+      if (St->Kind != StmtKind::Class || St->Name != "Meta")
+        continue;
+      for (const Stmt *MSt : St->Body) // `widgets = {'name': forms.CheckboxSelectMultiple}`
+        if (MSt->Kind == StmtKind::Assign && MSt->Value && !MSt->Targets.empty() &&
+            MSt->Targets[0]->isName("widgets") && MSt->Value->Kind == ExprKind::Dict)
+          for (size_t K = 0; K < MSt->Value->Args.size() && K < MSt->Value->Values.size(); ++K)
+            if (MSt->Value->Args[K]->Kind == ExprKind::String && MSt->Value->Args[K]->Id == Name) {
+              F.Widget = MSt->Value->Values[K];
+              F.Owner = Chain[I];
+            }
+      for (const Stmt *MSt : St->Body)
+        if (MSt->Kind == StmtKind::Assign && MSt->Value && !MSt->Targets.empty() &&
+            MSt->Targets[0]->isName("model")) {
+          const index::Model *Mo =
+              S.G.modelNamed(S.P, S.P.resolveExpr(*Chain[I].Module, MSt->Value));
+          const index::Relation *R = Mo ? S.G.relation(Mo, Name) : nullptr;
+          if (R && (R->Kind == index::RelationKind::ForeignKey ||
+                    R->Kind == index::RelationKind::OneToOne ||
+                    R->Kind == index::RelationKind::ManyToMany))
+            return R;
+          return nullptr;
+        }
+    }
     for (const index::ClassRef &B : S.P.bases(Chain[I]))
       Chain.push_back(B);
   }
@@ -254,7 +268,7 @@ void analyzeForm(ModuleState &S, const index::ClassRef &C) {
     ChoiceField F;
     if (It != Fields.end()) {
       F = It->second;
-    } else if (const index::Relation *R = metaRelation(S, C, Name)) {
+    } else if (const index::Relation *R = metaRelation(S, C, Name, F)) {
       // A ModelForm's own field for a relation of Meta.model: Django's default classes.
       F.Kind = R->isMany() ? "ModelMultipleChoiceField" : "ModelChoiceField";
       F.Name = Name.str();

@@ -12,8 +12,8 @@ namespace nplus1::flow::detail {
 // Views.cpp
 const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
                           index::ClassRef &Owner);
-const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
-                          llvm::StringRef Name, index::ClassRef &Owner);
+const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
+                          index::ClassRef &Owner);
 const Expr *classAttr(const Stmt *Class, llvm::StringRef Name);
 
 namespace {
@@ -206,16 +206,18 @@ void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
     }
   index::ClassRef MetaOwner;
   const Expr *ModelE = metaAttr(Chain, "model", MetaOwner);
-  const Model *MetaModel = ModelE ? S.G.modelNamed(S.P, S.P.resolveExpr(*MetaOwner.Module, ModelE))
-                                  : nullptr;
+  const Model *MetaModel =
+      ModelE ? S.G.modelNamed(S.P, S.P.resolveExpr(*MetaOwner.Module, ModelE)) : nullptr;
   if (MetaModel) {
     index::ClassRef FieldsOwner;
     if (const Expr *Fields = metaAttr(Chain, "fields", FieldsOwner)) {
       for (const Expr *F : stringItems(Fields))
         if (Columns
-                .try_emplace(F->Id, Column{nullptr, FieldsOwner,
+                .try_emplace(F->Id, Column{nullptr,
+                                           FieldsOwner,
                                            literalContent(FieldsOwner.Module->Ast->file(), F),
-                                           "Column", {}})
+                                           "Column",
+                                           {}})
                 .second)
           Order.push_back(F->Id);
     } else {
@@ -228,8 +230,7 @@ void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
             Names.push_back(R.first().str());
       llvm::sort(Names);
       for (const std::string &N : Names)
-        if (Columns.try_emplace(N, Column{nullptr, MetaOwner, ModelE->Where, "Column", {}})
-                .second)
+        if (Columns.try_emplace(N, Column{nullptr, MetaOwner, ModelE->Where, "Column", {}}).second)
           Order.push_back(N);
     }
   }

@@ -278,6 +278,36 @@ class ReplacedForm(forms.Form):
     CHECK(P.findings("ledger.forms").empty());
   }
 
+  TEST_CASE("widgets that may not render every option: a project's, Meta.widgets, a field "
+            "that builds its own bound field") {
+    test::MiniProject P(test::Mods{{"ledger.models", LedgerModels}, {"ledger.forms", R"py(
+from django import forms
+from .models import Account, Invoice
+
+class AutocompleteWidget(forms.Select):
+    template_name = 'autocomplete.html'
+
+class SelectedOnlyField(forms.ModelChoiceField):
+    def get_bound_field(self, form, name):
+        return super().get_bound_field(form, name)
+
+class PickForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=Account.objects.all(), widget=AutocompleteWidget)
+    other = SelectedOnlyField(queryset=Account.objects.all())
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ('customer',)
+        widgets = {'customer': forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields['customer'].queryset = Account.objects.all()
+)py"}});
+    CHECK(P.findings("ledger.forms").empty());
+  }
+
   TEST_CASE("label_from_instance of a field subclass runs for every option") {
     test::MiniProject P(test::Mods{{"ledger.models", LedgerModels}, {"ledger.forms", R"py(
 from django import forms

@@ -927,8 +927,11 @@ bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef
     llvm::SmallString<256> Abs(N.File->path());
     llvm::sys::fs::make_absolute(Abs);
     llvm::StringRef R = Abs.str();
-    if (R.consume_front(Root))
-      R = R.ltrim('/');
+    // Only the project's own files: a note in Django's catalog (`<django>/...`) is nowhere on
+    // disk, and resolving it against the working directory must not make it test code.
+    if (!R.consume_front(Root))
+      continue;
+    R = R.ltrim('/');
     if (Config::isTestPath(R))
       return true;
   }

@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <memory>
 #include <set>
 
 namespace nplus1::flow::detail {
@@ -335,6 +336,30 @@ public:
                      llvm::StringRef IterText, const std::string &Note,
                      bool SingleObject = false);
 
+  // ---- django-tables2 (Tables.cpp) -------------------------------------------
+  /// True when \p C is a django-tables2 Table class of the project.
+  bool isTable(const index::ClassRef &C) const;
+  /// Renders every row of \p QS in \p Table: each visible column's accessor is read on the
+  /// row and rendered (str(), a TemplateColumn's template, render_<column>()).
+  void renderTableRows(const index::ClassRef &Table, const ValueRef &QS, Range Header,
+                       llvm::StringRef IterText, const std::string &Note);
+  /// The cells of one row \p Row of \p Table.
+  void walkTableRow(const index::ClassRef &Table, const ValueRef &Row);
+  /// Runs a table's render_<column>() (or a column's render()) with the arguments
+  /// django-tables2 passes by name: `record` (\p Row) and `value` (\p Val).
+  void runTableMethod(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                      const ValueRef &Val);
+  /// Walks the template written in the string literal \p Code of \p Owner (a
+  /// TemplateColumn's template_code) with \p Ctx; findings point into the Python file.
+  void renderInlineTemplate(const index::ModuleInfo &Owner, const Expr *Code,
+                            const ValueRef &Ctx);
+
+  // ---- forms (Forms.cpp) ----------------------------------------------------
+  /// A model choice field \p FieldName (of project class \p FieldClass, when it is one)
+  /// renders one option per row of \p QS, labelled by label_from_instance() or str().
+  void renderChoices(const ValueRef &QS, const index::ClassRef &FieldClass,
+                     llvm::StringRef FieldName, Range Header, llvm::StringRef IterText);
+
   // ---- admin changelists ---------------------------------------------------
   /// Starts a loop over the rows of \p QS (a changelist page); returns the row, or null.
   ValueRef openLoop(const ValueRef &QS, Range Header, llvm::StringRef IterText,
@@ -446,9 +471,26 @@ private:
   void visit(const Stmt *St);
 };
 
+/// Where a class-based view takes its rows: `queryset`, `model` or get_queryset(), with the
+/// interpreter that evaluated them (fixes go where the queryset is written).
+struct ViewRows {
+  std::unique_ptr<Interp> W;
+  ValueRef QS;                       ///< the queryset, or Unknown
+  const index::Model *Model = nullptr;
+  std::shared_ptr<Value> Self;       ///< the view's `self` (model, queryset)
+};
+/// The rows of class-based view \p C (Views.cpp).
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C);
+
 /// Class-based views and DRF list views of a module: their querysets into templates and
 /// serializers.
 void analyzeView(ModuleState &S, const index::ClassRef &C);
+/// A django-tables2 view (SingleTableMixin, SingleTableView): its table renders every row
+/// of the view's queryset (Tables.cpp).
+void analyzeTableView(ModuleState &S, const index::ClassRef &C);
+/// A Django form: every ModelChoiceField / ModelMultipleChoiceField renders one label per
+/// row of its queryset (Forms.cpp).
+void analyzeForm(ModuleState &S, const index::ClassRef &C);
 /// A django.contrib.syndication Feed: its item_* methods run for every item of items().
 void analyzeFeed(ModuleState &S, const index::ClassRef &C);
 /// Admin changelists registered in \p M.

@@ -565,10 +565,13 @@ ValueRef Interp::evalAttribute(const Expr *E) {
 }
 
 const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::ClassRef &Owner) {
-  if (!Mo || Mo->Builtin || !S.G.classOf(Mo))
+  if (!Mo || !S.G.classOf(Mo))
     return nullptr;
   const Stmt *Def = S.P.findMethod(Mo->Class, Name, &Owner);
-  if (!Def || Owner.Module->Builtin || llvm::StringRef(Owner.Module->Name).starts_with("django."))
+  // Django's own methods count only as the catalog writes them (Permission.__str__), not
+  // from a copy of Django inside the project.
+  if (!Def ||
+      (!Owner.Module->Builtin && llvm::StringRef(Owner.Module->Name).starts_with("django.")))
     return nullptr;
   return Def;
 }
@@ -1371,6 +1374,13 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   }
   if (const Model *Mo = S.G.modelNamed(S.P, Q))
     return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
+  if (index::ClassRef C = S.P.classNamed(Q); C && !Args.empty() && Args[0]->is(ValueKind::QuerySet) &&
+                                              isTable(C)) {
+    renderTableRows(C, Args[0], E->Where, text(E->Args[0]->Where),
+                    "rendered by the table `" + C.Def->Name + "` here (django-tables2)");
+    consume(E->Args[0], Args[0]);
+    return Value::unknown();
+  }
   if (index::ClassRef C = S.P.classNamed(Q); C && isSerializer(C) && !Args.empty()) {
     const Expr *ManyE = E->keyword("many");
     bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
@@ -2191,6 +2201,8 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   for (const index::ClassRef &C : Classes) {
     analyzeView(S, C);
     analyzeFeed(S, C);
+    analyzeTableView(S, C);
+    analyzeForm(S, C);
   }
   analyzeAdmins(S, M);
   {

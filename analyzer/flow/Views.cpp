@@ -149,22 +149,16 @@ const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
 
 std::string lowerName(llvm::StringRef S) { return S.lower(); }
 
-/// Follows a class-based view into its template: the view's queryset (class attribute,
-/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
-/// template named by template_name or Django's default.
-void analyzeView(ModuleState &S, const index::ClassRef &C) {
-  std::string Kind = genericViewKind(S.P, C);
-  bool Api = Kind == "api" || Kind == "api-retrieve";
-  if (Kind.empty() || (!S.Templates && !Api))
-    return;
-  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
-  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
+  ViewRows Out;
   const Stmt *Def = C.Def;
   // Where the queryset comes from decides which function "owns" the fix.
   index::ClassRef Owner;
   const Stmt *GetQS = projectMethod(S.P, C, "get_queryset", Owner);
   const Stmt *OriginFn = GetQS ? GetQS : Def;
-  Interp W(S, *(GetQS ? Owner.Module : C.Module), OriginFn, /*Report=*/true);
+  Out.W = std::make_unique<Interp>(S, *(GetQS ? Owner.Module : C.Module), OriginFn,
+                                 /*Report=*/true);
+  Interp &W = *Out.W;
   W.CbvClass = C;
   W.ReturnEscapes = false;
   ValueRef QS = Value::unknown();
@@ -235,6 +229,29 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       QS = Value::unknown();
     }
   }
+  Out.QS = QS;
+  Out.Model = Model;
+  Out.Self = Self;
+  return Out;
+}
+
+/// Follows a class-based view into its template: the view's queryset (class attribute,
+/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
+/// template named by template_name or Django's default.
+void analyzeView(ModuleState &S, const index::ClassRef &C) {
+  std::string Kind = genericViewKind(S.P, C);
+  bool Api = Kind == "api" || Kind == "api-retrieve";
+  if (Kind.empty() || (!S.Templates && !Api))
+    return;
+  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
+  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
+  const Stmt *Def = C.Def;
+  ViewRows Rows = viewRows(S, C);
+  Interp &W = *Rows.W;
+  ValueRef QS = Rows.QS;
+  const index::Model *Model = Rows.Model;
+  std::shared_ptr<Value> Self = Rows.Self;
+  index::ClassRef Owner;
   if (Api) {
     if (!QS->is(ValueKind::QuerySet))
       return;

@@ -22,6 +22,9 @@ class Permission(models.Model):
     content_type = models.ForeignKey(ContentType, models.CASCADE)
     codename = models.CharField(max_length=100)
 
+    def __str__(self):
+        return "%s | %s" % (self.content_type, self.name)
+
 class Group(models.Model):
     name = models.CharField(max_length=150, unique=True)
     permissions = models.ManyToManyField(Permission, blank=True)

@@ -42,6 +42,14 @@ the ModelAdmin that serves the changelist (checked) and the module-level
 functions its list_display uses; none named by another case. Among them they
 carry exactly one marker comment, as in case functions.
 
+cases.py may also define OBJECT_CASES = {"case_id": ("module:function",
+"app/f.py:Name", "app/templates/app/t.html", ...)}: a function run like a CASES
+function, for code whose per-row reads sit outside it (a django-tables2 Table
+whose columns read per row, a form whose choice labels do). The marker comments
+are in the named top-level classes or functions of project .py files and in the
+named templates (paths under a templates/ directory), exactly one among them;
+none is named by another case.
+
 cases.py may also define NO_FIX = {"case_id": "reason"}: cases whose finding
 has no automatic fix (display-only rules); they are treated as if listed in
 --no-fix.
@@ -211,7 +219,7 @@ def duplicate_case_ids(cases_path):
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Dict):
             continue
         if not any(isinstance(t, ast.Name) and t.id in ('CASES', 'URL_CASES', 'API_CASES',
-                                                        'ADMIN_CASES')
+                                                        'ADMIN_CASES', 'OBJECT_CASES')
                    for t in node.targets):
             continue
         for key in node.value.keys:
@@ -285,7 +293,7 @@ def measure(project_dir, work):
     result = {'cases': {}, 'errors': []}
 
     functions = {}
-    for case_id, target in cases_module.CASES.items():
+    for case_id, target in getattr(cases_module, "CASES", {}).items():
         entry = {'target': target, 'markers': [], 'problems': [], 'runs': {}}
         result['cases'][case_id] = entry
         try:
@@ -358,6 +366,38 @@ def measure(project_dir, work):
                 entry['problems'].append(f'cannot load {kind} case {spec!r}: '
                                          f'{type(error).__name__}: {error}')
         return urls_by_case
+
+    for case_id, spec in getattr(cases_module, 'OBJECT_CASES', {}).items():
+        entry = {'target': None, 'markers': [], 'problems': [], 'runs': {}, 'objects': []}
+        if case_id in result['cases']:
+            result['errors'].append(f'case id {case_id!r} is in more than one of CASES, '
+                                    f'URL_CASES, API_CASES, ADMIN_CASES and OBJECT_CASES')
+            continue
+        result['cases'][case_id] = entry
+        try:
+            target, *refs = spec
+            entry['target'] = target
+            module_name, func_name = target.split(':')
+            func = getattr(importlib.import_module(module_name), func_name)
+            if not refs:
+                raise ValueError('no class, function or template named')
+            for ref in refs:
+                if ':' not in ref and is_template(os.path.normpath(ref)):
+                    rel = os.path.normpath(ref)
+                    with open(os.path.join(project_dir, rel), encoding='utf-8') as handle:
+                        markers, problems = read_template_markers(handle.read(), rel)
+                    entry['objects'].append(rel)
+                else:
+                    rel, first, source = object_span(project_dir, ref)
+                    markers, problems = read_markers(source, first, rel)
+                    entry['objects'].append(f'{rel}:{ref.partition(":")[2]}')
+                entry['markers'].extend(markers)
+                entry['problems'].extend(problems)
+            entry['file'] = entry['objects'][0].partition(':')[0]
+            functions[case_id] = func
+        except Exception as error:  # a broken case is a finding, not a crash
+            entry['problems'].append(f'cannot load object case {spec!r}: '
+                                     f'{type(error).__name__}: {error}')
 
     apis = load_object_cases('API_CASES', 'API', 'view or serializer')
     admins = load_object_cases('ADMIN_CASES', 'admin', 'ModelAdmin')

@@ -217,6 +217,19 @@ bool save(llvm::StringRef Dir, const State &S) {
 Json freeze(const rules::Diagnostic &D,
             const std::function<std::optional<std::string>(const parse::SourceFile *)> &RelPath) {
   bool Outside = false;
+  // A range that does not lie in its file would not read back (thaw() checks): such a
+  // finding is not cached either, so only its module is analyzed again next run, instead
+  // of the whole cache being thrown away as stale.
+  auto Fits = [&](const parse::SourceFile *F, parse::Range R) {
+    Outside |= F && !(R.Begin <= R.End && R.End <= F->text().size());
+  };
+  Fits(D.File, D.Where);
+  Fits(D.QuerysetFile, D.QuerysetWhere);
+  for (const rules::Note &N : D.Notes)
+    Fits(N.File, N.Where);
+  if (D.Fix)
+    for (const fix::Edit &E : report::fixEdits(D))
+      Fits(E.File, {E.Begin, E.End});
   auto Rel = [&](const parse::SourceFile *F) -> Json {
     if (!F)
       return nullptr;

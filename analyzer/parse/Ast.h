@@ -3,6 +3,8 @@
 
 #include "parse/Source.h"
 
+#include "llvm/Support/Allocator.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -147,22 +149,24 @@ public:
   std::vector<SyntaxError> Errors;
 
   Expr *newExpr(ExprKind K, Range R) {
-    ExprStore.push_back(std::make_unique<Expr>());
-    ExprStore.back()->Kind = K;
-    ExprStore.back()->Where = R;
-    return ExprStore.back().get();
+    Expr *E = new (ExprStore.Allocate()) Expr();
+    E->Kind = K;
+    E->Where = R;
+    return E;
   }
   Stmt *newStmt(StmtKind K, Range R) {
-    StmtStore.push_back(std::make_unique<Stmt>());
-    StmtStore.back()->Kind = K;
-    StmtStore.back()->Where = R;
-    return StmtStore.back().get();
+    Stmt *S = new (StmtStore.Allocate()) Stmt();
+    S->Kind = K;
+    S->Where = R;
+    return S;
   }
 
 private:
   std::shared_ptr<const SourceFile> File;
-  std::vector<std::unique_ptr<Expr>> ExprStore;
-  std::vector<std::unique_ptr<Stmt>> StmtStore;
+  // The nodes live in slabs (one allocation per few dozen nodes, not one each) and are
+  // destroyed with the module.
+  llvm::SpecificBumpPtrAllocator<Expr> ExprStore;
+  llvm::SpecificBumpPtrAllocator<Stmt> StmtStore;
 };
 
 } // namespace nplus1::parse::py

@@ -243,6 +243,25 @@ struct TreeHandle {
   TreeHandle &operator=(const TreeHandle &) = delete;
 };
 
+/// Walks the children of one node with a tree cursor: each step is O(1), where
+/// ts_node_child(N, I) walks the first I children again (a module of 100,000 functions
+/// would take quadratic time).
+class Children {
+public:
+  explicit Children(TSNode N) : C(ts_tree_cursor_new(N)), Valid(ts_tree_cursor_goto_first_child(&C)) {}
+  ~Children() { ts_tree_cursor_delete(&C); }
+  Children(const Children &) = delete;
+  Children &operator=(const Children &) = delete;
+
+  bool valid() const { return Valid; }
+  TSNode node() const { return ts_tree_cursor_current_node(&C); }
+  void next() { Valid = ts_tree_cursor_goto_next_sibling(&C); }
+
+private:
+  TSTreeCursor C;
+  bool Valid;
+};
+
 constexpr unsigned MaxDepth = 400;
 
 /// Lowers tree-sitter nodes into py::Expr / py::Stmt.
@@ -267,8 +286,8 @@ public:
       M.Errors.push_back({range(N), "invalid syntax"});
       return;
     }
-    for (uint32_t I = 0, E = ts_node_child_count(N); I < E; ++I)
-      collectErrors(ts_node_child(N, I), Depth + 1);
+    for (Children C(N); C.valid(); C.next())
+      collectErrors(C.node(), Depth + 1);
   }
 
 private:
@@ -291,8 +310,10 @@ private:
   TSNode field(TSNode N, TSFieldId F) const { return ts_node_child_by_field_id(N, F); }
 
   template <typename Fn> void forNamed(TSNode N, Fn &&Visit) {
-    for (uint32_t I = 0, E = ts_node_named_child_count(N); I < E; ++I) {
-      TSNode C = ts_node_named_child(N, I);
+    for (Children Cs(N); Cs.valid(); Cs.next()) {
+      TSNode C = Cs.node();
+      if (!ts_node_is_named(C))
+        continue;
       NodeKind K = kind(C);
       if (K == NodeKind::Comment)
         continue;
@@ -390,9 +411,7 @@ private:
       S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
       lowerBlock(field(N, G.Consequence), S->Body, Depth);
       Stmt *Tail = S;
-      for (uint32_t I = 0, E = ts_node_named_child_count(N); I < E; ++I) {
-        TSNode C = ts_node_named_child(N, I);
-        NodeKind CK = kind(C);
+      forNamed(N, [&](TSNode C, NodeKind CK) {
         if (CK == NodeKind::ElifClause) {
           Stmt *Elif = M.newStmt(StmtKind::If, range(C));
           Elif->Value = lowerExpr(field(C, G.Condition), Depth + 1);
@@ -402,7 +421,7 @@ private:
         } else if (CK == NodeKind::ElseClause) {
           lowerBlock(field(C, G.Body), Tail->OrElse, Depth);
         }
-      }
+      });
       Out.push_back(S);
       return;
     }

@@ -98,7 +98,7 @@ if [ -n "${NPLUS1_OLD_ROOT:-}" ]; then
     [ "$old_glibc" != "$here_glibc" ] || fail "$root's glibc $old_glibc is not older than this machine's $here_glibc"
   rc=0
   out=$(chroot "$root" /bin/sh -c "cd '$rel' && ./nplus1 check --no-color --no-cache article" 2>&1) || rc=$?
-  [ "$rc" -eq 1 ] && [ "$(grep -c ': warning: ' <<<"$out")" -eq 3 ] || {
+  [ "$rc" -eq 1 ] && [ "$(grep -cE '^[^ ].*:[0-9]+:[0-9]+: NP[0-9]{3} ' <<<"$out")" -eq 3 ] || {
     echo "$out"; fail "in the $root chroot: exit $rc, expected 1 and 3 findings"; }
   echo "Debian $(cat "$root/etc/debian_version") chroot (glibc $old_glibc, this machine $here_glibc): exit 1, 3 findings"
 else

@@ -368,7 +368,7 @@ def cache_after_unsaved_edit(nplus1, project):
                             capture_output=True, text=True).stdout
     fresh = subprocess.run([nplus1, "check", "--no-color", "--no-cache", rel],
                            cwd=str(project), capture_output=True, text=True).stdout
-    check("[NP101]" in cached and cached == fresh,
+    check(": NP101 " in cached and cached == fresh,
           "after the server, `nplus1 check` with its cache reports the files on disk")
 
 

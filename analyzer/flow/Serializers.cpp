@@ -87,6 +87,17 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
           }
       if (N == "depth" && V->Kind == ExprKind::Number)
         llvm::StringRef(V->Id).getAsInteger(10, MetaDepth);
+      // extra_kwargs = {'location': {'write_only': True}}: an input only, never serialized.
+      if (N == "extra_kwargs" && V->Kind == ExprKind::Dict)
+        for (size_t I = 0; I < V->Args.size() && I < V->Values.size(); ++I) {
+          const Expr *Opts = V->Values[I];
+          if (V->Args[I]->Kind != ExprKind::String || !Opts || Opts->Kind != ExprKind::Dict)
+            continue;
+          for (size_t J = 0; J < Opts->Args.size() && J < Opts->Values.size(); ++J)
+            if (Opts->Args[J]->Kind == ExprKind::String && Opts->Args[J]->Id == "write_only" &&
+                Opts->Values[J]->Kind == ExprKind::Constant && Opts->Values[J]->Id == "True")
+              Excluded.insert(V->Args[I]->Id);
+        }
     }
   }
   if (!Meta || (Fields.empty() && !All)) {
@@ -166,6 +177,10 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
   llvm::StringRef Kind = llvm::StringRef(Callee).rsplit('.').second;
   if (Kind.empty())
     Kind = Callee;
+  // `write_only=True`: an input only, DRF never reads it to serialize a row.
+  if (const Expr *W = Call->keyword("write_only");
+      W && W->Kind == ExprKind::Constant && W->Id == "True")
+    return;
   const Expr *ManyE = Call->keyword("many");
   bool Many = ManyE && ManyE->Kind == ExprKind::Constant && ManyE->Id == "True";
   if (Kind == "SerializerMethodField") {

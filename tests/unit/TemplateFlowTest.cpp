@@ -468,3 +468,29 @@ class Joined(Filterable, viewsets.ReadOnlyModelViewSet):
     CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() == "Order.objects.order_by('-id')");
   }
 }
+
+TEST_SUITE("flow.drf") {
+  TEST_CASE("a write_only field is an input: serializing the rows never reads it") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from rest_framework import serializers
+from .models import Customer, Order
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source='customer.name', write_only=True)
+    class Meta:
+        model = Order
+        fields = ['id', 'customer_name', 'item_set']
+        extra_kwargs = {'item_set': {'write_only': True}}
+class ReadSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source='customer.name', write_only=False)
+    class Meta:
+        model = Order
+        fields = ['id', 'customer_name', 'item_set']
+def f():
+    return OrderSerializer(Order.objects.all(), many=True).data
+def g():
+    return ReadSerializer(Order.objects.all(), many=True).data
+)py"}});
+    // ReadSerializer reads both per row; OrderSerializer reads neither.
+    CHECK(P.findings("shop.views") == Strings{"11:NP101:customer", "14:NP102:item_set"});
+  }
+}

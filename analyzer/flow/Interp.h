@@ -466,6 +466,21 @@ private:
   /// Local names last assigned a string literal (null: last assigned something else).
   llvm::StringMap<const Expr *> StringNames;
 
+  /// Local names bound from a cache lookup (`x = cache.get(key)`, `key, val =
+  /// context_cache.get_cached_value(...)`): a test of one decides whether the code after it
+  /// computes the value or a cached one is used.
+  llvm::StringSet<> CacheNames;
+  /// Hit when \p Cond is true on a cache hit (`x`, `x is not None`), Miss when true on a
+  /// miss (`not x`, `x is None`), None otherwise.
+  enum class CacheTest { None, Hit, Miss };
+  CacheTest cacheTest(const Expr *Cond) const;
+  /// Runs \p Body as code that runs on a cache miss only: it computes what later rows read
+  /// from the cache, so its queries are not per row of the loops already running.
+  void visitColdOnly(llvm::ArrayRef<Stmt *> Body);
+  /// The loops active where code that runs on a cache miss only began: reads in that code
+  /// are not per row of them (loops the code opens itself still count).
+  llvm::DenseSet<unsigned> ColdLoops;
+
   void visitBody(llvm::ArrayRef<Stmt *> Body);
 
   void visit(const Stmt *St);

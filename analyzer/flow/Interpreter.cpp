@@ -216,6 +216,8 @@ Event Interp::event(EventKind K, Range Access, Range AccessExpr) const {
 
 void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool ThroughMany,
                   const Relation *Rel, Range Access, Range AccessExpr) {
+  if (Row.Loop && ColdLoops.count(Row.Loop->Id))
+    return; // on a cache miss only: not once per row of that loop
   Event E = event(K, Access, AccessExpr);
   E.Path = Path;
   E.ThroughMany = ThroughMany;
@@ -249,6 +251,8 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
 }
 
 void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
+  if (Q->Src && (ColdLoops.count(Q->Src->CreatedInLoop) || (Collect && ColdLoops.count(SelfLoop))))
+    return; // on a cache miss only
   if (!Q->Src || !Q->Src->CreatedInLoop || Q->Row || !ActiveLoops.count(Q->Src->CreatedInLoop))
     return;
   Event E = event(EventKind::QueryInLoop, Access, AccessExpr);
@@ -701,6 +705,8 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     else
       U->Reads.insert(SelfUse->second->Reads.begin(), SelfUse->second->Reads.end());
   }
+  if (Obj->Row->Loop && ColdLoops.count(Obj->Row->Loop->Id))
+    return; // on a cache miss only
   const RowInfo &Row = *Obj->Row;
   for (const Event &Read : Cached->second) {
     if (Read.Kind == EventKind::Writes) {
@@ -2030,6 +2036,51 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
   return RowTest::Unknown;
 }
 
+Interp::CacheTest Interp::cacheTest(const Expr *Cond) const {
+  if (!Cond || CacheNames.empty())
+    return CacheTest::None;
+  auto Flip = [](CacheTest T) {
+    return T == CacheTest::Hit ? CacheTest::Miss : T == CacheTest::Miss ? CacheTest::Hit : T;
+  };
+  if (Cond->Kind == ExprKind::Name)
+    return CacheNames.count(Cond->Id) ? CacheTest::Hit : CacheTest::None;
+  if (Cond->Kind != ExprKind::Other)
+    return CacheTest::None;
+  if (Cond->Op == "not" && Cond->Args.size() == 1)
+    return Flip(cacheTest(Cond->Args[0]));
+  if (Cond->Args.size() == 2 && Cond->Args[0]->Kind == ExprKind::Name &&
+      CacheNames.count(Cond->Args[0]->Id) && Cond->Args[1]->Kind == ExprKind::Constant &&
+      Cond->Args[1]->Id == "None") {
+    if (Cond->Op == "is" || Cond->Op == "==")
+      return CacheTest::Miss;
+    if (Cond->Op == "is not" || Cond->Op == "!=")
+      return CacheTest::Hit;
+  }
+  return CacheTest::None;
+}
+
+void Interp::visitColdOnly(llvm::ArrayRef<Stmt *> Body) {
+  llvm::DenseSet<unsigned> Saved = ColdLoops;
+  ColdLoops.insert(ActiveLoops.begin(), ActiveLoops.end());
+  if (SelfLoop)
+    ColdLoops.insert(SelfLoop);
+  for (const Stmt *St : Body)
+    visit(St);
+  ColdLoops = std::move(Saved);
+}
+
+/// True when \p Call looks a value up in a cache: `cache.get(k)`, `caches['x'].get(k)`,
+/// `self._cache.get(k)`, `context_cache.get_cached_value(...)`.
+static bool isCacheLookup(const Expr *Call, llvm::StringRef ObjectText) {
+  if (!Call || Call->Kind != ExprKind::Call || !Call->Object ||
+      Call->Object->Kind != ExprKind::Attribute)
+    return false;
+  llvm::StringRef Method = Call->Object->Id;
+  if (Method.contains("cached"))
+    return true;
+  return Method == "get" && ObjectText.lower().find("cache") != std::string::npos;
+}
+
 void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
   // A block that ends by leaving its loop runs once per run of that loop, not per row:
   // `return`/`raise` leave every loop of this function, `break` the innermost one.
@@ -2047,8 +2098,16 @@ void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
     else if (Last->Kind == StmtKind::Other && Last->Name == "break")
       Pause(OwnLoops.back());
   }
-  for (const Stmt *St : Body)
+  for (size_t I = 0; I < Body.size(); ++I) {
+    const Stmt *St = Body[I];
     visit(St);
+    // `if cached is not None: return cached`: what follows runs on a cache miss only.
+    if (St->Kind == StmtKind::If && !St->Body.empty() &&
+        St->Body.back()->Kind == StmtKind::Return && cacheTest(St->Value) == CacheTest::Hit) {
+      visitColdOnly(Body.drop_front(I + 1));
+      break;
+    }
+  }
   for (unsigned L : Paused)
     ActiveLoops.insert(L);
 }
@@ -2088,6 +2147,22 @@ void Interp::visit(const Stmt *St) {
       if (int F = falsyExpr(St->Value))
         Falsy[St->Targets[0]->Id] = F == 2;
     }
+    for (const Expr *T : St->Targets) {
+      llvm::SmallVector<const Expr *, 2> Names{T};
+      if (T->Kind == ExprKind::Tuple || T->Kind == ExprKind::List)
+        Names.assign(T->Args.begin(), T->Args.end());
+      bool Lookup = St->Value && St->Value->Object &&
+                    isCacheLookup(St->Value, text(St->Value->Object->Object
+                                                      ? St->Value->Object->Object->Where
+                                                      : St->Value->Object->Where));
+      for (const Expr *N : Names)
+        if (N->Kind == ExprKind::Name) {
+          if (Lookup)
+            CacheNames.insert(N->Id);
+          else
+            CacheNames.erase(N->Id);
+        }
+    }
     return;
   }
   case StmtKind::AugAssign:
@@ -2122,6 +2197,13 @@ void Interp::visit(const Stmt *St) {
     // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
     // for a row loaded from the database.
     RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
+    // `if cached is None: <compute and store it>`: only on a cache miss.
+    if (St->Kind == StmtKind::If && T != RowTest::Unsaved && cacheTest(St->Value) == CacheTest::Miss) {
+      visitColdOnly(St->Body);
+      if (T != RowTest::Saved)
+        visitBody(St->OrElse);
+      return;
+    }
     if (T != RowTest::Unsaved)
       visitBody(St->Body);
     if (T != RowTest::Saved)

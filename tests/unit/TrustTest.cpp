@@ -142,3 +142,56 @@ def f(opts):
                                               "7:NP101:creator"});
   }
 }
+
+TEST_SUITE("rules.trust") {
+  TEST_CASE("what runs only on a cache miss is not per row") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
+from django.core.cache import cache
+from django.db import models
+
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+
+class Story(models.Model):
+    creator = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    def label(self):
+        value = cache.get('story-%s' % self.pk)
+        if value is None:
+            value = self.creator.name
+            cache.set('story-%s' % self.pk, value)
+        return value
+
+    def title(self):
+        key, val = context_cache.get_cached_value(item=self)
+        if val is not None:
+            return val
+        return self.creator.name
+
+    def heading(self):
+        value = self.extra.get('x')
+        if value is None:
+            value = self.creator.name
+        return value
+)py"},
+                                              {"shop.views", R"py(
+from django.core.cache import cache
+from .models import Story
+def f():
+    for s in Story.objects.all():
+        s.label()
+    for s in Story.objects.all():
+        s.title()
+    for s in Story.objects.all():
+        s.heading()
+def g():
+    names = cache.get('names')
+    if names is None:
+        names = [s.creator.name for s in Story.objects.all()]
+    return names
+)py"}});
+    // label() and title() compute from the relation on a cache miss only; heading() looks
+    // up no cache. A loop that runs on a miss still costs a query per row of its own.
+    CHECK(P.findings("shop.views") == Strings{"10:NP101:creator", "14:NP101:creator"});
+  }
+}

@@ -3,7 +3,8 @@
 
 #include "parse/Source.h"
 
-#include "llvm/Support/Allocator.h"
+#include <cstddef>
+#include <new>
 
 #include <memory>
 #include <string>
@@ -136,6 +137,39 @@ struct SyntaxError {
   std::string Message;
 };
 
+/// Nodes of one kind in slabs of 64 (one allocation per slab, not per node), destroyed
+/// with the store. (Not llvm::SpecificBumpPtrAllocator: its allocator template, built here
+/// with AddressSanitizer's poisoning and in LLVM's library without, would be one symbol
+/// with two behaviours in a sanitizer build.)
+template <typename T> class NodeStore {
+public:
+  NodeStore() = default;
+  NodeStore(const NodeStore &) = delete;
+  NodeStore &operator=(const NodeStore &) = delete;
+  ~NodeStore() {
+    for (size_t S = 0; S < Slabs.size(); ++S) {
+      size_t N = S + 1 == Slabs.size() ? Used : SlabSize;
+      for (size_t I = 0; I < N; ++I)
+        std::launder(reinterpret_cast<T *>(Slabs[S][I].Bytes))->~T();
+    }
+  }
+  T *make() {
+    if (Slabs.empty() || Used == SlabSize) {
+      Slabs.push_back(std::make_unique<Cell[]>(SlabSize));
+      Used = 0;
+    }
+    return new (Slabs.back()[Used++].Bytes) T();
+  }
+
+private:
+  static constexpr size_t SlabSize = 64;
+  struct Cell {
+    alignas(T) unsigned char Bytes[sizeof(T)];
+  };
+  std::vector<std::unique_ptr<Cell[]>> Slabs;
+  size_t Used = 0;
+};
+
 /// A parsed Python module: its statements, the nodes' storage and its syntax errors.
 class Module {
 public:
@@ -149,13 +183,13 @@ public:
   std::vector<SyntaxError> Errors;
 
   Expr *newExpr(ExprKind K, Range R) {
-    Expr *E = new (ExprStore.Allocate()) Expr();
+    Expr *E = ExprStore.make();
     E->Kind = K;
     E->Where = R;
     return E;
   }
   Stmt *newStmt(StmtKind K, Range R) {
-    Stmt *S = new (StmtStore.Allocate()) Stmt();
+    Stmt *S = StmtStore.make();
     S->Kind = K;
     S->Where = R;
     return S;
@@ -165,8 +199,8 @@ private:
   std::shared_ptr<const SourceFile> File;
   // The nodes live in slabs (one allocation per few dozen nodes, not one each) and are
   // destroyed with the module.
-  llvm::SpecificBumpPtrAllocator<Expr> ExprStore;
-  llvm::SpecificBumpPtrAllocator<Stmt> StmtStore;
+  NodeStore<Expr> ExprStore;
+  NodeStore<Stmt> StmtStore;
 };
 
 } // namespace nplus1::parse::py

@@ -96,6 +96,86 @@ enum class NodeKind : uint8_t {
   Error,
 };
 
+/// The grammar's names of the node kinds the lowering distinguishes.
+const std::pair<const char *, NodeKind> NodeKindNames[] = {
+    {"module", NodeKind::Module},
+    {"block", NodeKind::Block},
+    {"expression_statement", NodeKind::ExpressionStatement},
+    {"assignment", NodeKind::Assignment},
+    {"augmented_assignment", NodeKind::AugmentedAssignment},
+    {"for_statement", NodeKind::ForStatement},
+    {"while_statement", NodeKind::WhileStatement},
+    {"if_statement", NodeKind::IfStatement},
+    {"elif_clause", NodeKind::ElifClause},
+    {"else_clause", NodeKind::ElseClause},
+    {"with_statement", NodeKind::WithStatement},
+    {"with_clause", NodeKind::WithClause},
+    {"with_item", NodeKind::WithItem},
+    {"as_pattern", NodeKind::AsPattern},
+    {"try_statement", NodeKind::TryStatement},
+    {"except_clause", NodeKind::ExceptClause},
+    {"except_group_clause", NodeKind::ExceptClause},
+    {"finally_clause", NodeKind::FinallyClause},
+    {"function_definition", NodeKind::FunctionDefinition},
+    {"decorated_definition", NodeKind::DecoratedDefinition},
+    {"decorator", NodeKind::Decorator},
+    {"class_definition", NodeKind::ClassDefinition},
+    {"return_statement", NodeKind::ReturnStatement},
+    {"import_statement", NodeKind::ImportStatement},
+    {"import_from_statement", NodeKind::ImportFromStatement},
+    {"future_import_statement", NodeKind::ImportFromStatement},
+    {"aliased_import", NodeKind::AliasedImport},
+    {"dotted_name", NodeKind::DottedName},
+    {"relative_import", NodeKind::RelativeImport},
+    {"wildcard_import", NodeKind::WildcardImport},
+    {"parameters", NodeKind::Parameters},
+    {"lambda_parameters", NodeKind::Parameters},
+    {"default_parameter", NodeKind::DefaultParameter},
+    {"typed_parameter", NodeKind::TypedParameter},
+    {"typed_default_parameter", NodeKind::TypedDefaultParameter},
+    {"list_splat_pattern", NodeKind::ListSplatPattern},
+    {"dictionary_splat_pattern", NodeKind::DictionarySplatPattern},
+    {"identifier", NodeKind::Identifier},
+    {"attribute", NodeKind::Attribute},
+    {"call", NodeKind::Call},
+    {"argument_list", NodeKind::ArgumentList},
+    {"keyword_argument", NodeKind::KeywordArgument},
+    {"subscript", NodeKind::Subscript},
+    {"slice", NodeKind::Slice},
+    {"string", NodeKind::String},
+    {"string_content", NodeKind::StringContent},
+    {"concatenated_string", NodeKind::ConcatenatedString},
+    {"interpolation", NodeKind::Interpolation},
+    {"integer", NodeKind::Integer},
+    {"float", NodeKind::Float},
+    {"true", NodeKind::True},
+    {"false", NodeKind::False},
+    {"none", NodeKind::None},
+    {"list", NodeKind::List},
+    {"tuple", NodeKind::Tuple},
+    {"set", NodeKind::Set},
+    {"dictionary", NodeKind::Dictionary},
+    {"pair", NodeKind::Pair},
+    {"dictionary_splat", NodeKind::DictionarySplat},
+    {"list_splat", NodeKind::ListSplat},
+    {"expression_list", NodeKind::ExpressionList},
+    {"pattern_list", NodeKind::PatternList},
+    {"tuple_pattern", NodeKind::TuplePattern},
+    {"list_pattern", NodeKind::ListPattern},
+    {"list_comprehension", NodeKind::ListComprehension},
+    {"set_comprehension", NodeKind::SetComprehension},
+    {"dictionary_comprehension", NodeKind::DictionaryComprehension},
+    {"generator_expression", NodeKind::GeneratorExpression},
+    {"for_in_clause", NodeKind::ForInClause},
+    {"if_clause", NodeKind::IfClause},
+    {"parenthesized_expression", NodeKind::ParenthesizedExpression},
+    {"lambda", NodeKind::Lambda},
+    {"not_operator", NodeKind::NotOperator},
+    {"boolean_operator", NodeKind::BooleanOperator},
+    {"comparison_operator", NodeKind::ComparisonOperator},
+    {"comment", NodeKind::Comment},
+};
+
 /// Symbol and field tables for tree-sitter-python, built once.
 struct Grammar {
   const TSLanguage *Language = nullptr;
@@ -106,94 +186,27 @@ struct Grammar {
 
   Grammar() {
     Language = tree_sitter_python();
-    static const std::pair<const char *, NodeKind> Names[] = {
-        {"module", NodeKind::Module},
-        {"block", NodeKind::Block},
-        {"expression_statement", NodeKind::ExpressionStatement},
-        {"assignment", NodeKind::Assignment},
-        {"augmented_assignment", NodeKind::AugmentedAssignment},
-        {"for_statement", NodeKind::ForStatement},
-        {"while_statement", NodeKind::WhileStatement},
-        {"if_statement", NodeKind::IfStatement},
-        {"elif_clause", NodeKind::ElifClause},
-        {"else_clause", NodeKind::ElseClause},
-        {"with_statement", NodeKind::WithStatement},
-        {"with_clause", NodeKind::WithClause},
-        {"with_item", NodeKind::WithItem},
-        {"as_pattern", NodeKind::AsPattern},
-        {"try_statement", NodeKind::TryStatement},
-        {"except_clause", NodeKind::ExceptClause},
-        {"except_group_clause", NodeKind::ExceptClause},
-        {"finally_clause", NodeKind::FinallyClause},
-        {"function_definition", NodeKind::FunctionDefinition},
-        {"decorated_definition", NodeKind::DecoratedDefinition},
-        {"decorator", NodeKind::Decorator},
-        {"class_definition", NodeKind::ClassDefinition},
-        {"return_statement", NodeKind::ReturnStatement},
-        {"import_statement", NodeKind::ImportStatement},
-        {"import_from_statement", NodeKind::ImportFromStatement},
-        {"future_import_statement", NodeKind::ImportFromStatement},
-        {"aliased_import", NodeKind::AliasedImport},
-        {"dotted_name", NodeKind::DottedName},
-        {"relative_import", NodeKind::RelativeImport},
-        {"wildcard_import", NodeKind::WildcardImport},
-        {"parameters", NodeKind::Parameters},
-        {"lambda_parameters", NodeKind::Parameters},
-        {"default_parameter", NodeKind::DefaultParameter},
-        {"typed_parameter", NodeKind::TypedParameter},
-        {"typed_default_parameter", NodeKind::TypedDefaultParameter},
-        {"list_splat_pattern", NodeKind::ListSplatPattern},
-        {"dictionary_splat_pattern", NodeKind::DictionarySplatPattern},
-        {"identifier", NodeKind::Identifier},
-        {"attribute", NodeKind::Attribute},
-        {"call", NodeKind::Call},
-        {"argument_list", NodeKind::ArgumentList},
-        {"keyword_argument", NodeKind::KeywordArgument},
-        {"subscript", NodeKind::Subscript},
-        {"slice", NodeKind::Slice},
-        {"string", NodeKind::String},
-        {"string_content", NodeKind::StringContent},
-        {"concatenated_string", NodeKind::ConcatenatedString},
-        {"interpolation", NodeKind::Interpolation},
-        {"integer", NodeKind::Integer},
-        {"float", NodeKind::Float},
-        {"true", NodeKind::True},
-        {"false", NodeKind::False},
-        {"none", NodeKind::None},
-        {"list", NodeKind::List},
-        {"tuple", NodeKind::Tuple},
-        {"set", NodeKind::Set},
-        {"dictionary", NodeKind::Dictionary},
-        {"pair", NodeKind::Pair},
-        {"dictionary_splat", NodeKind::DictionarySplat},
-        {"list_splat", NodeKind::ListSplat},
-        {"expression_list", NodeKind::ExpressionList},
-        {"pattern_list", NodeKind::PatternList},
-        {"tuple_pattern", NodeKind::TuplePattern},
-        {"list_pattern", NodeKind::ListPattern},
-        {"list_comprehension", NodeKind::ListComprehension},
-        {"set_comprehension", NodeKind::SetComprehension},
-        {"dictionary_comprehension", NodeKind::DictionaryComprehension},
-        {"generator_expression", NodeKind::GeneratorExpression},
-        {"for_in_clause", NodeKind::ForInClause},
-        {"if_clause", NodeKind::IfClause},
-        {"parenthesized_expression", NodeKind::ParenthesizedExpression},
-        {"lambda", NodeKind::Lambda},
-        {"not_operator", NodeKind::NotOperator},
-        {"boolean_operator", NodeKind::BooleanOperator},
-        {"comparison_operator", NodeKind::ComparisonOperator},
-        {"comment", NodeKind::Comment},
-    };
+    mapSymbols();
+    mapFields();
+  }
+
+private:
+  /// Kinds[symbol]: the NodeKind of every regular symbol named in NodeKindNames.
+  void mapSymbols() {
     uint32_t Count = ts_language_symbol_count(Language);
     Kinds.assign(Count, NodeKind::Unknown);
     for (uint32_t S = 0; S < Count; ++S) {
       if (ts_language_symbol_type(Language, S) != TSSymbolTypeRegular)
         continue;
       const char *SymName = ts_language_symbol_name(Language, S);
-      for (auto &[N, K] : Names)
+      for (auto &[N, K] : NodeKindNames)
         if (std::strcmp(N, SymName) == 0)
           Kinds[S] = K;
     }
+  }
+
+  /// The field ids the lowering reads.
+  void mapFields() {
     auto F = [&](const char *N) {
       return ts_language_field_id_for_name(Language, N, std::strlen(N));
     };
@@ -332,227 +345,286 @@ private:
     forNamed(N, [&](TSNode C, NodeKind) { lowerStmt(C, Out, Depth + 1); });
   }
 
+  /// Appends the statement N to Out. Each kind has its own function, kept out of line
+  /// ([[gnu::noinline]]) so that its locals do not weigh on every level of nesting: the
+  /// recursion through lowerBlock costs one small frame of lowerStmt per level.
   void lowerStmt(TSNode N, std::vector<Stmt *> &Out, unsigned Depth) {
     if (Depth > MaxDepth)
       return;
-    NodeKind K = kind(N);
-    switch (K) {
+    switch (kind(N)) {
     case NodeKind::Error:
       return;
     case NodeKind::Block:
       lowerBlock(N, Out, Depth);
       return;
-    case NodeKind::ExpressionStatement: {
-      if (ts_node_named_child_count(N) == 1) {
-        TSNode C = ts_node_named_child(N, 0);
-        NodeKind CK = kind(C);
-        if (CK == NodeKind::Assignment || CK == NodeKind::AugmentedAssignment) {
-          lowerStmt(C, Out, Depth + 1);
-          return;
-        }
-        Stmt *S = M.newStmt(StmtKind::Expr, range(N));
-        S->Value = lowerExpr(C, Depth + 1);
-        Out.push_back(S);
+    case NodeKind::ExpressionStatement:
+      lowerExpressionStatement(N, Out, Depth);
+      return;
+    case NodeKind::DecoratedDefinition:
+      lowerDecoratedDefinition(N, Out, Depth);
+      return;
+    case NodeKind::Assignment:
+      Out.push_back(lowerAssignment(N, Depth));
+      return;
+    case NodeKind::AugmentedAssignment:
+      Out.push_back(lowerAugmentedAssignment(N, Depth));
+      return;
+    case NodeKind::ForStatement:
+      Out.push_back(lowerFor(N, Depth));
+      return;
+    case NodeKind::WhileStatement:
+      Out.push_back(lowerWhile(N, Depth));
+      return;
+    case NodeKind::IfStatement:
+      Out.push_back(lowerIf(N, Depth));
+      return;
+    case NodeKind::WithStatement:
+      Out.push_back(lowerWith(N, Depth));
+      return;
+    case NodeKind::TryStatement:
+      Out.push_back(lowerTry(N, Depth));
+      return;
+    case NodeKind::FunctionDefinition:
+      Out.push_back(lowerFunction(N, Depth));
+      return;
+    case NodeKind::ClassDefinition:
+      Out.push_back(lowerClass(N, Depth));
+      return;
+    case NodeKind::ReturnStatement:
+      Out.push_back(lowerReturn(N, Depth));
+      return;
+    case NodeKind::ImportStatement:
+      Out.push_back(lowerImport(N));
+      return;
+    case NodeKind::ImportFromStatement:
+      Out.push_back(lowerImportFrom(N));
+      return;
+    default:
+      Out.push_back(lowerOtherStatement(N, Depth));
+      return;
+    }
+  }
+
+  /// An expression statement, or the assignment it wraps.
+  [[gnu::noinline]] void lowerExpressionStatement(TSNode N, std::vector<Stmt *> &Out,
+                                                  unsigned Depth) {
+    if (ts_node_named_child_count(N) == 1) {
+      TSNode C = ts_node_named_child(N, 0);
+      NodeKind CK = kind(C);
+      if (CK == NodeKind::Assignment || CK == NodeKind::AugmentedAssignment) {
+        lowerStmt(C, Out, Depth + 1);
         return;
       }
       Stmt *S = M.newStmt(StmtKind::Expr, range(N));
-      S->Value = lowerSequence(N, ExprKind::Tuple, Depth + 1);
+      S->Value = lowerExpr(C, Depth + 1);
       Out.push_back(S);
       return;
     }
-    case NodeKind::Assignment: {
-      Stmt *S = M.newStmt(StmtKind::Assign, range(N));
-      TSNode Cur = N;
-      for (;;) {
-        S->Targets.push_back(lowerExpr(field(Cur, G.Left), Depth + 1));
-        TSNode R = field(Cur, G.Right);
-        if (kind(R) == NodeKind::Assignment) {
-          Cur = R;
-          continue;
-        }
-        if (!ts_node_is_null(R))
-          S->Value = lowerExpr(R, Depth + 1);
-        break;
+    Stmt *S = M.newStmt(StmtKind::Expr, range(N));
+    S->Value = lowerSequence(N, ExprKind::Tuple, Depth + 1);
+    Out.push_back(S);
+  }
+
+  /// `a = b = value`: one Assign with every target.
+  [[gnu::noinline]] Stmt *lowerAssignment(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::Assign, range(N));
+    TSNode Cur = N;
+    for (;;) {
+      S->Targets.push_back(lowerExpr(field(Cur, G.Left), Depth + 1));
+      TSNode R = field(Cur, G.Right);
+      if (kind(R) == NodeKind::Assignment) {
+        Cur = R;
+        continue;
       }
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::AugmentedAssignment: {
-      Stmt *S = M.newStmt(StmtKind::AugAssign, range(N));
-      S->Targets.push_back(lowerExpr(field(N, G.Left), Depth + 1));
-      S->Value = lowerExpr(field(N, G.Right), Depth + 1);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::ForStatement: {
-      Stmt *S = M.newStmt(StmtKind::For, range(N));
-      S->IsAsync = startsWithAsync(N);
-      S->Target = lowerExpr(field(N, G.Left), Depth + 1);
-      S->Value = lowerExpr(field(N, G.Right), Depth + 1);
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      TSNode Alt = field(N, G.Alternative);
-      if (!ts_node_is_null(Alt))
-        lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::WhileStatement: {
-      Stmt *S = M.newStmt(StmtKind::While, range(N));
-      S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      TSNode Alt = field(N, G.Alternative);
-      if (!ts_node_is_null(Alt))
-        lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::IfStatement: {
-      Stmt *S = M.newStmt(StmtKind::If, range(N));
-      S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
-      lowerBlock(field(N, G.Consequence), S->Body, Depth);
-      Stmt *Tail = S;
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (CK == NodeKind::ElifClause) {
-          Stmt *Elif = M.newStmt(StmtKind::If, range(C));
-          Elif->Value = lowerExpr(field(C, G.Condition), Depth + 1);
-          lowerBlock(field(C, G.Consequence), Elif->Body, Depth);
-          Tail->OrElse.push_back(Elif);
-          Tail = Elif;
-        } else if (CK == NodeKind::ElseClause) {
-          lowerBlock(field(C, G.Body), Tail->OrElse, Depth);
-        }
-      });
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::WithStatement: {
-      Stmt *S = M.newStmt(StmtKind::With, range(N));
-      S->IsAsync = startsWithAsync(N);
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (CK != NodeKind::WithClause)
-          return;
-        forNamed(C, [&](TSNode Item, NodeKind IK) {
-          if (IK != NodeKind::WithItem)
-            return;
-          TSNode V = field(Item, G.Value);
-          if (kind(V) == NodeKind::AsPattern) {
-            S->Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
-            TSNode Alias = field(V, G.Alias);
-            S->Targets.push_back(ts_node_is_null(Alias) || ts_node_named_child_count(Alias) == 0
-                                     ? nullptr
-                                     : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
-          } else {
-            S->Items.push_back(lowerExpr(V, Depth + 1));
-            S->Targets.push_back(nullptr);
-          }
-        });
-      });
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::TryStatement: {
-      Stmt *S = M.newStmt(StmtKind::Try, range(N));
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (CK == NodeKind::ExceptClause) {
-          S->Handlers.emplace_back();
-          forNamed(C, [&](TSNode H, NodeKind HK) {
-            if (HK == NodeKind::Block)
-              lowerBlock(H, S->Handlers.back(), Depth);
-          });
-        } else if (CK == NodeKind::ElseClause) {
-          lowerBlock(field(C, G.Body), S->OrElse, Depth);
-        } else if (CK == NodeKind::FinallyClause) {
-          forNamed(C, [&](TSNode H, NodeKind HK) {
-            if (HK == NodeKind::Block)
-              lowerBlock(H, S->Finally, Depth);
-          });
-        }
-      });
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::DecoratedDefinition: {
-      std::vector<Expr *> Decorators;
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (CK == NodeKind::Decorator && ts_node_named_child_count(C) > 0)
-          Decorators.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
-      });
-      size_t Before = Out.size();
-      lowerStmt(field(N, G.Definition), Out, Depth + 1);
-      if (Out.size() > Before) {
-        Out.back()->Decorators = std::move(Decorators);
-        Out.back()->Where = range(N);
-      }
-      return;
-    }
-    case NodeKind::FunctionDefinition: {
-      Stmt *S = M.newStmt(StmtKind::Function, range(N));
-      S->IsAsync = startsWithAsync(N);
-      TSNode Name = field(N, G.Name);
-      S->Name = text(Name).str();
-      S->NameWhere = range(Name);
-      lowerParams(field(N, G.Parameters), S->Params, Depth);
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::ClassDefinition: {
-      Stmt *S = M.newStmt(StmtKind::Class, range(N));
-      TSNode Name = field(N, G.Name);
-      S->Name = text(Name).str();
-      S->NameWhere = range(Name);
-      TSNode Supers = field(N, G.Superclasses);
-      if (!ts_node_is_null(Supers))
-        lowerArguments(Supers, S->Bases, S->ClassKeywords, Depth);
-      lowerBlock(field(N, G.Body), S->Body, Depth);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::ReturnStatement: {
-      Stmt *S = M.newStmt(StmtKind::Return, range(N));
-      if (ts_node_named_child_count(N) > 0)
-        S->Value = lowerExpr(ts_node_named_child(N, 0), Depth + 1);
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::ImportStatement: {
-      Stmt *S = M.newStmt(StmtKind::Import, range(N));
-      forNamed(N, [&](TSNode C, NodeKind CK) { S->Imports.push_back(importName(C, CK)); });
-      Out.push_back(S);
-      return;
-    }
-    case NodeKind::ImportFromStatement: {
-      Stmt *S = M.newStmt(StmtKind::ImportFrom, range(N));
-      TSNode Mod = field(N, G.ModuleName);
-      if (!ts_node_is_null(Mod))
-        S->Module = text(Mod).str();
-      else
-        S->Module = "__future__";
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (ts_node_eq(C, Mod))
-          return;
-        if (CK == NodeKind::WildcardImport)
-          S->Imports.push_back({"*", ""});
-        else if (CK == NodeKind::DottedName || CK == NodeKind::AliasedImport)
-          S->Imports.push_back(importName(C, CK));
-      });
-      Out.push_back(S);
-      return;
-    }
-    default:
+      if (!ts_node_is_null(R))
+        S->Value = lowerExpr(R, Depth + 1);
       break;
     }
-    // Anything else (pass, raise, assert, del, global, match, type aliases...): keep the
-    // sub-expressions and nested bodies so nothing inside is lost.
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerAugmentedAssignment(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::AugAssign, range(N));
+    S->Targets.push_back(lowerExpr(field(N, G.Left), Depth + 1));
+    S->Value = lowerExpr(field(N, G.Right), Depth + 1);
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerFor(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::For, range(N));
+    S->IsAsync = startsWithAsync(N);
+    S->Target = lowerExpr(field(N, G.Left), Depth + 1);
+    S->Value = lowerExpr(field(N, G.Right), Depth + 1);
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    TSNode Alt = field(N, G.Alternative);
+    if (!ts_node_is_null(Alt))
+      lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerWhile(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::While, range(N));
+    S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    TSNode Alt = field(N, G.Alternative);
+    if (!ts_node_is_null(Alt))
+      lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+    return S;
+  }
+
+  /// `if`/`elif`/`else`: each elif is an If in the OrElse of the one before.
+  [[gnu::noinline]] Stmt *lowerIf(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::If, range(N));
+    S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
+    lowerBlock(field(N, G.Consequence), S->Body, Depth);
+    Stmt *Tail = S;
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::ElifClause) {
+        Stmt *Elif = M.newStmt(StmtKind::If, range(C));
+        Elif->Value = lowerExpr(field(C, G.Condition), Depth + 1);
+        lowerBlock(field(C, G.Consequence), Elif->Body, Depth);
+        Tail->OrElse.push_back(Elif);
+        Tail = Elif;
+      } else if (CK == NodeKind::ElseClause) {
+        lowerBlock(field(C, G.Body), Tail->OrElse, Depth);
+      }
+    });
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerWith(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::With, range(N));
+    S->IsAsync = startsWithAsync(N);
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK != NodeKind::WithClause)
+        return;
+      forNamed(C, [&](TSNode Item, NodeKind IK) {
+        if (IK == NodeKind::WithItem)
+          lowerWithItem(Item, S, Depth);
+      });
+    });
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    return S;
+  }
+
+  /// One `value [as target]` of a with statement: Items[I] and Targets[I] (null without `as`).
+  void lowerWithItem(TSNode Item, Stmt *S, unsigned Depth) {
+    TSNode V = field(Item, G.Value);
+    if (kind(V) == NodeKind::AsPattern) {
+      S->Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
+      TSNode Alias = field(V, G.Alias);
+      S->Targets.push_back(ts_node_is_null(Alias) || ts_node_named_child_count(Alias) == 0
+                               ? nullptr
+                               : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
+    } else {
+      S->Items.push_back(lowerExpr(V, Depth + 1));
+      S->Targets.push_back(nullptr);
+    }
+  }
+
+  [[gnu::noinline]] Stmt *lowerTry(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::Try, range(N));
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::ExceptClause) {
+        S->Handlers.emplace_back();
+        forNamed(C, [&](TSNode H, NodeKind HK) {
+          if (HK == NodeKind::Block)
+            lowerBlock(H, S->Handlers.back(), Depth);
+        });
+      } else if (CK == NodeKind::ElseClause) {
+        lowerBlock(field(C, G.Body), S->OrElse, Depth);
+      } else if (CK == NodeKind::FinallyClause) {
+        forNamed(C, [&](TSNode H, NodeKind HK) {
+          if (HK == NodeKind::Block)
+            lowerBlock(H, S->Finally, Depth);
+        });
+      }
+    });
+    return S;
+  }
+
+  /// The decorated function or class, with its decorators and the whole range.
+  [[gnu::noinline]] void lowerDecoratedDefinition(TSNode N, std::vector<Stmt *> &Out,
+                                                  unsigned Depth) {
+    std::vector<Expr *> Decorators;
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::Decorator && ts_node_named_child_count(C) > 0)
+        Decorators.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
+    });
+    size_t Before = Out.size();
+    lowerStmt(field(N, G.Definition), Out, Depth + 1);
+    if (Out.size() > Before) {
+      Out.back()->Decorators = std::move(Decorators);
+      Out.back()->Where = range(N);
+    }
+  }
+
+  [[gnu::noinline]] Stmt *lowerFunction(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::Function, range(N));
+    S->IsAsync = startsWithAsync(N);
+    TSNode Name = field(N, G.Name);
+    S->Name = text(Name).str();
+    S->NameWhere = range(Name);
+    lowerParams(field(N, G.Parameters), S->Params, Depth);
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerClass(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::Class, range(N));
+    TSNode Name = field(N, G.Name);
+    S->Name = text(Name).str();
+    S->NameWhere = range(Name);
+    TSNode Supers = field(N, G.Superclasses);
+    if (!ts_node_is_null(Supers))
+      lowerArguments(Supers, S->Bases, S->ClassKeywords, Depth);
+    lowerBlock(field(N, G.Body), S->Body, Depth);
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerReturn(TSNode N, unsigned Depth) {
+    Stmt *S = M.newStmt(StmtKind::Return, range(N));
+    if (ts_node_named_child_count(N) > 0)
+      S->Value = lowerExpr(ts_node_named_child(N, 0), Depth + 1);
+    return S;
+  }
+
+  [[gnu::noinline]] Stmt *lowerImport(TSNode N) {
+    Stmt *S = M.newStmt(StmtKind::Import, range(N));
+    forNamed(N, [&](TSNode C, NodeKind CK) { S->Imports.push_back(importName(C, CK)); });
+    return S;
+  }
+
+  /// `from m import a, b as c, *` (and `from __future__ import x`).
+  [[gnu::noinline]] Stmt *lowerImportFrom(TSNode N) {
+    Stmt *S = M.newStmt(StmtKind::ImportFrom, range(N));
+    TSNode Mod = field(N, G.ModuleName);
+    if (!ts_node_is_null(Mod))
+      S->Module = text(Mod).str();
+    else
+      S->Module = "__future__";
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (ts_node_eq(C, Mod))
+        return;
+      if (CK == NodeKind::WildcardImport)
+        S->Imports.push_back({"*", ""});
+      else if (CK == NodeKind::DottedName || CK == NodeKind::AliasedImport)
+        S->Imports.push_back(importName(C, CK));
+    });
+    return S;
+  }
+
+  /// Anything else (pass, raise, assert, del, global, match, type aliases...): keep the
+  /// sub-expressions and nested bodies so nothing inside is lost.
+  [[gnu::noinline]] Stmt *lowerOtherStatement(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::Other, range(N));
     // Statements that leave a block: the flow stage needs to know which ones.
     llvm::StringRef Type = ts_node_type(N);
     if (Type == "break_statement" || Type == "continue_statement" || Type == "raise_statement")
       S->Name = Type.drop_back(std::strlen("_statement")).str();
     lowerOther(N, S, Depth);
-    Out.push_back(S);
+    return S;
   }
 
   void lowerOther(TSNode N, Stmt *S, unsigned Depth) {
@@ -691,73 +763,25 @@ public:
       return M.newExpr(ExprKind::Other, {0, 0});
     if (Depth > MaxDepth)
       return M.newExpr(ExprKind::Other, range(N));
-    NodeKind K = kind(N);
-    switch (K) {
-    case NodeKind::Identifier: {
-      Expr *E = M.newExpr(ExprKind::Name, range(N));
-      E->Id = text(N).str();
-      E->IdWhere = range(N);
-      return E;
-    }
-    case NodeKind::Attribute: {
-      Expr *E = M.newExpr(ExprKind::Attribute, range(N));
-      E->Object = lowerExpr(field(N, G.Object), Depth + 1);
-      TSNode A = field(N, G.AttributeField);
-      E->Id = text(A).str();
-      E->IdWhere = range(A);
-      return E;
-    }
-    case NodeKind::Call: {
-      Expr *E = M.newExpr(ExprKind::Call, range(N));
-      E->Object = lowerExpr(field(N, G.Function), Depth + 1);
-      TSNode A = field(N, G.Arguments);
-      if (kind(A) == NodeKind::GeneratorExpression)
-        E->Args.push_back(lowerExpr(A, Depth + 1));
-      else if (!ts_node_is_null(A))
-        lowerArguments(A, E->Args, E->Keywords, Depth);
-      return E;
-    }
-    case NodeKind::Subscript: {
-      Expr *E = M.newExpr(ExprKind::Subscript, range(N));
-      E->Object = lowerExpr(field(N, G.Value), Depth + 1);
-      std::vector<Expr *> Index;
-      for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I) {
-        TSNode Child = ts_node_named_child(N, I);
-        if (ts_node_eq(Child, field(N, G.Value)) || kind(Child) == NodeKind::Comment)
-          continue;
-        if (kind(Child) == NodeKind::Slice)
-          E->IsSlice = true;
-        Index.push_back(lowerExpr(Child, Depth + 1));
-      }
-      if (Index.size() == 1) {
-        E->Index = Index[0];
-      } else {
-        E->Index = M.newExpr(ExprKind::Tuple, range(N));
-        E->Index->Args = std::move(Index);
-      }
-      return E;
-    }
-    case NodeKind::Slice:
-      return lowerSequence(N, ExprKind::Other, Depth);
+    switch (kind(N)) {
+    case NodeKind::Identifier:
+      return lowerName(N);
+    case NodeKind::Attribute:
+      return lowerAttribute(N, Depth);
+    case NodeKind::Call:
+      return lowerCall(N, Depth);
+    case NodeKind::Subscript:
+      return lowerSubscript(N, Depth);
     case NodeKind::String:
-    case NodeKind::ConcatenatedString: {
-      Expr *E = M.newExpr(ExprKind::String, range(N));
-      collectString(N, E, Depth);
-      return E;
-    }
+    case NodeKind::ConcatenatedString:
+      return lowerString(N, Depth);
     case NodeKind::Integer:
-    case NodeKind::Float: {
-      Expr *E = M.newExpr(ExprKind::Number, range(N));
-      E->Id = text(N).str();
-      return E;
-    }
+    case NodeKind::Float:
+      return lowerLiteral(N, ExprKind::Number);
     case NodeKind::True:
     case NodeKind::False:
-    case NodeKind::None: {
-      Expr *E = M.newExpr(ExprKind::Constant, range(N));
-      E->Id = text(N).str();
-      return E;
-    }
+    case NodeKind::None:
+      return lowerLiteral(N, ExprKind::Constant);
     case NodeKind::List:
     case NodeKind::ListPattern:
       return lowerSequence(N, ExprKind::List, Depth);
@@ -768,20 +792,8 @@ public:
       return lowerSequence(N, ExprKind::Tuple, Depth);
     case NodeKind::Set:
       return lowerSequence(N, ExprKind::Set, Depth);
-    case NodeKind::Dictionary: {
-      Expr *E = M.newExpr(ExprKind::Dict, range(N));
-      forNamed(N, [&](TSNode C, NodeKind CK) {
-        if (CK == NodeKind::Pair) {
-          E->Args.push_back(lowerExpr(field(C, G.Key), Depth + 1));
-          E->Values.push_back(lowerExpr(field(C, G.Value), Depth + 1));
-        } else {
-          Expr *Splat = lowerExpr(C, Depth + 1);
-          E->Args.push_back(Splat);
-          E->Values.push_back(Splat);
-        }
-      });
-      return E;
-    }
+    case NodeKind::Dictionary:
+      return lowerDictionary(N, Depth);
     case NodeKind::ListComprehension:
       return lowerComprehension(N, py::CompKind::List, Depth);
     case NodeKind::SetComprehension:
@@ -790,32 +802,18 @@ public:
       return lowerComprehension(N, py::CompKind::Dict, Depth);
     case NodeKind::GeneratorExpression:
       return lowerComprehension(N, py::CompKind::Generator, Depth);
-    case NodeKind::ParenthesizedExpression: {
+    case NodeKind::ParenthesizedExpression:
       if (ts_node_named_child_count(N) == 1)
         return lowerExpr(ts_node_named_child(N, 0), Depth + 1);
       return lowerSequence(N, ExprKind::Other, Depth);
-    }
     case NodeKind::NotOperator: {
       Expr *E = lowerSequence(N, ExprKind::Other, Depth);
       E->Op = "not";
       return E;
     }
     case NodeKind::BooleanOperator:
-    case NodeKind::ComparisonOperator: {
-      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
-      if (E->Args.size() >= 2 && E->Args[0]->Where.End <= E->Args[1]->Where.Begin) {
-        // The words between the first two operands, without the brackets of either.
-        llvm::SmallVector<llvm::StringRef, 2> Words;
-        Text.slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin)
-            .split(Words, ' ', -1, /*KeepEmpty=*/false);
-        for (llvm::StringRef W : Words) {
-          W = W.trim(" \t\r\n()");
-          if (!W.empty())
-            E->Op += (E->Op.empty() ? "" : " ") + W.str();
-        }
-      }
-      return E;
-    }
+    case NodeKind::ComparisonOperator:
+      return lowerOperator(N, Depth);
     case NodeKind::Lambda: {
       Expr *E = M.newExpr(ExprKind::Lambda, range(N));
       E->Object = lowerExpr(field(N, G.Body), Depth + 1);
@@ -824,19 +822,118 @@ public:
     case NodeKind::ListSplat:
     case NodeKind::DictionarySplat:
     case NodeKind::ListSplatPattern:
-    case NodeKind::DictionarySplatPattern: {
-      Expr *E = M.newExpr(ExprKind::Starred, range(N));
-      E->Object = ts_node_named_child_count(N) > 0 ? lowerExpr(ts_node_named_child(N, 0), Depth + 1)
-                                                   : M.newExpr(ExprKind::Other, range(N));
-      return E;
-    }
+    case NodeKind::DictionarySplatPattern:
+      return lowerStarred(N, Depth);
     case NodeKind::KeywordArgument: // only reached outside an argument list
       return lowerExpr(field(N, G.Value), Depth + 1);
     case NodeKind::Error:
       return M.newExpr(ExprKind::Other, range(N));
-    default:
+    default: // Slice and everything else
       return lowerSequence(N, ExprKind::Other, Depth);
     }
+  }
+
+private:
+  Expr *lowerName(TSNode N) {
+    Expr *E = M.newExpr(ExprKind::Name, range(N));
+    E->Id = text(N).str();
+    E->IdWhere = range(N);
+    return E;
+  }
+
+  Expr *lowerAttribute(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Attribute, range(N));
+    E->Object = lowerExpr(field(N, G.Object), Depth + 1);
+    TSNode A = field(N, G.AttributeField);
+    E->Id = text(A).str();
+    E->IdWhere = range(A);
+    return E;
+  }
+
+  Expr *lowerCall(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Call, range(N));
+    E->Object = lowerExpr(field(N, G.Function), Depth + 1);
+    TSNode A = field(N, G.Arguments);
+    if (kind(A) == NodeKind::GeneratorExpression)
+      E->Args.push_back(lowerExpr(A, Depth + 1));
+    else if (!ts_node_is_null(A))
+      lowerArguments(A, E->Args, E->Keywords, Depth);
+    return E;
+  }
+
+  /// `value[index]`; several indices (`a[1, 2]`) make a Tuple index.
+  Expr *lowerSubscript(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Subscript, range(N));
+    E->Object = lowerExpr(field(N, G.Value), Depth + 1);
+    std::vector<Expr *> Index;
+    for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I) {
+      TSNode Child = ts_node_named_child(N, I);
+      if (ts_node_eq(Child, field(N, G.Value)) || kind(Child) == NodeKind::Comment)
+        continue;
+      if (kind(Child) == NodeKind::Slice)
+        E->IsSlice = true;
+      Index.push_back(lowerExpr(Child, Depth + 1));
+    }
+    if (Index.size() == 1) {
+      E->Index = Index[0];
+    } else {
+      E->Index = M.newExpr(ExprKind::Tuple, range(N));
+      E->Index->Args = std::move(Index);
+    }
+    return E;
+  }
+
+  Expr *lowerString(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::String, range(N));
+    collectString(N, E, Depth);
+    return E;
+  }
+
+  /// A number or True/False/None, spelled as in the source.
+  Expr *lowerLiteral(TSNode N, ExprKind K) {
+    Expr *E = M.newExpr(K, range(N));
+    E->Id = text(N).str();
+    return E;
+  }
+
+  /// Keys in Args, values in Values; a `**splat` is both.
+  Expr *lowerDictionary(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Dict, range(N));
+    forNamed(N, [&](TSNode C, NodeKind CK) {
+      if (CK == NodeKind::Pair) {
+        E->Args.push_back(lowerExpr(field(C, G.Key), Depth + 1));
+        E->Values.push_back(lowerExpr(field(C, G.Value), Depth + 1));
+      } else {
+        Expr *Splat = lowerExpr(C, Depth + 1);
+        E->Args.push_back(Splat);
+        E->Values.push_back(Splat);
+      }
+    });
+    return E;
+  }
+
+  /// `and`/`or` and comparisons: the operands, and in Op the operator words.
+  Expr *lowerOperator(TSNode N, unsigned Depth) {
+    Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+    if (E->Args.size() >= 2 && E->Args[0]->Where.End <= E->Args[1]->Where.Begin) {
+      // The words between the first two operands, without the brackets of either.
+      llvm::SmallVector<llvm::StringRef, 2> Words;
+      Text.slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin)
+          .split(Words, ' ', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef W : Words) {
+        W = W.trim(" \t\r\n()");
+        if (!W.empty())
+          E->Op += (E->Op.empty() ? "" : " ") + W.str();
+      }
+    }
+    return E;
+  }
+
+  Expr *lowerStarred(TSNode N, unsigned Depth) {
+    Expr *E = M.newExpr(ExprKind::Starred, range(N));
+    E->Object = ts_node_named_child_count(N) > 0 ? lowerExpr(ts_node_named_child(N, 0), Depth + 1)
+                                                 : M.newExpr(ExprKind::Other, range(N));
+    return E;
   }
 };
 

@@ -53,8 +53,7 @@ ApplyResult applyFixes(const std::vector<Edit> &Edits, ApplyKind Kind, llvm::Str
     ++R.Failures;
   };
   for (auto &[Path, Entry] : groupByFile(Edits)) {
-    if (std::string Why = Kind == ApplyKind::Write ? unwritable(Path, Root) : "";
-        !Why.empty()) {
+    if (std::string Why = Kind == ApplyKind::Write ? unwritable(Path, Root) : ""; !Why.empty()) {
       Refuse(Path, "fix not applied: " + Why);
       continue;
     }

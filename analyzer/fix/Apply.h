@@ -18,9 +18,9 @@ enum class ApplyKind {
 
 /// What applyFixes() did.
 struct ApplyResult {
-  unsigned Files = 0;              ///< files written, or that would change (Diff)
-  unsigned Failures = 0;           ///< files refused (each reported on the error stream)
-  std::set<std::string> Written;   ///< the paths written (Write only)
+  unsigned Files = 0;            ///< files written, or that would change (Diff)
+  unsigned Failures = 0;         ///< files refused (each reported on the error stream)
+  std::set<std::string> Written; ///< the paths written (Write only)
 };
 
 /// Why \p Path must not be written by --fix, or "" when it may: only regular files inside

@@ -1,6 +1,6 @@
 #include "driver/Pipeline.h"
 
-#include "driver/Cache.h"
+#include "cache/Cache.h"
 #include "driver/TemplateKinds.h"
 #include "fix/Fix.h"
 #include "flow/Interpreter.h"
@@ -21,6 +21,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/xxhash.h"
 
+#include <cassert>
 #include <chrono>
 #include <set>
 
@@ -90,7 +91,8 @@ struct Built {
   unsigned Parsed = 0;
 };
 
-/// The run: the inputs, the old cache, and the maps from names to files.
+/// The run: the inputs, the old cache, and the maps from names to files. go() is the
+/// whole run, step by step; each step keeps what later steps need in the members below.
 class Run {
 public:
   Run(Analysis &A, const Config &Settings, const CacheOptions &CO, bool WithDependents,
@@ -98,7 +100,10 @@ public:
       : A(A), Files(A.Files.Files), Settings(Settings), CO(CO), In(Files.size()),
         Rel(Files.size()), WithDependents(WithDependents), Prog(Prog) {}
 
-  void go();
+  /// Analyzes, reusing the cache where it still holds, and fills the Analysis. Returns
+  /// false, with the Analysis left to be done again without the cache, when a cached entry
+  /// turned out not to match the files (or a file changed during the run).
+  [[nodiscard]] bool go();
   /// Reads and parses every file and builds the indexes and the model graph, as a full
   /// run does, without the cache and without analyzing.
   void indexOnly();
@@ -121,6 +126,22 @@ private:
   std::vector<std::shared_ptr<const parse::py::Module>> Parsed;
   std::vector<std::shared_ptr<const index::TemplateFile>> Tpls;
   std::vector<std::pair<std::string, std::shared_ptr<const parse::py::Module>>> Catalog;
+
+  // What planWork() decided and the rounds changed, per file index.
+  bool Full = false;      ///< every module is analyzed (no usable cache, or the models changed)
+  bool Unchanged = false; ///< nothing changed: every finding comes from the cache
+  std::vector<char> Dirty; ///< the module is analyzed afresh
+  std::vector<char> Load;  ///< the file is parsed and indexed
+  // What the rounds produced.
+  Built B;
+  std::vector<index::Lookups> Lookups;               ///< what each dirty module looked up
+  std::vector<std::vector<rules::Diagnostic>> Fresh; ///< each dirty module's findings
+  /// The model graph of the last full run, decoded once, bound to each round's modules.
+  std::unique_ptr<index::ModelGraph> CachedGraph;
+  // What the findings are collected for.
+  std::vector<char> Target; ///< the files asked about (and their importers)
+  std::vector<std::optional<nlohmann::json>> Decoded; ///< cached findings, decoded on demand
+  bool Stale = false; ///< a cached finding did not read back
 
   bool isPython(size_t I) const { return Files[I].Kind == discover::FileKind::Python; }
 
@@ -145,12 +166,58 @@ private:
     }
     return In[I].Src.get();
   }
+  /// The source file at root-relative path \p R (null when there is none).
+  const parse::SourceFile *sourceAt(const std::string &R) {
+    auto It = ByRel.find(R);
+    return It == ByRel.end() ? nullptr : source(It->second);
+  }
+  /// The file index of \p F (none for a file not read in this run).
+  std::optional<size_t> indexOf(const parse::SourceFile *F) const {
+    auto It = IndexOf.find(F);
+    return It == IndexOf.end() ? std::nullopt : std::optional<size_t>(It->second);
+  }
+  /// The file index of root-relative path \p R.
+  std::optional<size_t> indexAt(llvm::StringRef R) const {
+    auto It = ByRel.find(R);
+    return It == ByRel.end() ? std::nullopt : std::optional<size_t>(It->second);
+  }
 
+  // The steps of go(), in order.
+  void loadCache();
   void readInputs();
   void mapNames();
+  void planWork();
+  void analyzeRounds();
+  void markTargets();
+  std::vector<rules::Diagnostic> collectFindings();
+  void saveCache();
+  void finish(std::vector<rules::Diagnostic> Diags);
+
+  // planWork()
+  bool graphInputsChanged();
+  void loadAll();
+  void planFromCache();
   bool depsUnchanged(const cache::ModuleRecord &R) const;
+  // analyzeRounds()
+  bool round(unsigned Round);
+  bool contributions();
+  bool loadMissing();
+  const index::ModelGraph *cachedGraph(const index::Project &P);
+  void analyzeDirty(const index::ModelGraph &Graph);
   Built build(const std::vector<char> &Load, bool WithGraph);
-  std::vector<std::string> importsOf(size_t I, const Built &B) const;
+  void parseLoaded(const std::vector<char> &Load);
+  std::vector<std::string> importsOf(size_t I) const;
+  // collectFindings()
+  void fileFindings(std::vector<rules::Diagnostic> &Diags);
+  std::optional<rules::Diagnostic> thawBlob(const cache::Blob &Blob);
+  const nlohmann::json *cachedFindings(size_t I, const std::vector<char> &In);
+  std::vector<char> locatedFiles();
+  void moduleFindings(const std::vector<char> &Located, std::vector<rules::Diagnostic> &Diags);
+  // saveCache()
+  bool cacheWouldNotChange() const;
+  std::optional<std::string> relPath(const parse::SourceFile *F) const;
+  cache::FileRecord fileRecord(size_t I) const;
+  std::optional<cache::ModuleRecord> moduleRecord(size_t I) const;
 };
 
 void Run::readInputs() {
@@ -225,23 +292,20 @@ bool Run::depsUnchanged(const cache::ModuleRecord &R) const {
   return true;
 }
 
-/// Parses the files \p Load selects (those not parsed in an earlier round) and builds the
-/// project index and the template index over them (plus Django's own models), and the
-/// model graph when \p WithGraph.
-Built Run::build(const std::vector<char> &Load, bool WithGraph) {
-  Built B;
+/// Parses the files \p ToLoad selects that no earlier round parsed (in parallel).
+void Run::parseLoaded(const std::vector<char> &ToLoad) {
   size_t N = Files.size();
   Parsed.resize(N);
   Tpls.resize(N);
   for (size_t I = 0; I < N; ++I)
-    if (Load[I])
+    if (ToLoad[I])
       source(I);
   if (Prog)
-    Prog->stage("parsing", llvm::count_if(Load, [](char L) { return L; }), "files");
+    Prog->stage("parsing", llvm::count_if(ToLoad, [](char L) { return L; }), "files");
   llvm::parallelFor(0, N, [&](size_t I) {
-    if (Load[I] && Prog)
+    if (ToLoad[I] && Prog)
       Prog->tick();
-    if (!Load[I] || !In[I].Src || Parsed[I] || Tpls[I])
+    if (!ToLoad[I] || !In[I].Src || Parsed[I] || Tpls[I])
       return;
     if (isPython(I)) {
       Parsed[I] = parse::parsePython(In[I].Src);
@@ -258,29 +322,38 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
     T->File = In[I].Src;
     Tpls[I] = std::move(T);
   });
-  B.ModuleOf.assign(N, nullptr);
-  B.SyntaxOf.resize(N);
-  B.Templates = std::make_unique<index::TemplateIndex>();
-  B.Project = std::make_unique<index::Project>();
+}
+
+/// Parses the files \p ToLoad selects (those not parsed in an earlier round) and builds
+/// the project index and the template index over them (plus Django's own models), and the
+/// model graph when \p WithGraph.
+Built Run::build(const std::vector<char> &ToLoad, bool WithGraph) {
+  parseLoaded(ToLoad);
+  size_t N = Files.size();
+  Built Out;
+  Out.ModuleOf.assign(N, nullptr);
+  Out.SyntaxOf.resize(N);
+  Out.Templates = std::make_unique<index::TemplateIndex>();
+  Out.Project = std::make_unique<index::Project>();
   for (size_t I = 0; I < N; ++I) {
-    if (!Load[I])
+    if (!ToLoad[I])
       continue;
     if (const auto &T = Tpls[I]) {
       if (!T->Tree.Errors.empty()) {
         const auto &E = T->Tree.Errors.front();
-        B.SyntaxOf[I] = rules::syntaxError(*T->File, {E.Where.Begin, E.Where.End}, E.Message);
+        Out.SyntaxOf[I] = rules::syntaxError(*T->File, {E.Where.Begin, E.Where.End}, E.Message);
       }
-      B.Templates->add(T);
+      Out.Templates->add(T);
     }
     if (!Parsed[I])
       continue;
-    ++B.Parsed;
+    ++Out.Parsed;
     if (!Parsed[I]->Errors.empty()) {
       const parse::py::SyntaxError &E = Parsed[I]->Errors.front();
-      B.SyntaxOf[I] = rules::syntaxError(Parsed[I]->file(), E.Where, E.Message);
+      Out.SyntaxOf[I] = rules::syntaxError(Parsed[I]->file(), E.Where, E.Message);
     }
-    B.ModuleOf[I] =
-        &B.Project->addModule(Parsed[I], Files[I].ModuleName, Files[I].IsPackage, false);
+    Out.ModuleOf[I] =
+        &Out.Project->addModule(Parsed[I], Files[I].ModuleName, Files[I].IsPackage, false);
   }
   // Django's own models, unless the project itself is Django.
   if (Catalog.empty())
@@ -290,18 +363,18 @@ Built Run::build(const std::vector<char> &Load, bool WithGraph) {
                              parse::parsePython(std::make_shared<parse::SourceFile>(
                                  std::string("<django>/") + C.ModuleName, C.Source)));
   for (const auto &[Name, Ast] : Catalog)
-    B.Project->addModule(Ast, Name, false, true);
-  B.Project->setModuleTails(Tails); // over every file, loaded in this round or not
-  B.Project->freeze();
+    Out.Project->addModule(Ast, Name, false, true);
+  Out.Project->setModuleTails(Tails); // over every file, loaded in this round or not
+  Out.Project->freeze();
   if (WithGraph) {
-    index::LookupScope Scope(B.GraphLookups);
-    B.Graph = index::ModelGraph::build(*B.Project);
+    index::LookupScope Scope(Out.GraphLookups);
+    Out.Graph = index::ModelGraph::build(*Out.Project);
   }
-  return B;
+  return Out;
 }
 
 /// The qualified names module \p I imports (from its syntax tree, or from the cache).
-std::vector<std::string> Run::importsOf(size_t I, const Built &B) const {
+std::vector<std::string> Run::importsOf(size_t I) const {
   std::vector<std::string> Out;
   if (const index::ModuleInfo *M = B.ModuleOf[I]) {
     for (const auto &E : M->Imports)
@@ -316,208 +389,261 @@ std::vector<std::string> Run::importsOf(size_t I, const Built &B) const {
   return Out;
 }
 
-void Run::go() {
-  if (CO.Use) {
-    std::string Why;
-    Old = cache::load(cache::directory(A.Files.Root, CO.Dir), CO.Key, Why);
-    A.Stats.CacheNote = Why;
-  } else {
-    A.Stats.CacheNote = "cache disabled";
-  }
+bool Run::go() {
+  loadCache();
   readInputs();
   mapNames();
+  planWork();
+  analyzeRounds();
+  markTargets();
+  std::vector<rules::Diagnostic> Diags = collectFindings();
+  if (Stale || Raced)
+    return false; // the cache said something the files no longer back up
+  saveCache();
+  finish(std::move(Diags));
+  return true;
+}
 
-  // Which modules must be analyzed again: all of them without a cache or when anything the
-  // model graph was built from changed; else those whose own file or any name they looked
-  // up changed.
-  size_t N = Files.size();
-  bool Full = !Old;
-  if (!Full)
-    for (const auto &[Name, Hash] : Old->GraphDeps)
-      if (moduleState(Name) != Hash) {
-        Full = true;
-        A.Stats.CacheNote = "the models changed";
-        break;
-      }
-  std::vector<char> Dirty(N, 0), Load(N, 0);
-  auto LoadAll = [&] {
-    for (size_t I = 0; I < N; ++I) {
-      Load[I] = In[I].Hash != 0;
-      Dirty[I] = isPython(I) && In[I].Hash;
-    }
-  };
-  auto LoadName = [&](const llvm::StringMap<size_t> &Map, llvm::StringRef Name) {
-    if (auto It = Map.find(Name); It != Map.end())
-      Load[It->second] = 1;
-  };
-  if (Full) {
-    LoadAll();
-  } else {
-    for (size_t I = 0; I < N; ++I) {
-      if (!In[I].Hash)
-        continue;
-      auto F = Old->Files.find(Rel[I]);
-      bool Same = F != Old->Files.end() && F->second.Hash == In[I].Hash;
-      if (!isPython(I)) {
-        Load[I] |= !Same; // for its syntax errors (templates parse fast)
-        continue;
-      }
-      auto R = Old->Modules.find(Rel[I]);
-      bool Clean = Same && R != Old->Modules.end() && R->second.Hash == In[I].Hash &&
-                   R->second.Name == Files[I].ModuleName && depsUnchanged(R->second);
-      if (Clean)
-        continue;
-      Dirty[I] = Load[I] = 1;
-      if (R == Old->Modules.end())
-        continue;
-      for (const auto &D : R->second.Modules)
-        LoadName(ModuleFile, D.first);
-      for (const auto &D : R->second.Templates)
-        LoadName(TemplateFile, D.first);
-    }
+void Run::loadCache() {
+  if (!CO.Use) {
+    A.Stats.CacheNote = "cache disabled";
+    return;
   }
+  llvm::Expected<cache::State> S = cache::load(cache::directory(A.Files.Root, CO.Dir), CO.Key);
+  if (!S) {
+    A.Stats.CacheNote = llvm::toString(S.takeError());
+    return;
+  }
+  Old = std::move(*S);
+}
 
-  // Parse what is needed, build the indexes, analyze the dirty modules. A name looked up
-  // that denotes a file not loaded means the guess of what is needed was short: load it
-  // and go again (the results never depend on a file that was not loaded).
-  Built B;
-  std::vector<index::Lookups> Lookups(N);
-  std::vector<std::vector<rules::Diagnostic>> Fresh(N);
+/// Which modules must be analyzed again: all of them without a cache or when anything the
+/// model graph was built from changed; else those whose own file or any name they looked
+/// up changed. Which files are parsed: those, and what they looked up last time.
+void Run::planWork() {
+  size_t N = Files.size();
+  Dirty.assign(N, 0);
+  Load.assign(N, 0);
+  Lookups.resize(N);
+  Fresh.resize(N);
+  Decoded.resize(N);
+  Full = !Old || graphInputsChanged();
+  if (Full)
+    loadAll();
+  else
+    planFromCache();
   // Nothing changed: every finding comes from the cache, nothing is parsed.
-  bool Unchanged = !Full && llvm::none_of(Dirty, [](char D) { return D; }) &&
-                   llvm::none_of(llvm::seq<size_t>(0, N), [&](size_t I) {
-                     return Load[I] && !isPython(I);
-                   });
+  Unchanged = !Full && llvm::none_of(Dirty, [](char D) { return D; }) &&
+              llvm::none_of(llvm::seq<size_t>(0, N),
+                            [&](size_t I) { return Load[I] && !isPython(I); });
   if (Unchanged) {
     Load.assign(N, 0);
     B.ModuleOf.assign(N, nullptr);
     B.SyntaxOf.resize(N);
   }
-  // The model graph of the last full run, decoded once, bound to each round's modules.
-  std::unique_ptr<index::ModelGraph> Cached;
-  for (unsigned Round = 0; !Unchanged; ++Round) {
-    B = build(Load, Full);
-    bool Again = false;
-    auto Missing = [&](const index::Lookups &L) {
-      for (const auto &E : L.Modules)
-        if (auto It = ModuleFile.find(E.getKey()); It != ModuleFile.end() && !Load[It->second])
-          Load[It->second] = Again = true;
-      for (const auto &E : L.Templates)
-        if (auto It = TemplateFile.find(E.getKey());
-            It != TemplateFile.end() && !Load[It->second])
-          Load[It->second] = Again = true;
-    };
-    // Whether a module adds to the model graph (a model, an app label, settings): checked
-    // in the module's own lookup scope, so that what the check needs is loaded up front
-    // next time.
-    std::vector<char> Contributes(N, 0);
-    for (size_t I = 0; I < N; ++I)
-      Lookups[I] = {};
-    llvm::parallelFor(0, N, [&](size_t I) {
-      if (!Dirty[I] || !B.ModuleOf[I])
-        return;
-      index::LookupScope Scope(Lookups[I]);
-      Contributes[I] = index::ModelGraph::contributes(*B.Project, *B.ModuleOf[I]);
-    });
-    const index::ModelGraph *Graph = B.Graph.get();
-    if (!Full) {
-      // The graph of the last full run still holds unless a changed module now adds to
-      // it; then every module is analyzed.
-      for (size_t I = 0; I < N; ++I)
-        if (Dirty[I])
-          Missing(Lookups[I]);
-      bool Adds = llvm::any_of(Contributes, [](char C) { return C; });
-      if (!Raced && Round < 8 && Again)
-        continue;
-      if (!Raced && Round < 8 && !Adds) {
-        try {
-          if (!Cached)
-            Cached = index::ModelGraph::decode(Old->Graph.bytes());
-          Cached->bind(*B.Project);
-          Graph = Cached.get();
-        } catch (const std::exception &) {
-          Graph = nullptr;
-        }
-      }
-      if (!Graph) {
-        Full = true;
-        A.Stats.CacheNote = Raced  ? "files changed during the run"
-                            : Adds ? "the models changed"
-                                   : "the cached model graph did not read back";
-        LoadAll();
-        continue;
-      }
+}
+
+/// Whether a module the cached model graph was built from (or looked up) changed.
+bool Run::graphInputsChanged() {
+  for (const auto &[Name, Hash] : Old->GraphDeps)
+    if (moduleState(Name) != Hash) {
+      A.Stats.CacheNote = "the models changed";
+      return true;
     }
-    flow::Analyzer Flow(*B.Project, *Graph, B.Templates.get(), Settings.djangoVersion(),
-                        Settings.DjangoVersionKnown);
-    fix::Facts Known{Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0};
-    if (Prog) {
-      size_t Modules = 0;
-      for (size_t I = 0; I < N; ++I)
-        Modules += Dirty[I] && B.ModuleOf[I];
-      Prog->stage("analyzing", Modules, "modules");
-    }
-    llvm::parallelFor(0, N, [&](size_t I) {
-      Fresh[I].clear();
-      if (!Dirty[I] || !B.ModuleOf[I])
-        return;
-      if (Prog)
-        Prog->tick();
-      index::LookupScope Scope(Lookups[I]);
-      Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), *Graph);
-      fix::settleFixes(Fresh[I], Known, B.Project.get());
-    });
-    if (!Full)
-      for (size_t I = 0; I < N; ++I)
-        if (Dirty[I])
-          Missing(Lookups[I]);
-    if (!Again)
-      break;
+  return false;
+}
+
+void Run::loadAll() {
+  for (size_t I = 0; I < Files.size(); ++I) {
+    Load[I] = In[I].Hash != 0;
+    Dirty[I] = isPython(I) && In[I].Hash;
   }
-  if (!Full && Cached)
-    B.Graph = std::move(Cached);
+}
+
+void Run::planFromCache() {
+  auto LoadName = [&](const llvm::StringMap<size_t> &Map, llvm::StringRef Name) {
+    if (auto It = Map.find(Name); It != Map.end())
+      Load[It->second] = 1;
+  };
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!In[I].Hash)
+      continue;
+    auto F = Old->Files.find(Rel[I]);
+    bool Same = F != Old->Files.end() && F->second.Hash == In[I].Hash;
+    if (!isPython(I)) {
+      Load[I] |= !Same; // for its syntax errors (templates parse fast)
+      continue;
+    }
+    auto R = Old->Modules.find(Rel[I]);
+    bool Clean = Same && R != Old->Modules.end() && R->second.Hash == In[I].Hash &&
+                 R->second.Name == Files[I].ModuleName && depsUnchanged(R->second);
+    if (Clean)
+      continue;
+    Dirty[I] = Load[I] = 1;
+    if (R == Old->Modules.end())
+      continue;
+    for (const auto &D : R->second.Modules)
+      LoadName(ModuleFile, D.first);
+    for (const auto &D : R->second.Templates)
+      LoadName(TemplateFile, D.first);
+  }
+}
+
+/// Parses what is needed, builds the indexes, analyzes the dirty modules. A name looked up
+/// that denotes a file not loaded means the guess of what is needed was short: load it and
+/// go again (the results never depend on a file that was not loaded).
+void Run::analyzeRounds() {
+  for (unsigned Round = 0; !Unchanged && round(Round); ++Round)
+    ;
+  if (!Full && CachedGraph)
+    B.Graph = std::move(CachedGraph);
   A.Stats.Full = Full;
   A.Stats.Parsed = B.Parsed;
+}
 
-  // Targets: the files asked about, and (for files named one by one) the modules importing
-  // a target module: a change to a model re-checks the views that use it.
-  std::vector<char> Target(N, 0);
+/// One round; returns whether another is needed (more files to load, or a full run now).
+bool Run::round(unsigned Round) {
+  B = build(Load, Full);
+  bool Adds = contributions();
+  const index::ModelGraph *Graph = B.Graph.get();
+  if (!Full) {
+    // The graph of the last full run still holds unless a changed module now adds to it;
+    // then every module is analyzed.
+    bool Trusted = !Raced && Round < 8;
+    if (loadMissing() && Trusted)
+      return true;
+    if (Trusted && !Adds)
+      Graph = cachedGraph(*B.Project);
+    if (!Graph) {
+      Full = true;
+      A.Stats.CacheNote = Raced  ? "files changed during the run"
+                          : Adds ? "the models changed"
+                                 : "the cached model graph did not read back";
+      loadAll();
+      return true;
+    }
+  }
+  analyzeDirty(*Graph);
+  return !Full && loadMissing();
+}
+
+/// Whether a dirty module adds to the model graph (a model, an app label, settings):
+/// checked in the module's own lookup scope, so that what the check needs is loaded up
+/// front next time.
+bool Run::contributions() {
+  size_t N = Files.size();
+  std::vector<char> Contributes(N, 0);
+  for (size_t I = 0; I < N; ++I)
+    Lookups[I] = {};
+  llvm::parallelFor(0, N, [&](size_t I) {
+    if (!Dirty[I] || !B.ModuleOf[I])
+      return;
+    index::LookupScope Scope(Lookups[I]);
+    Contributes[I] = index::ModelGraph::contributes(*B.Project, *B.ModuleOf[I]);
+  });
+  return llvm::any_of(Contributes, [](char C) { return C; });
+}
+
+/// Marks for loading the files that the dirty modules looked up and that are not loaded;
+/// returns whether there were any.
+bool Run::loadMissing() {
+  bool Added = false;
+  auto Need = [&](const llvm::StringMap<size_t> &Map, llvm::StringRef Name) {
+    if (auto It = Map.find(Name); It != Map.end() && !Load[It->second])
+      Load[It->second] = Added = true;
+  };
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!Dirty[I])
+      continue;
+    for (const auto &E : Lookups[I].Modules)
+      Need(ModuleFile, E.getKey());
+    for (const auto &E : Lookups[I].Templates)
+      Need(TemplateFile, E.getKey());
+  }
+  return Added;
+}
+
+/// The cached model graph bound to \p P's modules, or null when it does not read back.
+const index::ModelGraph *Run::cachedGraph(const index::Project &P) {
+  if (!CachedGraph) {
+    llvm::Expected<std::unique_ptr<index::ModelGraph>> G =
+        index::ModelGraph::decode(Old->Graph.bytes());
+    if (!G) {
+      llvm::consumeError(G.takeError());
+      return nullptr;
+    }
+    CachedGraph = std::move(*G);
+  }
+  if (llvm::Error E = CachedGraph->bind(P)) {
+    llvm::consumeError(std::move(E));
+    return nullptr;
+  }
+  return CachedGraph.get();
+}
+
+/// Runs flow, the rules and settleFixes on every dirty module, in parallel, each in its
+/// own lookup scope.
+void Run::analyzeDirty(const index::ModelGraph &Graph) {
+  size_t N = Files.size();
+  flow::Analyzer Flow(*B.Project, Graph, B.Templates.get(), Settings.djangoVersion(),
+                      Settings.DjangoVersionKnown);
+  fix::Facts Known{Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0};
+  if (Prog) {
+    size_t Modules = 0;
+    for (size_t I = 0; I < N; ++I)
+      Modules += Dirty[I] && B.ModuleOf[I];
+    Prog->stage("analyzing", Modules, "modules");
+  }
+  llvm::parallelFor(0, N, [&](size_t I) {
+    Fresh[I].clear();
+    if (!Dirty[I] || !B.ModuleOf[I])
+      return;
+    if (Prog)
+      Prog->tick();
+    index::LookupScope Scope(Lookups[I]);
+    Fresh[I] = rules::runRules(Flow.analyzeModule(*B.ModuleOf[I]), Graph);
+    fix::settleFixes(Fresh[I], Known, B.Project.get());
+  });
+}
+
+/// Targets: the files asked about, and (for files named one by one) the modules importing
+/// a target module: a change to a model re-checks the views that use it.
+void Run::markTargets() {
+  size_t N = Files.size();
+  Target.assign(N, 0);
   for (size_t I = 0; I < N; ++I)
     Target[I] = Files[I].IsTarget && In[I].Hash;
-  if (WithDependents) {
-    std::vector<std::string> Changed;
-    for (size_t I = 0; I < N; ++I)
-      if (Target[I] && isPython(I))
-        Changed.push_back(Files[I].ModuleName);
-    auto Imports = [&](llvm::StringRef Qual) {
-      for (const std::string &C : Changed)
-        if (Qual == C || (Qual.starts_with(C) && Qual.substr(C.size()).starts_with(".")))
-          return true;
-      return false;
-    };
-    for (size_t I = 0; I < N; ++I)
-      if (isPython(I) && In[I].Hash && !Target[I] &&
-          llvm::any_of(importsOf(I, B), [&](const std::string &Q) { return Imports(Q); }))
-        Target[I] = 1;
-  }
+  if (!WithDependents)
+    return;
+  std::vector<std::string> Changed;
+  for (size_t I = 0; I < N; ++I)
+    if (Target[I] && isPython(I))
+      Changed.push_back(Files[I].ModuleName);
+  auto Imports = [&](llvm::StringRef Qual) {
+    for (const std::string &C : Changed)
+      if (Qual == C || (Qual.starts_with(C) && Qual.substr(C.size()).starts_with(".")))
+        return true;
+    return false;
+  };
+  for (size_t I = 0; I < N; ++I)
+    if (isPython(I) && In[I].Hash && !Target[I] &&
+        llvm::any_of(importsOf(I), [&](const std::string &Q) { return Imports(Q); }))
+      Target[I] = 1;
+}
 
-  // The findings: unreadable and unparsable targets, then each module's findings in the
-  // target files (fresh, or read back from the cache), in file order.
+/// The findings: unreadable and unparsable targets, then each module's findings in the
+/// target files (fresh, or read back from the cache), in file order.
+std::vector<rules::Diagnostic> Run::collectFindings() {
   std::vector<rules::Diagnostic> Diags;
-  auto ByRelSource = [&](const std::string &R) -> const parse::SourceFile * {
-    auto It = ByRel.find(R);
-    return It == ByRel.end() ? nullptr : source(It->second);
-  };
-  bool Stale = false; ///< a cached finding did not read back
-  auto ThawBlob = [&](const cache::Blob &B) -> std::optional<rules::Diagnostic> {
-    try {
-      return cache::thaw(B.decode(), ByRelSource);
-    } catch (const std::exception &) {
-      return std::nullopt;
-    }
-  };
+  fileFindings(Diags);
+  moduleFindings(locatedFiles(), Diags);
+  return Diags;
+}
+
+/// The file-level findings of the targets: unreadable (NP902), syntax errors (NP901).
+void Run::fileFindings(std::vector<rules::Diagnostic> &Diags) {
   for (int Pass = 0; Pass < 2; ++Pass)
-    for (size_t I = 0; I < N; ++I) {
+    for (size_t I = 0; I < Files.size(); ++I) {
       if (isPython(I) != (Pass == 1) || !Files[I].IsTarget)
         continue;
       if (!In[I].Hash) {
@@ -532,52 +658,69 @@ void Run::go() {
       const cache::Blob &J = Old->Files.at(Rel[I]).ParseDiag;
       if (J.empty())
         continue;
-      if (std::optional<rules::Diagnostic> D = ThawBlob(J))
+      if (std::optional<rules::Diagnostic> D = thawBlob(J))
         Diags.push_back(std::move(*D));
       else
         Stale = true;
     }
-  // Each module's findings, fresh or as the cache holds them (decoded once, on demand).
-  std::vector<std::optional<nlohmann::json>> Decoded(N);
-  auto CachedOf = [&](size_t I, const std::vector<char> &Files) -> const nlohmann::json * {
-    const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
-    if (llvm::none_of(R.DiagFiles, [&](const std::string &F) {
-          auto It = ByRel.find(F);
-          return It != ByRel.end() && Files[It->second];
-        }))
-      return nullptr;
-    if (!Decoded[I]) {
-      try {
-        Decoded[I] = R.Diags.decode();
-      } catch (const std::exception &) {
-        Decoded[I] = nlohmann::json();
-      }
-      if (!Decoded[I]->is_array())
-        Stale = true;
+}
+
+std::optional<rules::Diagnostic> Run::thawBlob(const cache::Blob &Blob) {
+  llvm::Expected<nlohmann::json> J = Blob.decode();
+  if (!J) {
+    llvm::consumeError(J.takeError());
+    return std::nullopt;
+  }
+  return cache::thaw(*J, [&](const std::string &R) { return sourceAt(R); });
+}
+
+/// The cached findings of module \p I (decoded once, on demand), or null when none of them
+/// touches a file \p Wanted selects. A record that does not decode makes the run stale.
+const nlohmann::json *Run::cachedFindings(size_t I, const std::vector<char> &Wanted) {
+  const cache::ModuleRecord &R = Old->Modules.at(Rel[I]);
+  if (llvm::none_of(R.DiagFiles, [&](const std::string &F) {
+        std::optional<size_t> At = indexAt(F);
+        return At && Wanted[*At];
+      }))
+    return nullptr;
+  if (!Decoded[I]) {
+    llvm::Expected<nlohmann::json> J = R.Diags.decode();
+    if (J) {
+      Decoded[I] = std::move(*J);
+    } else {
+      llvm::consumeError(J.takeError());
+      Decoded[I] = nlohmann::json();
     }
-    return Decoded[I]->is_array() ? &*Decoded[I] : nullptr;
-  };
-  auto FileIndex = [&](const nlohmann::json &J) -> std::optional<size_t> {
-    auto File = J.is_object() ? J.find("file") : J.end();
-    if (File == J.end() || !File->is_string())
-      return std::nullopt;
-    auto It = ByRel.find(File->get<std::string>());
-    return It == ByRel.end() ? std::nullopt : std::optional<size_t>(It->second);
-  };
-  // Which files' findings are kept: the target files', and those of the files where a
-  // finding lies that has its queryset in a target (its `# noqa` may silence it there).
-  // With files named one by one, every finding pointing into a target counts (a view's
-  // queryset read in a template). Such a finding's file joins with all its findings, so
-  // that duplicates collapse and suppressions apply as in a whole run; analyze() then
-  // keeps only the findings of the targets (or pointing into them).
+    if (!Decoded[I]->is_array())
+      Stale = true;
+  }
+  return Decoded[I]->is_array() ? &*Decoded[I] : nullptr;
+}
+
+/// The file index a frozen finding is located in.
+std::optional<size_t> frozenFile(const nlohmann::json &J, const llvm::StringMap<size_t> &ByRel) {
+  auto File = J.is_object() ? J.find("file") : J.end();
+  if (File == J.end() || !File->is_string())
+    return std::nullopt;
+  auto It = ByRel.find(File->get<std::string>());
+  return It == ByRel.end() ? std::nullopt : std::optional<size_t>(It->second);
+}
+
+/// Which files' findings are kept: the target files', and those of the files where a
+/// finding lies that has its queryset in a target (its `# noqa` may silence it there).
+/// With files named one by one, every finding pointing into a target counts (a view's
+/// queryset read in a template). Such a finding's file joins with all its findings, so
+/// that duplicates collapse and suppressions apply as in a whole run; analyze() then
+/// keeps only the findings of the targets (or pointing into them).
+std::vector<char> Run::locatedFiles() {
   std::vector<char> Located(Target);
   auto InTarget = [&](const parse::SourceFile *F) {
-    auto It = IndexOf.find(F);
-    return It != IndexOf.end() && Target[It->second];
+    std::optional<size_t> At = indexOf(F);
+    return At && Target[*At];
   };
   auto RelInTarget = [&](const std::string &F) {
-    auto It = ByRel.find(F);
-    return It != ByRel.end() && Target[It->second];
+    std::optional<size_t> At = indexAt(F);
+    return At && Target[*At];
   };
   auto FreshJoins = [&](const rules::Diagnostic &D) {
     return WithDependents ? pointsInto(D, InTarget) : D.QuerysetFile && InTarget(D.QuerysetFile);
@@ -588,138 +731,159 @@ void Run::go() {
     auto Q = J.is_object() ? J.find("qfile") : J.end();
     return Q != J.end() && Q->is_string() && RelInTarget(Q->get<std::string>());
   };
-  for (size_t I = 0; I < N; ++I) {
+  for (size_t I = 0; I < Files.size(); ++I) {
     if (!isPython(I) || !In[I].Hash)
       continue;
     if (Dirty[I]) {
       for (const rules::Diagnostic &D : Fresh[I])
-        if (auto It = IndexOf.find(D.File);
-            It != IndexOf.end() && !Located[It->second] && FreshJoins(D))
-          Located[It->second] = 1;
+        if (std::optional<size_t> At = indexOf(D.File); At && !Located[*At] && FreshJoins(D))
+          Located[*At] = 1;
       continue;
     }
-    const nlohmann::json *All = CachedOf(I, Target);
+    const nlohmann::json *All = cachedFindings(I, Target);
     for (const nlohmann::json &J : All ? *All : nlohmann::json::array())
-      if (std::optional<size_t> At = FileIndex(J); At && !Located[*At] && CachedJoins(J))
+      if (std::optional<size_t> At = frozenFile(J, ByRel); At && !Located[*At] && CachedJoins(J))
         Located[*At] = 1;
   }
-  for (size_t I = 0; I < N; ++I) {
+  return Located;
+}
+
+/// Each module's findings located in a file \p Located selects, fresh or as the cache
+/// holds them.
+void Run::moduleFindings(const std::vector<char> &Located,
+                         std::vector<rules::Diagnostic> &Diags) {
+  for (size_t I = 0; I < Files.size(); ++I) {
     if (!isPython(I) || !In[I].Hash)
       continue;
     if (Dirty[I]) {
       ++A.Stats.Analyzed;
       for (const rules::Diagnostic &D : Fresh[I])
-        if (auto It = IndexOf.find(D.File); It != IndexOf.end() && Located[It->second])
+        if (std::optional<size_t> At = indexOf(D.File); At && Located[*At])
           Diags.push_back(D);
       continue;
     }
     ++A.Stats.Reused;
-    const nlohmann::json *All = CachedOf(I, Located);
+    const nlohmann::json *All = cachedFindings(I, Located);
     for (const nlohmann::json &J : All ? *All : nlohmann::json::array()) {
-      std::optional<size_t> At = FileIndex(J);
+      std::optional<size_t> At = frozenFile(J, ByRel);
       if (!At || !Located[*At])
         continue;
-      if (std::optional<rules::Diagnostic> D = cache::thaw(J, ByRelSource))
+      if (std::optional<rules::Diagnostic> D =
+              cache::thaw(J, [&](const std::string &R) { return sourceAt(R); }))
         Diags.push_back(std::move(*D));
       else
         Stale = true;
     }
   }
-  if (Stale || Raced) {
-    // The cache said something the files no longer back up: start again without it.
-    CacheOptions None;
-    Analysis Again;
-    Again.Files = std::move(A.Files);
-    Run(Again, Settings, None, WithDependents, Prog).go();
-    Again.Stats.CacheNote = "cache entries did not match the files";
-    A = std::move(Again);
-    return;
-  }
+}
 
-  // Keep the new cache, unless it would say exactly what the old one says.
-  bool Same = !Full && Unchanged && Old->Files.size() == size_t(llvm::count_if(In, [](const Input &F) {
-                return F.Hash != 0;
-              }));
-  for (size_t I = 0; Same && I < N; ++I) {
+/// Whether the new cache would say exactly what the old one says (then it is not written).
+bool Run::cacheWouldNotChange() const {
+  if (Full || !Unchanged ||
+      Old->Files.size() != size_t(llvm::count_if(In, [](const Input &F) { return F.Hash != 0; })))
+    return false;
+  for (size_t I = 0; I < Files.size(); ++I) {
     auto It = Old->Files.find(Rel[I]);
-    Same = !In[I].Hash || (It != Old->Files.end() && It->second.Hash == In[I].Hash &&
-                           It->second.Size == In[I].Size && It->second.MTime == In[I].MTime);
+    if (In[I].Hash && (It == Old->Files.end() || It->second.Hash != In[I].Hash ||
+                       It->second.Size != In[I].Size || It->second.MTime != In[I].MTime))
+      return false;
   }
-  if (CO.Use && !Same) {
-    cache::State S;
-    S.Key = CO.Key;
-    if (Old)
-      S.Buffer = Old->Buffer; // the records kept point into it
-    S.WrittenAt = nanos(std::chrono::system_clock::now());
-    auto RelOf = [&](const parse::SourceFile *F) -> std::optional<std::string> {
-      auto It = IndexOf.find(F);
-      if (It == IndexOf.end())
-        return std::nullopt;
-      return Rel[It->second];
-    };
-    for (size_t I = 0; I < N; ++I) {
-      if (!In[I].Hash)
-        continue;
-      cache::FileRecord F{In[I].Size, In[I].MTime, In[I].Hash, {}};
-      if (Load[I]) {
-        if (B.SyntaxOf[I])
-          F.ParseDiag = cache::Blob::encode(cache::freeze(*B.SyntaxOf[I], RelOf));
-      } else {
-        F.ParseDiag = Old->Files.at(Rel[I]).ParseDiag;
-      }
-      S.Files[Rel[I]] = std::move(F);
-      if (!isPython(I))
-        continue;
-      if (!Dirty[I]) {
-        S.Modules[Rel[I]] = Old->Modules.at(Rel[I]);
-        continue;
-      }
-      if (!B.ModuleOf[I])
-        continue;
-      cache::ModuleRecord R;
-      R.Name = Files[I].ModuleName;
-      R.Hash = In[I].Hash;
-      for (const auto &E : Lookups[I].Modules)
-        R.Modules[E.getKey().str()] = moduleState(E.getKey());
-      for (const auto &E : Lookups[I].Templates)
-        R.Templates[E.getKey().str()] = templateState(E.getKey());
-      R.Imports = importsOf(I, B);
-      bool Keep = true;
-      nlohmann::json Frozen = nlohmann::json::array();
-      std::set<std::string> Touched;
-      for (const rules::Diagnostic &D : Fresh[I]) {
-        nlohmann::json J = cache::freeze(D, RelOf);
-        Keep &= !J.is_null();
-        for (std::string &F : cache::filesOf(J))
-          Touched.insert(std::move(F));
-        Frozen.push_back(std::move(J));
-      }
-      R.DiagFiles.assign(Touched.begin(), Touched.end());
-      R.Diags = cache::Blob::encode(Frozen);
-      if (Keep) // a finding pointing outside the project is not cached: analyze it each run
-        S.Modules[Rel[I]] = std::move(R);
-    }
-    if (Full) { // (a full run always builds the graph)
-      S.Graph = cache::Blob::own(B.Graph->encode());
-      for (const auto &E : B.GraphLookups.Modules)
-        S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
-      for (const auto &E : B.Graph->contributors())
-        S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
-    } else {
-      S.Graph = Old->Graph;
-      S.GraphDeps = Old->GraphDeps;
-    }
-    cache::save(cache::directory(A.Files.Root, CO.Dir), S);
-    // Freeing a cache's thousands of records costs as much as reading them: the process
-    // is about to end, so they are left to it (LeakSanitizer sees them as reachable).
-    if (!CO.LongLived)
-      llvm::BuryPointer(new cache::State(std::move(S)));
-  }
+  return true;
+}
 
-  for (size_t I = 0; I < N; ++I)
+std::optional<std::string> Run::relPath(const parse::SourceFile *F) const {
+  std::optional<size_t> At = indexOf(F);
+  if (!At)
+    return std::nullopt;
+  return Rel[*At];
+}
+
+/// The cache's record of readable file \p I: its stat, hash and syntax-error finding.
+cache::FileRecord Run::fileRecord(size_t I) const {
+  cache::FileRecord F{In[I].Size, In[I].MTime, In[I].Hash, {}};
+  if (!Load[I])
+    F.ParseDiag = Old->Files.at(Rel[I]).ParseDiag;
+  else if (B.SyntaxOf[I])
+    F.ParseDiag = cache::Blob::encode(cache::freeze(
+        *B.SyntaxOf[I], [&](const parse::SourceFile *S) { return relPath(S); }));
+  return F;
+}
+
+/// The cache's record of dirty module \p I: what it looked up and its findings; none when
+/// the module was not loaded or a finding points outside the project (it is analyzed each
+/// run then).
+std::optional<cache::ModuleRecord> Run::moduleRecord(size_t I) const {
+  if (!B.ModuleOf[I])
+    return std::nullopt;
+  cache::ModuleRecord R;
+  R.Name = Files[I].ModuleName;
+  R.Hash = In[I].Hash;
+  for (const auto &E : Lookups[I].Modules)
+    R.Modules[E.getKey().str()] = moduleState(E.getKey());
+  for (const auto &E : Lookups[I].Templates)
+    R.Templates[E.getKey().str()] = templateState(E.getKey());
+  R.Imports = importsOf(I);
+  bool Keep = true;
+  nlohmann::json Frozen = nlohmann::json::array();
+  std::set<std::string> Touched;
+  for (const rules::Diagnostic &D : Fresh[I]) {
+    nlohmann::json J =
+        cache::freeze(D, [&](const parse::SourceFile *S) { return relPath(S); });
+    Keep &= !J.is_null();
+    for (std::string &F : cache::filesOf(J))
+      Touched.insert(std::move(F));
+    Frozen.push_back(std::move(J));
+  }
+  R.DiagFiles.assign(Touched.begin(), Touched.end());
+  R.Diags = cache::Blob::encode(Frozen);
+  if (!Keep)
+    return std::nullopt;
+  return R;
+}
+
+/// Keeps the new cache, unless it would say exactly what the old one says.
+void Run::saveCache() {
+  if (!CO.Use || cacheWouldNotChange())
+    return;
+  cache::State S;
+  S.Key = CO.Key;
+  if (Old)
+    S.Buffer = Old->Buffer; // the records kept point into it
+  S.WrittenAt = nanos(std::chrono::system_clock::now());
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!In[I].Hash)
+      continue;
+    S.Files[Rel[I]] = fileRecord(I);
+    if (!isPython(I))
+      continue;
+    if (!Dirty[I])
+      S.Modules[Rel[I]] = Old->Modules.at(Rel[I]);
+    else if (std::optional<cache::ModuleRecord> R = moduleRecord(I))
+      S.Modules[Rel[I]] = std::move(*R);
+  }
+  if (Full) { // (a full run always builds the graph)
+    S.Graph = cache::Blob::own(B.Graph->encode());
+    for (const auto &E : B.GraphLookups.Modules)
+      S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
+    for (const auto &E : B.Graph->contributors())
+      S.GraphDeps[E.getKey().str()] = moduleState(E.getKey());
+  } else {
+    S.Graph = Old->Graph;
+    S.GraphDeps = Old->GraphDeps;
+  }
+  cache::save(cache::directory(A.Files.Root, CO.Dir), S);
+  // Freeing a cache's thousands of records costs as much as reading them: the process
+  // is about to end, so they are left to it (LeakSanitizer sees them as reachable).
+  if (!CO.LongLived)
+    llvm::BuryPointer(new cache::State(std::move(S)));
+}
+
+/// Hands the run's results to the Analysis.
+void Run::finish(std::vector<rules::Diagnostic> Diags) {
+  for (size_t I = 0; I < Files.size(); ++I)
     if (Target[I] && In[I].Hash && source(I))
       A.Targets.push_back(In[I].Src);
-  for (size_t I = 0; I < N; ++I)
+  for (size_t I = 0; I < Files.size(); ++I)
     if (In[I].Src)
       A.Sources.push_back(In[I].Src);
   if (Old && !CO.LongLived)
@@ -733,16 +897,30 @@ void Run::go() {
 void Run::indexOnly() {
   readInputs();
   mapNames();
-  std::vector<char> Load(Files.size(), 0);
+  Load.assign(Files.size(), 0);
   for (size_t I = 0; I < Files.size(); ++I)
     Load[I] = In[I].Hash != 0;
-  Built B = build(Load, /*WithGraph=*/true);
+  B = build(Load, /*WithGraph=*/true);
   for (const Input &F : In)
     if (F.Src)
       A.Sources.push_back(F.Src);
   A.Project = std::move(B.Project);
   A.Graph = std::move(B.Graph);
   A.Templates = std::move(B.Templates);
+}
+
+/// Runs the analysis with the cache; when the cache turns out not to match the files,
+/// once more without it.
+void runAnalysis(Analysis &A, const Config &Settings, const CacheOptions &Cache,
+                 bool WithDependents, Progress *Prog) {
+  if (Run(A, Settings, Cache, WithDependents, Prog).go())
+    return;
+  Analysis Again;
+  Again.Files = std::move(A.Files);
+  [[maybe_unused]] bool Done = Run(Again, Settings, CacheOptions{}, WithDependents, Prog).go();
+  assert(Done && "only a cache can disagree with the files");
+  Again.Stats.CacheNote = "cache entries did not match the files";
+  A = std::move(Again);
 }
 
 /// `--parse-only`: read and parse every file, report syntax errors, nothing else.
@@ -848,7 +1026,7 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings,
     parseOnly(A, Settings);
     return A;
   }
-  Run(A, Settings, Cache, Opts.WithDependents, Prog).go();
+  runAnalysis(A, Settings, Cache, Opts.WithDependents, Prog);
 
   report::sortDiagnostics(A.Diagnostics);
   // The same access reached twice through the same queryset is one finding.

@@ -3,6 +3,7 @@
 #include "driver/Models.h"
 #include "driver/Pipeline.h"
 #include "driver/Server.h"
+#include "fix/Apply.h"
 #include "parse/Python.h"
 #include "report/Formats.h"
 #include "report/Report.h"
@@ -182,72 +183,6 @@ int runRule() {
   return 0;
 }
 
-/// Applies the planned edits; returns the number of files written. Refuses a file whose
-/// patched text gains syntax errors.
-/// Why \p Path must not be written by --fix, or "" when it may: only regular files inside
-/// the project root, never through a symbolic link, never a read-only file.
-std::string unwritable(llvm::StringRef Path, llvm::StringRef Root) {
-  namespace fs = llvm::sys::fs;
-  fs::file_status Link;
-  if (fs::status(Path, Link, /*follow=*/false) || Link.type() == fs::file_type::symlink_file)
-    return "it is a symbolic link (or vanished); edit the file it points to";
-  if (Link.type() != fs::file_type::regular_file)
-    return "it is not a regular file";
-  llvm::SmallString<256> Real, RealRoot;
-  if (fs::real_path(Path, Real) || fs::real_path(Root, RealRoot) ||
-      !(llvm::StringRef(Real).starts_with(RealRoot) &&
-        (Real.size() == RealRoot.size() || Real[RealRoot.size()] == '/')))
-    return "it is outside the project root " + Root.str();
-  if (fs::access(Path, fs::AccessMode::Write))
-    return "it is read-only";
-  return "";
-}
-
-unsigned applyFixes(const std::vector<fix::Edit> &Edits, bool Write, llvm::StringRef Root,
-                    llvm::raw_ostream &Out, unsigned &Failures,
-                    std::set<std::string> *Written = nullptr) {
-  unsigned Files = 0;
-  for (auto &[Path, Entry] : fix::groupByFile(Edits)) {
-    const parse::SourceFile *F = Entry.first;
-    if (std::string Why = Write ? unwritable(Path, Root) : ""; !Why.empty()) {
-      llvm::WithColor::error(llvm::errs(), "nplus1")
-          << Path << ": fix not applied: " << Why << "\n";
-      ++Failures;
-      continue;
-    }
-    llvm::Expected<std::string> New = fix::applyEdits(F->text(), Entry.second);
-    if (!New) {
-      llvm::WithColor::error(llvm::errs(), "nplus1")
-          << Path << ": fix not applied: " << llvm::toString(New.takeError()) << "\n";
-      ++Failures;
-      continue;
-    }
-    auto Before = parse::parsePython(std::make_shared<parse::SourceFile>(Path, F->text().str()));
-    auto After = parse::parsePython(std::make_shared<parse::SourceFile>(Path, *New));
-    if (After->Errors.size() > Before->Errors.size()) {
-      llvm::WithColor::error(llvm::errs(), "nplus1")
-          << Path << ": fix not applied: the patched file would not parse\n";
-      ++Failures;
-      continue;
-    }
-    if (!Write) {
-      Out << fix::unifiedDiff(Path, F->text(), *New);
-      ++Files;
-      continue;
-    }
-    if (llvm::Error E = fix::writeAtomically(Path, *New)) {
-      llvm::WithColor::error(llvm::errs(), "nplus1")
-          << Path << ": " << llvm::toString(std::move(E)) << "\n";
-      ++Failures;
-      continue;
-    }
-    if (Written)
-      Written->insert(Path);
-    ++Files;
-  }
-  return Files;
-}
-
 /// The files changed since \p Rev (committed, staged or not), as paths from here.
 llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
   llvm::ErrorOr<std::string> Git = llvm::sys::findProgramByName("git");
@@ -338,45 +273,54 @@ void printFixList(llvm::raw_ostream &OS, llvm::StringRef Title,
   }
 }
 
-int runCheck() {
+/// `--shard I/N`, as given (1/1 without it).
+struct ShardSpec {
+  unsigned Index = 1, Count = 1;
+};
+
+/// Checks the options that cannot go together, and reads --shard into \p S. Says why and
+/// returns false when they cannot be used.
+bool validOptions(ShardSpec &S) {
   if (Format != "text" && Format != "json" && Format != "sarif" && Format != "github" &&
       Format != "junit") {
     llvm::errs() << "nplus1: unknown --format '" << Format
                  << "' (use text, json, sarif, github or junit)\n";
-    return 2;
+    return false;
   }
   if (Fix && Diff) {
     llvm::errs() << "nplus1: --fix and --diff cannot be combined\n";
-    return 2;
+    return false;
   }
   if (Isolated && !ConfigFile.empty()) {
     llvm::errs() << "nplus1: --config and --isolated cannot be combined\n";
-    return 2;
+    return false;
   }
   if (!StdinFilename.empty()) {
     if (std::string Why = stdinConflict(); !Why.empty()) {
       llvm::WithColor::error(llvm::errs(), "nplus1") << Why << "\n";
-      return 2;
+      return false;
     }
   }
-  unsigned ShardIndex = 1, ShardCount = 1;
-  if (!Shard.empty()) {
-    auto [I, N] = llvm::StringRef(Shard).split('/');
-    if (I.getAsInteger(10, ShardIndex) || N.getAsInteger(10, ShardCount) || ShardCount == 0 ||
-        ShardIndex == 0 || ShardIndex > ShardCount) {
-      llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '"
-                   << Shard << "')\n";
-      return 2;
-    }
-    if (Fix || Diff) {
-      llvm::errs() << "nplus1: --shard cannot be combined with --fix or --diff\n";
-      return 2;
-    }
+  if (Shard.empty())
+    return true;
+  auto [I, N] = llvm::StringRef(Shard).split('/');
+  if (I.getAsInteger(10, S.Index) || N.getAsInteger(10, S.Count) || S.Count == 0 ||
+      S.Index == 0 || S.Index > S.Count) {
+    llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '"
+                 << Shard << "')\n";
+    return false;
   }
-  if (Jobs)
-    llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
-  auto Start = std::chrono::steady_clock::now();
-  discover::Options Opts;
+  if (Fix || Diff) {
+    llvm::errs() << "nplus1: --shard cannot be combined with --fix or --diff\n";
+    return false;
+  }
+  return true;
+}
+
+/// The paths to check: those given, the file read from stdin (--stdin-filename), or the
+/// files changed since a revision (--changed-since). Returns an exit code when the run ends
+/// here: 2 when stdin or git fails, 0 when nothing changed.
+std::optional<int> choosePaths(discover::Options &Opts) {
   Opts.Paths.assign(Paths.begin(), Paths.end());
   if (!StdinFilename.empty()) {
     llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> In = llvm::MemoryBuffer::getSTDIN();
@@ -410,16 +354,22 @@ int runCheck() {
                         llvm::none_of(Opts.Paths, [](const std::string &P) {
                           return llvm::sys::fs::is_directory(P);
                         });
+  return std::nullopt;
+}
+
+/// The settings of the run: the project's configuration file, then the command line.
+/// Says why and returns nothing when either is malformed.
+std::optional<driver::Config> resolveSettings(discover::Options &Opts) {
   llvm::Expected<driver::Config> C =
       driver::configure(Opts, Exclude, ExtendExclude, {ConfigFile, Isolated});
   if (!C) {
     llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(C.takeError()) << "\n";
-    return 2;
+    return std::nullopt;
   }
   driver::Config Settings = std::move(*C);
   if (llvm::Error E = driver::applyCommandLine(commandLineSettings(), Settings)) {
     llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(std::move(E)) << "\n";
-    return 2;
+    return std::nullopt;
   }
   UnsafeFixes = Settings.UnsafeFixes.value_or(false);
   if (Verbose)
@@ -429,11 +379,13 @@ int runCheck() {
                                                : Settings.Source)
                  << "; Django " << Settings.DjangoVersion << " (" << Settings.DjangoVersionWhy
                  << ")\n";
-  if (ShowSettings) {
-    Settings.print(llvm::outs());
-    return 0;
-  }
-  Opts.ParseOnly = ParseOnly;
+  return Settings;
+}
+
+/// Runs the analysis, with the cache unless the options rule it out, and a progress line
+/// on a terminal. The analysis lives until the process ends: tearing down every syntax tree
+/// and cached record would only cost time (a tenth of a warm run).
+driver::Analysis &analyzeProject(const discover::Options &Opts, const driver::Config &Settings) {
   driver::CacheOptions Cache;
   // Fixes are planned from the syntax trees of the querysets: --fix and --diff (and the
   // test mode) always analyze everything.
@@ -441,8 +393,6 @@ int runCheck() {
   Cache.Use = !NoCache && !Fix && !Diff && !Verify && StdinFilename.empty();
   Cache.Dir = CacheDir;
   Cache.Key = driver::cacheKey(Settings);
-  // The analysis lives until the process ends: tearing down every syntax tree and cached
-  // record would only cost time (a tenth of a warm run).
   // A long run on a terminal says how far it is, on one line of stderr erased at the end.
   std::optional<driver::Progress> Prog;
   if (!Quiet && llvm::sys::Process::StandardErrIsDisplayed())
@@ -452,8 +402,11 @@ int runCheck() {
   llvm::BuryPointer(&A);
   if (Prog)
     Prog->finish();
-  if (ShardCount > 1)
-    driver::keepShard(A, ShardIndex, ShardCount);
+  return A;
+}
+
+/// `--verbose` and `--cache-stats` lines about the run, and the discovery problems.
+void describeRun(const driver::Analysis &A, std::chrono::steady_clock::time_point Start) {
   if (Verbose) {
     size_t Templates = llvm::count_if(A.Files.Files, [](const discover::File &F) {
       return F.Kind == discover::FileKind::Template;
@@ -473,89 +426,102 @@ int runCheck() {
                  << (A.Stats.Full ? " (full run: " + A.Stats.CacheNote + ")" : "") << "\n";
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
-  if (A.Files.Files.empty() && !A.Files.Problems.empty())
+}
+
+/// `--verify`: the exit code is 1 when a finding and the expectations disagree.
+int runVerify(const driver::Analysis &A) {
+  unsigned Mismatches = driver::verify(A, llvm::outs());
+  llvm::outs() << (Mismatches ? "verify: FAILED, " : "verify: ok, ") << A.Diagnostics.size()
+               << " findings, " << Mismatches << " mismatches\n";
+  return Mismatches ? 1 : 0;
+}
+
+/// `--write-baseline`: records the findings; exits 0, or 2 when the file cannot be written.
+int runWriteBaseline(const driver::Analysis &A) {
+  if (llvm::Error E = driver::writeBaseline(WriteBaseline, A.Diagnostics, A.Files.Root)) {
+    llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(std::move(E)) << "\n";
     return 2;
+  }
+  llvm::errs() << "nplus1: wrote " << A.Diagnostics.size() << " finding(s) to " << WriteBaseline
+               << "\n";
+  return 0;
+}
 
-  if (Verify) {
-    unsigned Mismatches = driver::verify(A, llvm::outs());
-    llvm::outs() << (Mismatches ? "verify: FAILED, " : "verify: ok, ") << A.Diagnostics.size()
-                 << " findings, " << Mismatches << " mismatches\n";
-    return Mismatches ? 1 : 0;
+/// `--baseline`: drops the findings it records; false when the file cannot be read.
+bool keepNewFindings(driver::Analysis &A) {
+  llvm::Expected<unsigned> Stale = driver::applyBaseline(Baseline, A.Diagnostics, A.Files.Root);
+  if (!Stale) {
+    llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(Stale.takeError()) << "\n";
+    return false;
   }
+  if (*Stale)
+    llvm::errs() << "nplus1: " << *Stale << " baseline entr" << (*Stale == 1 ? "y" : "ies")
+                 << " no longer match (fixed); refresh the file with --write-baseline\n";
+  return true;
+}
 
-  if (!WriteBaseline.empty()) {
-    if (llvm::Error E = driver::writeBaseline(WriteBaseline, A.Diagnostics, A.Files.Root)) {
-      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(std::move(E)) << "\n";
-      return 2;
-    }
-    llvm::errs() << "nplus1: wrote " << A.Diagnostics.size() << " finding(s) to "
-                 << WriteBaseline << "\n";
-    return 0;
-  }
-  if (!Baseline.empty()) {
-    llvm::Expected<unsigned> Stale =
-        driver::applyBaseline(Baseline, A.Diagnostics, A.Files.Root);
-    if (!Stale) {
-      llvm::WithColor::error(llvm::errs(), "nplus1") << llvm::toString(Stale.takeError()) << "\n";
-      return 2;
-    }
-    if (*Stale)
-      llvm::errs() << "nplus1: " << *Stale << " baseline entr" << (*Stale == 1 ? "y" : "ies")
-                   << " no longer match (fixed); refresh the file with --write-baseline\n";
-  }
-  std::unique_ptr<llvm::raw_fd_ostream> File;
-  if (!OutputFile.empty()) {
-    std::error_code EC;
-    File = std::make_unique<llvm::raw_fd_ostream>(OutputFile, EC);
-    if (EC) {
-      llvm::WithColor::error(llvm::errs(), "nplus1")
-          << "cannot write " << OutputFile << ": " << EC.message() << "\n";
-      return 2;
-    }
-  }
-  llvm::raw_ostream &OS = File ? static_cast<llvm::raw_ostream &>(*File) : llvm::outs();
-  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && !File &&
-               OS.has_colors();
-  fix::Policy Policy{UnsafeFixes};
-  if (Diff) {
-    std::vector<bool> Applied;
-    std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
-    unsigned Failures = 0;
-    unsigned Files = applyFixes(Edits, /*Write=*/false, A.Files.Root, OS, Failures);
-    llvm::errs() << "nplus1: " << Files << " file(s) would be changed\n";
-    return Failures ? 2 : (Files && !ExitZero ? 1 : 0);
-  }
-
+/// `--fix`: applies the planned edits; returns the findings not fixed (a finding is fixed
+/// when the file holding its queryset was written).
+std::vector<rules::Diagnostic> applyFixes(const driver::Analysis &A, llvm::raw_ostream &OS) {
+  std::vector<bool> Applied;
+  std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, {UnsafeFixes}, &Applied);
+  fix::ApplyResult R =
+      fix::applyFixes(Edits, fix::ApplyKind::Write, A.Files.Root, OS, llvm::errs());
   std::vector<rules::Diagnostic> Remaining;
-  unsigned Fixed = 0;
-  if (Fix) {
-    std::vector<bool> Applied;
-    std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, Policy, &Applied);
-    unsigned Failures = 0;
-    std::set<std::string> Written;
-    unsigned Files = applyFixes(Edits, /*Write=*/true, A.Files.Root, OS, Failures, &Written);
-    // A finding is fixed when the file holding its queryset was written; the others stay.
-    std::vector<const rules::Diagnostic *> FixedList;
-    for (size_t I = 0; I < A.Diagnostics.size(); ++I) {
-      const rules::Diagnostic &D = A.Diagnostics[I];
-      if (Applied[I] && Written.count(D.Fix->Where->File->path().str())) {
-        ++Fixed;
-        FixedList.push_back(&D);
-      } else {
-        Remaining.push_back(D);
-      }
-    }
-    if (Format != "json" && Format != "sarif" && Format != "junit") {
-      llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << Files << " file(s)"
-                   << (Failures ? ", " + std::to_string(Failures) + " file(s) not written" : "")
-                   << "\n";
-      if (ShowFixes && !Quiet)
-        printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):", FixedList);
-    }
-  } else {
-    Remaining = A.Diagnostics;
+  std::vector<const rules::Diagnostic *> FixedList;
+  for (size_t I = 0; I < A.Diagnostics.size(); ++I) {
+    const rules::Diagnostic &D = A.Diagnostics[I];
+    if (Applied[I] && R.Written.count(D.Fix->Where->File->path().str()))
+      FixedList.push_back(&D);
+    else
+      Remaining.push_back(D);
   }
+  if (Format != "json" && Format != "sarif" && Format != "junit") {
+    size_t Fixed = FixedList.size();
+    llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << R.Files << " file(s)"
+                 << (R.Failures ? ", " + std::to_string(R.Failures) + " file(s) not written"
+                                : "")
+                 << "\n";
+    if (ShowFixes && !Quiet)
+      printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):", FixedList);
+  }
+  return Remaining;
+}
 
+/// The text report: the findings, the fixes available (--show-fixes) and the summary line.
+void printTextReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Remaining,
+                     unsigned HiddenInTests, bool Color) {
+  report::printText(OS, Remaining, Color, UnsafeFixes);
+  size_t Safe = 0, Unsafe = 0;
+  for (const rules::Diagnostic &D : Remaining)
+    if (D.Fix)
+      (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
+  std::string Hidden =
+      HiddenInTests ? "; " + std::to_string(HiddenInTests) +
+                          " finding(s) in test files hidden (--include-tests shows them)"
+                    : "";
+  if (ShowFixes && !Quiet) {
+    std::vector<const rules::Diagnostic *> Fixable;
+    for (const rules::Diagnostic &D : Remaining)
+      if (D.Fix)
+        Fixable.push_back(&D);
+    printFixList(OS,
+                 "Fixes available (" + std::to_string(Fixable.size()) +
+                     "; --fix applies the safe ones, --unsafe-fixes the unsafe ones too):",
+                 Fixable);
+  }
+  if (Quiet)
+    return;
+  if (Remaining.empty())
+    OS << "nplus1: no N+1 queries found" << Hidden << "\n";
+  else
+    OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "
+       << Unsafe << " more with --fix --unsafe-fixes" << Hidden << "\n";
+}
+
+/// Prints \p Remaining in the --format asked for (or --statistics).
+void printReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Remaining,
+                 unsigned HiddenInTests, bool Color) {
   if (Format == "json") {
     OS << report::toJson(Remaining).dump(2) << "\n";
   } else if (Format == "sarif") {
@@ -574,36 +540,70 @@ int runCheck() {
       OS << llvm::format("%-6s %6zu  ", Code.c_str(), N) << rules::findRule(Code)->info().Name
          << "\n";
   } else {
-    report::printText(OS, Remaining, Color, UnsafeFixes);
-    size_t Safe = 0, Unsafe = 0;
-    for (const rules::Diagnostic &D : Remaining)
-      if (D.Fix)
-        (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
-    std::string Hidden =
-        A.HiddenInTests ? "; " + std::to_string(A.HiddenInTests) +
-                              " finding(s) in test files hidden (--include-tests shows them)"
-                        : "";
-    if (ShowFixes && !Quiet) {
-      std::vector<const rules::Diagnostic *> Fixable;
-      for (const rules::Diagnostic &D : Remaining)
-        if (D.Fix)
-          Fixable.push_back(&D);
-      printFixList(OS,
-                   "Fixes available (" + std::to_string(Fixable.size()) +
-                       "; --fix applies the safe ones, --unsafe-fixes the unsafe ones too):",
-                   Fixable);
-    }
-    if (Quiet)
-      ;
-    else if (Remaining.empty())
-      OS << "nplus1: no N+1 queries found" << Hidden << "\n";
-    else
-      OS << "nplus1: " << Remaining.size() << " finding(s); " << Safe << " fixable with --fix, "
-         << Unsafe << " more with --fix --unsafe-fixes" << Hidden << "\n";
+    printTextReport(OS, Remaining, HiddenInTests, Color);
   }
+}
+
+/// The findings out: as a diff (--diff), or fixed (--fix) and then reported.
+int output(driver::Analysis &A, std::chrono::steady_clock::time_point Start) {
+  std::unique_ptr<llvm::raw_fd_ostream> File;
+  if (!OutputFile.empty()) {
+    std::error_code EC;
+    File = std::make_unique<llvm::raw_fd_ostream>(OutputFile, EC);
+    if (EC) {
+      llvm::WithColor::error(llvm::errs(), "nplus1")
+          << "cannot write " << OutputFile << ": " << EC.message() << "\n";
+      return 2;
+    }
+  }
+  llvm::raw_ostream &OS = File ? static_cast<llvm::raw_ostream &>(*File) : llvm::outs();
+  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && !File &&
+               OS.has_colors();
+  if (Diff) {
+    std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, {UnsafeFixes});
+    fix::ApplyResult R =
+        fix::applyFixes(Edits, fix::ApplyKind::Diff, A.Files.Root, OS, llvm::errs());
+    llvm::errs() << "nplus1: " << R.Files << " file(s) would be changed\n";
+    return R.Failures ? 2 : (R.Files && !ExitZero ? 1 : 0);
+  }
+  std::vector<rules::Diagnostic> Remaining = Fix ? applyFixes(A, OS) : A.Diagnostics;
+  printReport(OS, Remaining, A.HiddenInTests, Color);
   if (Verbose)
     llvm::errs() << llvm::format("nplus1: done in %.0f ms\n", millisSince(Start));
   return Remaining.empty() || ExitZero ? 0 : 1;
+}
+
+int runCheck() {
+  ShardSpec Shards;
+  if (!validOptions(Shards))
+    return 2;
+  if (Jobs)
+    llvm::parallel::strategy = llvm::hardware_concurrency(Jobs);
+  auto Start = std::chrono::steady_clock::now();
+  discover::Options Opts;
+  if (std::optional<int> Exit = choosePaths(Opts))
+    return *Exit;
+  std::optional<driver::Config> Settings = resolveSettings(Opts);
+  if (!Settings)
+    return 2;
+  if (ShowSettings) {
+    Settings->print(llvm::outs());
+    return 0;
+  }
+  Opts.ParseOnly = ParseOnly;
+  driver::Analysis &A = analyzeProject(Opts, *Settings);
+  if (Shards.Count > 1)
+    driver::keepShard(A, Shards.Index, Shards.Count);
+  describeRun(A, Start);
+  if (A.Files.Files.empty() && !A.Files.Problems.empty())
+    return 2;
+  if (Verify)
+    return runVerify(A);
+  if (!WriteBaseline.empty())
+    return runWriteBaseline(A);
+  if (!Baseline.empty() && !keepNewFindings(A))
+    return 2;
+  return output(A, Start);
 }
 
 } // namespace

@@ -5,14 +5,12 @@
 
 #include <cstdint>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace nplus1::index::codec {
 
 /// The incremental cache's binary encoding: LEB128 integers, length-prefixed byte strings.
-/// A Reader throws std::runtime_error on anything malformed or truncated.
 class Writer {
 public:
   std::string Out;
@@ -41,25 +39,30 @@ public:
   }
 };
 
+/// Reads what a Writer wrote. Malformed or truncated input is not an exception: the
+/// first problem is kept (failed(), error()) and every later read returns 0 or nothing,
+/// so a decoder runs to its end and then asks whether the bytes checked out.
 class Reader {
 public:
   explicit Reader(llvm::StringRef In) : In(In) {}
   uint64_t u64() {
     uint64_t V = 0;
-    for (unsigned Shift = 0; Shift < 64; Shift += 7) {
+    for (unsigned Shift = 0; Shift < 64 && !failed(); Shift += 7) {
       if (Pos >= In.size())
-        throw std::runtime_error("truncated");
+        return fail("truncated");
       uint8_t Byte = In[Pos++];
       V |= uint64_t(Byte & 0x7f) << Shift;
       if (!(Byte & 0x80))
         return V;
     }
-    throw std::runtime_error("bad integer");
+    return fail("bad integer");
   }
   llvm::StringRef bytes() {
     uint64_t N = u64();
-    if (N > In.size() - Pos)
-      throw std::runtime_error("truncated");
+    if (N > In.size() - Pos) {
+      fail("truncated");
+      return {};
+    }
     llvm::StringRef S = In.substr(Pos, N);
     Pos += N;
     return S;
@@ -68,7 +71,7 @@ public:
   size_t count() {
     uint64_t N = u64();
     if (N > In.size() - Pos)
-      throw std::runtime_error("bad count");
+      return fail("bad count");
     return N;
   }
   /// A sorted map of names to integers.
@@ -86,7 +89,18 @@ public:
       S = bytes().str();
     return V;
   }
-  bool done() const { return Pos == In.size(); }
+  bool done() const { return !failed() && Pos == In.size(); }
+  /// Whether a read found malformed or truncated bytes, and what it found.
+  bool failed() const { return !Error.empty(); }
+  llvm::StringRef error() const { return Error; }
+  /// Marks the input malformed (the first problem wins); returns 0 for the read that
+  /// found it, and stops every later read.
+  uint64_t fail(llvm::StringRef Why) {
+    if (Error.empty())
+      Error = Why.str();
+    Pos = In.size();
+    return 0;
+  }
   /// Where the next read starts, and the bytes read since \p From.
   size_t offset() const { return Pos; }
   llvm::StringRef since(size_t From) const { return In.slice(From, Pos); }
@@ -94,6 +108,7 @@ public:
 private:
   llvm::StringRef In;
   size_t Pos = 0;
+  std::string Error;
 };
 
 } // namespace nplus1::index::codec

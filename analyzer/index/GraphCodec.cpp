@@ -24,18 +24,21 @@ void writeClass(Writer &W, const ClassRef &C, llvm::StringRef Module, llvm::Stri
 }
 
 /// Finds a class in the loaded modules; leaves \p Out empty when its module is not loaded.
-void bindClass(const llvm::StringMap<const ModuleInfo *> &Loaded, const std::string &Module,
-               const std::string &Symbol, ClassRef &Out) {
+/// Fails when the module is loaded but no longer defines the class.
+llvm::Error bindClass(const llvm::StringMap<const ModuleInfo *> &Loaded,
+                      const std::string &Module, const std::string &Symbol, ClassRef &Out) {
   Out = {};
   if (Module.empty())
-    return;
+    return llvm::Error::success();
   auto Found = Loaded.find(Module);
   if (Found == Loaded.end())
-    return;
+    return llvm::Error::success();
   auto It = Found->second->Classes.find(Symbol);
   if (It == Found->second->Classes.end())
-    throw std::runtime_error("class " + Symbol + " not in " + Module);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "class %s not in %s",
+                                   Symbol.c_str(), Module.c_str());
   Out = {It->second, Found->second, Module + "." + Symbol};
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -106,15 +109,17 @@ std::string ModelGraph::encode() const {
   return std::move(W.Out);
 }
 
-std::unique_ptr<ModelGraph> ModelGraph::decode(llvm::StringRef Bytes) {
+llvm::Expected<std::unique_ptr<ModelGraph>> ModelGraph::decode(llvm::StringRef Bytes) {
   auto G = std::make_unique<ModelGraph>();
   Reader R(Bytes);
   size_t N = R.count();
   for (size_t I = 0; I < N; ++I)
     G->Models.push_back(std::make_unique<Model>());
   auto At = [&](uint64_t Ref) -> Model * {
-    if (Ref > N)
-      throw std::runtime_error("model index out of range");
+    if (Ref > N) {
+      R.fail("model index out of range");
+      return nullptr;
+    }
     return Ref ? G->Models[Ref - 1].get() : nullptr;
   };
   for (size_t I = 0; I < N; ++I) {
@@ -170,24 +175,31 @@ std::unique_ptr<ModelGraph> ModelGraph::decode(llvm::StringRef Bytes) {
     G->ByLabel[Key] = At(R.u64());
   }
   G->AuthUserLabel = R.bytes().str();
-  if (!R.done())
-    throw std::runtime_error("trailing bytes after the model graph");
+  if (!R.failed() && !R.done())
+    R.fail("trailing bytes after the model graph");
+  if (R.failed())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", R.error().str().c_str());
   return G;
 }
 
-void ModelGraph::bind(const Project &P) {
+llvm::Error ModelGraph::bind(const Project &P) {
   // By name, the way Project::module() resolves (the last module of a name wins), without
   // recording lookups: reading the cache is not analysis.
   llvm::StringMap<const ModuleInfo *> Loaded;
   for (const auto &M : P.modules())
     Loaded[M->Name] = M.get();
   for (const auto &M : Models) {
-    bindClass(Loaded, M->ClassModule, M->ClassSymbol, M->Class);
+    if (llvm::Error E = bindClass(Loaded, M->ClassModule, M->ClassSymbol, M->Class))
+      return E;
     for (ManagerInfo &I : M->Managers) {
-      bindClass(Loaded, I.ManagerModule, I.ManagerSymbol, I.ManagerClass);
-      bindClass(Loaded, I.QuerySetModule, I.QuerySetSymbol, I.QuerySetClass);
+      if (llvm::Error E = bindClass(Loaded, I.ManagerModule, I.ManagerSymbol, I.ManagerClass))
+        return E;
+      if (llvm::Error E =
+              bindClass(Loaded, I.QuerySetModule, I.QuerySetSymbol, I.QuerySetClass))
+        return E;
     }
   }
+  return llvm::Error::success();
 }
 
 } // namespace nplus1::index

@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Error.h"
 
 
 namespace nplus1::index {
@@ -135,12 +136,12 @@ public:
 
   /// The graph in the incremental cache's binary form (index/Codec.h), and back. A graph
   /// read back has no classes until bind() finds them in a project's loaded modules.
-  /// decode() throws std::runtime_error on malformed bytes.
+  /// decode() fails on malformed or truncated bytes.
   std::string encode() const;
-  static std::unique_ptr<ModelGraph> decode(llvm::StringRef Bytes);
+  static llvm::Expected<std::unique_ptr<ModelGraph>> decode(llvm::StringRef Bytes);
   /// Points the classes of a decoded graph at the modules \p P holds (again, for each
-  /// index a run builds); throws when a loaded module lacks a class the graph names.
-  void bind(const Project &P);
+  /// index a run builds); fails when a loaded module lacks a class the graph names.
+  llvm::Error bind(const Project &P);
 
   /// True when \p M adds to a model graph: it defines a model or an AppConfig with a
   /// label, or it is a settings module. (For modules changed since the graph was built.)

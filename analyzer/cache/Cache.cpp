@@ -1,4 +1,4 @@
-#include "driver/Cache.h"
+#include "cache/Cache.h"
 
 #include "index/Codec.h"
 #include "report/Report.h"
@@ -11,7 +11,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
-namespace nplus1::driver::cache {
+namespace nplus1::cache {
 
 namespace {
 
@@ -56,7 +56,8 @@ std::string encode(const State &S) {
   return std::move(W.Out);
 }
 
-State decode(llvm::StringRef Payload) {
+/// The payload after the magic line and the checksum (which load() has verified).
+llvm::Expected<State> decode(llvm::StringRef Payload) {
   Reader R(Payload);
   State S;
   S.Key = R.bytes().str();
@@ -86,15 +87,90 @@ State decode(llvm::StringRef Payload) {
     M.Raw = R.since(Start);
     S.Modules.emplace_hint(S.Modules.end(), std::move(Path), std::move(M));
   }
-  if (!R.done())
-    throw std::runtime_error("trailing bytes");
+  if (!R.failed() && !R.done())
+    R.fail("trailing bytes");
+  if (R.failed())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
+                                   R.error().str().c_str());
   return S;
 }
 
 Json range(parse::Range R) { return {R.Begin, R.End}; }
 
-parse::Range rangeFrom(const Json &J) {
-  return {J.at(0).get<uint32_t>(), J.at(1).get<uint32_t>()};
+/// Reads the fields of a freeze()d finding. A field that is missing or of another type
+/// marks the whole finding malformed (failed()) and reads as empty: nothing throws, and
+/// thaw() looks once at the end.
+class FieldReader {
+public:
+  const Json &at(const Json &J, const char *Key) {
+    auto It = J.is_object() ? J.find(Key) : J.end();
+    if (It == J.end())
+      return bad();
+    return *It;
+  }
+  const Json &item(const Json &J, size_t Index) {
+    if (!J.is_array() || Index >= J.size())
+      return bad();
+    return J[Index];
+  }
+  /// An array field: its elements, or none when it is not an array.
+  const Json &array(const Json &J) {
+    if (!J.is_array())
+      return bad(EmptyArray);
+    return J;
+  }
+  std::string str(const Json &J) {
+    if (!J.is_string()) {
+      Failed = true;
+      return "";
+    }
+    return J.get<std::string>();
+  }
+  std::string str(const Json &J, const char *Key) { return str(at(J, Key)); }
+  uint32_t u32(const Json &J) {
+    if (!J.is_number()) {
+      Failed = true;
+      return 0;
+    }
+    return J.get<uint32_t>();
+  }
+  int integer(const Json &J, const char *Key) {
+    const Json &V = at(J, Key);
+    if (!V.is_number()) {
+      Failed = true;
+      return 0;
+    }
+    return V.get<int>();
+  }
+  parse::Range range(const Json &J) { return {u32(item(J, 0)), u32(item(J, 1))}; }
+  bool failed() const { return Failed; }
+
+private:
+  const Json &bad(const Json &Empty = None) {
+    Failed = true;
+    return Empty;
+  }
+  static inline const Json None;
+  static inline const Json EmptyArray = Json::array();
+  bool Failed = false;
+};
+
+/// Whether every range of \p D still lies inside its file (and every note and edit has one).
+bool rangesFit(const rules::Diagnostic &D) {
+  auto Inside = [](const parse::SourceFile *F, parse::Range R) {
+    return !F || (R.Begin <= R.End && R.End <= F->text().size());
+  };
+  bool Ok = Inside(D.File, D.Where) && Inside(D.QuerysetFile, D.QuerysetWhere) &&
+            Inside(D.LoopFile, D.LoopWhere);
+  for (const rules::Note &N : D.Notes)
+    Ok &= N.File && Inside(N.File, N.Where);
+  if (D.FrozenEdits)
+    for (const rules::FrozenEdit &E : *D.FrozenEdits)
+      Ok &= E.File && Inside(E.File, E.Where);
+  for (const rules::Alternative &A : D.Alternatives)
+    for (const rules::FrozenEdit &E : A.Edits)
+      Ok &= E.File && Inside(E.File, E.Where);
+  return Ok;
 }
 
 } // namespace
@@ -114,11 +190,16 @@ Blob Blob::view(llvm::StringRef Bytes) {
   return B;
 }
 
-nlohmann::json Blob::decode() const {
+llvm::Expected<nlohmann::json> Blob::decode() const {
   llvm::StringRef B = bytes();
   if (B.empty())
     return nullptr;
-  return Json::from_msgpack(B.bytes_begin(), B.bytes_end());
+  Json J = Json::from_msgpack(B.bytes_begin(), B.bytes_end(), /*strict=*/true,
+                              /*allow_exceptions=*/false);
+  if (J.is_discarded())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed MessagePack in the cache");
+  return J;
 }
 
 std::string directory(llvm::StringRef Root, llvm::StringRef Override) {
@@ -134,40 +215,31 @@ uint64_t contentHash(llvm::StringRef Bytes) {
   return H ? H : 1;
 }
 
-std::optional<State> load(llvm::StringRef Dir, llvm::StringRef Key, std::string &Why) {
+llvm::Expected<State> load(llvm::StringRef Dir, llvm::StringRef Key) {
+  auto Fail = [](const char *Why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", Why);
+  };
   llvm::SmallString<256> Path(Dir);
   llvm::sys::path::append(Path, FileName);
   auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
-  if (!Buf) {
-    Why = "no cache yet";
-    return std::nullopt;
-  }
+  if (!Buf)
+    return Fail("no cache yet");
   llvm::StringRef Bytes = (*Buf)->getBuffer();
   // magic, 16 hex digits of the payload's hash, newline, payload
-  if (!Bytes.consume_front(Magic) || Bytes.size() < 17 || Bytes[16] != '\n') {
-    Why = "cache file of another format";
-    return std::nullopt;
-  }
+  if (!Bytes.consume_front(Magic) || Bytes.size() < 17 || Bytes[16] != '\n')
+    return Fail("cache file of another format");
   uint64_t Want = 0;
   if (Bytes.take_front(16).getAsInteger(16, Want) ||
-      llvm::xxh3_64bits(Bytes.drop_front(17)) != Want) {
-    Why = "cache file corrupt or truncated";
-    return std::nullopt;
-  }
-  Bytes = Bytes.drop_front(17);
-  try {
-    State S = decode(Bytes);
-    S.Buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*Buf));
-    if (S.Key != Key) {
-      Why = "cache written by another build or with other settings";
-      return std::nullopt;
-    }
-    return S;
-  } catch (const std::exception &E) {
-    Why = std::string("cache file unreadable: ") + E.what();
-    return std::nullopt;
-  }
+      llvm::xxh3_64bits(Bytes.drop_front(17)) != Want)
+    return Fail("cache file corrupt or truncated");
+  llvm::Expected<State> S = decode(Bytes.drop_front(17));
+  if (!S)
+    return Fail(("cache file unreadable: " + llvm::toString(S.takeError())).c_str());
+  S->Buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*Buf));
+  if (S->Key != Key)
+    return Fail("cache written by another build or with other settings");
+  return S;
 }
 
 bool save(llvm::StringRef Dir, const State &S) {
@@ -311,80 +383,60 @@ std::vector<std::string> filesOf(const Json &Frozen) {
 
 std::optional<rules::Diagnostic>
 thaw(const Json &J, const std::function<const parse::SourceFile *(const std::string &)> &File) {
-  try {
-    bool Missing = false;
-    auto Src = [&](const Json &P) -> const parse::SourceFile * {
-      if (P.is_null())
-        return nullptr;
-      const parse::SourceFile *F = File(P.get<std::string>());
-      Missing |= !F;
-      return F;
-    };
-    rules::Diagnostic D;
-    D.Code = J.at("code").get<std::string>();
-    D.Name = J.at("name").get<std::string>();
-    D.File = Src(J.at("file"));
-    D.Path = J.at("path").get<std::string>();
-    D.Where = rangeFrom(J.at("where"));
-    D.Message = J.at("message").get<std::string>();
-    D.FixTitle = J.at("title").get<std::string>();
-    D.NoFix = J.at("nofix").get<std::string>();
-    D.Model = J.at("model").get<std::string>();
-    D.Relation = J.at("relation").get<std::string>();
-    D.QuerysetFile = Src(J.at("qfile"));
-    D.QuerysetWhere = rangeFrom(J.at("qwhere"));
-    D.Headline = J.at("headline").get<std::string>();
-    D.LoopFile = Src(J.at("lfile"));
-    D.LoopWhere = rangeFrom(J.at("lwhere"));
-    D.Lookup = J.at("lookup").get<std::string>();
-    for (const Json &N : J.at("notes"))
-      D.Notes.push_back({Src(N.at(0)), rangeFrom(N.at(1)), N.at(2).get<std::string>()});
-    const Json &Fix = J.at("fix");
-    if (!Fix.is_null()) {
-      rules::FixIntent I;
-      I.Method = rules::FixIntent::MethodKind(Fix.at("method").get<int>());
-      I.Path = Fix.at("path").get<std::string>();
-      I.Applies = rules::Applicability(Fix.at("applies").get<int>());
-      I.UnsafeWhy = Fix.at("why").get<std::string>();
-      D.Fix = std::move(I);
-      D.FrozenEdits.emplace();
-      for (const Json &E : Fix.at("edits"))
-        D.FrozenEdits->push_back(
-            {Src(E.at(0)), {E.at(1).get<uint32_t>(), E.at(2).get<uint32_t>()},
-             E.at(3).get<std::string>()});
-    }
-    for (const Json &A : J.at("alts")) {
-      rules::Alternative Alt;
-      Alt.Title = A.at("title").get<std::string>();
-      Alt.Applies = rules::Applicability(A.at("applies").get<int>());
-      Alt.Why = A.at("why").get<std::string>();
-      for (const Json &E : A.at("edits"))
-        Alt.Edits.push_back({Src(E.at(0)), {E.at(1).get<uint32_t>(), E.at(2).get<uint32_t>()},
-                             E.at(3).get<std::string>()});
-      D.Alternatives.push_back(std::move(Alt));
-    }
-    if (Missing)
-      return std::nullopt;
-    // Every range must still lie inside its file.
-    auto Inside = [](const parse::SourceFile *F, parse::Range R) {
-      return !F || (R.Begin <= R.End && R.End <= F->text().size());
-    };
-    bool Ok = Inside(D.File, D.Where) && Inside(D.QuerysetFile, D.QuerysetWhere) &&
-              Inside(D.LoopFile, D.LoopWhere);
-    for (const rules::Note &N : D.Notes)
-      Ok &= N.File && Inside(N.File, N.Where);
-    if (D.FrozenEdits)
-      for (const rules::FrozenEdit &E : *D.FrozenEdits)
-        Ok &= E.File && Inside(E.File, E.Where);
-    for (const rules::Alternative &A : D.Alternatives)
-      for (const rules::FrozenEdit &E : A.Edits)
-        Ok &= E.File && Inside(E.File, E.Where);
-    if (!Ok)
-      return std::nullopt;
-    return D;
-  } catch (const std::exception &) {
-    return std::nullopt;
+  FieldReader R;
+  bool Missing = false;
+  auto Src = [&](const Json &P) -> const parse::SourceFile * {
+    if (P.is_null())
+      return nullptr;
+    const parse::SourceFile *F = File(R.str(P));
+    Missing |= !F;
+    return F;
+  };
+  auto Edits = [&](const Json &List) {
+    std::vector<rules::FrozenEdit> Out;
+    for (const Json &E : R.array(List))
+      Out.push_back({Src(R.item(E, 0)), {R.u32(R.item(E, 1)), R.u32(R.item(E, 2))}, R.str(R.item(E, 3))});
+    return Out;
+  };
+  rules::Diagnostic D;
+  D.Code = R.str(J, "code");
+  D.Name = R.str(J, "name");
+  D.File = Src(R.at(J, "file"));
+  D.Path = R.str(J, "path");
+  D.Where = R.range(R.at(J, "where"));
+  D.Message = R.str(J, "message");
+  D.FixTitle = R.str(J, "title");
+  D.NoFix = R.str(J, "nofix");
+  D.Model = R.str(J, "model");
+  D.Relation = R.str(J, "relation");
+  D.QuerysetFile = Src(R.at(J, "qfile"));
+  D.QuerysetWhere = R.range(R.at(J, "qwhere"));
+  D.Headline = R.str(J, "headline");
+  D.LoopFile = Src(R.at(J, "lfile"));
+  D.LoopWhere = R.range(R.at(J, "lwhere"));
+  D.Lookup = R.str(J, "lookup");
+  for (const Json &N : R.array(R.at(J, "notes")))
+    D.Notes.push_back({Src(R.item(N, 0)), R.range(R.item(N, 1)), R.str(R.item(N, 2))});
+  if (const Json &Fix = R.at(J, "fix"); !Fix.is_null()) {
+    rules::FixIntent I;
+    I.Method = rules::FixIntent::MethodKind(R.integer(Fix, "method"));
+    I.Path = R.str(Fix, "path");
+    I.Applies = rules::Applicability(R.integer(Fix, "applies"));
+    I.UnsafeWhy = R.str(Fix, "why");
+    D.Fix = std::move(I);
+    D.FrozenEdits = Edits(R.at(Fix, "edits"));
   }
+  for (const Json &A : R.array(R.at(J, "alts"))) {
+    rules::Alternative Alt;
+    Alt.Title = R.str(A, "title");
+    Alt.Applies = rules::Applicability(R.integer(A, "applies"));
+    Alt.Why = R.str(A, "why");
+    Alt.Edits = Edits(R.at(A, "edits"));
+    D.Alternatives.push_back(std::move(Alt));
+  }
+  if (R.failed() || Missing || !rangesFit(D))
+    return std::nullopt;
+  return D;
 }
 
-} // namespace nplus1::driver::cache
+} // namespace nplus1::cache

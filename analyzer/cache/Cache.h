@@ -1,9 +1,10 @@
-#ifndef NPLUS1_DRIVER_CACHE_H
-#define NPLUS1_DRIVER_CACHE_H
+#ifndef NPLUS1_CACHE_CACHE_H
+#define NPLUS1_CACHE_CACHE_H
 
 #include "rules/Rule.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <nlohmann/json.hpp>
@@ -14,7 +15,10 @@
 #include <string>
 #include <vector>
 
-namespace nplus1::driver::cache {
+/// The incremental cache: what a run keeps on disk so that the next one analyzes only the
+/// modules whose inputs changed. This stage reads, writes and encodes it; the driver decides
+/// what to reuse.
+namespace nplus1::cache {
 
 /// What each name a unit of work looked up denoted then: the content hash of the file
 /// behind it, or 0 when no readable file had that name.
@@ -37,8 +41,8 @@ public:
   static Blob view(llvm::StringRef Bytes);
   llvm::StringRef bytes() const { return Owned.empty() ? View : llvm::StringRef(Owned); }
   bool empty() const { return bytes().empty(); }
-  /// Decodes; throws on malformed bytes.
-  nlohmann::json decode() const;
+  /// Decodes (null for an empty blob); fails on malformed bytes.
+  llvm::Expected<nlohmann::json> decode() const;
 
 private:
   std::string Owned;
@@ -83,10 +87,10 @@ struct State {
 /// unless \p Override is set.
 std::string directory(llvm::StringRef Root, llvm::StringRef Override);
 
-/// Reads the cache in \p Dir. Returns nothing (and says why in \p Why) when there is none,
-/// when it was written for another key, or when it is corrupt or truncated: a cache that
-/// does not check out is never trusted, only rebuilt.
-std::optional<State> load(llvm::StringRef Dir, llvm::StringRef Key, std::string &Why);
+/// Reads the cache in \p Dir. Fails, saying why, when there is none, when it was written
+/// for another key, or when it is corrupt or truncated: a cache that does not check out is
+/// never trusted, only rebuilt.
+llvm::Expected<State> load(llvm::StringRef Dir, llvm::StringRef Key);
 
 /// Writes \p S into \p Dir atomically (with a `.gitignore` that ignores the directory).
 /// A cache that cannot be written is not an error of the run; returns false then.
@@ -112,6 +116,6 @@ std::optional<rules::Diagnostic>
 thaw(const nlohmann::json &J,
      const std::function<const parse::SourceFile *(const std::string &)> &File);
 
-} // namespace nplus1::driver::cache
+} // namespace nplus1::cache
 
 #endif

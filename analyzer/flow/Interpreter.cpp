@@ -2216,7 +2216,8 @@ void Interp::visitBranch(const Stmt *St) {
   // for a row loaded from the database.
   RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
   // `if cached is None: <compute and store it>`: only on a cache miss.
-  if (St->Kind == StmtKind::If && T != RowTest::Unsaved && cacheTest(St->Value) == CacheTest::Miss) {
+  if (St->Kind == StmtKind::If && T != RowTest::Unsaved &&
+      cacheTest(St->Value) == CacheTest::Miss) {
     visitColdOnly(St->Body);
     if (T != RowTest::Saved)
       visitBody(St->OrElse);

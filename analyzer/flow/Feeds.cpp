@@ -18,10 +18,9 @@ bool isFeed(const index::Project &P, const index::ClassRef &C) {
   for (size_t I = 0; I < Work.size() && I < 64; ++I)
     for (const Expr *B : Work[I].Def->Bases) {
       std::string Q = P.resolveExpr(*Work[I].Module, B);
-      // django.contrib.syndication.feeds.Feed: Django before 1.4.
-      if (Q == "django.contrib.syndication.views.Feed" ||
-          Q == "django.contrib.syndication.feeds.Feed")
-        return true;
+      for (const index::BaseClass &FB : index::frameworkBases())
+        if (FB.Role == index::BaseRole::Feed && Q == FB.QualName)
+          return true;
       if (index::ClassRef R = P.classNamed(Q); R && R.Def != Work[I].Def)
         Work.push_back(R);
     }

@@ -7,6 +7,7 @@
 
 #include "flow/Interpreter.h"
 
+#include "index/Framework.h"
 #include "index/Templates.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -30,7 +31,8 @@ using py::ExprKind;
 using py::Stmt;
 using py::StmtKind;
 
-/// Queryset methods that return another queryset over the same rows.
+/// Queryset methods of one family of the catalog (index::QueryMethodKind): another
+/// queryset over the same rows, one row, values rather than rows, a scalar.
 bool isChainMethod(llvm::StringRef N);
 bool isSingleMethod(llvm::StringRef N);
 bool isValuesMethod(llvm::StringRef N);
@@ -161,6 +163,13 @@ public:
   /// method can run (null: called without arguments, as a property or by a template).
   void replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
                     Range NameWhere, Range ExprWhere, const Expr *Call = nullptr);
+  /// What method \p Def reads on `self` for the call shape \p ShapeKey, summarized once by
+  /// \p Sub with `self` a row of a loop of its own; null while it is being summarized.
+  const std::vector<Event> *methodReads(const ValueRef &Obj, const Stmt *Def, Interp &Sub,
+                                        const std::pair<const Stmt *, std::string> &ShapeKey);
+  /// A query the replayed method runs, reported at the call on \p Row.
+  void replayQueryInLoop(const Event &Read, const RowInfo &Row, const Stmt *Def,
+                         const index::ClassRef &Owner, Range NameWhere, Range ExprWhere);
   /// Binds what a call of \p Def with \p Call's arguments (null: none) says about its
   /// parameters: a parameter the call leaves at a None/False default is falsy, and so is a
   /// `kwargs.pop('k', None)` / `kwargs.get('k')` of a keyword it does not pass (unless it
@@ -187,6 +196,13 @@ public:
   /// NP201: \p Call, a save()/delete()/update() on \p Recv, writes once per row of an
   /// active loop (a loop row's save()/delete(), `Model.objects.filter(pk=row.pk).update()`).
   void writePerRow(const ValueRef &Recv, const Expr *Call);
+  /// The loop whose row a queryset write \p Call on \p Recv is narrowed to
+  /// (`Model.objects.filter(pk=row.pk).update(...)`), or null.
+  std::shared_ptr<const LoopInfo> loopOfFilteredRow(const ValueRef &Recv,
+                                                    const Expr *Call) const;
+  /// True when write \p Call runs on every pass of \p Loop: not under an `if`, in no
+  /// `except` branch, not followed by an exit, not a paced or row-copying loop.
+  bool writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::StringRef Name);
   /// NP202: sets E.Invariant and E.Loops for a QueryInLoop event of queryset \p Q when the
   /// query is one expression that reads no name the enclosing loops bind or change.
   void classifyInvariant(Event &E, const ValueRef &Q) const;
@@ -195,6 +211,9 @@ public:
   /// Fills E.Hook for a write \p Write of a row of \p Mo: an override, a receiver, or a
   /// third-party base that may run code per row.
   void writeHook(Event &E, const Model *Mo, llvm::StringRef Write);
+  /// Reads, once per module, the pre_save/post_save receivers \p Mod registers into
+  /// S.SaveReceivers.
+  void readSaveReceivers(const index::ModuleInfo *Mod);
 
   // ---- Django 6.1 fetch modes (FetchModes.cpp) --------------------------------
   /// The mode a `fetch_mode(...)` call \p Call sets.
@@ -285,6 +304,12 @@ private:
 
   ValueRef instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                              Range ExprWhere);
+  /// Replays the model property \p Attr of row \p Obj (`@property`, or
+  /// `name = property(getter)`); false when \p Attr is none.
+  bool replayProperty(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                      Range ExprWhere);
+  /// The rows a `Prefetch(..., to_attr=...)` left at \p Path below \p Row, or unknown.
+  ValueRef toAttrRows(const RowInfo &Row, const std::string &Path);
 
   static bool nullableOnPath(const ValueRef &Obj, const Relation *Rel);
 
@@ -303,6 +328,9 @@ private:
   ValueRef evalSubscript(const Expr *E);
 
   ValueRef evalCall(const Expr *E);
+  /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
+  ValueRef superCall(const Expr *E);
+  ValueRef attributeCall(const Expr *E);
 
   /// The qualified name of a called function written as a name or a dotted name of a
   /// module-level symbol (`render`, `loader.render_to_string`); "" otherwise.
@@ -446,6 +474,13 @@ private:
 
   ValueRef queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
                        bool OnManager = false);
+  /// queryMethod()'s parts, by the method's kind in the catalog: a chain method (filter(),
+  /// exclude(), ...), select_related/prefetch_related, only/defer, iterator().
+  ValueRef chainMethod(const ValueRef &Recv, const Expr *E, const index::QueryMethod &M);
+  ValueRef loadRelated(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
+                       bool OnManager, bool SameChain);
+  ValueRef loadFields(const ValueRef &Recv, const Expr *E, bool SameChain);
+  ValueRef iteratorMethod(const ValueRef &Recv, const Expr *E);
   /// Records the string lookups of a select_related/prefetch_related call \p E on a
   /// tracked queryset.
   void recordLoads(const ValueRef &Recv, const Expr *E, bool Select, bool OnManager);
@@ -484,6 +519,11 @@ private:
   void visitBody(llvm::ArrayRef<Stmt *> Body);
 
   void visit(const Stmt *St);
+  /// visit()'s parts: an assignment (bindings, row flags, cache lookups), a for loop (which
+  /// may open a LoopInfo), an if/while (branches a saved row or a cache hit never takes).
+  void visitAssign(const Stmt *St);
+  void visitFor(const Stmt *St);
+  void visitBranch(const Stmt *St);
 };
 
 /// Where a class-based view takes its rows: `queryset`, `model` or get_queryset(), with the

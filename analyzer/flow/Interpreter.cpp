@@ -4,30 +4,18 @@
 namespace nplus1::flow {
 namespace detail {
 
-/// Queryset methods that return another queryset over the same rows.
+// Queryset methods by family: rows of the catalog (index/Framework.def).
 bool isChainMethod(llvm::StringRef N) {
-  return llvm::StringSwitch<bool>(N)
-      .Cases("all", "filter", "exclude", "order_by", "reverse", "distinct", "annotate", true)
-      .Cases("alias", "using", "select_for_update", "extra", true)
-      .Cases("complex_filter", "none", "filter_by", true)
-      .Default(false);
+  return index::queryMethodKind(N) == index::QueryMethodKind::Chain;
 }
 bool isSingleMethod(llvm::StringRef N) {
-  return llvm::StringSwitch<bool>(N)
-      .Cases("get", "first", "last", "earliest", "latest", true)
-      .Default(false);
+  return index::queryMethodKind(N) == index::QueryMethodKind::Single;
 }
 bool isValuesMethod(llvm::StringRef N) {
-  return llvm::StringSwitch<bool>(N)
-      .Cases("values", "values_list", "dates", "datetimes", true)
-      .Default(false);
+  return index::queryMethodKind(N) == index::QueryMethodKind::Values;
 }
 bool isScalarMethod(llvm::StringRef N) {
-  return llvm::StringSwitch<bool>(N)
-      .Cases("count", "exists", "aggregate", "update", "delete", "explain", true)
-      .Cases("contains", "in_bulk", "create", "get_or_create", "update_or_create", true)
-      .Cases("bulk_create", "bulk_update", "iterator_chunks", "as_manager", true)
-      .Default(false);
+  return index::queryMethodKind(N) == index::QueryMethodKind::Scalar;
 }
 /// Builtins that consume an iterable right away.
 bool isIterConsumer(llvm::StringRef N) {
@@ -313,7 +301,7 @@ std::string Interp::moduleQualified(const Expr *F) {
   bool Known = S.P.functionNamed(Q) || S.P.classNamed(Q) || S.G.modelNamed(S.P, Q) ||
                llvm::StringRef(Q).ends_with(".get_model") ||
                llvm::StringRef(Q).ends_with(".get_user_model") ||
-               Q == "django.shortcuts.get_object_or_404";
+               index::frameworkCall(Q) == index::CallRole::GetObjectOr404;
   return Known ? Q : "";
 }
 
@@ -575,7 +563,7 @@ const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::Cl
   // Django's own methods count only as the catalog writes them (Permission.__str__), not
   // from a copy of Django inside the project.
   if (!Def ||
-      (!Owner.Module->Builtin && llvm::StringRef(Owner.Module->Name).starts_with("django.")))
+      (!Owner.Module->Builtin && index::isDjangoModule(Owner.Module->Name)))
     return nullptr;
   return Def;
 }
@@ -658,20 +646,13 @@ int Interp::falsyExpr(const Expr *E) const {
   return 0;
 }
 
-void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
-                          Range NameWhere, Range ExprWhere, const Expr *Call) {
-  if (!Obj->Row || Def->Params.empty()) {
-    lose(Obj);
-    return;
-  }
-  Interp Sub(S, *Owner.Module, Def, /*Report=*/false);
-  std::pair<const Stmt *, std::string> ShapeKey{Def, Sub.bindCallShape(Def, Call)};
+const std::vector<Event> *
+Interp::methodReads(const ValueRef &Obj, const Stmt *Def, Interp &Sub,
+                    const std::pair<const Stmt *, std::string> &ShapeKey) {
   auto Cached = S.MethodReads.find(ShapeKey);
   if (Cached == S.MethodReads.end()) {
-    if (S.InProgress.count(Def) || S.InProgress.size() > 8) {
-      lose(Obj);
-      return;
-    }
+    if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+      return nullptr;
     S.InProgress.insert(Def);
     // Summarize: interpret the method with `self` as a row of a loop of its own.
     std::vector<Event> Reads;
@@ -698,6 +679,47 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     S.MethodUses[ShapeKey] = SelfUse;
     Cached = S.MethodReads.emplace(ShapeKey, std::move(Reads)).first;
   }
+  return &Cached->second;
+}
+
+void Interp::replayQueryInLoop(const Event &Read, const RowInfo &Row, const Stmt *Def,
+                               const index::ClassRef &Owner, Range NameWhere, Range ExprWhere) {
+  if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
+    return;
+  if (Collect) {
+    Collect->push_back(Read);
+    Collect->back().Access = NameWhere;
+    Collect->back().AccessExpr = ExprWhere;
+    return;
+  }
+  std::shared_ptr<const LoopInfo> Repeats = repeatingLoop(Row.Loop);
+  if (!Repeats ||
+      !S.EventKeys.insert({EvFile, NameWhere.Begin, int(Read.Kind), nullptr, ""}).second)
+    return;
+  Event E = Read;
+  E.File = EvFile;
+  E.Access = NameWhere;
+  E.AccessExpr = ExprWhere;
+  E.Loop = Repeats;
+  E.ViaFile = Read.File;
+  E.ViaWhere = Read.AccessExpr;
+  E.ViaName = Owner.Def->Name + "." + Def->Name;
+  S.Events.push_back(std::move(E));
+}
+
+void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::ClassRef &Owner,
+                          Range NameWhere, Range ExprWhere, const Expr *Call) {
+  if (!Obj->Row || Def->Params.empty()) {
+    lose(Obj);
+    return;
+  }
+  Interp Sub(S, *Owner.Module, Def, /*Report=*/false);
+  std::pair<const Stmt *, std::string> ShapeKey{Def, Sub.bindCallShape(Def, Call)};
+  const std::vector<Event> *Reads = methodReads(Obj, Def, Sub, ShapeKey);
+  if (!Reads) {
+    lose(Obj);
+    return;
+  }
   if (LoadUse *U = useOf(Obj)) {
     auto SelfUse = S.MethodUses.find(ShapeKey);
     if (SelfUse == S.MethodUses.end() || SelfUse->second->Lost)
@@ -708,33 +730,13 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
   if (Obj->Row->Loop && ColdLoops.count(Obj->Row->Loop->Id))
     return; // on a cache miss only
   const RowInfo &Row = *Obj->Row;
-  for (const Event &Read : Cached->second) {
+  for (const Event &Read : *Reads) {
     if (Read.Kind == EventKind::Writes) {
       markWrites();
       continue;
     }
     if (Read.Kind == EventKind::QueryInLoop) {
-      if (!Report || !Row.Loop || !ActiveLoops.count(Row.Loop->Id))
-        continue;
-      if (Collect) {
-        Collect->push_back(Read);
-        Collect->back().Access = NameWhere;
-        Collect->back().AccessExpr = ExprWhere;
-        continue;
-      }
-      std::shared_ptr<const LoopInfo> Repeats = repeatingLoop(Row.Loop);
-      if (!Repeats ||
-          !S.EventKeys.insert({EvFile, NameWhere.Begin, int(Read.Kind), nullptr, ""}).second)
-        continue;
-      Event E = Read;
-      E.File = EvFile;
-      E.Access = NameWhere;
-      E.AccessExpr = ExprWhere;
-      E.Loop = Repeats;
-      E.ViaFile = Read.File;
-      E.ViaWhere = Read.AccessExpr;
-      E.ViaName = Owner.Def->Name + "." + Def->Name;
-      S.Events.push_back(std::move(E));
+      replayQueryInLoop(Read, Row, Def, Owner, NameWhere, ExprWhere);
       continue;
     }
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
@@ -800,6 +802,44 @@ void Interp::strOf(const ValueRef &Obj, Range Where) {
     replayMethod(Obj, Def, Owner, Where, Where);
 }
 
+bool Interp::replayProperty(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
+                            Range ExprWhere) {
+  const Model *Mo = Obj->Model;
+  index::ClassRef Owner;
+  if (const Stmt *Def = modelMethod(Mo, Attr, Owner))
+    for (const Expr *D : Def->Decorators)
+      if (llvm::StringRef(D->dotted()).ends_with("property")) {
+        replayMethod(Obj, Def, Owner, NameWhere, ExprWhere);
+        return true;
+      }
+  // `name = property(_get_name, _set_name)` in the class body.
+  if (!Mo->Builtin && S.G.classOf(Mo))
+    for (const Stmt *St : Mo->Class.Def->Body)
+      if (St->Kind == StmtKind::Assign && St->Value && St->Value->Kind == ExprKind::Call &&
+          St->Value->Object->isName("property") && !St->Value->Args.empty() &&
+          St->Value->Args[0]->Kind == ExprKind::Name && St->Targets.size() == 1 &&
+          St->Targets[0]->isName(Attr))
+        if (const Stmt *Getter = modelMethod(Mo, St->Value->Args[0]->Id, Owner)) {
+          replayMethod(Obj, Getter, Owner, NameWhere, ExprWhere);
+          return true;
+        }
+  return false;
+}
+
+ValueRef Interp::toAttrRows(const RowInfo &Row, const std::string &Path) {
+  for (const auto &[Name, Target] : Row.RootLoaded->ToAttrs)
+    if (Name == Path) {
+      auto L = make(ValueKind::QuerySet, Target);
+      RowInfo R = Row;
+      R.Path = Path;
+      R.ThroughMany = true;
+      R.ThroughToAttr = true;
+      L->Row = R;
+      return L;
+    }
+  return Value::unknown();
+}
+
 ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                                    Range ExprWhere) {
   const Model *Mo = Obj->Model;
@@ -820,27 +860,10 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
       emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere,
            ExprWhere);
   }
-  if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr)) {
-    // A property of the model: what it reads on self is read here, once per row.
-    index::ClassRef Owner;
-    if (const Stmt *Def = modelMethod(Mo, Attr, Owner))
-      for (const Expr *D : Def->Decorators)
-        if (llvm::StringRef(D->dotted()).ends_with("property")) {
-          replayMethod(Obj, Def, Owner, NameWhere, ExprWhere);
-          return Value::unknown();
-        }
-    // `name = property(_get_name, _set_name)` in the class body.
-    if (!Mo->Builtin && S.G.classOf(Mo))
-      for (const Stmt *St : Mo->Class.Def->Body)
-        if (St->Kind == StmtKind::Assign && St->Value && St->Value->Kind == ExprKind::Call &&
-            St->Value->Object->isName("property") && !St->Value->Args.empty() &&
-            St->Value->Args[0]->Kind == ExprKind::Name && St->Targets.size() == 1 &&
-            St->Targets[0]->isName(Attr))
-          if (const Stmt *Getter = modelMethod(Mo, St->Value->Args[0]->Id, Owner)) {
-            replayMethod(Obj, Getter, Owner, NameWhere, ExprWhere);
-            return Value::unknown();
-          }
-  }
+  // A property of the model: what it reads on self is read here, once per row.
+  if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr) &&
+      replayProperty(Obj, Attr, NameWhere, ExprWhere))
+    return Value::unknown();
   if (Rel && llvm::is_contained(Obj->Assigned, Attr))
     return make(ValueKind::Instance, Rel->Target);
   const RowInfo *Row = Obj->Row ? &*Obj->Row : nullptr;
@@ -849,17 +872,7 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
     // `Prefetch(..., to_attr=name)` results: a list of rows, already loaded.
     if (!Row || !Row->RootLoaded)
       return Value::unknown();
-    for (const auto &[Name, Target] : Row->RootLoaded->ToAttrs)
-      if (Name == Path) {
-        auto L = make(ValueKind::QuerySet, Target);
-        RowInfo R = *Row;
-        R.Path = Path;
-        R.ThroughMany = true;
-        R.ThroughToAttr = true;
-        L->Row = R;
-        return L;
-      }
-    return Value::unknown();
+    return toAttrRows(*Row, Path);
   }
   if (Rel->isMany()) {
     auto RM = make(ValueKind::RelatedManager, Rel->Target);
@@ -1085,103 +1098,110 @@ ValueRef Interp::evalSubscript(const Expr *E) {
   return make(ValueKind::Instance, Obj->Model); // qs[0]: one object
 }
 
+ValueRef Interp::superCall(const Expr *E) {
+  const Expr *F = E->Object;
+  evalAll(E->Args);
+  if (Fn && !Fn->Params.empty())
+    if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
+      lose(SelfIt->second); // the parent's method may read anything on it
+  if (F->Id == "get_context_data" && CbvContext)
+    return CbvContext;
+  if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
+    // The fix goes right after `super().get_queryset(request)`.
+    auto Q = copy(CbvQuerySet);
+    auto O = std::make_shared<Origin>(*CbvQuerySet->Src);
+    O->Chain = E->Where;
+    O->InsertAt = E->Where.End;
+    O->Function = Fn;
+    O->AdminList = false;
+    O->Label.clear();
+    O->Select.reset();
+    O->Prefetch.reset();
+    Q->Src = O;
+    return Q;
+  }
+  if (F->Id == "get_queryset" && CbvQuerySet)
+    return CbvQuerySet;
+  auto SelfIt = Env.find(Fn && !Fn->Params.empty() ? Fn->Params[0].Name : "self");
+  if (SelfIt == Env.end() || !SelfIt->second->Model)
+    return Value::unknown();
+  auto Q = make(ValueKind::QuerySet, SelfIt->second->Model);
+  if (F->Id == "get_queryset" || F->Id == "all")
+    return Q;
+  return Value::unknown();
+}
+
+ValueRef Interp::attributeCall(const Expr *E) {
+  const Expr *F = E->Object;
+  if (ValueRef R = renderCall(E))
+    return R;
+  ValueRef Recv = eval(F->Object);
+  if (Recv->is(ValueKind::Dict) && F->Id == "update" && F->Object->Kind == ExprKind::Name) {
+    auto D = copy(Recv);
+    consume(F->Object, Recv);
+    for (const Expr *A : E->Args)
+      if (ValueRef Other = eval(A); Other->is(ValueKind::Dict)) {
+        D->Entries.insert(D->Entries.end(), Other->Entries.begin(), Other->Entries.end());
+        consume(A, Other);
+      }
+    for (const py::Keyword &K : E->Keywords) {
+      ValueRef V = eval(K.Value);
+      D->Entries.push_back({K.Name, V});
+      if (!K.Name.empty())
+        consume(K.Value, V);
+    }
+    Env[F->Object->Id] = D;
+    return Value::unknown();
+  }
+  if (Recv->is(ValueKind::TemplateRef) && F->Id == "render") {
+    const Expr *CtxE = E->Args.empty() ? nullptr : E->Args[0];
+    ValueRef Ctx = CtxE ? eval(CtxE) : Value::unknown();
+    if (const Expr *C = E->keyword("context"))
+      Ctx = eval(CtxE = C);
+    if (renderTemplate(Recv->TemplateName, Ctx) && CtxE)
+      consume(CtxE, Ctx);
+    return Value::unknown();
+  }
+  // A class-based view's own method given our queryset (`qs = self.filter_queryset(qs)`):
+  // run it with `self` and the arguments bound.
+  if (CbvClass && Recv->is(ValueKind::Dict) && F->Object->Kind == ExprKind::Name && Fn &&
+      !Fn->Params.empty() && F->Object->Id == Fn->Params[0].Name) {
+    index::ClassRef Owner;
+    const Stmt *Def = S.P.findMethod(CbvClass, F->Id, &Owner);
+    if (Def && !Owner.Module->Builtin && !index::isFrameworkModule(Owner.Module->Name)) {
+      std::vector<ValueRef> Args, KwArgs;
+      for (const Expr *A : E->Args)
+        Args.push_back(eval(A));
+      for (const py::Keyword &K : E->Keywords)
+        KwArgs.push_back(eval(K.Value));
+      if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args,
+                                 KwArgs, Recv))
+        return R;
+      for (auto &A : Args)
+        escape(A);
+      return Value::unknown();
+    }
+  }
+  if (Recv->is(ValueKind::Unknown))
+    if (std::string Q = moduleQualified(F); !Q.empty()) {
+      // helpers.recent_orders(), apps.get_model(...), models.Order(...)
+      std::vector<ValueRef> Args, KwArgs;
+      for (const Expr *A : E->Args)
+        Args.push_back(eval(A));
+      for (const py::Keyword &K : E->Keywords)
+        KwArgs.push_back(eval(K.Value));
+      return callNamed(E, Q, Args, KwArgs);
+    }
+  return callMethod(Recv, E);
+}
+
 ValueRef Interp::evalCall(const Expr *E) {
   const Expr *F = E->Object;
   if (F->Kind == ExprKind::Attribute) {
     // super().get_queryset() inside a manager: the plain manager's queryset.
-    if (F->Object->Kind == ExprKind::Call && F->Object->Object->isName("super")) {
-      evalAll(E->Args);
-      if (Fn && !Fn->Params.empty())
-        if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
-          lose(SelfIt->second); // the parent's method may read anything on it
-      if (F->Id == "get_context_data" && CbvContext)
-        return CbvContext;
-      if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
-        // The fix goes right after `super().get_queryset(request)`.
-        auto Q = copy(CbvQuerySet);
-        auto O = std::make_shared<Origin>(*CbvQuerySet->Src);
-        O->Chain = E->Where;
-        O->InsertAt = E->Where.End;
-        O->Function = Fn;
-        O->AdminList = false;
-        O->Label.clear();
-        O->Select.reset();
-        O->Prefetch.reset();
-        Q->Src = O;
-        return Q;
-      }
-      if (F->Id == "get_queryset" && CbvQuerySet)
-        return CbvQuerySet;
-      auto SelfIt = Env.find(Fn && !Fn->Params.empty() ? Fn->Params[0].Name : "self");
-      if (SelfIt == Env.end() || !SelfIt->second->Model)
-        return Value::unknown();
-      auto Q = make(ValueKind::QuerySet, SelfIt->second->Model);
-      if (F->Id == "get_queryset" || F->Id == "all")
-        return Q;
-      return Value::unknown();
-    }
-    if (ValueRef R = renderCall(E))
-      return R;
-    ValueRef Recv = eval(F->Object);
-    if (Recv->is(ValueKind::Dict) && F->Id == "update" && F->Object->Kind == ExprKind::Name) {
-      auto D = copy(Recv);
-      consume(F->Object, Recv);
-      for (const Expr *A : E->Args)
-        if (ValueRef Other = eval(A); Other->is(ValueKind::Dict)) {
-          D->Entries.insert(D->Entries.end(), Other->Entries.begin(), Other->Entries.end());
-          consume(A, Other);
-        }
-      for (const py::Keyword &K : E->Keywords) {
-        ValueRef V = eval(K.Value);
-        D->Entries.push_back({K.Name, V});
-        if (!K.Name.empty())
-          consume(K.Value, V);
-      }
-      Env[F->Object->Id] = D;
-      return Value::unknown();
-    }
-    if (Recv->is(ValueKind::TemplateRef) && F->Id == "render") {
-      const Expr *CtxE = E->Args.empty() ? nullptr : E->Args[0];
-      ValueRef Ctx = CtxE ? eval(CtxE) : Value::unknown();
-      if (const Expr *C = E->keyword("context"))
-        Ctx = eval(CtxE = C);
-      if (renderTemplate(Recv->TemplateName, Ctx) && CtxE)
-        consume(CtxE, Ctx);
-      return Value::unknown();
-    }
-    // A class-based view's own method given our queryset (`qs = self.filter_queryset(qs)`):
-    // run it with `self` and the arguments bound.
-    if (CbvClass && Recv->is(ValueKind::Dict) && F->Object->Kind == ExprKind::Name && Fn &&
-        !Fn->Params.empty() && F->Object->Id == Fn->Params[0].Name) {
-      index::ClassRef Owner;
-      const Stmt *Def = S.P.findMethod(CbvClass, F->Id, &Owner);
-      llvm::StringRef Mod = Def ? llvm::StringRef(Owner.Module->Name) : "";
-      if (Def && !Owner.Module->Builtin && !Mod.starts_with("django.") &&
-          !Mod.starts_with("rest_framework.")) {
-        std::vector<ValueRef> Args, KwArgs;
-        for (const Expr *A : E->Args)
-          Args.push_back(eval(A));
-        for (const py::Keyword &K : E->Keywords)
-          KwArgs.push_back(eval(K.Value));
-        if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args,
-                                   KwArgs, Recv))
-          return R;
-        for (auto &A : Args)
-          escape(A);
-        return Value::unknown();
-      }
-    }
-    if (Recv->is(ValueKind::Unknown))
-      if (std::string Q = moduleQualified(F); !Q.empty()) {
-        // helpers.recent_orders(), apps.get_model(...), models.Order(...)
-        std::vector<ValueRef> Args, KwArgs;
-        for (const Expr *A : E->Args)
-          Args.push_back(eval(A));
-        for (const py::Keyword &K : E->Keywords)
-          KwArgs.push_back(eval(K.Value));
-        return callNamed(E, Q, Args, KwArgs);
-      }
-    return callMethod(Recv, E);
+    if (F->Object->Kind == ExprKind::Call && F->Object->Object->isName("super"))
+      return superCall(E);
+    return attributeCall(E);
   }
   if (ValueRef R = renderCall(E))
     return R;
@@ -1316,18 +1336,16 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   if (const Model *Loaded = S.G.loadedModel(S.P, M, E))
     return make(ValueKind::ModelClass, Loaded);
   llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
+  index::CallRole Role = index::frameworkCall(Q);
   // Paginator(qs, n): its pages are slices of the same rows (`.page()`, `.get_page()`,
   // `.object_list`, iterating a page).
-  if ((Q == "django.core.paginator.Paginator" || Q == "django.core.paginator.Page") &&
-      !Args.empty() && Args[0]->is(ValueKind::QuerySet))
+  if (Role == index::CallRole::Paginator && !Args.empty() && Args[0]->is(ValueKind::QuerySet))
     return Args[0];
-  if ((Q == "django.db.models.prefetch_related_objects" ||
-       Q == "django.db.models.query.prefetch_related_objects") &&
-      !E->Args.empty()) {
+  if (Role == index::CallRole::PrefetchObjects && !E->Args.empty()) {
     prefetchObjects(E);
     return Value::unknown();
   }
-  if (Q == "django.shortcuts.get_object_or_404" && !Args.empty()) {
+  if (Role == index::CallRole::GetObjectOr404 && !Args.empty()) {
     const ValueRef &A = Args[0];
     if (A->is(ValueKind::Manager) || A->is(ValueKind::QuerySet))
       queryInLoop(A, E->Where, E->Where);
@@ -1346,7 +1364,7 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
       return make(ValueKind::Instance, A->Model);
     return Value::unknown();
   }
-  if (Last == "Prefetch" && llvm::StringRef(Q).starts_with("django.")) {
+  if (Last == "Prefetch" && index::isDjangoModule(Q)) {
     auto V = make(ValueKind::Prefetch);
     if (!E->Args.empty() && E->Args[0]->Kind == ExprKind::String)
       V->PrefetchLookup = E->Args[0]->Id;
@@ -1472,18 +1490,14 @@ void Interp::markWrites() {
 
 ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   llvm::StringRef Name = E->Object->Id;
-  static const llvm::StringSet<> WriteMethods = {
-      "save",   "delete",         "update",      "create",    "bulk_create", "bulk_update",
-      "add",    "remove",         "clear",       "set",       "get_or_create",
-      "update_or_create", "refresh_from_db"};
   // Writes: save/delete/update/create... whatever the receiver (an object we could not
   // type is still a model more often than not); add/remove/clear/set only on related managers
   // (a Python set's add() is not a write).
-  bool ManagerWrite = Name == "add" || Name == "remove" || Name == "clear" || Name == "set";
-  if (!ActiveLoops.empty() && WriteMethods.count(Name) &&
-      (!ManagerWrite || Recv->is(ValueKind::RelatedManager)))
+  unsigned Flags = index::modelMethodFlags(Name);
+  if (!ActiveLoops.empty() && (Flags & index::mm::Writes) &&
+      (!(Flags & index::mm::RelatedOnly) || Recv->is(ValueKind::RelatedManager)))
     markWrites();
-  if (Name == "save" || Name == "delete" || Name == "update")
+  if (Flags & (index::mm::RowWrite | index::mm::QuerySetWrite))
     writePerRow(Recv, E); // NP201: one write per row (LoopShapes.cpp)
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
@@ -1496,14 +1510,16 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   case ValueKind::QuerySet: {
     bool OnManager = Recv->is(ValueKind::Manager);
     ValueRef Q = OnManager ? managerQuerySet(Recv) : Recv;
-    bool Known = Name == "get_queryset" || isChainMethod(Name) || isSingleMethod(Name) ||
-                 isValuesMethod(Name) || isLoadMethod(Name) || Name == "iterator" ||
-                 isScalarMethod(Name);
+    // A manager's union()/intersection()/difference() is followed as a custom method.
+    index::QueryMethodKind Kind = index::queryMethodKind(Name);
+    bool Known = Name == "get_queryset" ||
+                 (Kind != index::QueryMethodKind::Unknown && Kind != index::QueryMethodKind::SetOp);
     ValueRef R = !OnManager || Known ? queryMethod(Q, E, Args, OnManager)
                                      : customMethod(Recv, Q, E);
     // Understood: a queryset of the same rows comes back, or a scalar that reads no row.
     bool SameRows = R->is(ValueKind::QuerySet) && R->Src == Recv->Src && !R->ValuesMode;
-    bool Scalar = isScalarMethod(Name) && Name != "in_bulk";
+    bool Scalar = Kind == index::QueryMethodKind::Scalar &&
+                  !index::queryMethodOf(Name).has(index::qm::ReturnsRows);
     if (SameRows || Scalar)
       consume(RecvE, Recv);
     return R;
@@ -1544,27 +1560,26 @@ bool Interp::isHarmlessRowMethod(llvm::StringRef N) {
   // Django's own Model methods that read no related object from the row's caches.
   if (N.starts_with("get_") && N.ends_with("_display"))
     return true;
-  return llvm::StringSwitch<bool>(N)
-      .Cases("save", "delete", "full_clean", "clean", "clean_fields", "validate_unique", true)
-      .Cases("get_deferred_fields", "refresh_from_db", true)
-      .Default(false);
+  return index::modelMethodFlags(N) & index::mm::ReadsNoRelation;
 }
 
 bool Interp::isLoadMethod(llvm::StringRef N) {
-  return N == "select_related" || N == "prefetch_related" || N == "fetch_mode" || N == "only" ||
-         N == "defer";
+  index::QueryMethodKind K = index::queryMethodKind(N);
+  return K == index::QueryMethodKind::Related || K == index::QueryMethodKind::Fields ||
+         K == index::QueryMethodKind::FetchMode;
 }
 
 ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E,
                               llvm::ArrayRef<ValueRef> Args) {
   llvm::StringRef Name = E->Object->Id;
-  if (Name == "count" || Name == "exists") {
+  index::QueryMethod M = index::queryMethodOf(Name);
+  if (M.has(index::qm::Counts)) {
     evaluateRelated(relatedAll(RM, E->Where), EventKind::AggregatePerRow);
     return Value::unknown();
   }
   if (Name == "all")
     return relatedAll(RM, E->Where);
-  if (Name == "none")
+  if (M.has(index::qm::Empty))
     return Value::unknown(); // an empty queryset: evaluating it runs no query
   ValueRef All = relatedAll(RM, E->Where);
   // `row.items.select_related('x')` loads x for that set: its rows read x for free.
@@ -1572,7 +1587,8 @@ ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E,
     return queryMethod(bypassed(All, false), E, Args, false);
   if (isChainMethod(Name) || isValuesMethod(Name))
     return bypassed(All, isValuesMethod(Name));
-  if (isSingleMethod(Name) || Name == "aggregate" || Name == "in_bulk") {
+  // One query per row: one object, an aggregate, in_bulk's rows.
+  if (M.has(index::qm::Queries)) {
     singleOnRelated(All, Name);
     return make(ValueKind::Instance, RM->Model);
   }
@@ -1714,154 +1730,188 @@ static void recordNullRelations(const index::ModelGraph &G, const Model *Mo, con
   }
 }
 
+ValueRef Interp::chainMethod(const ValueRef &Recv, const Expr *E, const index::QueryMethod &M) {
+  llvm::StringRef Name = M.Name;
+  auto Q = copy(Recv);
+  extendChain(Q, E);
+  if (Recv->Row && Name != "all")
+    Q->Bypass = true;
+  Q->Empty |= M.has(index::qm::Empty);
+  if (Name == "filter" && !Recv->Row) {
+    recordNullRelations(S.G, Recv->Model, E, Q->Load);
+    // filter(pk=...), filter(slug=...) on a unique column: a loop over it runs once,
+    // like one object.
+    for (const py::Keyword &K : E->Keywords) {
+      llvm::StringRef Key = K.Name;
+      Key.consume_back("__exact");
+      if (Recv->Model && S.G.isUniqueKey(Recv->Model, Key))
+        Q->OneRow = true;
+    }
+  }
+  return Q;
+}
+
+ValueRef Interp::loadRelated(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
+                             bool OnManager, bool SameChain) {
+  llvm::StringRef Name = E->Object->Id;
+  auto Q = copy(Recv);
+  bool Select = Name == "select_related";
+  recordLoads(Recv, E, Select, OnManager);
+  if (LoadUse *U = useOf(Recv)) {
+    // Bare select_related(), `None` and unreadable arguments: not a list of lookups.
+    if (E->Args.empty() || !E->Keywords.empty())
+      U->Lost = true;
+    for (size_t I = 0; I < E->Args.size(); ++I) {
+      const ValueRef &PV = Args[I];
+      if (PV->is(ValueKind::Prefetch))
+        PV->PrefetchLookup.empty() ? void(U->Lost = true)
+                                   : U->ObjectLookups.push_back(PV->PrefetchLookup);
+      else if (E->Args[I]->Kind != ExprKind::String || !E->Args[I]->Args.empty())
+        U->Lost = true;
+    }
+  }
+  if (Select && E->Args.empty() && E->Keywords.empty()) {
+    // select_related() with no fields replaces any named ones (query.select_related =
+    // True), and named ones after it start from nothing.
+    Q->Load.SelectAll = true;
+    Q->Load.Select.clear();
+  } else if (Select && Q->Load.SelectAll) {
+    Q->Load.SelectAll = false;
+  }
+  for (size_t I = 0; I < E->Args.size(); ++I) {
+    const Expr *A = E->Args[I];
+    if (A->Kind == ExprKind::String && A->Args.empty()) {
+      Select ? Q->Load.addSelect(A->Id) : Q->Load.addPrefetch(A->Id);
+      continue;
+    }
+    const ValueRef &PV = Args[I];
+    if (!Select && PV->is(ValueKind::Prefetch) && !PV->PrefetchLookup.empty()) {
+      if (!PV->ToAttr.empty()) {
+        // Only reachable under its own name, with the inner queryset's loads.
+        llvm::StringRef Lookup = PV->PrefetchLookup;
+        std::string Prefix = Lookup.contains("__")
+                                 ? Lookup.rsplit("__").first.str() + "__" + PV->ToAttr
+                                 : PV->ToAttr;
+        Q->Load.ToAttrs.push_back({Prefix, PV->Model ? PV->Model : nullptr});
+        Q->Load.addPrefetch(Prefix);
+        Q->Load.merge(PV->Load, Prefix);
+        if (Lookup.contains("__"))
+          Q->Load.addPrefetch(Lookup.rsplit("__").first);
+      } else {
+        Q->Load.addPrefetch(PV->PrefetchLookup);
+        Q->Load.merge(PV->Load, PV->PrefetchLookup);
+      }
+      continue;
+    }
+    // An argument we cannot read: assume it loads everything (stay silent).
+    if (A->Kind != ExprKind::Constant)
+      Q->Load.LoadsUnknown = true;
+  }
+  if (SameChain && Q->Src) {
+    LoadCall LC{E->Where.End - 1, !E->Args.empty()};
+    if (File->text()[LC.CloseParen] == ')') {
+      if (Select)
+        Recv->Src->Select = LC;
+      else
+        Recv->Src->Prefetch = LC;
+    }
+  }
+  extendChain(Q, E);
+  return Q;
+}
+
+ValueRef Interp::loadFields(const ValueRef &Recv, const Expr *E, bool SameChain) {
+  llvm::StringRef Name = E->Object->Id;
+  auto Q = copy(Recv);
+  std::vector<std::string> Fields;
+  for (const Expr *A : E->Args)
+    if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
+      Fields.push_back(A->Id);
+  bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
+    return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
+  });
+  // only(*Model.get_field_names()), only(*FIELDS): which fields stay loaded is unknown,
+  // so none counts as deferred (no NP105 from it).
+  bool Computed = llvm::any_of(E->Args, [](const Expr *A) { return A->Kind != ExprKind::String; });
+  if (Name == "only" && Computed) {
+    Q->Load.HasOnly = false;
+    Q->Load.Only.clear();
+    Q->Load.Deferred.clear();
+  } else if (Name == "only") { // only() replaces an earlier only()
+    Q->Load.HasOnly = true;
+    Q->Load.Only = Fields;
+    // After defer(), only() keeps those fields deferred (Django 3.2+): naming them in
+    // only() does not load them, so no fix goes into this only().
+    bool AfterDefer = !Q->Load.Deferred.empty();
+    llvm::erase_if(Q->Load.Only,
+                   [&](const std::string &F) { return llvm::is_contained(Q->Load.Deferred, F); });
+    Q->Load.Deferred.clear();
+    if (SameChain && !AfterDefer && File->text()[E->Where.End - 1] == ')')
+      Recv->Src->Only = LoadCall{E->Where.End - 1, !E->Args.empty()};
+  } else if (E->Args.size() == 1 && E->Args[0]->Kind == ExprKind::Constant) {
+    // defer(None) clears all deferred loading, only() included.
+    Q->Load.Deferred.clear();
+    Q->Load.Only.clear();
+    Q->Load.HasOnly = false;
+  } else {
+    for (const std::string &F : Fields) {
+      Q->Load.Deferred.push_back(F);
+      llvm::erase_if(Q->Load.Only, [&](const std::string &O) { return O == F; });
+    }
+  }
+  if (Q->Src) {
+    Q->Src->Fields.HasOnly = Q->Load.HasOnly;
+    Q->Src->Fields.Only = Q->Load.Only;
+    Q->Src->Fields.Deferred = Q->Load.Deferred;
+    Q->Src->FieldsOpaque |= Opaque && !(Name == "defer" && E->Args.size() == 1 &&
+                                        E->Args[0]->Kind == ExprKind::Constant);
+  }
+  extendChain(Q, E);
+  return Q;
+}
+
+ValueRef Interp::iteratorMethod(const ValueRef &Recv, const Expr *E) {
+  auto Q = copy(Recv);
+  // Before Django 4.1 iterator() skips prefetching; from 4.1 it honours it only with a
+  // chunk_size (and 5.0 refuses the call without one).
+  bool Chunked = (E->keyword("chunk_size") || !E->Args.empty()) && S.DjangoVersion >= 401;
+  if (Q->Src) {
+    // Where a fix can write the chunk size: only in the origin's own file.
+    bool Here = Q->Src->File == File && E->Where.End > 0 && File->text()[E->Where.End - 1] == ')';
+    Q->Src->Iterator = LoadCall{Here ? E->Where.End - 1 : 0,
+                                !E->Args.empty() || !E->Keywords.empty()};
+    Q->Src->IteratorChunked = E->keyword("chunk_size") || !E->Args.empty();
+    Q->Src->IteratorElsewhere = !Here;
+  }
+  if (!Chunked && !Q->Load.Prefetch.empty()) {
+    Q->Load.Prefetch.clear();
+    if (Q->Src)
+      Q->Src->IteratorNoChunk = true;
+  }
+  extendChain(Q, E);
+  return Q;
+}
+
 ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef<ValueRef> Args,
                              bool OnManager) {
   llvm::StringRef Name = E->Object->Id;
   bool SameChain = Recv->Src && Recv->Src->Chain.Begin == E->Where.Begin &&
                    Recv->Src->Function == Fn && Recv->Src->File == File;
-  if (Recv->Row && Name == "none")
+  index::QueryMethod M = index::queryMethodOf(Name);
+  if (Recv->Row && M.has(index::qm::Empty))
     return Value::unknown(); // never queries
   if (!OnManager && (Name == "page" || Name == "get_page")) // a Paginator's page
     return Recv;
-  if (Name == "get_queryset" || isChainMethod(Name)) {
-    auto Q = copy(Recv);
-    extendChain(Q, E);
-    if (Recv->Row && Name != "all")
-      Q->Bypass = true;
-    Q->Empty |= Name == "none";
-    if (Name == "filter" && !Recv->Row) {
-      recordNullRelations(S.G, Recv->Model, E, Q->Load);
-      // filter(pk=...), filter(slug=...) on a unique column: a loop over it runs once,
-      // like one object.
-      for (const py::Keyword &K : E->Keywords) {
-        llvm::StringRef Key = K.Name;
-        Key.consume_back("__exact");
-        if (Recv->Model && S.G.isUniqueKey(Recv->Model, Key))
-          Q->OneRow = true;
-      }
-    }
-    return Q;
-  }
-  if (Name == "select_related" || Name == "prefetch_related") {
-    auto Q = copy(Recv);
-    bool Select = Name == "select_related";
-    recordLoads(Recv, E, Select, OnManager);
-    if (LoadUse *U = useOf(Recv)) {
-      // Bare select_related(), `None` and unreadable arguments: not a list of lookups.
-      if (E->Args.empty() || !E->Keywords.empty())
-        U->Lost = true;
-      for (size_t I = 0; I < E->Args.size(); ++I) {
-        const ValueRef &PV = Args[I];
-        if (PV->is(ValueKind::Prefetch))
-          PV->PrefetchLookup.empty() ? void(U->Lost = true)
-                                     : U->ObjectLookups.push_back(PV->PrefetchLookup);
-        else if (E->Args[I]->Kind != ExprKind::String || !E->Args[I]->Args.empty())
-          U->Lost = true;
-      }
-    }
-    if (Select && E->Args.empty() && E->Keywords.empty()) {
-      // select_related() with no fields replaces any named ones (query.select_related =
-      // True), and named ones after it start from nothing.
-      Q->Load.SelectAll = true;
-      Q->Load.Select.clear();
-    } else if (Select && Q->Load.SelectAll) {
-      Q->Load.SelectAll = false;
-    }
-    for (size_t I = 0; I < E->Args.size(); ++I) {
-      const Expr *A = E->Args[I];
-      if (A->Kind == ExprKind::String && A->Args.empty()) {
-        Select ? Q->Load.addSelect(A->Id) : Q->Load.addPrefetch(A->Id);
-        continue;
-      }
-      const ValueRef &PV = Args[I];
-      if (!Select && PV->is(ValueKind::Prefetch) && !PV->PrefetchLookup.empty()) {
-        if (!PV->ToAttr.empty()) {
-          // Only reachable under its own name, with the inner queryset's loads.
-          llvm::StringRef Lookup = PV->PrefetchLookup;
-          std::string Prefix = Lookup.contains("__")
-                                   ? Lookup.rsplit("__").first.str() + "__" + PV->ToAttr
-                                   : PV->ToAttr;
-          Q->Load.ToAttrs.push_back({Prefix, PV->Model ? PV->Model : nullptr});
-          Q->Load.addPrefetch(Prefix);
-          Q->Load.merge(PV->Load, Prefix);
-          if (Lookup.contains("__"))
-            Q->Load.addPrefetch(Lookup.rsplit("__").first);
-        } else {
-          Q->Load.addPrefetch(PV->PrefetchLookup);
-          Q->Load.merge(PV->Load, PV->PrefetchLookup);
-        }
-        continue;
-      }
-      // An argument we cannot read: assume it loads everything (stay silent).
-      if (A->Kind != ExprKind::Constant)
-        Q->Load.LoadsUnknown = true;
-    }
-    if (SameChain && Q->Src) {
-      LoadCall LC{E->Where.End - 1, !E->Args.empty()};
-      if (File->text()[LC.CloseParen] == ')') {
-        if (Select)
-          Recv->Src->Select = LC;
-        else
-          Recv->Src->Prefetch = LC;
-      }
-    }
-    extendChain(Q, E);
-    return Q;
-  }
-  if (Name == "only" || Name == "defer" || Name == "fetch_mode" || Name == "iterator" ||
-      Name == "union" || Name == "intersection" || Name == "difference" || isValuesMethod(Name) ||
-      Name == "extra" || Name == "select_for_update") // `of=`/raw SQL may name the joins
+  if (Name == "get_queryset" || M.Kind == index::QueryMethodKind::Chain)
+    return chainMethod(Recv, E, M);
+  if (M.Kind == index::QueryMethodKind::Related)
+    return loadRelated(Recv, E, Args, OnManager, SameChain);
+  if (M.has(index::qm::LosesLookups))
     if (LoadUse *U = useOf(Recv))
       U->Lost = true; // what the rows load is no longer what the lookups say
-  if (Name == "only" || Name == "defer") {
-    auto Q = copy(Recv);
-    std::vector<std::string> Fields;
-    for (const Expr *A : E->Args)
-      if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
-        Fields.push_back(A->Id);
-    bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
-      return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
-    });
-    // only(*Model.get_field_names()), only(*FIELDS): which fields stay loaded is unknown,
-    // so none counts as deferred (no NP105 from it).
-    bool Computed = llvm::any_of(E->Args, [](const Expr *A) { return A->Kind != ExprKind::String; });
-    if (Name == "only" && Computed) {
-      Q->Load.HasOnly = false;
-      Q->Load.Only.clear();
-      Q->Load.Deferred.clear();
-    } else if (Name == "only") { // only() replaces an earlier only()
-      Q->Load.HasOnly = true;
-      Q->Load.Only = Fields;
-      // After defer(), only() keeps those fields deferred (Django 3.2+): naming them in
-      // only() does not load them, so no fix goes into this only().
-      bool AfterDefer = !Q->Load.Deferred.empty();
-      llvm::erase_if(Q->Load.Only,
-                     [&](const std::string &F) { return llvm::is_contained(Q->Load.Deferred, F); });
-      Q->Load.Deferred.clear();
-      if (SameChain && !AfterDefer && File->text()[E->Where.End - 1] == ')')
-        Recv->Src->Only = LoadCall{E->Where.End - 1, !E->Args.empty()};
-    } else if (E->Args.size() == 1 && E->Args[0]->Kind == ExprKind::Constant) {
-      // defer(None) clears all deferred loading, only() included.
-      Q->Load.Deferred.clear();
-      Q->Load.Only.clear();
-      Q->Load.HasOnly = false;
-    } else {
-      for (const std::string &F : Fields) {
-        Q->Load.Deferred.push_back(F);
-        llvm::erase_if(Q->Load.Only, [&](const std::string &O) { return O == F; });
-      }
-    }
-    if (Q->Src) {
-      Q->Src->Fields.HasOnly = Q->Load.HasOnly;
-      Q->Src->Fields.Only = Q->Load.Only;
-      Q->Src->Fields.Deferred = Q->Load.Deferred;
-      Q->Src->FieldsOpaque |= Opaque && !(Name == "defer" && E->Args.size() == 1 &&
-                                          E->Args[0]->Kind == ExprKind::Constant);
-    }
-    extendChain(Q, E);
-    return Q;
-  }
-  if (Name == "fetch_mode") {
+  if (M.Kind == index::QueryMethodKind::Fields)
+    return loadFields(Recv, E, SameChain);
+  if (M.Kind == index::QueryMethodKind::FetchMode) {
     auto Q = copy(Recv);
     if (S.FetchModes) // Django 6.1+ (FetchModes.cpp)
       Q->Load.Fetch = fetchModeOf(E);
@@ -1870,39 +1920,20 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     extendChain(Q, E);
     return Q;
   }
-  if (Name == "iterator") {
-    auto Q = copy(Recv);
-    // Before Django 4.1 iterator() skips prefetching; from 4.1 it honours it only with a
-    // chunk_size (and 5.0 refuses the call without one).
-    bool Chunked = (E->keyword("chunk_size") || !E->Args.empty()) && S.DjangoVersion >= 401;
-    if (Q->Src) {
-      // Where a fix can write the chunk size: only in the origin's own file.
-      bool Here = Q->Src->File == File && E->Where.End > 0 && File->text()[E->Where.End - 1] == ')';
-      Q->Src->Iterator = LoadCall{Here ? E->Where.End - 1 : 0,
-                                  !E->Args.empty() || !E->Keywords.empty()};
-      Q->Src->IteratorChunked = E->keyword("chunk_size") || !E->Args.empty();
-      Q->Src->IteratorElsewhere = !Here;
-    }
-    if (!Chunked && !Q->Load.Prefetch.empty()) {
-      Q->Load.Prefetch.clear();
-      if (Q->Src)
-        Q->Src->IteratorNoChunk = true;
-    }
-    extendChain(Q, E);
-    return Q;
-  }
-  if (isValuesMethod(Name)) {
+  if (M.Kind == index::QueryMethodKind::Iterator)
+    return iteratorMethod(Recv, E);
+  if (M.Kind == index::QueryMethodKind::Values) {
     auto Q = copy(Recv);
     Q->ValuesMode = true;
     return Q;
   }
-  if (Name == "union" || Name == "intersection" || Name == "difference") {
+  if (M.Kind == index::QueryMethodKind::SetOp) {
     auto Q = copy(Recv);
     if (Q->Src)
       Q->Src->Fixable = false;
     return Q;
   }
-  if (isSingleMethod(Name)) {
+  if (M.Kind == index::QueryMethodKind::Single) {
     queryInLoop(Recv, E->Object->IdWhere, E->Where);
     if (Recv->Row)
       singleOnRelated(Recv, Name);
@@ -1913,11 +1944,11 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
       One->Load = Recv->Load;
     return One;
   }
-  if ((Name == "count" || Name == "exists") && Recv->Row)
+  if (M.has(index::qm::Counts) && Recv->Row)
     evaluateRelated(Recv, EventKind::AggregatePerRow);
-  if (Name == "count" || Name == "exists" || Name == "aggregate" || Name == "in_bulk")
+  if (M.has(index::qm::Queries))
     queryInLoop(Recv, E->Object->IdWhere, E->Where);
-  if (isScalarMethod(Name))
+  if (M.Kind == index::QueryMethodKind::Scalar)
     return Value::unknown();
   return customMethod(Recv, Recv, E);
 }
@@ -2112,59 +2143,100 @@ void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
     ActiveLoops.insert(L);
 }
 
+void Interp::visitAssign(const Stmt *St) {
+  ValueRef V = St->Value ? eval(St->Value) : Value::unknown();
+  // Bound to local names (or stored in a local context dict): its uses are those names'.
+  bool Local = !St->Targets.empty() && llvm::all_of(St->Targets, [&](const Expr *T) {
+    if (T->Kind == ExprKind::Name)
+      return true;
+    if (T->Kind != ExprKind::Subscript || T->Object->Kind != ExprKind::Name ||
+        T->Index->Kind != ExprKind::String)
+      return false;
+    auto It = Env.find(T->Object->Id);
+    return It != Env.end() && It->second->is(ValueKind::Dict);
+  });
+  if (Local && St->Value)
+    consume(St->Value, V);
+  for (const Expr *T : St->Targets) {
+    bindTarget(T, V);
+    if (T->Kind == ExprKind::Name) // template names kept in locals
+      StringNames[T->Id] = St->Value && St->Value->Kind == ExprKind::String &&
+                                   St->Value->Args.empty()
+                               ? St->Value
+                               : nullptr;
+  }
+  if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
+    RowTest Flag = rowTest(St->Value);
+    if (Flag != RowTest::Unknown)
+      RowFlags[St->Targets[0]->Id] = Flag;
+    // `photo = kwargs.pop('photo', None)` with no such keyword passed
+    if (int F = falsyExpr(St->Value))
+      Falsy[St->Targets[0]->Id] = F == 2;
+  }
+  for (const Expr *T : St->Targets) {
+    llvm::SmallVector<const Expr *, 2> Names{T};
+    if (T->Kind == ExprKind::Tuple || T->Kind == ExprKind::List)
+      Names.assign(T->Args.begin(), T->Args.end());
+    bool Lookup = St->Value && St->Value->Object &&
+                  isCacheLookup(St->Value, text(St->Value->Object->Object
+                                                    ? St->Value->Object->Object->Where
+                                                    : St->Value->Object->Where));
+    for (const Expr *N : Names)
+      if (N->Kind == ExprKind::Name) {
+        if (Lookup)
+          CacheNames.insert(N->Id);
+        else
+          CacheNames.erase(N->Id);
+      }
+  }
+}
+
+void Interp::visitFor(const Stmt *St) {
+  ValueRef It = eval(St->Value);
+  std::optional<unsigned> NewLoop;
+  Range Header{St->Where.Begin, St->Value->Where.End};
+  ValueRef Row = iterate(It, Header, text(St->Value->Where), NewLoop);
+  if (Row)
+    consume(St->Value, It);
+  bindTarget(St->Target, Row ? Row : Value::unknown());
+  if (NewLoop)
+    ActiveLoops.insert(*NewLoop), OwnLoops.push_back(*NewLoop);
+  visitBody(St->Body);
+  if (NewLoop)
+    ActiveLoops.erase(*NewLoop), OwnLoops.pop_back();
+  visitBody(St->OrElse);
+}
+
+void Interp::visitBranch(const Stmt *St) {
+  ValueRef C = eval(St->Value);
+  consume(St->Value, C); // a truth test reads no relation
+  if (C->is(ValueKind::QuerySet) && C->Row)
+    evaluateRelated(C); // `if obj.related.all():` runs the query
+  // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
+  // for a row loaded from the database.
+  RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
+  // `if cached is None: <compute and store it>`: only on a cache miss.
+  if (St->Kind == StmtKind::If && T != RowTest::Unsaved &&
+      cacheTest(St->Value) == CacheTest::Miss) {
+    visitColdOnly(St->Body);
+    if (T != RowTest::Saved)
+      visitBody(St->OrElse);
+    return;
+  }
+  if (T != RowTest::Unsaved)
+    visitBody(St->Body);
+  if (T != RowTest::Saved)
+    visitBody(St->OrElse);
+}
+
 void Interp::visit(const Stmt *St) {
   switch (St->Kind) {
   case StmtKind::Expr:
     eval(St->Value);
     return;
-  case StmtKind::Assign: {
-    ValueRef V = St->Value ? eval(St->Value) : Value::unknown();
-    // Bound to local names (or stored in a local context dict): its uses are those names'.
-    bool Local = !St->Targets.empty() && llvm::all_of(St->Targets, [&](const Expr *T) {
-      if (T->Kind == ExprKind::Name)
-        return true;
-      if (T->Kind != ExprKind::Subscript || T->Object->Kind != ExprKind::Name ||
-          T->Index->Kind != ExprKind::String)
-        return false;
-      auto It = Env.find(T->Object->Id);
-      return It != Env.end() && It->second->is(ValueKind::Dict);
-    });
-    if (Local && St->Value)
-      consume(St->Value, V);
-    for (const Expr *T : St->Targets) {
-      bindTarget(T, V);
-      if (T->Kind == ExprKind::Name) // template names kept in locals
-        StringNames[T->Id] = St->Value && St->Value->Kind == ExprKind::String &&
-                                     St->Value->Args.empty()
-                                 ? St->Value
-                                 : nullptr;
-    }
-    if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
-      RowTest Flag = rowTest(St->Value);
-      if (Flag != RowTest::Unknown)
-        RowFlags[St->Targets[0]->Id] = Flag;
-      // `photo = kwargs.pop('photo', None)` with no such keyword passed
-      if (int F = falsyExpr(St->Value))
-        Falsy[St->Targets[0]->Id] = F == 2;
-    }
-    for (const Expr *T : St->Targets) {
-      llvm::SmallVector<const Expr *, 2> Names{T};
-      if (T->Kind == ExprKind::Tuple || T->Kind == ExprKind::List)
-        Names.assign(T->Args.begin(), T->Args.end());
-      bool Lookup = St->Value && St->Value->Object &&
-                    isCacheLookup(St->Value, text(St->Value->Object->Object
-                                                      ? St->Value->Object->Object->Where
-                                                      : St->Value->Object->Where));
-      for (const Expr *N : Names)
-        if (N->Kind == ExprKind::Name) {
-          if (Lookup)
-            CacheNames.insert(N->Id);
-          else
-            CacheNames.erase(N->Id);
-        }
-    }
+  case StmtKind::Assign:
+    visitAssign(St);
     return;
-  }
   case StmtKind::AugAssign:
     eval(St->Value);
     if (!St->Targets.empty() && St->Targets[0]->Kind == ExprKind::Name)
@@ -2172,44 +2244,13 @@ void Interp::visit(const Stmt *St) {
     else if (!St->Targets.empty()) // `totals[row.fk.code] += 1` reads its target first
       eval(St->Targets[0]);
     return;
-  case StmtKind::For: {
-    ValueRef It = eval(St->Value);
-    std::optional<unsigned> NewLoop;
-    Range Header{St->Where.Begin, St->Value->Where.End};
-    ValueRef Row = iterate(It, Header, text(St->Value->Where), NewLoop);
-    if (Row)
-      consume(St->Value, It);
-    bindTarget(St->Target, Row ? Row : Value::unknown());
-    if (NewLoop)
-      ActiveLoops.insert(*NewLoop), OwnLoops.push_back(*NewLoop);
-    visitBody(St->Body);
-    if (NewLoop)
-      ActiveLoops.erase(*NewLoop), OwnLoops.pop_back();
-    visitBody(St->OrElse);
+  case StmtKind::For:
+    visitFor(St);
     return;
-  }
   case StmtKind::While:
-  case StmtKind::If: {
-    ValueRef C = eval(St->Value);
-    consume(St->Value, C); // a truth test reads no relation
-    if (C->is(ValueKind::QuerySet) && C->Row)
-      evaluateRelated(C); // `if obj.related.all():` runs the query
-    // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
-    // for a row loaded from the database.
-    RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
-    // `if cached is None: <compute and store it>`: only on a cache miss.
-    if (St->Kind == StmtKind::If && T != RowTest::Unsaved && cacheTest(St->Value) == CacheTest::Miss) {
-      visitColdOnly(St->Body);
-      if (T != RowTest::Saved)
-        visitBody(St->OrElse);
-      return;
-    }
-    if (T != RowTest::Unsaved)
-      visitBody(St->Body);
-    if (T != RowTest::Saved)
-      visitBody(St->OrElse);
+  case StmtKind::If:
+    visitBranch(St);
     return;
-  }
   case StmtKind::With:
     for (size_t I = 0; I < St->Items.size(); ++I) {
       ValueRef V = eval(St->Items[I]);

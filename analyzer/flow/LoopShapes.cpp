@@ -147,6 +147,44 @@ const Stmt *statementAt(llvm::ArrayRef<Stmt *> Body, Range At, llvm::SmallVector
   return nullptr;
 }
 
+/// Adds to \p Changed the names statement \p St (not its body) binds or rebinds:
+/// assignment, loop and `with` targets, definitions, imports, `del`/`global`/`nonlocal`.
+void namesBoundBy(const Stmt *St, const SourceFile &File, llvm::StringSet<> &Changed) {
+  switch (St->Kind) {
+  case StmtKind::Assign:
+  case StmtKind::AugAssign:
+  case StmtKind::With:
+    for (const Expr *T : St->Targets)
+      targetNames(T, Changed);
+    break;
+  case StmtKind::For:
+    targetNames(St->Target, Changed);
+    break;
+  case StmtKind::Function:
+  case StmtKind::Class:
+    Changed.insert(St->Name);
+    break;
+  case StmtKind::Import:
+  case StmtKind::ImportFrom:
+    for (const py::ImportName &N : St->Imports)
+      Changed.insert(N.AsName.empty() ? llvm::StringRef(N.Name).split('.').first
+                                      : llvm::StringRef(N.AsName));
+    break;
+  case StmtKind::Other:
+    if (File.slice(St->Where).starts_with("del") ||
+        File.slice(St->Where).starts_with("global") ||
+        File.slice(St->Where).starts_with("nonlocal"))
+      for (const Expr *I : St->Items)
+        walkExpr(I, [&](const Expr *X) {
+          if (X->Kind == ExprKind::Name)
+            Changed.insert(X->Id);
+        });
+    break;
+  default:
+    break;
+  }
+}
+
 } // namespace
 
 void Interp::findLoop(const LoopInfo &L, const Stmt *&For, const Expr *&Comp) const {
@@ -231,41 +269,8 @@ void Interp::classifyInvariant(Event &E, const ValueRef &Q) const {
       if (const Expr *Root = targetRoot(X->Object->Object); Root && Env.count(Root->Id))
         Changed.insert(Root->Id);
   };
-  auto OnStmt = [&](const Stmt *St) {
-    switch (St->Kind) {
-    case StmtKind::Assign:
-    case StmtKind::AugAssign:
-    case StmtKind::With:
-      for (const Expr *T : St->Targets)
-        targetNames(T, Changed);
-      break;
-    case StmtKind::For:
-      targetNames(St->Target, Changed);
-      break;
-    case StmtKind::Function:
-    case StmtKind::Class:
-      Changed.insert(St->Name);
-      break;
-    case StmtKind::Import:
-    case StmtKind::ImportFrom:
-      for (const py::ImportName &N : St->Imports)
-        Changed.insert(N.AsName.empty() ? llvm::StringRef(N.Name).split('.').first
-                                        : llvm::StringRef(N.AsName));
-      break;
-    case StmtKind::Other:
-      if (File->slice(St->Where).starts_with("del") ||
-          File->slice(St->Where).starts_with("global") ||
-          File->slice(St->Where).starts_with("nonlocal"))
-        for (const Expr *I : St->Items)
-          walkExpr(I, [&](const Expr *X) {
-            if (X->Kind == ExprKind::Name)
-              Changed.insert(X->Id);
-          });
-      break;
-    default:
-      break;
-    }
-  };
+  auto OnStmt = [&](const Stmt *St) { namesBoundBy(St, *File, Changed); };
+
   if (OuterFor) {
     walkStmt(OuterFor, OnStmt, OnExpr); // the loop statement itself, header included
   } else {
@@ -279,6 +284,70 @@ void Interp::classifyInvariant(Event &E, const ValueRef &Q) const {
 }
 
 // ---- NP201: a write per row ----------------------------------------------------
+
+void Interp::readSaveReceivers(const index::ModuleInfo *Mod) {
+  auto [Slot, New] = S.SaveReceivers.try_emplace(Mod);
+  if (Mod->Builtin || !Mod->Ast || !New)
+    return;
+  llvm::StringRef Text = Mod->Ast->file().text();
+  if (!Text.contains("pre_save") && !Text.contains("post_save"))
+    return;
+  auto SenderOf = [&](const Expr *X) -> const Model * {
+    if (!X)
+      return nullptr;
+    if (X->Kind == ExprKind::String)
+      return S.G.modelByLabel(X->Id);
+    if (llvm::StringRef(X->dotted()).ends_with("AUTH_USER_MODEL"))
+      return S.G.authUser();
+    std::string Q = S.P.resolveExpr(*Mod, X);
+    return Q.empty() ? nullptr : S.G.modelNamed(S.P, Q);
+  };
+  auto SaveSignal = [](const Expr *X) -> std::string {
+    if (!X)
+      return "";
+    std::string Dotted = X->dotted(); // `post_save`, `signals.post_save`
+    llvm::StringRef Last = llvm::StringRef(Dotted).rsplit('.').second;
+    if (Last.empty())
+      Last = Dotted;
+    return Last == "pre_save" || Last == "post_save" ? Last.str() : "";
+  };
+  auto Add = [&](const std::string &Signal, const Expr *Sender, Range Where) {
+    SaveReceiver R;
+    R.Signal = Signal;
+    R.Sender = SenderOf(Sender);
+    R.File = &Mod->Ast->file();
+    R.Where = Where;
+    Slot->second.push_back(R);
+  };
+  auto OnStmt = [&](const Stmt *St) {
+        // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
+        for (const Expr *D : St->Decorators) {
+          if (D->Kind != ExprKind::Call || D->Args.empty() ||
+              !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
+            continue;
+          std::vector<const Expr *> Signals{D->Args[0]};
+          if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
+            Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
+          for (const Expr *Sig : Signals)
+            if (std::string Name = SaveSignal(Sig); !Name.empty())
+              Add(Name, D->keyword("sender"), St->NameWhere);
+        }
+      };
+  auto OnExpr = [&](const Expr *X) {
+        // post_save.connect(handler, sender=Order) / .connect(handler, Order)
+        if (X->Kind != ExprKind::Call || !X->Object ||
+            X->Object->Kind != ExprKind::Attribute || X->Object->Id != "connect")
+          return;
+        std::string Name = SaveSignal(X->Object->Object);
+        if (Name.empty())
+          return;
+        const Expr *Sender = X->keyword("sender");
+        if (!Sender && X->Args.size() > 1)
+          Sender = X->Args[1];
+        Add(Name, Sender, X->Where);
+      };
+  walkBody(Mod->Ast->Body, OnStmt, OnExpr);
+}
 
 void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
   // A save()/delete() of the project's own (on the model or a base).
@@ -297,7 +366,9 @@ void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
     const Model *At = Work.pop_back_val();
     if (!At || !Seen.insert(At).second)
       continue;
-    if (At->HasUnknownBase || (At->Builtin && !llvm::StringRef(At->QualName).starts_with("django."))) {
+    // The catalog's third-party models (treebeard, mptt, ...) stand for code nplus1 does not
+    // read; only Django's own are modelled in full.
+    if (At->HasUnknownBase || (At->Builtin && !index::isDjangoModule(At->QualName))) {
       E.Hook = "a base class of " + Mo->Name + " that nplus1 cannot read (" +
                (At->Builtin ? At->QualName : At->Name) + ")";
       return;
@@ -326,69 +397,8 @@ void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
                              "signals.handlers", "signals.receivers"})
       if (const index::ModuleInfo *Found = S.P.module(Pkg + "." + Leaf))
         Mods.push_back(Found);
-  for (const index::ModuleInfo *Mod : Mods) {
-    auto [Slot, New] = S.SaveReceivers.try_emplace(Mod);
-    if (Mod->Builtin || !Mod->Ast || !New)
-      continue;
-    llvm::StringRef Text = Mod->Ast->file().text();
-    if (!Text.contains("pre_save") && !Text.contains("post_save"))
-      continue;
-    auto SenderOf = [&](const Expr *X) -> const Model * {
-      if (!X)
-        return nullptr;
-      if (X->Kind == ExprKind::String)
-        return S.G.modelByLabel(X->Id);
-      if (llvm::StringRef(X->dotted()).ends_with("AUTH_USER_MODEL"))
-        return S.G.authUser();
-      std::string Q = S.P.resolveExpr(*Mod, X);
-      return Q.empty() ? nullptr : S.G.modelNamed(S.P, Q);
-    };
-    auto SaveSignal = [](const Expr *X) -> std::string {
-      if (!X)
-        return "";
-      std::string Dotted = X->dotted(); // `post_save`, `signals.post_save`
-      llvm::StringRef Last = llvm::StringRef(Dotted).rsplit('.').second;
-      if (Last.empty())
-        Last = Dotted;
-      return Last == "pre_save" || Last == "post_save" ? Last.str() : "";
-    };
-    auto Add = [&](const std::string &Signal, const Expr *Sender, Range Where) {
-      SaveReceiver R;
-      R.Signal = Signal;
-      R.Sender = SenderOf(Sender);
-      R.File = &Mod->Ast->file();
-      R.Where = Where;
-      Slot->second.push_back(R);
-    };
-    auto OnStmt = [&](const Stmt *St) {
-          // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
-          for (const Expr *D : St->Decorators) {
-            if (D->Kind != ExprKind::Call || D->Args.empty() ||
-                !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
-              continue;
-            std::vector<const Expr *> Signals{D->Args[0]};
-            if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
-              Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
-            for (const Expr *Sig : Signals)
-              if (std::string Name = SaveSignal(Sig); !Name.empty())
-                Add(Name, D->keyword("sender"), St->NameWhere);
-          }
-        };
-    auto OnExpr = [&](const Expr *X) {
-          // post_save.connect(handler, sender=Order) / .connect(handler, Order)
-          if (X->Kind != ExprKind::Call || !X->Object ||
-              X->Object->Kind != ExprKind::Attribute || X->Object->Id != "connect")
-            return;
-          std::string Name = SaveSignal(X->Object->Object);
-          if (Name.empty())
-            return;
-          const Expr *Sender = X->keyword("sender");
-          if (!Sender && X->Args.size() > 1)
-            Sender = X->Args[1];
-          Add(Name, Sender, X->Where);
-        };
-    walkBody(Mod->Ast->Body, OnStmt, OnExpr);
-  }
+  for (const index::ModuleInfo *Mod : Mods)
+    readSaveReceivers(Mod);
   for (const index::ModuleInfo *Mod : Mods)
     for (const SaveReceiver &R : S.SaveReceivers[Mod])
       if (!R.Sender || R.Sender == Mo) {
@@ -399,97 +409,64 @@ void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
       }
 }
 
-void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
-  if (!Report || Collect || ActiveLoops.empty())
-    return;
-  llvm::StringRef Name = Call->Object->Id;
+std::shared_ptr<const LoopInfo> Interp::loopOfFilteredRow(const ValueRef &Recv,
+                                                          const Expr *Call) const {
   std::shared_ptr<const LoopInfo> Loop;
-  const Model *Mo = nullptr;
-  std::vector<std::string> Fields;
-  auto Literals = [&](const Expr *L) {
-    if (L && (L->Kind == ExprKind::List || L->Kind == ExprKind::Tuple))
-      for (const Expr *A : L->Args)
-        if (A->Kind == ExprKind::String)
-          Fields.push_back(A->Id);
-  };
-  if ((Name == "save" || Name == "delete") && Recv->is(ValueKind::Instance) && Recv->Row) {
-    // A loop row itself, or an object read from it (`order.customer.save()`).
-    const RowInfo &R = *Recv->Row;
-    if (!R.Loop || !ActiveLoops.count(R.Loop->Id) || (R.Loop->SingleObject && !R.ThroughMany))
-      return;
-    Loop = R.Loop;
-    Mo = Recv->Model;
-    if (Name == "save")
-      Literals(Call->keyword("update_fields"));
-  } else if ((Name == "update" || Name == "delete") && Recv->is(ValueKind::QuerySet) &&
-             !Recv->Row && Recv->Src && Recv->Src->CreatedInLoop &&
-             ActiveLoops.count(Recv->Src->CreatedInLoop)) {
-    // `Model.objects.filter(pk=row.pk).update(...)`: one row, the loop's, per pass.
-    const Expr *Chain = Call->Object->Object;
-    while (Chain && Chain->Kind == ExprKind::Call && Chain->Object &&
-           Chain->Object->Kind == ExprKind::Attribute && !Loop) {
-      if (Chain->Object->Id == "filter")
-        for (const py::Keyword &K : Chain->Keywords) {
-          if (K.Name != "pk" && K.Name != "id" && K.Name != "pk__exact" && K.Name != "id__exact")
-            continue;
-          const Expr *V = K.Value;
-          if (V->Kind == ExprKind::Attribute && (V->Id == "pk" || V->Id == "id"))
-            V = V->Object;
-          if (V->Kind != ExprKind::Name)
-            continue;
-          auto It = Env.find(V->Id);
-          if (It == Env.end() || !It->second->is(ValueKind::Instance) || !It->second->Row ||
-              It->second->Model != Recv->Model)
-            continue;
-          const RowInfo &R = *It->second->Row;
-          if (R.Loop && ActiveLoops.count(R.Loop->Id) && !R.Loop->SingleObject)
-            Loop = R.Loop;
-        }
-      Chain = Chain->Object->Object;
-    }
-    if (!Loop)
-      return;
-    Mo = Recv->Model;
-    for (const py::Keyword &K : Call->Keywords)
-      if (!K.Name.empty())
-        Fields.push_back(K.Name);
-  } else {
-    return;
+  const Expr *Chain = Call->Object->Object;
+  while (Chain && Chain->Kind == ExprKind::Call && Chain->Object &&
+         Chain->Object->Kind == ExprKind::Attribute && !Loop) {
+    if (Chain->Object->Id == "filter")
+      for (const py::Keyword &K : Chain->Keywords) {
+        if (K.Name != "pk" && K.Name != "id" && K.Name != "pk__exact" && K.Name != "id__exact")
+          continue;
+        const Expr *V = K.Value;
+        if (V->Kind == ExprKind::Attribute && (V->Id == "pk" || V->Id == "id"))
+          V = V->Object;
+        if (V->Kind != ExprKind::Name)
+          continue;
+        auto It = Env.find(V->Id);
+        if (It == Env.end() || !It->second->is(ValueKind::Instance) || !It->second->Row ||
+            It->second->Model != Recv->Model)
+          continue;
+        const RowInfo &R = *It->second->Row;
+        if (R.Loop && ActiveLoops.count(R.Loop->Id) && !R.Loop->SingleObject)
+          Loop = R.Loop;
+      }
+    Chain = Chain->Object->Object;
   }
-  if (!Mo || !Loop)
-    return;
-  // Only a write every pass runs, in a loop of this function: one under an `if` runs for
-  // the rows that take the branch, which may be one; one the loop leaves right after
-  // (`obj.save(); break`) runs once.
+  return Loop;
+}
+
+bool Interp::writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::StringRef Name) {
   const Stmt *For = nullptr;
   const Expr *Comp = nullptr;
-  findLoop(*Loop, For, Comp);
+  findLoop(Loop, For, Comp);
   if (!For && !Comp)
-    return;
+    return false;
   if (Comp)
     for (const py::CompFor &G : Comp->Gens)
       for (const Expr *If : G.Ifs)
         if (If->Where.contains(Call->Where))
-          return;
+          return false;
   if (For) {
     llvm::SmallVector<const Stmt *, 8> Path;
     statementAt(For->Body, Call->Where, Path);
     for (const Stmt *St : Path) {
       if (St->Kind == StmtKind::If || St->Kind == StmtKind::While)
-        return;
+        return false;
       if (St->Kind == StmtKind::Try && !llvm::any_of(St->Body, [&](const Stmt *C) {
             return C->Where.contains(Call->Where);
           }))
-        return; // in an `except`, `else` or `finally` branch
+        return false; // in an `except`, `else` or `finally` branch
       // `try: obj.delete() except IntegrityError: ...` on purpose: one failing row must not
       // stop the others, which a queryset-wide write would.
       if (St->Kind == StmtKind::Try && !St->Handlers.empty())
-        return;
+        return false;
     }
     // A loop that sleeps between its writes paces them on purpose (to spare the database
     // or an API): one write for all the rows is what it avoids.
     if (pacesItself(For->Body, M))
-      return;
+      return false;
     // `obj.pk = None; obj.save()` copies the row: an INSERT (bulk_create), not our advice.
     const Expr *Target = Call->Object->Object;
     if (Name == "save" && Target->Kind == ExprKind::Name) {
@@ -507,7 +484,7 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
       };
       Scan(For->Body);
       if (Copies)
-        return;
+        return false;
     }
     auto Exits = [&](const Stmt *St, bool Nested) {
       llvm::StringRef T = File->slice(St->Where);
@@ -518,12 +495,12 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
     llvm::ArrayRef<Stmt *> Level = For->Body;
     for (const Stmt *St : Path) {
       if (Exits(St, Nested))
-        return; // `return obj.save()`
+        return false; // `return obj.save()`
       auto Pos = llvm::find(Level, St);
       if (Pos != Level.end())
         for (auto After = std::next(Pos); After != Level.end(); ++After)
           if (Exits(*After, Nested))
-            return;
+            return false;
       Nested |= St->Kind == StmtKind::For || St->Kind == StmtKind::While;
       // The next level is the child body that holds the write.
       for (const std::vector<Stmt *> *Child : {&St->Body, &St->OrElse, &St->Finally})
@@ -534,6 +511,50 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
           Level = H;
     }
   }
+  return true;
+}
+
+void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
+  if (!Report || Collect || ActiveLoops.empty())
+    return;
+  llvm::StringRef Name = Call->Object->Id;
+  unsigned Flags = index::modelMethodFlags(Name);
+  std::shared_ptr<const LoopInfo> Loop;
+  const Model *Mo = nullptr;
+  std::vector<std::string> Fields;
+  auto Literals = [&](const Expr *L) {
+    if (L && (L->Kind == ExprKind::List || L->Kind == ExprKind::Tuple))
+      for (const Expr *A : L->Args)
+        if (A->Kind == ExprKind::String)
+          Fields.push_back(A->Id);
+  };
+  if ((Flags & index::mm::RowWrite) && Recv->is(ValueKind::Instance) && Recv->Row) {
+    // A loop row itself, or an object read from it (`order.customer.save()`).
+    const RowInfo &R = *Recv->Row;
+    if (!R.Loop || !ActiveLoops.count(R.Loop->Id) || (R.Loop->SingleObject && !R.ThroughMany))
+      return;
+    Loop = R.Loop;
+    Mo = Recv->Model;
+    if (Name == "save")
+      Literals(Call->keyword("update_fields"));
+  } else if ((Flags & index::mm::QuerySetWrite) && Recv->is(ValueKind::QuerySet) &&
+             !Recv->Row && Recv->Src && Recv->Src->CreatedInLoop &&
+             ActiveLoops.count(Recv->Src->CreatedInLoop)) {
+    // `Model.objects.filter(pk=row.pk).update(...)`: one row, the loop's, per pass.
+    Loop = loopOfFilteredRow(Recv, Call);
+    if (!Loop)
+      return;
+    Mo = Recv->Model;
+    for (const py::Keyword &K : Call->Keywords)
+      if (!K.Name.empty())
+        Fields.push_back(K.Name);
+  } else {
+    return;
+  }
+  if (!Mo || !Loop)
+    return;
+  if (!writesEveryPass(*Loop, Call, Name))
+    return;
   if (!S.EventKeys
            .insert({EvFile, Call->Object->IdWhere.Begin, int(EventKind::WritePerRow),
                     Loop->Source.get(), ""})

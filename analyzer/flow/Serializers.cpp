@@ -4,13 +4,85 @@
 namespace nplus1::flow::detail {
 
 bool Interp::isSerializer(const index::ClassRef &C) const {
-  static const char *Bases[] = {"Serializer", "ModelSerializer", "HyperlinkedModelSerializer",
-                                "BaseSerializer", "ListSerializer"};
-  for (const char *B : Bases)
-    if (S.P.derivesFrom(C, std::string("rest_framework.serializers.") + B))
+  for (const index::BaseClass &B : index::frameworkBases())
+    if (B.Role == index::BaseRole::Serializer && S.P.derivesFrom(C, B.QualName))
       return true;
   return false;
 }
+
+namespace {
+
+/// True for a project serializer class \p C that builds its output or its fields itself
+/// (to_representation(), get_fields(), a Meta.list_serializer_class, ...).
+bool buildsItself(const index::ClassRef &C) {
+  if (C.Module->Builtin || index::isFrameworkModule(C.Module->Name))
+    return false;
+  for (const Stmt *St : C.Def->Body) {
+    if (St->Kind == StmtKind::Function &&
+        llvm::is_contained({"to_representation", "get_fields", "get_attribute",
+                            "__init__", "many_init", "get_field_names"},
+                           St->Name))
+      return true;
+    if (St->Kind == StmtKind::Class && St->Name == "Meta")
+      for (const Stmt *MSt : St->Body)
+        if (MSt->Kind == StmtKind::Assign && !MSt->Targets.empty() &&
+            MSt->Targets[0]->isName("list_serializer_class"))
+          return true;
+  }
+  return false;
+}
+
+/// What a serializer's Meta says: Meta.fields (or `__all__`), exclude and write-only
+/// extra_kwargs, depth.
+struct SerializerMeta {
+  std::vector<std::pair<std::string, const Expr *>> Fields;
+  bool All = false;
+  const Expr *AllExpr = nullptr;
+  std::set<std::string> Excluded;
+  int MetaDepth = 0;
+};
+
+SerializerMeta readSerializerMeta(const Stmt *Meta) {
+  SerializerMeta Out;
+  auto &[Fields, All, AllExpr, Excluded, MetaDepth] = Out;
+  for (const Stmt *St : Meta->Body) {
+    if (St->Kind != StmtKind::Assign || St->Targets.empty() || !St->Value)
+      continue;
+    llvm::StringRef N = St->Targets[0]->Kind == ExprKind::Name
+                            ? llvm::StringRef(St->Targets[0]->Id)
+                            : llvm::StringRef();
+    const Expr *V = St->Value;
+    if (N == "fields" && V->Kind == ExprKind::String && V->Id == "__all__") {
+      All = true;
+      AllExpr = V;
+    }
+    if ((N == "fields" || N == "exclude") &&
+        (V->Kind == ExprKind::List || V->Kind == ExprKind::Tuple))
+      for (const Expr *F : V->Args)
+        if (F->Kind == ExprKind::String) {
+          if (N == "fields")
+            Fields.push_back({F->Id, F});
+          else
+            Excluded.insert(F->Id);
+        }
+    if (N == "depth" && V->Kind == ExprKind::Number)
+      llvm::StringRef(V->Id).getAsInteger(10, MetaDepth);
+    // extra_kwargs = {'location': {'write_only': True}}: an input only, never serialized.
+    if (N == "extra_kwargs" && V->Kind == ExprKind::Dict)
+      for (size_t I = 0; I < V->Args.size() && I < V->Values.size(); ++I) {
+        const Expr *Opts = V->Values[I];
+        if (V->Args[I]->Kind != ExprKind::String || !Opts || Opts->Kind != ExprKind::Dict)
+          continue;
+        for (size_t J = 0; J < Opts->Args.size() && J < Opts->Values.size(); ++J)
+          if (Opts->Args[J]->Kind == ExprKind::String && Opts->Args[J]->Id == "write_only" &&
+              Opts->Values[J]->Kind == ExprKind::Constant && Opts->Values[J]->Id == "True")
+            Excluded.insert(V->Args[I]->Id);
+      }
+  }
+  return Out;
+}
+
+} // namespace
 
 void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth) {
   if (Depth > 6 || !Row->is(ValueKind::Instance) || !Row->Model) {
@@ -23,22 +95,8 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
     for (const index::ClassRef &B : S.P.bases(Chain[I]))
       Chain.push_back(B);
   // A project serializer that builds its output or fields itself may read anything.
-  for (const index::ClassRef &C : Chain) {
-    if (C.Module->Builtin || llvm::StringRef(C.Module->Name).starts_with("rest_framework"))
-      continue;
-    for (const Stmt *St : C.Def->Body) {
-      if (St->Kind == StmtKind::Function &&
-          llvm::is_contained({"to_representation", "get_fields", "get_attribute",
-                              "__init__", "many_init", "get_field_names"},
-                             St->Name))
-        lose(Row);
-      if (St->Kind == StmtKind::Class && St->Name == "Meta")
-        for (const Stmt *MSt : St->Body)
-          if (MSt->Kind == StmtKind::Assign && !MSt->Targets.empty() &&
-              MSt->Targets[0]->isName("list_serializer_class"))
-            lose(Row);
-    }
-  }
+  if (llvm::any_of(Chain, buildsItself))
+    lose(Row);
   std::map<std::string, std::pair<const Expr *, index::ClassRef>> Declared;
   std::vector<std::string> Order;
   const Stmt *Meta = nullptr;
@@ -59,47 +117,10 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
         }
     }
   // Meta.fields / exclude / depth.
-  std::vector<std::pair<std::string, const Expr *>> Fields;
-  bool All = false;
-  const Expr *AllExpr = nullptr;
-  std::set<std::string> Excluded;
-  int MetaDepth = 0;
-  if (Meta) {
-    for (const Stmt *St : Meta->Body) {
-      if (St->Kind != StmtKind::Assign || St->Targets.empty() || !St->Value)
-        continue;
-      llvm::StringRef N = St->Targets[0]->Kind == ExprKind::Name
-                              ? llvm::StringRef(St->Targets[0]->Id)
-                              : llvm::StringRef();
-      const Expr *V = St->Value;
-      if (N == "fields" && V->Kind == ExprKind::String && V->Id == "__all__") {
-        All = true;
-        AllExpr = V;
-      }
-      if ((N == "fields" || N == "exclude") &&
-          (V->Kind == ExprKind::List || V->Kind == ExprKind::Tuple))
-        for (const Expr *F : V->Args)
-          if (F->Kind == ExprKind::String) {
-            if (N == "fields")
-              Fields.push_back({F->Id, F});
-            else
-              Excluded.insert(F->Id);
-          }
-      if (N == "depth" && V->Kind == ExprKind::Number)
-        llvm::StringRef(V->Id).getAsInteger(10, MetaDepth);
-      // extra_kwargs = {'location': {'write_only': True}}: an input only, never serialized.
-      if (N == "extra_kwargs" && V->Kind == ExprKind::Dict)
-        for (size_t I = 0; I < V->Args.size() && I < V->Values.size(); ++I) {
-          const Expr *Opts = V->Values[I];
-          if (V->Args[I]->Kind != ExprKind::String || !Opts || Opts->Kind != ExprKind::Dict)
-            continue;
-          for (size_t J = 0; J < Opts->Args.size() && J < Opts->Values.size(); ++J)
-            if (Opts->Args[J]->Kind == ExprKind::String && Opts->Args[J]->Id == "write_only" &&
-                Opts->Values[J]->Kind == ExprKind::Constant && Opts->Values[J]->Id == "True")
-              Excluded.insert(V->Args[I]->Id);
-        }
-    }
-  }
+  SerializerMeta MetaOpts;
+  if (Meta)
+    MetaOpts = readSerializerMeta(Meta);
+  auto &[Fields, All, AllExpr, Excluded, MetaDepth] = MetaOpts;
   if (!Meta || (Fields.empty() && !All)) {
     for (const std::string &N : Order)
       Fields.push_back({N, nullptr});

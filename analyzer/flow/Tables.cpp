@@ -170,30 +170,34 @@ void Interp::renderTableRows(const index::ClassRef &Table, const ValueRef &QS, R
   ActiveLoops.erase(*NewLoop);
 }
 
-void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
-  if (!Row->is(ValueKind::Instance) || !Row->Model)
-    return;
-  std::vector<index::ClassRef> Chain = classChain(S.P, Table);
-  // Columns by name: declared ones (nearest class wins), then those Meta.model generates.
-  struct Column {
-    const Expr *Call = nullptr; ///< the declared column, or null for a generated one
-    index::ClassRef Owner;      ///< where it is written
-    Range NameAt;               ///< the column's name (declaration target or Meta string)
-    std::string Kind;           ///< the django_tables2 column class ("Column"...)
-    index::ClassRef Project;    ///< a project column class, when it is one
-  };
+namespace {
+
+/// A column of a django_tables2 table.
+struct Column {
+  const Expr *Call = nullptr; ///< the declared column, or null for a generated one
+  index::ClassRef Owner;      ///< where it is written
+  Range NameAt;               ///< the column's name (declaration target or Meta string)
+  std::string Kind;           ///< the django_tables2 column class ("Column"...)
+  index::ClassRef Project;    ///< a project column class, when it is one
+};
+
+/// The columns of the table with class chain \p Chain by name, declared ones (nearest
+/// class wins), then those Meta.model generates, minus Meta.exclude; \p Order gets their
+/// names in declaration order.
+std::map<std::string, Column> tableColumns(const index::Project &P, const index::ModelGraph &G,
+                                           const std::vector<index::ClassRef> &Chain,
+                                           std::vector<std::string> &Order) {
   std::map<std::string, Column> Columns;
-  std::vector<std::string> Order;
   for (const index::ClassRef &C : Chain)
     for (const Stmt *St : C.Def->Body) {
       if (St->Kind != StmtKind::Assign || !St->Value || St->Value->Kind != ExprKind::Call ||
           St->Targets.size() != 1 || St->Targets[0]->Kind != ExprKind::Name)
         continue;
-      std::string Q = S.P.resolveExpr(*C.Module, St->Value->Object);
+      std::string Q = P.resolveExpr(*C.Module, St->Value->Object);
       Column Col{St->Value, C, St->Targets[0]->Where, tables2Class(Q).str(), {}};
       if (Col.Kind.empty()) {
-        index::ClassRef PC = S.P.classNamed(Q);
-        std::vector<std::string> Bases = PC ? tables2Bases(S.P, PC) : std::vector<std::string>{};
+        index::ClassRef PC = P.classNamed(Q);
+        std::vector<std::string> Bases = PC ? tables2Bases(P, PC) : std::vector<std::string>{};
         if (Bases.empty())
           continue;
         Col.Kind = Bases.front();
@@ -207,7 +211,7 @@ void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
   index::ClassRef MetaOwner;
   const Expr *ModelE = metaAttr(Chain, "model", MetaOwner);
   const Model *MetaModel =
-      ModelE ? S.G.modelNamed(S.P, S.P.resolveExpr(*MetaOwner.Module, ModelE)) : nullptr;
+      ModelE ? G.modelNamed(P, P.resolveExpr(*MetaOwner.Module, ModelE)) : nullptr;
   if (MetaModel) {
     index::ClassRef FieldsOwner;
     if (const Expr *Fields = metaAttr(Chain, "fields", FieldsOwner)) {
@@ -237,6 +241,18 @@ void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
   index::ClassRef ExcludeOwner;
   for (const Expr *X : stringItems(metaAttr(Chain, "exclude", ExcludeOwner)))
     Columns.erase(X->Id);
+  return Columns;
+}
+
+} // namespace
+
+void Interp::walkTableRow(const index::ClassRef &Table, const ValueRef &Row) {
+  if (!Row->is(ValueKind::Instance) || !Row->Model)
+    return;
+  std::vector<index::ClassRef> Chain = classChain(S.P, Table);
+  // Columns by name: declared ones (nearest class wins), then those Meta.model generates.
+  std::vector<std::string> Order;
+  std::map<std::string, Column> Columns = tableColumns(S.P, S.G, Chain, Order);
   const SourceFile *Saved = EvFile;
   for (const std::string &Name : Order) {
     auto It = Columns.find(Name);

@@ -14,24 +14,16 @@ std::string Interp::calleeName(const Expr *F) {
 }
 
 ValueRef Interp::renderCall(const Expr *E) {
-  std::string Q = calleeName(E->Object);
-  if (Q.empty() || !llvm::StringRef(Q).starts_with("django."))
+  const index::RenderHelper *H = index::renderHelper(calleeName(E->Object));
+  if (!H)
     return nullptr;
-  llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
-  int NameAt = -1, CtxAt = -1;
-  if (Last == "render" && Q == "django.shortcuts.render")
-    NameAt = 1, CtxAt = 2;
-  else if (Last == "TemplateResponse" || Last == "SimpleTemplateResponse")
-    NameAt = Last == "TemplateResponse" ? 1 : 0, CtxAt = NameAt + 1;
-  else if (Last == "render_to_string" || Last == "render_to_response")
-    NameAt = 0, CtxAt = 1;
-  else if (Last == "get_template" || Last == "select_template") {
+  if (H->ContextArg < 0) { // get_template(name): a template object
     auto T = make(ValueKind::TemplateRef);
     if (!E->Args.empty())
       T->TemplateName = templateName(E->Args[0]);
     return T;
-  } else
-    return nullptr;
+  }
+  int NameAt = H->NameArg, CtxAt = H->ContextArg;
   const Expr *NameE = NameAt < int(E->Args.size()) ? E->Args[NameAt] : nullptr;
   if (const Expr *K = E->keyword("template_name"))
     NameE = K;
@@ -56,7 +48,7 @@ ValueRef Interp::renderCall(const Expr *E) {
     size_t DictAt = llvm::StringRef(CQ).ends_with(".RequestContext") ? 1 : 0;
     if ((llvm::StringRef(CQ).ends_with(".RequestContext") ||
          llvm::StringRef(CQ).ends_with(".Context")) &&
-        llvm::StringRef(CQ).starts_with("django.") && DictAt < CtxE->Args.size())
+        index::isDjangoModule(CQ) && DictAt < CtxE->Args.size())
       if (ValueRef D = eval(CtxE->Args[DictAt]); D->is(ValueKind::Dict))
         Ctx = D, CtxE = CtxE->Args[DictAt];
   }
@@ -326,6 +318,7 @@ ValueRef Interp::resolvePath(llvm::StringRef Var, Range Where, const Scope &Vars
 
 ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range NameWhere,
                                 Range ExprWhere) {
+  bool Counts = index::queryMethodOf(Part).has(index::qm::Counts); // {{ x.count }}
   switch (Cur->Kind) {
   case ValueKind::Dict: {
     ValueRef V = Cur->entry(Part);
@@ -338,15 +331,15 @@ ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range
   case ValueKind::RelatedManager:
     if (Part == "all")
       return relatedAll(Cur, ExprWhere);
-    if (Part == "count" || Part == "exists")
+    if (Counts)
       evaluateRelated(relatedAll(Cur, ExprWhere), EventKind::AggregatePerRow);
     return Value::unknown();
   case ValueKind::QuerySet:
-    if (Part != "all" && Part != "object_list" && Part != "count" && Part != "exists")
+    if (Part != "all" && Part != "object_list" && !Counts)
       lose(Cur); // `orders.0`, `orders.first`: a row we do not follow
     if (Part == "all" || Part == "object_list")
       return Cur;
-    if ((Part == "count" || Part == "exists") && Cur->Row)
+    if (Counts && Cur->Row)
       evaluateRelated(Cur, EventKind::AggregatePerRow);
     if (!Cur->Row && !Cur->ValuesMode &&
         (Part == "first" || Part == "last" || (!Part.empty() && llvm::isDigit(Part[0]))))

@@ -12,8 +12,7 @@ const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llv
   if (!Def)
     return nullptr;
   llvm::StringRef Mod = Owner.Module->Name;
-  if (Mod.starts_with("django.") || Mod.starts_with("rest_framework.") || Mod == "django" ||
-      Mod == "rest_framework")
+  if (index::isFrameworkModule(Mod))
     return nullptr;
   return Def;
 }
@@ -63,31 +62,16 @@ bool callsSuper(const Stmt *Def, llvm::StringRef Name) {
 
 /// The generic view a class derives from, by Django's class name ("ListView"), or "".
 std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
-  static const char *Kinds[] = {"ListView",   "DetailView", "TemplateView",    "UpdateView",
-                                "DeleteView", "CreateView", "ArchiveIndexView"};
-  for (const char *K : Kinds)
-    if (P.derivesFrom(C, std::string("django.views.generic.") + K))
-      return K;
-  // DRF views whose list action serializes every row of the queryset.
-  static const char *ListApi[] = {"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView",
-                                  "ListCreateAPIView", "ListModelMixin"};
-  for (const char *K : ListApi)
-    if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
-      return "api";
-  // Views that only retrieve one object: only their nested lists are loops.
-  static const char *RetrieveApi[] = {"RetrieveAPIView", "RetrieveUpdateAPIView",
-                                      "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView",
-                                      "RetrieveModelMixin"};
-  for (const char *K : RetrieveApi)
-    if (P.derivesFrom(C, std::string("rest_framework.generics.") + K))
-      return "api-retrieve";
+  for (const index::BaseClass &B : index::frameworkBases())
+    if (B.Role == index::BaseRole::GenericView && P.derivesFrom(C, B.QualName))
+      return B.Label.str();
   return "";
 }
 
 /// True when the view also has a retrieve action (one object, serialized alone).
 bool hasRetrieve(const index::Project &P, const index::ClassRef &C) {
-  for (const char *K : {"ModelViewSet", "ReadOnlyModelViewSet", "RetrieveModelMixin"})
-    if (P.derivesFrom(C, std::string("rest_framework.viewsets.") + K))
+  for (const index::BaseClass &B : index::frameworkBases())
+    if (B.Role == index::BaseRole::RetrieveAction && P.derivesFrom(C, B.QualName))
       return true;
   return false;
 }
@@ -356,6 +340,47 @@ registeredAdmins(ModuleState &S, const index::ModuleInfo &M) {
 
 /// The admin changelist of \p Mo rendered by \p Admin: every `list_display` column is
 /// read on every row of the page.
+namespace {
+
+/// Where a fix writes `list_select_related = ...` when the admin has none: on a line of its
+/// own after `list_display`, indented like it.
+void placeListSelectRelated(const SourceFile &F, const Stmt *Display, Origin &O) {
+  parse::LineCol LC = F.lineCol(Display->Where.End);
+  llvm::StringRef First = F.line(F.lineCol(Display->Where.Begin).Line);
+  std::string Indent = First.take_while([](char C) { return C == ' ' || C == '\t'; }).str();
+  O.InsertAt = F.lineStart(LC.Line) + F.line(LC.Line).size();
+  O.InsertPrefix = "\n" + Indent + "list_select_related = ";
+}
+
+/// Reads each `list_display` column of \p Admin on the changelist row \p Row: an admin
+/// method, `__str__`, a lookup path on the model, a module-level function.
+void walkAdminColumns(ModuleState &S, Interp &W, const index::ClassRef &Admin,
+                      const Stmt *Display, const ValueRef &Row) {
+  index::ClassRef Owner;
+  for (const Expr *Col : Display->Value->Args) {
+    if (Col->Kind == ExprKind::String) {
+      llvm::StringRef Name = Col->Id;
+      Range At = W.stringContent(Col);
+      if (const Stmt *M = S.P.findMethod(Admin, Name, &Owner)) {
+        W.runWithRow(M, *Owner.Module, Row, 1);
+        continue;
+      }
+      if (Name == "__str__" || Name == "__unicode__") { // Python 2 projects: __unicode__
+        W.strOf(Row, At);
+        continue;
+      }
+      W.readPath(Row, Name, At);
+      continue;
+    }
+    // A module-level function column: `def customer_name(obj)`.
+    if (Col->Kind == ExprKind::Name)
+      if (index::FunctionRef FR = S.P.functionNamed(S.P.resolveName(*Admin.Module, Col->Id)))
+        W.runWithRow(FR.Def, *FR.Module, Row, 0);
+  }
+}
+
+} // namespace
+
 void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Model *Mo) {
   const Stmt *Def = Admin.Def;
   const Stmt *Display = nullptr;
@@ -426,13 +451,8 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
     O->SelectAllUsed = std::make_shared<std::vector<std::string>>();
     Q->Load.SelectAllUsed = O->SelectAllUsed;
   }
-  if (!O->Select) {
-    parse::LineCol LC = F.lineCol(Display->Where.End);
-    llvm::StringRef First = F.line(F.lineCol(Display->Where.Begin).Line);
-    std::string Indent = First.take_while([](char C) { return C == ' ' || C == '\t'; }).str();
-    O->InsertAt = F.lineStart(LC.Line) + F.line(LC.Line).size();
-    O->InsertPrefix = "\n" + Indent + "list_select_related = ";
-  }
+  if (!O->Select)
+    placeListSelectRelated(F, Display, *O);
   unsigned LoopId = 0;
   ValueRef Row = W.openLoop(Q, Display->Where, "list_display",
                             "the admin changelist of `" + Def->Name +
@@ -440,26 +460,7 @@ void analyzeAdmin(ModuleState &S, const index::ClassRef &Admin, const index::Mod
                             LoopId);
   if (!Row)
     return;
-  for (const Expr *Col : Display->Value->Args) {
-    if (Col->Kind == ExprKind::String) {
-      llvm::StringRef Name = Col->Id;
-      Range At = W.stringContent(Col);
-      if (const Stmt *M = S.P.findMethod(Admin, Name, &Owner)) {
-        W.runWithRow(M, *Owner.Module, Row, 1);
-        continue;
-      }
-      if (Name == "__str__" || Name == "__unicode__") { // Python 2 projects: __unicode__
-        W.strOf(Row, At);
-        continue;
-      }
-      W.readPath(Row, Name, At);
-      continue;
-    }
-    // A module-level function column: `def customer_name(obj)`.
-    if (Col->Kind == ExprKind::Name)
-      if (index::FunctionRef FR = S.P.functionNamed(S.P.resolveName(*Admin.Module, Col->Id)))
-        W.runWithRow(FR.Def, *FR.Module, Row, 0);
-  }
+  walkAdminColumns(S, W, Admin, Display, Row);
 }
 
 void collectClasses(const index::ModuleInfo &M, std::vector<index::ClassRef> &Out) {

@@ -1,4 +1,5 @@
 #include "index/ModelGraph.h"
+#include "index/Framework.h"
 #include "index/Lookups.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -69,10 +70,7 @@ std::string stringValue(const py::Expr *E) {
   return E && E->Kind == ExprKind::String && E->Args.empty() ? E->Id : "";
 }
 
-bool isDjangoModelBase(llvm::StringRef Q) {
-  return Q == "django.db.models.Model" || Q == "django.db.models.base.Model" ||
-         Q == "django.contrib.gis.db.models.Model";
-}
+bool isDjangoModelBase(llvm::StringRef Q) { return isFrameworkBase(BaseRole::Model, Q); }
 
 /// Django's model field modules (plain and GeoDjango).
 bool isDjangoFieldModule(llvm::StringRef Q) {
@@ -245,8 +243,10 @@ private:
   }
 
   bool isAppConfig(const ClassRef &C) {
-    return P.derivesFrom(C, "django.apps.AppConfig") ||
-           P.derivesFrom(C, "django.apps.config.AppConfig");
+    for (const BaseClass &B : frameworkBases())
+      if (B.Role == BaseRole::AppConfig && P.derivesFrom(C, B.QualName))
+        return true;
+    return false;
   }
 
 public:
@@ -283,7 +283,7 @@ private:
     for (const auto &M : P.modules())
       for (const auto &Entry : M->Classes) {
         ClassRef Ref{Entry.second, M.get(), M->Name + "." + Entry.first().str()};
-        if (M->Builtin || llvm::StringRef(M->Name).starts_with("django.") ||
+        if (M->Builtin || isDjangoModule(M->Name) ||
             isTrue(classAttr(metaClass(Ref.Def), "abstract")))
           continue;
         bool Base = false, Perms = false, User = false;
@@ -401,9 +401,7 @@ private:
         continue;
       }
       llvm::StringRef QR(Q);
-      if (!Q.empty() && Q != "object" && !QR.starts_with("django.") &&
-          !QR.starts_with("rest_framework.") && !QR.starts_with("django_filters.") &&
-          QR.contains('.'))
+      if (!Q.empty() && Q != "object" && !isFrameworkModule(QR) && QR.contains('.'))
         return true;
     }
     return false;
@@ -431,11 +429,9 @@ private:
         continue;
       }
       // Serializers, forms and filters declare fields too, and are never models.
-      if (llvm::StringRef(Q).starts_with("rest_framework.") ||
-          llvm::StringRef(Q).starts_with("django.forms") ||
-          llvm::StringRef(Q).starts_with("django_filters."))
+      if (declaresNonModelFields(Q))
         return Visiting[C.Def] = false, nullptr;
-      if (!Q.empty() && !llvm::StringRef(Q).starts_with("django."))
+      if (!Q.empty() && !isDjangoModule(Q))
         Unknown = true;
     }
     Visiting[C.Def] = false;
@@ -581,7 +577,7 @@ private:
     }
     llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
     if (Last.ends_with("Manager")) {
-      Info.External = !llvm::StringRef(Q).starts_with("django.");
+      Info.External = !isDjangoModule(Q);
       M.Managers.push_back(std::move(Info));
     }
   }
@@ -597,10 +593,10 @@ private:
   static bool isQuerySetName(llvm::StringRef Q) { return Q.ends_with("QuerySet"); }
 
   bool isManagerClass(const ClassRef &C) {
-    return P.derivesFrom(C, "django.db.models.Manager") ||
-           P.derivesFrom(C, "django.db.models.manager.Manager") ||
-           P.derivesFrom(C, "django.db.models.manager.BaseManager") ||
-           llvm::StringRef(C.Def->Name).ends_with("Manager");
+    for (const BaseClass &B : frameworkBases())
+      if (B.Role == BaseRole::Manager && P.derivesFrom(C, B.QualName))
+        return true;
+    return llvm::StringRef(C.Def->Name).ends_with("Manager");
   }
 
   /// Resolves a relation field's target to a model, seen from the concrete model \p On.

@@ -1,4 +1,5 @@
 #include "index/Project.h"
+#include "index/Framework.h"
 #include "index/Lookups.h"
 
 namespace nplus1::index {
@@ -141,7 +142,7 @@ const ModuleInfo *Project::module(llvm::StringRef Name) const {
   if (It != ByName.end())
     return It->second;
   auto T = ByTail.find(Name);
-  return T == ByTail.end() || Name.starts_with("django.") ? nullptr : T->second;
+  return T == ByTail.end() || isDjangoModule(Name) ? nullptr : T->second;
 }
 
 std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) const {

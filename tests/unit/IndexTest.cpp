@@ -1,5 +1,6 @@
 #include "Helpers.h"
 
+#include "index/Framework.h"
 #include "index/Lookups.h"
 
 #include <doctest/doctest.h>
@@ -423,5 +424,45 @@ class Lazy(auto_prefetch.Model):
     REQUIRE(Lazy);
     CHECK(P.G->relation(Lazy, "product") == nullptr);
     CHECK(P.G->isColumn(Lazy, "product_id"));
+  }
+}
+
+TEST_SUITE("index.framework") {
+  TEST_CASE("the catalog answers what a framework module, a queryset method, a base is") {
+    CHECK(index::isFrameworkModule("django"));
+    CHECK(index::isFrameworkModule("django.db.models"));
+    CHECK(index::isFrameworkModule("rest_framework.serializers.Serializer"));
+    CHECK(index::isFrameworkModule("django_filters.rest_framework"));
+    CHECK(!index::isFrameworkModule("djangoapp.models")); // a package, not a prefix
+    CHECK(!index::isFrameworkModule("rest_framework_gis.fields"));
+    CHECK(!index::isFrameworkModule("shop.views"));
+    CHECK(index::isDjangoModule("django.shortcuts.render"));
+    CHECK(!index::isDjangoModule("rest_framework.generics"));
+
+    using index::QueryMethodKind;
+    CHECK(index::queryMethodKind("filter") == QueryMethodKind::Chain);
+    CHECK(index::queryMethodKind("first") == QueryMethodKind::Single);
+    CHECK(index::queryMethodKind("values_list") == QueryMethodKind::Values);
+    CHECK(index::queryMethodKind("select_related") == QueryMethodKind::Related);
+    CHECK(index::queryMethodKind("only") == QueryMethodKind::Fields);
+    CHECK(index::queryMethodKind("union") == QueryMethodKind::SetOp);
+    CHECK(index::queryMethodKind("published") == QueryMethodKind::Unknown);
+    CHECK(index::queryMethodOf("count").has(index::qm::Counts | index::qm::Queries));
+    CHECK(index::queryMethodOf("in_bulk").has(index::qm::ReturnsRows));
+    CHECK(index::queryMethodOf("none").has(index::qm::Empty));
+    CHECK(!index::queryMethodOf("filter").has(index::qm::LosesLookups));
+    CHECK((index::modelMethodFlags("add") & index::mm::RelatedOnly));
+    CHECK(index::modelMethodFlags("append") == 0);
+
+    CHECK(index::isFrameworkBase(index::BaseRole::Model, "django.db.models.Model"));
+    CHECK(!index::isFrameworkBase(index::BaseRole::Manager, "django.db.models.Model"));
+    CHECK(index::frameworkCall("django.shortcuts.get_object_or_404") ==
+          index::CallRole::GetObjectOr404);
+    const index::RenderHelper *R = index::renderHelper("django.template.loader.render_to_string");
+    REQUIRE(R);
+    CHECK(R->ContextArg == 1);
+    CHECK(index::renderHelper("django.template.loader.get_template")->ContextArg == -1);
+    CHECK(index::renderHelper("shop.shortcuts.render") == nullptr);
+    CHECK(index::renderHelper("django.other.render") == nullptr); // only django.shortcuts'
   }
 }

@@ -1,5 +1,6 @@
 // NP201 write-per-row: a save()/delete()/update() run once for every row of a loop over a
 // queryset, where one batched write would do.
+#include "AnalysisLimits.h"
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -89,8 +90,8 @@ public:
     Diagnostic D = detail::accessDiagnostic(Info, E);
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
-    if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = detail::clipText(Text, 57);
+    if (Text.size() > limits::QuotedCodeWidth || Text.find('\n') != std::string::npos)
+      Text = detail::clipText(Text, limits::QuotedCodeWidth - 3);
     std::string PerRow = E.Model == E.Loop->RowModel
                              ? "row of " + detail::querysetName(E)
                              : detail::modelLabel(E.Loop->RowModel) + " row of " +

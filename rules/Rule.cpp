@@ -1,5 +1,7 @@
 #include "rules/Rule.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
@@ -198,7 +200,7 @@ std::string querysetName(const flow::Event &E) {
     return Out + " (" + E.Loop->Source->Label + ")";
   if (E.Loop->Source && E.Loop->Source->File) {
     std::string Chain = E.Loop->Source->File->slice(E.Loop->Source->Chain).str();
-    if (Chain != E.Loop->SourceText && Chain.size() < 80 && Chain.find('\n') == std::string::npos)
+    if (Chain != E.Loop->SourceText && Chain.size() < limits::QuotedChainWidth && Chain.find('\n') == std::string::npos)
       Out += " (" + Chain + ")";
   }
   return Out;
@@ -331,7 +333,7 @@ std::string clipText(llvm::StringRef Text, size_t Max) {
   return Text.take_front(Cut).rtrim().str() + "...";
 }
 
-std::string shortAccess(const flow::Event &E) { return clipText(accessText(E), 60); }
+std::string shortAccess(const flow::Event &E) { return clipText(accessText(E), limits::QuotedCodeWidth); }
 
 std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
                            const index::Model *PerRow, FixIntent::MethodKind Method) {

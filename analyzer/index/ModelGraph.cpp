@@ -1,4 +1,6 @@
 #include "index/ModelGraph.h"
+
+#include "AnalysisLimits.h"
 #include "index/Lookups.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -343,7 +345,7 @@ private:
     if (auto K = relationFieldKind(ClassName))
       return K;
     ClassRef C = P.classFor(M, Call->Object);
-    for (unsigned Depth = 0; C && Depth < 8; ++Depth) {
+    for (unsigned Depth = 0; C && Depth < limits::FieldClassDepth; ++Depth) {
       ClassRef Next;
       for (const py::Expr *B : baseExprs(C.Def)) {
         std::string Q = P.resolveExpr(*C.Module, B);
@@ -391,7 +393,7 @@ private:
   /// True when \p C, a project class that is not a model, derives (through project
   /// classes) from a class outside the project that is not Django's, DRF's or a form's.
   bool externalBase(const ClassRef &C, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return false;
     for (const py::Expr *B : baseExprs(C.Def)) {
       std::string Q = P.resolveExpr(*C.Module, B);
@@ -412,7 +414,7 @@ private:
   Model *isModel(const ClassRef &C, unsigned Depth) {
     if (auto It = ByDef.find(C.Def); It != ByDef.end())
       return It->second;
-    if (Depth > 32 || Visiting[C.Def])
+    if (Depth > limits::InheritanceDepth || Visiting[C.Def])
       return nullptr;
     Visiting[C.Def] = true;
     bool Direct = false, Unknown = false;
@@ -730,7 +732,7 @@ private:
 
   /// Gathers field declarations of \p M and its abstract ancestors.
   void inheritedDecls(const Model &M, std::vector<FieldDecl> &Out, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return;
     for (const Model *Parent : M.Parents)
       if (Parent->Abstract)
@@ -741,7 +743,7 @@ private:
   }
 
   void inheritedAbstract(const Model &M, Model &Into, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return;
     for (const Model *Parent : M.Parents) {
       if (!Parent->Abstract)
@@ -876,7 +878,7 @@ const Model *ModelGraph::modelNamed(const Project &P, llvm::StringRef QualName) 
 
 const Model *ModelGraph::modelNamedAt(const Project &P, llvm::StringRef QualName,
                                       unsigned Depth) const {
-  if (QualName.empty() || Depth > 8)
+  if (QualName.empty() || Depth > limits::ModelReferenceHops)
     return nullptr;
   if (const Model *M = modelByQualName(QualName))
     return M;
@@ -963,7 +965,7 @@ const Relation *findRelation(const Model *M, llvm::StringRef Name) {
   if (!M)
     return nullptr;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     auto It = Work[I]->Relations.find(Name);
     if (It != Work[I]->Relations.end())
       return &It->second;
@@ -976,7 +978,7 @@ bool ModelGraph::isColumn(const Model *M, llvm::StringRef Name) const {
   if (Name == "pk" || Name == "id")
     return true;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     if (Work[I]->Columns.count(Name))
       return true;
     Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
@@ -990,7 +992,7 @@ bool ModelGraph::isUniqueKey(const Model *M, llvm::StringRef Name) const {
   if (const Relation *R = relation(M, Name); R && R->Kind == RelationKind::OneToOne)
     return true;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     if (Work[I]->UniqueColumns.count(Name))
       return true;
     Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
@@ -1001,7 +1003,7 @@ bool ModelGraph::isUniqueKey(const Model *M, llvm::StringRef Name) const {
 const ManagerInfo *ModelGraph::manager(const Model *M, llvm::StringRef Name) const {
   std::vector<const Model *> Work{M};
   bool AnyDeclared = false;
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     for (const ManagerInfo &MI : Work[I]->Managers) {
       AnyDeclared = true;
       if (MI.Name == Name)

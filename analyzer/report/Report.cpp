@@ -1,5 +1,7 @@
 #include "report/Report.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/WithColor.h"
@@ -70,7 +72,7 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
   llvm::StringRef Line = F.line(LC.Line);
   unsigned Col = LC.Column - 1;
   // Very long lines (minified or generated code) are cut to a window around the caret.
-  constexpr unsigned Window = 160;
+  constexpr unsigned Window = limits::SnippetWidth;
   if (Line.size() > Window) {
     unsigned Start = Col > Window / 2 ? Col - Window / 2 : 0;
     Line = Line.substr(Start, Window);
@@ -88,12 +90,13 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
   OS << "\n";
 }
 
-/// The line a note points at, trimmed and cut to 100 bytes, for one line under the note.
+/// The line a note points at, trimmed and cut to limits::NoteLineWidth bytes, for one
+/// line under the note.
 std::string noteLine(const parse::SourceFile &F, parse::Range R) {
   llvm::StringRef Line = F.line(F.lineCol(R.Begin).Line).trim();
-  if (Line.size() <= 100)
+  if (Line.size() <= limits::NoteLineWidth)
     return Line.str();
-  return Line.take_front(97).str() + "...";
+  return Line.take_front(limits::NoteLineWidth - 3).str() + "...";
 }
 
 /// `label` in \p Color (bold) when colors are on.

@@ -92,22 +92,21 @@ public:
     std::string Text = detail::accessText(E);
     if (Text.size() > limits::QuotedCodeWidth || Text.find('\n') != std::string::npos)
       Text = detail::clipText(Text, limits::QuotedCodeWidth - 3);
-    std::string PerRow = E.Model == E.Loop->RowModel
-                             ? "row of " + detail::querysetName(E)
-                             : detail::modelLabel(E.Loop->RowModel) + " row of " +
-                                   detail::querysetName(E);
+    std::string PerRow = E.Model == E.Loop->RowModel ? "row of " + detail::querysetName(E)
+                                                     : detail::modelLabel(E.Loop->RowModel) +
+                                                           " row of " + detail::querysetName(E);
     std::string Name = E.Model->Name;
     if (E.Write == "delete") {
-      D.Message = "`" + Text + "` deletes one " + detail::modelLabel(E.Model) +
-                  " row per " + PerRow +
+      D.Message = "`" + Text + "` deletes one " + detail::modelLabel(E.Model) + " row per " +
+                  PerRow +
                   " (a DELETE and its cascade's queries each time); delete them in one go "
                   "with .delete() on a queryset of those rows";
     } else {
       std::string Verb = E.Write == "save" ? "saves" : "updates";
-      std::string Same = E.WriteFields.empty() ? ".update(...)"
-                                               : ".update(" + E.WriteFields.front() + "=...)";
-      D.Message = "`" + Text + "` " + Verb + " one " + detail::modelLabel(E.Model) +
-                  " row per " + PerRow + " (one UPDATE each time); write them once: " + Same +
+      std::string Same =
+          E.WriteFields.empty() ? ".update(...)" : ".update(" + E.WriteFields.front() + "=...)";
+      D.Message = "`" + Text + "` " + Verb + " one " + detail::modelLabel(E.Model) + " row per " +
+                  PerRow + " (one UPDATE each time); write them once: " + Same +
                   " on a queryset of those rows when every row gets the same value, else "
                   "collect them and call " +
                   Name + ".objects.bulk_update(rows, " + fieldList(E) + ") after the loop";

@@ -91,7 +91,8 @@ std::vector<const py::Expr *> baseExprs(const py::Stmt *Class) {
       Out.push_back(B->Object);
       continue;
     }
-    if (B->Kind == ExprKind::Call && llvm::StringRef(B->Object->dotted()).ends_with("with_metaclass")) {
+    if (B->Kind == ExprKind::Call &&
+        llvm::StringRef(B->Object->dotted()).ends_with("with_metaclass")) {
       for (size_t I = 1; I < B->Args.size(); ++I)
         Out.push_back(B->Args[I]);
       continue;
@@ -134,9 +135,9 @@ private:
   const Project &P;
   ModelGraph &G;
   llvm::StringMap<std::string> AppLabels; // package -> label
-  std::vector<std::string> InstalledApps;  // INSTALLED_APPS entries as written
-  std::vector<std::string> AppNames;       // the app modules they name
-  bool UserLabelSet = false;               // AUTH_USER_MODEL found in the settings
+  std::vector<std::string> InstalledApps; // INSTALLED_APPS entries as written
+  std::vector<std::string> AppNames;      // the app modules they name
+  bool UserLabelSet = false;              // AUTH_USER_MODEL found in the settings
   llvm::DenseMap<const py::Stmt *, Model *> ByDef;
   llvm::DenseMap<const py::Stmt *, bool> Visiting;
   llvm::DenseMap<const Model *, std::vector<FieldDecl>> Decls;
@@ -265,7 +266,6 @@ public:
   }
 
 private:
-
   /// The installed app whose name is the longest prefix of module \p Mod, as Django's
   /// `apps.get_containing_app_config()` finds it ("" when none).
   std::string containingApp(llvm::StringRef Mod) {
@@ -813,8 +813,7 @@ private:
     }
     // Django: `symmetrical` defaults to True only when the target is written 'self'.
     bool WrittenSelf = D.TargetExpr && stringValue(D.TargetExpr) == "self";
-    if (D.Kind == RelationKind::ManyToMany && &Target == &M &&
-        D.Symmetrical.value_or(WrittenSelf))
+    if (D.Kind == RelationKind::ManyToMany && &Target == &M && D.Symmetrical.value_or(WrittenSelf))
       return; // symmetrical self M2M: no reverse accessor
     RelationKind Reverse = D.Kind == RelationKind::ForeignKey ? RelationKind::ReverseForeignKey
                            : D.Kind == RelationKind::OneToOne ? RelationKind::ReverseOneToOne

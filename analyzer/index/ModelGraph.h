@@ -6,7 +6,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
-
 namespace nplus1::index {
 
 struct Model;

@@ -17,8 +17,8 @@ std::string ModuleInfo::packageName() const {
   return Dot == std::string::npos ? "" : Name.substr(0, Dot);
 }
 
-ModuleInfo &Project::addModule(std::shared_ptr<const py::Module> Ast, std::string Name, bool IsPackage,
-                               bool Builtin) {
+ModuleInfo &Project::addModule(std::shared_ptr<const py::Module> Ast, std::string Name,
+                               bool IsPackage, bool Builtin) {
   auto M = std::make_unique<ModuleInfo>();
   M->Ast = std::move(Ast);
   M->Name = std::move(Name);
@@ -122,8 +122,7 @@ std::map<std::string, std::string> uniqueTails(const llvm::StringSet<> &Names) {
   llvm::StringSet<> Ambiguous;
   for (const auto &E : Names) {
     llvm::StringRef Name = E.getKey();
-    for (size_t Dot = Name.find('.'); Dot != llvm::StringRef::npos;
-         Dot = Name.find('.', Dot + 1)) {
+    for (size_t Dot = Name.find('.'); Dot != llvm::StringRef::npos; Dot = Name.find('.', Dot + 1)) {
       llvm::StringRef Tail = Name.substr(Dot + 1);
       if (!Tail.contains('.') || Names.count(Tail))
         break;

@@ -58,9 +58,8 @@ bool ruleDocUrlIsAbsolute() {
   llvm::StringRef Url = ruleDocUrl("NP000");
   size_t Colon = Url.find("://");
   return Colon != llvm::StringRef::npos && Colon > 0 &&
-         llvm::all_of(Url.take_front(Colon), [](char C) {
-           return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.';
-         });
+         llvm::all_of(Url.take_front(Colon),
+                      [](char C) { return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.'; });
 }
 
 namespace {
@@ -100,8 +99,7 @@ std::string noteLine(const parse::SourceFile &F, parse::Range R) {
 }
 
 /// `label` in \p Color (bold) when colors are on.
-void colored(llvm::raw_ostream &OS, llvm::StringRef Text, llvm::raw_ostream::Colors C,
-             bool Color) {
+void colored(llvm::raw_ostream &OS, llvm::StringRef Text, llvm::raw_ostream::Colors C, bool Color) {
   if (Color)
     OS.changeColor(C, true);
   OS << Text;
@@ -115,8 +113,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
   for (const Diagnostic &D : Diags) {
     colored(OS, location(D) + ":", llvm::raw_ostream::SAVEDCOLOR, Color);
     OS << " ";
-    colored(OS, D.Code, severity(D.Code) == "error" ? llvm::raw_ostream::RED
-                                                     : llvm::raw_ostream::MAGENTA,
+    colored(OS, D.Code,
+            severity(D.Code) == "error" ? llvm::raw_ostream::RED : llvm::raw_ostream::MAGENTA,
             Color);
     OS << " " << (D.Headline.empty() ? D.Message : D.Headline) << "\n";
     if (D.File)
@@ -140,8 +138,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
       OS << "  no fix: " << D.NoFix << "\n";
     }
     for (const rules::Alternative &A : D.Alternatives)
-      OS << "  alternative (" << applicabilityName(A.Applies) << ", not applied by --fix): "
-         << A.Title << " (" << A.Why << ")\n";
+      OS << "  alternative (" << applicabilityName(A.Applies)
+         << ", not applied by --fix): " << A.Title << " (" << A.Why << ")\n";
     if (rules::findRule(D.Code))
       OS << "  see: " << ruleDocUrl(D.Code) << " (or `nplus1 rule " << D.Code << "`)\n";
     OS << "\n";

@@ -236,8 +236,8 @@ TEST_SUITE("registry") {
         std::string Abs = fs::weakly_canonical(Fixtures / Rel).string();
         ++Checked;
         CHECK_MESSAGE(Read.count(Abs), W << " expects " << Code
-                                         << ", but `nplus1 check --verify` does not read "
-                                         << Rel << ": the expectation is never checked");
+                                         << ", but `nplus1 check --verify` does not read " << Rel
+                                         << ": the expectation is never checked");
       }
     CHECK(Checked > 0);
   }

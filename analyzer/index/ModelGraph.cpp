@@ -608,7 +608,7 @@ private:
   /// Resolves a relation field's target to a model, seen from the concrete model \p On.
   const Model *resolveTarget(const FieldDecl &D, const Model &On) {
     const py::Expr *T = D.TargetExpr;
-    if (!GeneratedTarget(D).empty())
+    if (!D.GeneratedTarget.empty())
       return addExternal(llvm::StringRef(D.GeneratedTarget).split('.').first,
                          llvm::StringRef(D.GeneratedTarget).split('.').second, "");
     if (!T && D.Through)
@@ -640,8 +640,6 @@ private:
       return Found;
     return externalLabel(Label);
   }
-
-  static const std::string &GeneratedTarget(const FieldDecl &D) { return D.GeneratedTarget; }
 
   /// The tag model of `TaggableManager(through=TaggedThing)`: what the through model's
   /// `tag` foreign key points to.

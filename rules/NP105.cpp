@@ -51,17 +51,17 @@ public:
     D.Relation = E.Path;
     const flow::Origin *O = E.Loop->Source.get();
     bool ViaOnly = O && O->Only;
-    D.Message = "`" + detail::accessText(E) + "` " +
-                (E.Raises ? "raises FieldFetchBlocked on every " +
-                                detail::modelLabel(E.Loop->RowModel) +
-                                " row: the queryset's fetch mode is RAISE and it defers `" +
-                                E.Path + "`, in " + detail::querysetName(E)
-                          : "loads the deferred field `" + E.Path + "` with one query per " +
-                                detail::modelLabel(E.Loop->RowModel) + " row of " +
-                                detail::querysetName(E)) +
-                "; " +
-                (ViaOnly ? "add '" + E.Path + "' to its only(...)"
-                         : "stop deferring it (defer/only) on the queryset");
+    D.Message =
+        "`" + detail::accessText(E) + "` " +
+        (E.Raises
+             ? "raises FieldFetchBlocked on every " + detail::modelLabel(E.Loop->RowModel) +
+                   " row: the queryset's fetch mode is RAISE and it defers `" + E.Path + "`, in " +
+                   detail::querysetName(E)
+             : "loads the deferred field `" + E.Path + "` with one query per " +
+                   detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E)) +
+        "; " +
+        (ViaOnly ? "add '" + E.Path + "' to its only(...)"
+                 : "stop deferring it (defer/only) on the queryset");
     D.Headline = detail::shortAccess(E) + ": " +
                  (E.Raises ? "raises FieldFetchBlocked on every " : "one query per ") +
                  (E.Loop->RowModel ? E.Loop->RowModel->Name : "?") + " row for a deferred field; " +
@@ -75,8 +75,9 @@ public:
       D.Fix = F;
       D.FixTitle = "Add '" + E.Path + "' to only(...)";
     } else {
-      D.NoFix = !ViaOnly ? "defer(), or an only() written apart from the queryset, must change by hand"
-                         : "the queryset is not written where an edit could load the field";
+      D.NoFix = !ViaOnly
+                    ? "defer(), or an only() written apart from the queryset, must change by hand"
+                    : "the queryset is not written where an edit could load the field";
     }
     detail::offerFetchPeers(D, E);
     Out.push_back(std::move(D));

@@ -1,5 +1,6 @@
 // NP106 query-per-row: an explicit `Model.objects.get/filter(...)` read inside
 // a loop over a queryset, once per row.
+#include "AnalysisLimits.h"
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -48,8 +49,8 @@ public:
     Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
-    if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = detail::clipText(Text, 57);
+    if (Text.size() > limits::QuotedCodeWidth || Text.find('\n') != std::string::npos)
+      Text = detail::clipText(Text, limits::QuotedCodeWidth - 3);
     D.Message = "`" + Text + "` queries " + detail::modelLabel(E.Model) + " once per " +
                 detail::modelLabel(E.Loop->RowModel) + " row of " + detail::querysetName(E) +
                 "; fetch these rows once before the loop "

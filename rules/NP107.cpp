@@ -42,10 +42,9 @@ public:
       return;
     FixIntent::MethodKind Method = FixIntent::PrefetchRelated;
     Diagnostic D = detail::perRowDiagnostic(Info, E, Method);
-    D.Message = detail::perRowMessage(E, "runs", E.Rel->Owner,
-                                      "GenericForeignKey `" + E.Rel->Owner->Name + "." +
-                                          E.Rel->Name + "`",
-                                      "prefetched", Method);
+    D.Message = detail::perRowMessage(
+        E, "runs", E.Rel->Owner,
+        "GenericForeignKey `" + E.Rel->Owner->Name + "." + E.Rel->Name + "`", "prefetched", Method);
     D.Headline = detail::perRowHeadline(E, "one query", E.Rel->Owner, Method);
     Out.push_back(std::move(D));
   }

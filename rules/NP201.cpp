@@ -1,5 +1,6 @@
 // NP201 write-per-row: a save()/delete()/update() run once for every row of a loop over a
 // queryset, where one batched write would do.
+#include "AnalysisLimits.h"
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -89,24 +90,23 @@ public:
     Diagnostic D = detail::accessDiagnostic(Info, E);
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
-    if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = detail::clipText(Text, 57);
-    std::string PerRow = E.Model == E.Loop->RowModel
-                             ? "row of " + detail::querysetName(E)
-                             : detail::modelLabel(E.Loop->RowModel) + " row of " +
-                                   detail::querysetName(E);
+    if (Text.size() > limits::QuotedCodeWidth || Text.find('\n') != std::string::npos)
+      Text = detail::clipText(Text, limits::QuotedCodeWidth - 3);
+    std::string PerRow = E.Model == E.Loop->RowModel ? "row of " + detail::querysetName(E)
+                                                     : detail::modelLabel(E.Loop->RowModel) +
+                                                           " row of " + detail::querysetName(E);
     std::string Name = E.Model->Name;
     if (E.Write == "delete") {
-      D.Message = "`" + Text + "` deletes one " + detail::modelLabel(E.Model) +
-                  " row per " + PerRow +
+      D.Message = "`" + Text + "` deletes one " + detail::modelLabel(E.Model) + " row per " +
+                  PerRow +
                   " (a DELETE and its cascade's queries each time); delete them in one go "
                   "with .delete() on a queryset of those rows";
     } else {
       std::string Verb = E.Write == "save" ? "saves" : "updates";
-      std::string Same = E.WriteFields.empty() ? ".update(...)"
-                                               : ".update(" + E.WriteFields.front() + "=...)";
-      D.Message = "`" + Text + "` " + Verb + " one " + detail::modelLabel(E.Model) +
-                  " row per " + PerRow + " (one UPDATE each time); write them once: " + Same +
+      std::string Same =
+          E.WriteFields.empty() ? ".update(...)" : ".update(" + E.WriteFields.front() + "=...)";
+      D.Message = "`" + Text + "` " + Verb + " one " + detail::modelLabel(E.Model) + " row per " +
+                  PerRow + " (one UPDATE each time); write them once: " + Same +
                   " on a queryset of those rows when every row gets the same value, else "
                   "collect them and call " +
                   Name + ".objects.bulk_update(rows, " + fieldList(E) + ") after the loop";

@@ -1,5 +1,6 @@
 // NP202 loop-invariant-query: a query inside a loop over a queryset that reads nothing the
 // loop changes: the same query, run again in every pass.
+#include "AnalysisLimits.h"
 #include "rules/Rule.h"
 
 namespace nplus1::rules {
@@ -54,8 +55,8 @@ public:
     Diagnostic D = detail::fileDiagnostic(Info, E.File, E.Access, "");
     D.Model = detail::modelLabel(E.Model);
     std::string Text = detail::accessText(E);
-    if (Text.size() > 60 || Text.find('\n') != std::string::npos)
-      Text = detail::clipText(Text, 57);
+    if (Text.size() > limits::QuotedCodeWidth || Text.find('\n') != std::string::npos)
+      Text = detail::clipText(Text, limits::QuotedCodeWidth - 3);
     std::string Rows;
     for (size_t I = 0; I < E.Loops.size(); ++I) {
       if (I)

@@ -70,8 +70,7 @@ public:
     for (const auto &C : E.Consumers)
       D.Notes.push_back(
           {C->HeaderFile ? C->HeaderFile : E.File, C->Header,
-           (C->Note.empty() ? "the loop over `" + C->SourceText + "` is here"
-                            : C->Note) +
+           (C->Note.empty() ? "the loop over `" + C->SourceText + "` is here" : C->Note) +
                ", and reads no `" + llvm::StringRef(L.Path).split("__").first.str() + "`"});
     D.Headline = Call + ": `" + L.Path + "` is " + (L.Prefetch ? "prefetched" : "joined") +
                  " but never read; drop it";
@@ -80,8 +79,8 @@ public:
     D.QuerysetFile = E.Loop->Source->File;
     D.QuerysetWhere = E.Loop->Source->Chain;
     bool Whole = L.Args.size() == 1;
-    D.FixTitle = Whole ? "Remove ." + Call : "Remove " + E.File->slice(L.Literal).str() +
-                                                 " from " + Method + "(...)";
+    D.FixTitle = Whole ? "Remove ." + Call
+                       : "Remove " + E.File->slice(L.Literal).str() + " from " + Method + "(...)";
     if (!L.HasKeywords) {
       FixIntent F;
       F.Where = E.Loop->Source;

@@ -1,5 +1,7 @@
 #include "rules/Rule.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
@@ -164,11 +166,10 @@ void groupRepeatedReads(std::vector<Diagnostic> &Diags) {
     D.Notes.erase(std::unique(Also, D.Notes.end(),
                               [&](const Note &A, const Note &B) { return At(A) == At(B); }),
                   D.Notes.end());
-    D.Notes.erase(std::remove_if(Also, D.Notes.end(),
-                                 [&](const Note &N) {
-                                   return N.File == D.File && N.Where == D.Where;
-                                 }),
-                  D.Notes.end());
+    D.Notes.erase(
+        std::remove_if(Also, D.Notes.end(),
+                       [&](const Note &N) { return N.File == D.File && N.Where == D.Where; }),
+        D.Notes.end());
   }
   size_t Kept = 0;
   for (size_t I = 0; I < Diags.size(); ++I) {
@@ -198,7 +199,8 @@ std::string querysetName(const flow::Event &E) {
     return Out + " (" + E.Loop->Source->Label + ")";
   if (E.Loop->Source && E.Loop->Source->File) {
     std::string Chain = E.Loop->Source->File->slice(E.Loop->Source->Chain).str();
-    if (Chain != E.Loop->SourceText && Chain.size() < 80 && Chain.find('\n') == std::string::npos)
+    if (Chain != E.Loop->SourceText && Chain.size() < limits::QuotedChainWidth &&
+        Chain.find('\n') == std::string::npos)
       Out += " (" + Chain + ")";
   }
   return Out;
@@ -316,9 +318,9 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
     return "`" + accessText(E) + "` raises FieldFetchBlocked on every " + modelLabel(PerRow) +
            " row: " + Relation.str() + " is not " + Loaded.str() + " by " + querysetName(E) +
            ", whose fetch mode is RAISE; add " + remedy(E, Method);
-  return "`" + accessText(E) + "` " + Verb.str() + " one query per " +
-         modelLabel(PerRow) + " row: " + Relation.str() + " is not " + Loaded.str() + " by " +
-         querysetName(E) + "; add " + remedy(E, Method);
+  return "`" + accessText(E) + "` " + Verb.str() + " one query per " + modelLabel(PerRow) +
+         " row: " + Relation.str() + " is not " + Loaded.str() + " by " + querysetName(E) +
+         "; add " + remedy(E, Method);
 }
 
 std::string clipText(llvm::StringRef Text, size_t Max) {
@@ -331,10 +333,12 @@ std::string clipText(llvm::StringRef Text, size_t Max) {
   return Text.take_front(Cut).rtrim().str() + "...";
 }
 
-std::string shortAccess(const flow::Event &E) { return clipText(accessText(E), 60); }
+std::string shortAccess(const flow::Event &E) {
+  return clipText(accessText(E), limits::QuotedCodeWidth);
+}
 
-std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
-                           const index::Model *PerRow, FixIntent::MethodKind Method) {
+std::string perRowHeadline(const flow::Event &E, llvm::StringRef What, const index::Model *PerRow,
+                           FixIntent::MethodKind Method) {
   std::string Row = PerRow ? PerRow->Name : "?";
   std::string Add;
   bool Admin = E.Loop->Source && E.Loop->Source->AdminList;
@@ -348,8 +352,8 @@ std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
           E.Path + "')";
   if (E.Raises)
     What = "raises FieldFetchBlocked";
-  return shortAccess(E) + ": " + What.str() + (E.Raises ? " on every " : " per ") + Row +
-         " row; " + Add;
+  return shortAccess(E) + ": " + What.str() + (E.Raises ? " on every " : " per ") + Row + " row; " +
+         Add;
 }
 
 std::string relationText(const index::Relation &R, bool WithTarget) {

@@ -187,8 +187,8 @@ std::string perRowMessage(const flow::Event &E, llvm::StringRef Verb, const inde
                           FixIntent::MethodKind Method);
 /// The headline of a per-row finding: "order.customer: one query per Order row; add
 /// select_related('customer')" (\p What: "one query", "raises FieldFetchBlocked").
-std::string perRowHeadline(const flow::Event &E, llvm::StringRef What,
-                           const index::Model *PerRow, FixIntent::MethodKind Method);
+std::string perRowHeadline(const flow::Event &E, llvm::StringRef What, const index::Model *PerRow,
+                           FixIntent::MethodKind Method);
 /// \p Text cut before its first newline and to at most \p Max bytes (never inside a UTF-8
 /// sequence), with "..." when anything was cut.
 std::string clipText(llvm::StringRef Text, size_t Max);

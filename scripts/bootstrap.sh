@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything nplus1 needs to build and test on a fresh Debian 12 machine:
 # Debian packages (toolchain, LLVM Support, JSON, doctest, Django and the third-party
-# apps the fixture projects use, for the proofs; for the release: dpkg-dev, binutils,
+# apps the fixture projects use, for the proofs; clang-format and clang-tidy for
+# scripts/style.sh; for the release: dpkg-dev, binutils,
 # glibc's static libc.a, and debootstrap for scripts/packaging/oldroot.sh)
 # and the pinned tree-sitter grammars from npm. Safe to run again.
 set -euo pipefail
@@ -12,7 +13,7 @@ packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           python3-django python3-djangorestframework python3-jsonschema pre-commit git
           python3-django-taggit python3-django-treebeard python3-django-mptt
           python3-django-model-utils python3-django-tables2 neovim
-          clang-19 libclang-rt-19-dev
+          clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
           dpkg-dev file groff-base python3-venv python3-yaml binutils libc6-dev debootstrap)
 # Some images ship Node.js from another source whose package already carries npm and
 # conflicts with Debian's npm: install Debian's only when npm is missing.

@@ -7,6 +7,10 @@ bin=$1
 project=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Without Django the project's tests cannot run: fail and say so (never pass unchecked).
+/usr/bin/python3 -c 'import django' 2>/dev/null || {
+  echo "FAIL Django cannot be imported by /usr/bin/python3 (install python3-django;" \
+       "scripts/bootstrap.sh does): the article's tests were not run"; exit 1; }
 cp -r "$project" "$work/p"
 cd "$work/p"
 if /usr/bin/python3 manage.py test tests api_tests >"$work/before.log" 2>&1; then

@@ -1,5 +1,7 @@
 #include "discover/Discover.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
@@ -165,7 +167,7 @@ std::string moduleNameFor(llvm::StringRef AbsPath, bool &IsPackage) {
   if (!IsPackage)
     Parts.push_back(Stem.str());
   llvm::SmallString<256> Dir(path::parent_path(AbsPath));
-  for (unsigned Guard = 0; !Dir.empty() && Guard < 64; ++Guard) {
+  for (unsigned Guard = 0; !Dir.empty() && Guard < limits::PackageDepth; ++Guard) {
     llvm::SmallString<256> Init(Dir);
     path::append(Init, "__init__.py");
     if (!fs::exists(Init))

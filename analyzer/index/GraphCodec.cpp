@@ -55,8 +55,7 @@ std::string ModelGraph::encode() const {
     W.bytes(M->AppLabel);
     W.bytes(M->QualName);
     writeClass(W, M->Class, M->ClassModule, M->ClassSymbol);
-    W.u64(M->Abstract | M->Proxy << 1 | M->Builtin << 2 | M->HasUnknownBase << 3 |
-          M->Ordered << 4);
+    W.u64(M->Abstract | M->Proxy << 1 | M->Builtin << 2 | M->HasUnknownBase << 3 | M->Ordered << 4);
     W.u64(M->Parents.size());
     for (const Model *P : M->Parents)
       W.u64(Ref(P));

@@ -21,9 +21,7 @@ extern thread_local Lookups *CurrentLookups;
 /// its name in \p L. Scopes nest; the innermost records.
 class LookupScope {
 public:
-  explicit LookupScope(Lookups &L) : Saved(detail::CurrentLookups) {
-    detail::CurrentLookups = &L;
-  }
+  explicit LookupScope(Lookups &L) : Saved(detail::CurrentLookups) { detail::CurrentLookups = &L; }
   ~LookupScope() { detail::CurrentLookups = Saved; }
   LookupScope(const LookupScope &) = delete;
   LookupScope &operator=(const LookupScope &) = delete;

@@ -1,4 +1,6 @@
 #include "index/ModelGraph.h"
+
+#include "AnalysisLimits.h"
 #include "index/Framework.h"
 #include "index/Lookups.h"
 
@@ -87,7 +89,8 @@ std::vector<const py::Expr *> baseExprs(const py::Stmt *Class) {
       Out.push_back(B->Object);
       continue;
     }
-    if (B->Kind == ExprKind::Call && llvm::StringRef(B->Object->dotted()).ends_with("with_metaclass")) {
+    if (B->Kind == ExprKind::Call &&
+        llvm::StringRef(B->Object->dotted()).ends_with("with_metaclass")) {
       for (size_t I = 1; I < B->Args.size(); ++I)
         Out.push_back(B->Args[I]);
       continue;
@@ -130,9 +133,9 @@ private:
   const Project &P;
   ModelGraph &G;
   llvm::StringMap<std::string> AppLabels; // package -> label
-  std::vector<std::string> InstalledApps;  // INSTALLED_APPS entries as written
-  std::vector<std::string> AppNames;       // the app modules they name
-  bool UserLabelSet = false;               // AUTH_USER_MODEL found in the settings
+  std::vector<std::string> InstalledApps; // INSTALLED_APPS entries as written
+  std::vector<std::string> AppNames;      // the app modules they name
+  bool UserLabelSet = false;              // AUTH_USER_MODEL found in the settings
   llvm::DenseMap<const py::Stmt *, Model *> ByDef;
   llvm::DenseMap<const py::Stmt *, bool> Visiting;
   llvm::DenseMap<const Model *, std::vector<FieldDecl>> Decls;
@@ -263,7 +266,6 @@ public:
   }
 
 private:
-
   /// The installed app whose name is the longest prefix of module \p Mod, as Django's
   /// `apps.get_containing_app_config()` finds it ("" when none).
   std::string containingApp(llvm::StringRef Mod) {
@@ -343,7 +345,7 @@ private:
     if (auto K = relationFieldKind(ClassName))
       return K;
     ClassRef C = P.classFor(M, Call->Object);
-    for (unsigned Depth = 0; C && Depth < 8; ++Depth) {
+    for (unsigned Depth = 0; C && Depth < limits::FieldClassDepth; ++Depth) {
       ClassRef Next;
       for (const py::Expr *B : baseExprs(C.Def)) {
         std::string Q = P.resolveExpr(*C.Module, B);
@@ -391,7 +393,7 @@ private:
   /// True when \p C, a project class that is not a model, derives (through project
   /// classes) from a class outside the project that is not Django's, DRF's or a form's.
   bool externalBase(const ClassRef &C, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return false;
     for (const py::Expr *B : baseExprs(C.Def)) {
       std::string Q = P.resolveExpr(*C.Module, B);
@@ -410,7 +412,7 @@ private:
   Model *isModel(const ClassRef &C, unsigned Depth) {
     if (auto It = ByDef.find(C.Def); It != ByDef.end())
       return It->second;
-    if (Depth > 32 || Visiting[C.Def])
+    if (Depth > limits::InheritanceDepth || Visiting[C.Def])
       return nullptr;
     Visiting[C.Def] = true;
     bool Direct = false, Unknown = false;
@@ -602,7 +604,7 @@ private:
   /// Resolves a relation field's target to a model, seen from the concrete model \p On.
   const Model *resolveTarget(const FieldDecl &D, const Model &On) {
     const py::Expr *T = D.TargetExpr;
-    if (!GeneratedTarget(D).empty())
+    if (!D.GeneratedTarget.empty())
       return addExternal(llvm::StringRef(D.GeneratedTarget).split('.').first,
                          llvm::StringRef(D.GeneratedTarget).split('.').second, "");
     if (!T && D.Through)
@@ -634,8 +636,6 @@ private:
       return Found;
     return externalLabel(Label);
   }
-
-  static const std::string &GeneratedTarget(const FieldDecl &D) { return D.GeneratedTarget; }
 
   /// The tag model of `TaggableManager(through=TaggedThing)`: what the through model's
   /// `tag` foreign key points to.
@@ -726,7 +726,7 @@ private:
 
   /// Gathers field declarations of \p M and its abstract ancestors.
   void inheritedDecls(const Model &M, std::vector<FieldDecl> &Out, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return;
     for (const Model *Parent : M.Parents)
       if (Parent->Abstract)
@@ -737,7 +737,7 @@ private:
   }
 
   void inheritedAbstract(const Model &M, Model &Into, unsigned Depth) {
-    if (Depth > 32)
+    if (Depth > limits::InheritanceDepth)
       return;
     for (const Model *Parent : M.Parents) {
       if (!Parent->Abstract)
@@ -807,8 +807,7 @@ private:
     }
     // Django: `symmetrical` defaults to True only when the target is written 'self'.
     bool WrittenSelf = D.TargetExpr && stringValue(D.TargetExpr) == "self";
-    if (D.Kind == RelationKind::ManyToMany && &Target == &M &&
-        D.Symmetrical.value_or(WrittenSelf))
+    if (D.Kind == RelationKind::ManyToMany && &Target == &M && D.Symmetrical.value_or(WrittenSelf))
       return; // symmetrical self M2M: no reverse accessor
     RelationKind Reverse = D.Kind == RelationKind::ForeignKey ? RelationKind::ReverseForeignKey
                            : D.Kind == RelationKind::OneToOne ? RelationKind::ReverseOneToOne
@@ -872,7 +871,7 @@ const Model *ModelGraph::modelNamed(const Project &P, llvm::StringRef QualName) 
 
 const Model *ModelGraph::modelNamedAt(const Project &P, llvm::StringRef QualName,
                                       unsigned Depth) const {
-  if (QualName.empty() || Depth > 8)
+  if (QualName.empty() || Depth > limits::ModelReferenceHops)
     return nullptr;
   if (const Model *M = modelByQualName(QualName))
     return M;
@@ -959,7 +958,7 @@ const Relation *findRelation(const Model *M, llvm::StringRef Name) {
   if (!M)
     return nullptr;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     auto It = Work[I]->Relations.find(Name);
     if (It != Work[I]->Relations.end())
       return &It->second;
@@ -972,7 +971,7 @@ bool ModelGraph::isColumn(const Model *M, llvm::StringRef Name) const {
   if (Name == "pk" || Name == "id")
     return true;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     if (Work[I]->Columns.count(Name))
       return true;
     Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
@@ -986,7 +985,7 @@ bool ModelGraph::isUniqueKey(const Model *M, llvm::StringRef Name) const {
   if (const Relation *R = relation(M, Name); R && R->Kind == RelationKind::OneToOne)
     return true;
   std::vector<const Model *> Work{M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     if (Work[I]->UniqueColumns.count(Name))
       return true;
     Work.insert(Work.end(), Work[I]->Parents.begin(), Work[I]->Parents.end());
@@ -997,7 +996,7 @@ bool ModelGraph::isUniqueKey(const Model *M, llvm::StringRef Name) const {
 const ManagerInfo *ModelGraph::manager(const Model *M, llvm::StringRef Name) const {
   std::vector<const Model *> Work{M};
   bool AnyDeclared = false;
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     for (const ManagerInfo &MI : Work[I]->Managers) {
       AnyDeclared = true;
       if (MI.Name == Name)

@@ -7,7 +7,6 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Error.h"
 
-
 namespace nplus1::index {
 
 struct Model;

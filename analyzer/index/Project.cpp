@@ -1,4 +1,6 @@
 #include "index/Project.h"
+
+#include "AnalysisLimits.h"
 #include "index/Framework.h"
 #include "index/Lookups.h"
 
@@ -16,8 +18,8 @@ std::string ModuleInfo::packageName() const {
   return Dot == std::string::npos ? "" : Name.substr(0, Dot);
 }
 
-ModuleInfo &Project::addModule(std::shared_ptr<const py::Module> Ast, std::string Name, bool IsPackage,
-                               bool Builtin) {
+ModuleInfo &Project::addModule(std::shared_ptr<const py::Module> Ast, std::string Name,
+                               bool IsPackage, bool Builtin) {
   auto M = std::make_unique<ModuleInfo>();
   M->Ast = std::move(Ast);
   M->Name = std::move(Name);
@@ -121,8 +123,7 @@ std::map<std::string, std::string> uniqueTails(const llvm::StringSet<> &Names) {
   llvm::StringSet<> Ambiguous;
   for (const auto &E : Names) {
     llvm::StringRef Name = E.getKey();
-    for (size_t Dot = Name.find('.'); Dot != llvm::StringRef::npos;
-         Dot = Name.find('.', Dot + 1)) {
+    for (size_t Dot = Name.find('.'); Dot != llvm::StringRef::npos; Dot = Name.find('.', Dot + 1)) {
       llvm::StringRef Tail = Name.substr(Dot + 1);
       if (!Tail.contains('.') || Names.count(Tail))
         break;
@@ -151,7 +152,7 @@ std::string Project::resolveName(const ModuleInfo &M, llvm::StringRef Name) cons
 
 std::string Project::resolveNameAt(const ModuleInfo &M, llvm::StringRef Name,
                                    unsigned Depth) const {
-  if (Depth > 16)
+  if (Depth > limits::ImportChain)
     return "";
   if (M.Classes.count(Name) || M.Functions.count(Name) || M.Globals.count(Name))
     return M.Name + "." + Name.str();
@@ -197,7 +198,7 @@ std::string Project::resolveExpr(const ModuleInfo &M, const py::Expr *E) const {
 
 bool Project::resolveQual(llvm::StringRef QualName, const ModuleInfo *&M, std::string &Symbol,
                           unsigned Depth) const {
-  if (Depth > 16)
+  if (Depth > limits::ImportChain)
     return false;
   // The longest module prefix of QualName that we know.
   for (size_t Dot = QualName.rfind('.'); Dot != llvm::StringRef::npos;
@@ -292,7 +293,7 @@ std::vector<ClassRef> Project::bases(const ClassRef &C) const {
 const py::Stmt *Project::findMethod(const ClassRef &C, llvm::StringRef Name,
                                     ClassRef *Owner) const {
   std::vector<ClassRef> Work{C};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     for (const py::Stmt *S : Work[I].Def->Body)
       if (S->Kind == StmtKind::Function && S->Name == Name) {
         if (Owner)
@@ -308,7 +309,7 @@ const py::Stmt *Project::findMethod(const ClassRef &C, llvm::StringRef Name,
 bool Project::derivesFrom(const ClassRef &C, llvm::StringRef QualName) const {
   llvm::StringRef Last = QualName.rsplit('.').second;
   std::vector<ClassRef> Work{C};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     if (Work[I].QualName == QualName)
       return true;
     for (const py::Expr *B : Work[I].Def->Bases) {

@@ -22,7 +22,7 @@ namespace py = parse::py;
 struct ModuleInfo {
   std::string Name; ///< dotted module name
   bool IsPackage = false;
-  bool Builtin = false; ///< from the built-in catalog, never reported on
+  bool Builtin = false;                  ///< from the built-in catalog, never reported on
   std::shared_ptr<const py::Module> Ast; ///< shared: a run may rebuild the index over it
   llvm::StringMap<const py::Stmt *> Classes;
   llvm::StringMap<const py::Stmt *> Functions;

@@ -1,5 +1,7 @@
 #include "index/TemplateEngines.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -15,10 +17,6 @@ using parse::py::Expr;
 using parse::py::ExprKind;
 using parse::py::Stmt;
 using parse::py::StmtKind;
-
-/// How deep names may refer to names before we give up (a cycle, or a settings module
-/// built by code).
-constexpr unsigned MaxDepth = 16;
 
 /// A path a settings expression evaluates to: absolute, or relative (to the working
 /// directory) when it is a bare relative string.
@@ -37,7 +35,7 @@ public:
   /// name it imports.
   const Expr *global(const SettingsSource &M, llvm::StringRef Name, const SettingsSource *&Where,
                      unsigned Depth) const {
-    if (Depth > MaxDepth || !M.Ast)
+    if (Depth > limits::SettingsIndirection || !M.Ast)
       return nullptr;
     const Expr *Found = nullptr;
     const SettingsSource *FoundIn = nullptr;
@@ -48,7 +46,7 @@ public:
 
   /// \p E as a path, or nothing when it is not one we can evaluate.
   std::optional<PathValue> pathOf(const SettingsSource &M, const Expr *E, unsigned Depth) const {
-    if (!E || Depth > MaxDepth)
+    if (!E || Depth > limits::SettingsIndirection)
       return std::nullopt;
     switch (E->Kind) {
     case ExprKind::String:
@@ -150,7 +148,7 @@ private:
     if (!Obj || Obj->Kind != ExprKind::Attribute || Obj->Id != "parents" || !E->Index ||
         E->Index->Kind != ExprKind::Number)
       return std::nullopt;
-    if (llvm::StringRef(E->Index->Id).getAsInteger(10, N) || N > 64)
+    if (llvm::StringRef(E->Index->Id).getAsInteger(10, N) || N > limits::PathParentsIndex)
       return std::nullopt;
     std::optional<PathValue> P = pathOf(M, Obj->Object, Depth + 1);
     for (unsigned I = 0; P && I <= N; ++I)
@@ -253,7 +251,7 @@ private:
   /// \p E, or the value of the name it is, in the module it is bound in (Current).
   const Expr *follow(const SettingsSource &M, const Expr *E, unsigned Depth) {
     Current = &M;
-    for (; E && E->Kind == ExprKind::Name && Depth < MaxDepth; ++Depth) {
+    for (; E && E->Kind == ExprKind::Name && Depth < limits::SettingsIndirection; ++Depth) {
       const SettingsSource *In = nullptr;
       E = R.global(*Current, E->Id, In, Depth);
       if (In)
@@ -415,7 +413,7 @@ bool jinjaByName(const TemplatePlace &P) {
 /// Whether \p E is TEMPLATES or a part of it (`TEMPLATES[0]["DIRS"]`); \p Keys gets the
 /// string subscripts on the way.
 bool isTemplatesPart(const Expr *E, std::vector<std::string> &Keys) {
-  for (unsigned Depth = 0; E && Depth < 8; ++Depth) {
+  for (unsigned Depth = 0; E && Depth < limits::TemplatesSubscripts; ++Depth) {
     if (E->isName("TEMPLATES"))
       return true;
     if (E->Kind == ExprKind::Subscript && E->Index && E->Index->Kind == ExprKind::String)

@@ -1,5 +1,7 @@
 #include "report/Report.h"
 
+#include "AnalysisLimits.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/WithColor.h"
@@ -56,9 +58,8 @@ bool ruleDocUrlIsAbsolute() {
   llvm::StringRef Url = ruleDocUrl("NP000");
   size_t Colon = Url.find("://");
   return Colon != llvm::StringRef::npos && Colon > 0 &&
-         llvm::all_of(Url.take_front(Colon), [](char C) {
-           return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.';
-         });
+         llvm::all_of(Url.take_front(Colon),
+                      [](char C) { return llvm::isAlnum(C) || C == '+' || C == '-' || C == '.'; });
 }
 
 namespace {
@@ -70,7 +71,7 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
   llvm::StringRef Line = F.line(LC.Line);
   unsigned Col = LC.Column - 1;
   // Very long lines (minified or generated code) are cut to a window around the caret.
-  constexpr unsigned Window = 160;
+  constexpr unsigned Window = limits::SnippetWidth;
   if (Line.size() > Window) {
     unsigned Start = Col > Window / 2 ? Col - Window / 2 : 0;
     Line = Line.substr(Start, Window);
@@ -88,17 +89,17 @@ void printSnippet(llvm::raw_ostream &OS, const parse::SourceFile &F, parse::Rang
   OS << "\n";
 }
 
-/// The line a note points at, trimmed and cut to 100 bytes, for one line under the note.
+/// The line a note points at, trimmed and cut to limits::NoteLineWidth bytes, for one
+/// line under the note.
 std::string noteLine(const parse::SourceFile &F, parse::Range R) {
   llvm::StringRef Line = F.line(F.lineCol(R.Begin).Line).trim();
-  if (Line.size() <= 100)
+  if (Line.size() <= limits::NoteLineWidth)
     return Line.str();
-  return Line.take_front(97).str() + "...";
+  return Line.take_front(limits::NoteLineWidth - 3).str() + "...";
 }
 
 /// `label` in \p Color (bold) when colors are on.
-void colored(llvm::raw_ostream &OS, llvm::StringRef Text, llvm::raw_ostream::Colors C,
-             bool Color) {
+void colored(llvm::raw_ostream &OS, llvm::StringRef Text, llvm::raw_ostream::Colors C, bool Color) {
   if (Color)
     OS.changeColor(C, true);
   OS << Text;
@@ -112,8 +113,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
   for (const Diagnostic &D : Diags) {
     colored(OS, location(D) + ":", llvm::raw_ostream::SAVEDCOLOR, Color);
     OS << " ";
-    colored(OS, D.Code, severity(D.Code) == "error" ? llvm::raw_ostream::RED
-                                                     : llvm::raw_ostream::MAGENTA,
+    colored(OS, D.Code,
+            severity(D.Code) == "error" ? llvm::raw_ostream::RED : llvm::raw_ostream::MAGENTA,
             Color);
     OS << " " << (D.Headline.empty() ? D.Message : D.Headline) << "\n";
     if (D.File)
@@ -137,8 +138,8 @@ void printText(llvm::raw_ostream &OS, llvm::ArrayRef<Diagnostic> Diags, bool Col
       OS << "  no fix: " << D.NoFix << "\n";
     }
     for (const rules::Alternative &A : D.Alternatives)
-      OS << "  alternative (" << applicabilityName(A.Applies) << ", not applied by --fix): "
-         << A.Title << " (" << A.Why << ")\n";
+      OS << "  alternative (" << applicabilityName(A.Applies)
+         << ", not applied by --fix): " << A.Title << " (" << A.Why << ")\n";
     if (rules::findRule(D.Code))
       OS << "  see: " << ruleDocUrl(D.Code) << " (or `nplus1 rule " << D.Code << "`)\n";
     OS << "\n";

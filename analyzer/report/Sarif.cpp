@@ -153,11 +153,11 @@ Json physical(const Locator &L, const parse::SourceFile &F, parse::Range R) {
 
 Json reportingDescriptor(const rules::RuleInfo &Info) {
   Json R = {{"id", Info.Code},
-          {"name", Info.Name},
-          {"shortDescription", {{"text", Info.Summary}}},
-          {"fullDescription", {{"text", whatItDoes(Info.Doc)}}},
-          {"help", {{"text", Info.Doc}, {"markdown", Info.Doc}}},
-          {"defaultConfiguration", {{"level", severity(Info.Code).str()}}}};
+            {"name", Info.Name},
+            {"shortDescription", {{"text", Info.Summary}}},
+            {"fullDescription", {{"text", whatItDoes(Info.Doc)}}},
+            {"help", {{"text", Info.Doc}, {"markdown", Info.Doc}}},
+            {"defaultConfiguration", {{"level", severity(Info.Code).str()}}}};
   // SARIF wants an absolute URI here; a build with a relative page path leaves it out.
   if (ruleDocUrlIsAbsolute())
     R["helpUri"] = ruleDocUrl(Info.Code);

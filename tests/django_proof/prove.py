@@ -708,6 +708,16 @@ def main(argv):
         return 0
 
     project = os.path.abspath(args.project)
+    # Without Django nothing can be measured: fail and say why (never a pass that proved
+    # nothing; CTest shows it failed, not skipped, because the proofs are the point).
+    probe = subprocess.run([PYTHON, '-c', 'import django; print(django.get_version())'],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           check=False)
+    if probe.returncode != 0:
+        print(f'FAIL Django cannot be imported by {PYTHON} (install python3-django; '
+              f'scripts/bootstrap.sh does): nothing in {project} was proved\n'
+              f'{probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else ""}')
+        return 1
     no_fix = {c for c in args.no_fix.split(',') if c}
     try:
         base = run_child(project)

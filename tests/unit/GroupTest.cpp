@@ -48,15 +48,15 @@ rules::Diagnostic read(const parse::SourceFile &F, llvm::StringRef Needle, unsig
   return D;
 }
 
-const char *Views = "def f():\n"                          // 1
-                    "    orders = Order.objects.all()\n"  // 2
-                    "    for o in orders:\n"              // 3
-                    "        a = o.customer\n"            // 4
-                    "        b = o.customer\n"            // 5
-                    "        c = o.customer.address\n"    // 6
-                    "        d = o.customer\n"            // 7
-                    "    for o in orders:\n"              // 8
-                    "        e = o.customer\n";           // 9
+const char *Views = "def f():\n"                         // 1
+                    "    orders = Order.objects.all()\n" // 2
+                    "    for o in orders:\n"             // 3
+                    "        a = o.customer\n"           // 4
+                    "        b = o.customer\n"           // 5
+                    "        c = o.customer.address\n"   // 6
+                    "        d = o.customer\n"           // 7
+                    "    for o in orders:\n"             // 8
+                    "        e = o.customer\n";          // 9
 
 } // namespace
 
@@ -68,8 +68,8 @@ TEST_SUITE("rules.grouping") {
     parse::Range Loop2{uint32_t(F.text().rfind("for o")), uint32_t(F.text().rfind("for o") + 16)};
     // Out of source order on purpose (analysis order is not source order).
     std::vector<rules::Diagnostic> D = {
-        read(F, "o.customer", 3, Loop1, Qs, "customer"),          // line 7
-        read(F, "o.customer", 1, Loop1, Qs, "customer"),          // line 5
+        read(F, "o.customer", 3, Loop1, Qs, "customer"), // line 7
+        read(F, "o.customer", 1, Loop1, Qs, "customer"), // line 5
         read(F, "o.customer.address", 0, Loop1, Qs, "customer__address"),
         read(F, "o.customer", 0, Loop1, Qs, "customer"),          // line 4: the first
         read(F, "o.customer", 4, Loop2, Qs, "customer"),          // another loop
@@ -121,8 +121,8 @@ TEST_SUITE("rules.grouping") {
     rules::groupRepeatedReads(All);
     REQUIRE(All.size() == 1);
     CHECK(F.lineCol(All[0].Where.Begin).Line == 4);
-    CHECK(alsoRead(All[0]) == Strings{"shop/views.py:5: also read here",
-                                      "shop/views.py:7: also read here"});
+    CHECK(alsoRead(All[0]) ==
+          Strings{"shop/views.py:5: also read here", "shop/views.py:7: also read here"});
     std::vector<rules::Diagnostic> Again = All;
     rules::groupRepeatedReads(Again);
     REQUIRE(Again.size() == 1);
@@ -130,8 +130,7 @@ TEST_SUITE("rules.grouping") {
   }
 
   TEST_CASE("a relation read in the view's loop and in the template it renders per row") {
-    test::MiniProject P(
-        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.template.loader import render_to_string
 from .models import Order
 def rows(request):
@@ -142,7 +141,7 @@ def rows(request):
         print(order.customer.name, order.total)
     return out
 )py"}},
-        {{"orders/row.html", "<td>{{ order.customer.name }}</td>\n"}});
+                        {{"orders/row.html", "<td>{{ order.customer.name }}</td>\n"}});
     std::vector<rules::Diagnostic> D;
     Strings Found = P.findings("shop.views", &D);
     // One N+1 (the customer of each order, loaded once per row, cached on it), reported at
@@ -153,8 +152,8 @@ def rows(request):
     CHECK(D[0].Lookup == "customer");
     Strings Also = alsoRead(D[0]);
     CHECK(Also.size() == 2);
-    std::string Where = D[0].File->path().str() + ":" +
-                        std::to_string(D[0].File->lineCol(D[0].Where.Begin).Line);
+    std::string Where =
+        D[0].File->path().str() + ":" + std::to_string(D[0].File->lineCol(D[0].Where.Begin).Line);
     for (const std::string &A : Also)
       CHECK(A.rfind(Where + ":", 0) != 0); // no note at the finding itself
   }

@@ -36,8 +36,8 @@ struct MiniProject {
       T->File = std::make_shared<parse::SourceFile>("templates/" + Name, Source);
       // `.jinja` names are Jinja2 templates, read by the Jinja2 front end.
       T->IsJinja2 = llvm::StringRef(Name).ends_with(".jinja");
-      T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
-                            : parse::tpl::parseTemplate(Source);
+      T->Tree =
+          T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source) : parse::tpl::parseTemplate(Source);
       Templates.add(std::move(T));
     }
     for (const auto &[Name, Source] : Modules) {

@@ -184,7 +184,8 @@ class B(A):
 }
 
 TEST_SUITE("index.names") {
-  TEST_CASE("app labels: the installed app that contains the module, and the AppConfigs Django uses") {
+  TEST_CASE(
+      "app labels: the installed app that contains the module, and the AppConfigs Django uses") {
     test::MiniProject P(test::Mods{
         {"site.settings", R"py(
 DJANGO_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']
@@ -345,8 +346,8 @@ Unknown = get_model('shop', 'Nothing')
       CHECK(P.G->relation(Order, F)->Target == Person);
     }
     CHECK(P.G->modelNamed(P.P, "shop.models.User") == Person);
-    for (const char *N : {"shop.views.Order", "shop.views.Order2", "shop.views.Order3",
-                          "shop.views.Alias"}) {
+    for (const char *N :
+         {"shop.views.Order", "shop.views.Order2", "shop.views.Order3", "shop.views.Alias"}) {
       CAPTURE(N);
       CHECK(P.G->modelNamed(P.P, N) == Order);
     }

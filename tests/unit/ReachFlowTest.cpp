@@ -1,6 +1,6 @@
 // Frameworks that iterate rows for the code: django-tables2 tables and form choice fields.
-#include "fix/Fix.h"
 #include "Helpers.h"
+#include "fix/Fix.h"
 
 #include <doctest/doctest.h>
 
@@ -110,8 +110,7 @@ class InvoiceTable(tables.Table):
 def invoices():
     return InvoiceTable(Invoice.objects.all())
 )py"}});
-    CHECK(P.findings("ledger.reports") ==
-          Strings{"13:NP101:customer", "9:NP101:customer__region"});
+    CHECK(P.findings("ledger.reports") == Strings{"13:NP101:customer", "9:NP101:customer__region"});
   }
 
   TEST_CASE("TemplateColumn(template_code=...): the finding points into the string") {
@@ -201,8 +200,7 @@ class InvoiceList(SingleTableView):
     std::string Out = fixed(P, "ledger.views", D);
     INFO(Out);
     CHECK(Out.find("    model = Invoice\n    queryset = "
-                                           "Invoice.objects.select_related('customer')\n") !=
-          std::string::npos);
+                   "Invoice.objects.select_related('customer')\n") != std::string::npos);
   }
 
   TEST_CASE("SingleTableMixin with get_queryset(): the fix goes into get_queryset()") {
@@ -229,7 +227,8 @@ class JoinedList(SingleTableMixin, ListView):
     CHECK(P.findings("ledger.views", &D) == Strings{"8:NP101:customer"});
     std::string Out = fixed(P, "ledger.views", D);
     INFO(Out);
-    CHECK(Out.find("Invoice.objects.select_related('customer').filter(number__gt='A')") != std::string::npos);
+    CHECK(Out.find("Invoice.objects.select_related('customer').filter(number__gt='A')") !=
+          std::string::npos);
   }
 }
 
@@ -251,7 +250,7 @@ class AccountForm(forms.Form):
     std::string Out = fixed(P, "ledger.forms", D);
     INFO(Out);
     CHECK(Out.find("queryset=Account.objects.select_related('customer').all())\n"
-                                           "    joined") != std::string::npos);
+                   "    joined") != std::string::npos);
   }
 
   TEST_CASE("__init__ relabels or replaces the class body's queryset: nothing to say") {

@@ -219,6 +219,29 @@ TEST_SUITE("registry") {
                     Where.front() << " expects " << Code << ", which is not in rules/Rules.def");
   }
 
+  TEST_CASE("every fixture expectation lies in a file --verify reads") {
+    // --verify reads expectations only from the files it analyzes: a `# expect:` in a file
+    // that discovery skips (an excluded directory, a template outside every template
+    // directory, a renamed extension) would never be checked, and the fixture would pass
+    // without testing it.
+    std::set<std::string> Read;
+    for (const driver::Analysis &A : fixtureRuns())
+      for (const auto &F : A.Targets)
+        Read.insert(fs::weakly_canonical(fs::path(F->path().str())).string());
+    REQUIRE_FALSE(Read.empty());
+    size_t Checked = 0;
+    for (const auto &[Code, Where] : fixtureExpectations())
+      for (const std::string &W : Where) {
+        std::string Rel = W.substr(0, W.rfind(':'));
+        std::string Abs = fs::weakly_canonical(Fixtures / Rel).string();
+        ++Checked;
+        CHECK_MESSAGE(Read.count(Abs), W << " expects " << Code
+                                         << ", but `nplus1 check --verify` does not read " << Rel
+                                         << ": the expectation is never checked");
+      }
+    CHECK(Checked > 0);
+  }
+
   TEST_CASE("every fixable rule has a fixture finding whose fix a .fixed twin covers") {
     for (const rules::Rule *R : rules::allRules()) {
       const rules::RuleInfo &Info = R->info();

@@ -1,5 +1,5 @@
-#include "report/Formats.h"
 #include "driver/Config.h"
+#include "report/Formats.h"
 
 #include <doctest/doctest.h>
 

@@ -56,8 +56,7 @@ def b(request):
   }
 
   TEST_CASE("template names from parameter defaults and locals; RequestContext dicts") {
-    test::MiniProject P(
-        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.shortcuts import render, render_to_response
 from django.template import RequestContext, Context
 from .models import Order
@@ -73,10 +72,10 @@ def c(request):
 def d(request):
     return render_to_response('d.html', Context({'orders': Order.objects.select_related('customer')}))
 )py"}},
-        {{"a.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
-         {"b.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
-         {"c.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
-         {"d.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"}});
+                        {{"a.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+                         {"b.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+                         {"c.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"},
+                         {"d.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"}});
     // c: the name was last assigned something we cannot read; d: loaded.
     CHECK(P.findings("shop.views") ==
           Strings{"templates/a.html:1:NP101:customer", "templates/b.html:1:NP101:customer"});
@@ -104,8 +103,7 @@ def mine(request):
 )py"}});
     // No AUTH_USER_MODEL in settings: the project's AbstractUser model is the user model.
     CHECK(P.G->authUser() == P.G->modelByLabel("people.Person"));
-    CHECK(P.findings("people.views") ==
-          Strings{"6:NP101:seller", "8:NP101:seller"});
+    CHECK(P.findings("people.views") == Strings{"6:NP101:seller", "8:NP101:seller"});
   }
 
   TEST_CASE("ListView defaults, context_object_name and get_context_data") {
@@ -272,8 +270,7 @@ def customers(request):
 
 TEST_SUITE("flow.drf") {
   TEST_CASE("a retrieve view: the object's own relations are single queries, nested lists loop") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
-                                   {"shop.api", R"py(
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.api", R"py(
 from rest_framework import generics, serializers
 from .models import Customer, Order
 class OrderSerializer(serializers.ModelSerializer):
@@ -429,12 +426,14 @@ class Unguarded(viewsets.ReadOnlyModelViewSet):
     CHECK(D[0].Code == "NP101");
     REQUIRE(D[0].Fix);
     // The fix goes on the queryset with rows, not on the guard.
-    CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() == "Order.objects.filter(total__gt=0)");
+    CHECK(D[0].QuerysetFile->slice(D[0].QuerysetWhere).str() ==
+          "Order.objects.filter(total__gt=0)");
   }
 }
 
 TEST_SUITE("flow.drf") {
-  TEST_CASE("a view's own method given the queryset (`qs = self.filter_queryset(qs)`) is followed") {
+  TEST_CASE(
+      "a view's own method given the queryset (`qs = self.filter_queryset(qs)`) is followed") {
     test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
                                    {"shop.mixins", R"py(
 class Filterable:

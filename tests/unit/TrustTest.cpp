@@ -58,7 +58,7 @@ class Order(models.Model):
     def sibling_names(self):
         return [o.customer.name for o in Order.objects.filter(customer=self.customer_id)]
 )py"},
-                                              {"shop.views", R"py(
+                                          {"shop.views", R"py(
 from .models import Customer, Order
 def f():
     for c in Customer.objects.all():
@@ -111,7 +111,7 @@ class Story(models.Model):
         if hasattr(self, '_was_creator'):
             print(self.creator.name)
 )py"},
-                                              {"shop.views", R"py(
+                                          {"shop.views", R"py(
 from .models import Story
 def f(opts):
     for s in Story.objects.all():
@@ -174,7 +174,7 @@ class Story(models.Model):
             value = self.creator.name
         return value
 )py"},
-                                              {"shop.views", R"py(
+                                          {"shop.views", R"py(
 from django.core.cache import cache
 from .models import Story
 def f():

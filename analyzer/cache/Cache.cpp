@@ -90,8 +90,7 @@ llvm::Expected<State> decode(llvm::StringRef Payload) {
   if (!R.failed() && !R.done())
     R.fail("trailing bytes");
   if (R.failed())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
-                                   R.error().str().c_str());
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", R.error().str().c_str());
   return S;
 }
 
@@ -312,11 +311,21 @@ Json freeze(const rules::Diagnostic &D,
     }
     return *R;
   };
-  Json J = {{"code", D.Code},       {"name", D.Name},         {"file", Rel(D.File)},
-            {"path", D.Path},       {"where", range(D.Where)}, {"message", D.Message},
-            {"title", D.FixTitle},  {"nofix", D.NoFix},       {"model", D.Model},       {"relation", D.Relation},
-            {"qfile", Rel(D.QuerysetFile)}, {"qwhere", range(D.QuerysetWhere)},
-            {"headline", D.Headline}, {"lfile", Rel(D.LoopFile)}, {"lwhere", range(D.LoopWhere)},
+  Json J = {{"code", D.Code},
+            {"name", D.Name},
+            {"file", Rel(D.File)},
+            {"path", D.Path},
+            {"where", range(D.Where)},
+            {"message", D.Message},
+            {"title", D.FixTitle},
+            {"nofix", D.NoFix},
+            {"model", D.Model},
+            {"relation", D.Relation},
+            {"qfile", Rel(D.QuerysetFile)},
+            {"qwhere", range(D.QuerysetWhere)},
+            {"headline", D.Headline},
+            {"lfile", Rel(D.LoopFile)},
+            {"lwhere", range(D.LoopWhere)},
             {"lookup", D.Lookup}};
   Json Notes = Json::array();
   for (const rules::Note &N : D.Notes)
@@ -339,8 +348,8 @@ Json freeze(const rules::Diagnostic &D,
     Json Edits = Json::array();
     for (const rules::FrozenEdit &E : A.Edits)
       Edits.push_back({Rel(E.File), E.Where.Begin, E.Where.End, E.Text});
-    Alts.push_back({{"title", A.Title}, {"applies", int(A.Applies)}, {"why", A.Why},
-                    {"edits", Edits}});
+    Alts.push_back(
+        {{"title", A.Title}, {"applies", int(A.Applies)}, {"why", A.Why}, {"edits", Edits}});
   }
   J["alts"] = Alts;
   return Outside ? Json() : J;
@@ -395,7 +404,8 @@ thaw(const Json &J, const std::function<const parse::SourceFile *(const std::str
   auto Edits = [&](const Json &List) {
     std::vector<rules::FrozenEdit> Out;
     for (const Json &E : R.array(List))
-      Out.push_back({Src(R.item(E, 0)), {R.u32(R.item(E, 1)), R.u32(R.item(E, 2))}, R.str(R.item(E, 3))});
+      Out.push_back(
+          {Src(R.item(E, 0)), {R.u32(R.item(E, 1)), R.u32(R.item(E, 2))}, R.str(R.item(E, 3))});
     return Out;
   };
   rules::Diagnostic D;

@@ -62,10 +62,10 @@ struct ModuleRecord {
   std::string Name;  ///< dotted module name
   uint64_t Hash = 0; ///< of the module's own file
   DepMap Modules, Templates;
-  std::vector<std::string> Imports;   ///< qualified names it imports, and its `*` imports
+  std::vector<std::string> Imports; ///< qualified names it imports, and its `*` imports
   /// Every file its findings are in or point into (filesOf() of each).
   std::vector<std::string> DiagFiles;
-  Blob Diags;                         ///< a JSON array of freeze()d findings, unfiltered
+  Blob Diags; ///< a JSON array of freeze()d findings, unfiltered
   /// A record read from the cache: its encoded bytes after the path (written back as
   /// they are when the record is kept).
   llvm::StringRef Raw;
@@ -77,7 +77,7 @@ struct State {
   int64_t WrittenAt = 0; ///< nanoseconds since the epoch
   std::map<std::string, FileRecord> Files;     ///< by root-relative path
   std::map<std::string, ModuleRecord> Modules; ///< by root-relative path
-  Blob Graph;       ///< the model graph (index::ModelGraph::encode)
+  Blob Graph;                                  ///< the model graph (index::ModelGraph::encode)
   DepMap GraphDeps; ///< the modules the model graph was built from or looked up
   /// The bytes the blobs of a State read from disk point into.
   std::shared_ptr<llvm::MemoryBuffer> Buffer;
@@ -101,9 +101,9 @@ uint64_t contentHash(llvm::StringRef Bytes);
 
 /// Turns a diagnostic into JSON, with the edits of its fix planned now; paths are given
 /// root-relative by \p RelPath. Returns null when a location is outside the project.
-nlohmann::json freeze(const rules::Diagnostic &D,
-                      const std::function<std::optional<std::string>(const parse::SourceFile *)>
-                          &RelPath);
+nlohmann::json
+freeze(const rules::Diagnostic &D,
+       const std::function<std::optional<std::string>(const parse::SourceFile *)> &RelPath);
 
 /// The root-relative files a freeze()d finding lies in or points into: its location, its
 /// queryset, its notes and its fix's edits (repeats possible; nothing for malformed JSON).

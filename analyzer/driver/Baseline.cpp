@@ -26,8 +26,8 @@ std::string relativePath(const rules::Diagnostic &D, llvm::StringRef Root) {
 }
 
 /// The identity of a finding that survives edits elsewhere in the file.
-std::tuple<std::string, std::string, std::string, std::string>
-keyOf(const rules::Diagnostic &D, llvm::StringRef Root) {
+std::tuple<std::string, std::string, std::string, std::string> keyOf(const rules::Diagnostic &D,
+                                                                     llvm::StringRef Root) {
   if (D.Model.empty() && D.Relation.empty()) // file-level problems: the message says what
     return {D.Code, relativePath(D, Root), "", D.Message};
   return {D.Code, relativePath(D, Root), D.Model, D.Relation};
@@ -57,20 +57,18 @@ llvm::Error writeBaseline(llvm::StringRef Path, llvm::ArrayRef<rules::Diagnostic
   return fix::writeAtomically(Path, Doc.dump(2) + "\n");
 }
 
-llvm::Expected<unsigned> applyBaseline(llvm::StringRef Path,
-                                       std::vector<rules::Diagnostic> &Diags,
+llvm::Expected<unsigned> applyBaseline(llvm::StringRef Path, std::vector<rules::Diagnostic> &Diags,
                                        llvm::StringRef Root) {
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
-    return llvm::createStringError(Buf.getError(), "cannot read baseline %s",
-                                   Path.str().c_str());
-  nlohmann::json Doc = nlohmann::json::parse((*Buf)->getBuffer().begin(),
-                                             (*Buf)->getBuffer().end(), nullptr, false);
+    return llvm::createStringError(Buf.getError(), "cannot read baseline %s", Path.str().c_str());
+  nlohmann::json Doc =
+      nlohmann::json::parse((*Buf)->getBuffer().begin(), (*Buf)->getBuffer().end(), nullptr, false);
   if (Doc.is_discarded() || !Doc.is_object() || !Doc.contains("entries") ||
       !Doc["entries"].is_array() || Doc.value("version", 0) != BaselineVersion)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "%s is not an nplus1 baseline (version %d)",
-                                   Path.str().c_str(), BaselineVersion);
+                                   "%s is not an nplus1 baseline (version %d)", Path.str().c_str(),
+                                   BaselineVersion);
   std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned> Left;
   for (const nlohmann::json &E : Doc["entries"]) {
     if (!E.is_object())

@@ -14,8 +14,7 @@ llvm::Error writeBaseline(llvm::StringRef Path, llvm::ArrayRef<rules::Diagnostic
 
 /// Drops the findings a baseline records (each entry absorbs up to its count). Returns the
 /// number of baseline entries that matched nothing any more (fixed: removable).
-llvm::Expected<unsigned> applyBaseline(llvm::StringRef Path,
-                                       std::vector<rules::Diagnostic> &Diags,
+llvm::Expected<unsigned> applyBaseline(llvm::StringRef Path, std::vector<rules::Diagnostic> &Diags,
                                        llvm::StringRef Root);
 
 } // namespace nplus1::driver

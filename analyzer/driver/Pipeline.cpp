@@ -85,7 +85,7 @@ struct Built {
   std::unique_ptr<index::Project> Project;
   std::unique_ptr<index::ModelGraph> Graph;
   std::unique_ptr<index::TemplateIndex> Templates;
-  std::vector<const index::ModuleInfo *> ModuleOf; ///< per file index (null: not loaded)
+  std::vector<const index::ModuleInfo *> ModuleOf;        ///< per file index (null: not loaded)
   std::vector<std::optional<rules::Diagnostic>> SyntaxOf; ///< per loaded file
   index::Lookups GraphLookups;
   unsigned Parsed = 0;
@@ -97,8 +97,8 @@ class Run {
 public:
   Run(Analysis &A, const Config &Settings, const CacheOptions &CO, bool WithDependents,
       Progress *Prog = nullptr)
-      : A(A), Files(A.Files.Files), Settings(Settings), CO(CO), In(Files.size()),
-        Rel(Files.size()), WithDependents(WithDependents), Prog(Prog) {}
+      : A(A), Files(A.Files.Files), Settings(Settings), CO(CO), In(Files.size()), Rel(Files.size()),
+        WithDependents(WithDependents), Prog(Prog) {}
 
   /// Analyzes, reusing the cache where it still holds, and fills the Analysis. Returns
   /// false, with the Analysis left to be done again without the cache, when a cached entry
@@ -128,8 +128,8 @@ private:
   std::vector<std::pair<std::string, std::shared_ptr<const parse::py::Module>>> Catalog;
 
   // What planWork() decided and the rounds changed, per file index.
-  bool Full = false;      ///< every module is analyzed (no usable cache, or the models changed)
-  bool Unchanged = false; ///< nothing changed: every finding comes from the cache
+  bool Full = false;       ///< every module is analyzed (no usable cache, or the models changed)
+  bool Unchanged = false;  ///< nothing changed: every finding comes from the cache
   std::vector<char> Dirty; ///< the module is analyzed afresh
   std::vector<char> Load;  ///< the file is parsed and indexed
   // What the rounds produced.
@@ -141,7 +141,7 @@ private:
   // What the findings are collected for.
   std::vector<char> Target; ///< the files asked about (and their importers)
   std::vector<std::optional<nlohmann::json>> Decoded; ///< cached findings, decoded on demand
-  bool Stale = false; ///< a cached finding did not read back
+  bool Stale = false;                                 ///< a cached finding did not read back
 
   bool isPython(size_t I) const { return Files[I].Kind == discover::FileKind::Python; }
 
@@ -359,9 +359,8 @@ Built Run::build(const std::vector<char> &ToLoad, bool WithGraph) {
   if (Catalog.empty())
     for (const index::CatalogModule &C : index::builtinCatalog())
       if (!ModuleFile.count(C.ModuleName))
-        Catalog.emplace_back(C.ModuleName,
-                             parse::parsePython(std::make_shared<parse::SourceFile>(
-                                 std::string("<django>/") + C.ModuleName, C.Source)));
+        Catalog.emplace_back(C.ModuleName, parse::parsePython(std::make_shared<parse::SourceFile>(
+                                               std::string("<django>/") + C.ModuleName, C.Source)));
   for (const auto &[Name, Ast] : Catalog)
     Out.Project->addModule(Ast, Name, false, true);
   Out.Project->setModuleTails(Tails); // over every file, loaded in this round or not
@@ -433,9 +432,9 @@ void Run::planWork() {
   else
     planFromCache();
   // Nothing changed: every finding comes from the cache, nothing is parsed.
-  Unchanged = !Full && llvm::none_of(Dirty, [](char D) { return D; }) &&
-              llvm::none_of(llvm::seq<size_t>(0, N),
-                            [&](size_t I) { return Load[I] && !isPython(I); });
+  Unchanged = !Full && llvm::none_of(Dirty, [](char D) {
+    return D;
+  }) && llvm::none_of(llvm::seq<size_t>(0, N), [&](size_t I) { return Load[I] && !isPython(I); });
   if (Unchanged) {
     Load.assign(N, 0);
     B.ModuleOf.assign(N, nullptr);
@@ -750,8 +749,7 @@ std::vector<char> Run::locatedFiles() {
 
 /// Each module's findings located in a file \p Located selects, fresh or as the cache
 /// holds them.
-void Run::moduleFindings(const std::vector<char> &Located,
-                         std::vector<rules::Diagnostic> &Diags) {
+void Run::moduleFindings(const std::vector<char> &Located, std::vector<rules::Diagnostic> &Diags) {
   for (size_t I = 0; I < Files.size(); ++I) {
     if (!isPython(I) || !In[I].Hash)
       continue;
@@ -804,8 +802,8 @@ cache::FileRecord Run::fileRecord(size_t I) const {
   if (!Load[I])
     F.ParseDiag = Old->Files.at(Rel[I]).ParseDiag;
   else if (B.SyntaxOf[I])
-    F.ParseDiag = cache::Blob::encode(cache::freeze(
-        *B.SyntaxOf[I], [&](const parse::SourceFile *S) { return relPath(S); }));
+    F.ParseDiag = cache::Blob::encode(
+        cache::freeze(*B.SyntaxOf[I], [&](const parse::SourceFile *S) { return relPath(S); }));
   return F;
 }
 
@@ -827,8 +825,7 @@ std::optional<cache::ModuleRecord> Run::moduleRecord(size_t I) const {
   nlohmann::json Frozen = nlohmann::json::array();
   std::set<std::string> Touched;
   for (const rules::Diagnostic &D : Fresh[I]) {
-    nlohmann::json J =
-        cache::freeze(D, [&](const parse::SourceFile *S) { return relPath(S); });
+    nlohmann::json J = cache::freeze(D, [&](const parse::SourceFile *S) { return relPath(S); });
     Keep &= !J.is_null();
     for (std::string &F : cache::filesOf(J))
       Touched.insert(std::move(F));
@@ -944,9 +941,9 @@ void parseOnly(Analysis &A, const Config &Settings) {
         parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
                                   Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
     if (!T.Errors.empty())
-      Syntax[I] = rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin,
-                                                  T.Errors.front().Where.End},
-                                     T.Errors.front().Message);
+      Syntax[I] =
+          rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin, T.Errors.front().Where.End},
+                             T.Errors.front().Message);
   });
   for (size_t I = 0; I < Files.size(); ++I) {
     if (!Files[I].IsTarget)
@@ -956,8 +953,8 @@ void parseOnly(Analysis &A, const Config &Settings) {
     else if (Syntax[I])
       A.Diagnostics.push_back(*Syntax[I]);
     else if (Parsed[I] && !Parsed[I]->Errors.empty())
-      A.Diagnostics.push_back(rules::syntaxError(
-          Parsed[I]->file(), Parsed[I]->Errors.front().Where, Parsed[I]->Errors.front().Message));
+      A.Diagnostics.push_back(rules::syntaxError(Parsed[I]->file(), Parsed[I]->Errors.front().Where,
+                                                 Parsed[I]->Errors.front().Message));
     if (In[I].Src)
       A.Targets.push_back(In[I].Src);
   }
@@ -1014,8 +1011,8 @@ Analysis indexOnly(const discover::Options &Opts) {
   return A;
 }
 
-Analysis analyze(const discover::Options &Opts, const Config &Settings,
-                 const CacheOptions &Cache, Progress *Prog) {
+Analysis analyze(const discover::Options &Opts, const Config &Settings, const CacheOptions &Cache,
+                 Progress *Prog) {
   Analysis A;
   A.Files = discover::discover(Opts);
   for (discover::File &F : A.Files.Files)
@@ -1088,8 +1085,7 @@ std::string cacheKey(const Config &Settings) {
   std::string Exe = llvm::sys::fs::getMainExecutable("nplus1", (void *)&cacheKey);
   llvm::sys::fs::file_status St;
   if (!Exe.empty() && !llvm::sys::fs::status(Exe, St))
-    OS << St.getSize() << ' '
-       << St.getLastModificationTime().time_since_epoch().count() << '\n';
+    OS << St.getSize() << ' ' << St.getLastModificationTime().time_since_epoch().count() << '\n';
   Settings.print(OS);
   return Key;
 }

@@ -34,8 +34,8 @@ void Progress::draw() {
   if (Verb.empty())
     return;
   std::string Line = "nplus1: " + Verb + " " +
-                     std::to_string(std::min(Done.load(std::memory_order_relaxed), Total)) +
-                     "/" + std::to_string(Total) + " " + Unit;
+                     std::to_string(std::min(Done.load(std::memory_order_relaxed), Total)) + "/" +
+                     std::to_string(Total) + " " + Unit;
   // Blanks over the rest of a longer line drawn before.
   size_t Pad = Width > Line.size() ? Width - Line.size() : 0;
   OS << '\r' << Line << std::string(Pad, ' ');

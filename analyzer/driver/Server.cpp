@@ -507,8 +507,8 @@ json Server::codeAction(const json &Params) {
       std::vector<fix::Edit> Edits;
       for (const rules::FrozenEdit &F : A.Edits)
         Edits.push_back({F.File, F.Where.Begin, F.Where.End, F.Text});
-      Add(*D, "nplus1: " + A.Title + " (" + report::applicabilityName(A.Applies).str() + ")",
-          Edits, false);
+      Add(*D, "nplus1: " + A.Title + " (" + report::applicabilityName(A.Applies).str() + ")", Edits,
+          false);
     }
   }
   return Actions;

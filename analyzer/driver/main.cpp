@@ -11,13 +11,13 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Parallel.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -104,17 +104,18 @@ cl::list<std::string> ExtendExclude("extend-exclude",
                                     cl::desc("Glob to exclude, added to the defaults"),
                                     cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> Baseline("baseline",
-                             cl::desc("Report only findings not recorded in this baseline file"),
-                             cl::sub(CheckCmd), cl::cat(Cat));
+                              cl::desc("Report only findings not recorded in this baseline file"),
+                              cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> WriteBaseline("write-baseline",
-                                  cl::desc("Record today's findings in this file and exit 0"),
-                                  cl::sub(CheckCmd), cl::cat(Cat));
+                                   cl::desc("Record today's findings in this file and exit 0"),
+                                   cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<std::string> OutputFile("output-file", cl::desc("Write the report to this file"),
                                 cl::sub(CheckCmd), cl::cat(Cat));
-cl::opt<bool> IncludeTests("include-tests",
-                           cl::desc("Also report findings in test code (tests/ directories, "
-                                    "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
-                           cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> IncludeTests(
+    "include-tests",
+    cl::desc("Also report findings in test code (tests/ directories, "
+             "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
+    cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line (alias: -q)"),
                     cl::sub(CheckCmd), cl::cat(Cat));
 cl::alias QuietShort("q", cl::desc("Alias for --quiet"), cl::aliasopt(Quiet));
@@ -193,8 +194,8 @@ llvm::Expected<std::vector<std::string>> gitChangedFiles(llvm::StringRef Rev) {
     return llvm::createStringError(EC, "cannot create a temporary file");
   std::optional<llvm::StringRef> Redirects[] = {std::nullopt, llvm::StringRef(Out), std::nullopt};
   std::string RevStr = Rev.str();
-  llvm::StringRef Args[] = {"git", "diff", "--name-only", "--diff-filter=ACMR", "--relative",
-                            RevStr};
+  llvm::StringRef Args[] = {"git",        "diff", "--name-only", "--diff-filter=ACMR",
+                            "--relative", RevStr};
   std::string Err;
   int Status = llvm::sys::ExecuteAndWait(*Git, Args, std::nullopt, Redirects, 0, 0, &Err);
   auto Buf = llvm::MemoryBuffer::getFile(Out);
@@ -304,10 +305,10 @@ bool validOptions(ShardSpec &S) {
   if (Shard.empty())
     return true;
   auto [I, N] = llvm::StringRef(Shard).split('/');
-  if (I.getAsInteger(10, S.Index) || N.getAsInteger(10, S.Count) || S.Count == 0 ||
-      S.Index == 0 || S.Index > S.Count) {
-    llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '"
-                 << Shard << "')\n";
+  if (I.getAsInteger(10, S.Index) || N.getAsInteger(10, S.Count) || S.Count == 0 || S.Index == 0 ||
+      S.Index > S.Count) {
+    llvm::errs() << "nplus1: --shard wants I/N with 1 <= I <= N, e.g. --shard 2/4 (got '" << Shard
+                 << "')\n";
     return false;
   }
   if (Fix || Diff) {
@@ -421,8 +422,8 @@ void describeRun(const driver::Analysis &A, std::chrono::steady_clock::time_poin
                  << llvm::format(" (%.0f ms)\n", millisSince(Start));
   }
   if (CacheStats || Verbose)
-    llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed "
-                 << A.Stats.Analyzed << ", reused " << A.Stats.Reused << " module(s)"
+    llvm::errs() << "nplus1: cache: parsed " << A.Stats.Parsed << ", analyzed " << A.Stats.Analyzed
+                 << ", reused " << A.Stats.Reused << " module(s)"
                  << (A.Stats.Full ? " (full run: " + A.Stats.CacheNote + ")" : "") << "\n";
   for (const discover::Problem &P : A.Files.Problems)
     llvm::WithColor::error(llvm::errs(), "nplus1") << P.Path << ": " << P.Message << "\n";
@@ -479,8 +480,7 @@ std::vector<rules::Diagnostic> applyFixes(const driver::Analysis &A, llvm::raw_o
   if (Format != "json" && Format != "sarif" && Format != "junit") {
     size_t Fixed = FixedList.size();
     llvm::errs() << "nplus1: fixed " << Fixed << " finding(s) in " << R.Files << " file(s)"
-                 << (R.Failures ? ", " + std::to_string(R.Failures) + " file(s) not written"
-                                : "")
+                 << (R.Failures ? ", " + std::to_string(R.Failures) + " file(s) not written" : "")
                  << "\n";
     if (ShowFixes && !Quiet)
       printFixList(llvm::errs(), "Fixed " + std::to_string(Fixed) + " finding(s):", FixedList);
@@ -496,10 +496,10 @@ void printTextReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Re
   for (const rules::Diagnostic &D : Remaining)
     if (D.Fix)
       (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
-  std::string Hidden =
-      HiddenInTests ? "; " + std::to_string(HiddenInTests) +
-                          " finding(s) in test files hidden (--include-tests shows them)"
-                    : "";
+  std::string Hidden = HiddenInTests
+                           ? "; " + std::to_string(HiddenInTests) +
+                                 " finding(s) in test files hidden (--include-tests shows them)"
+                           : "";
   if (ShowFixes && !Quiet) {
     std::vector<const rules::Diagnostic *> Fixable;
     for (const rules::Diagnostic &D : Remaining)
@@ -557,8 +557,7 @@ int output(driver::Analysis &A, std::chrono::steady_clock::time_point Start) {
     }
   }
   llvm::raw_ostream &OS = File ? static_cast<llvm::raw_ostream &>(*File) : llvm::outs();
-  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && !File &&
-               OS.has_colors();
+  bool Color = !NoColor && !std::getenv("NO_COLOR") && Format == "text" && !File && OS.has_colors();
   if (Diff) {
     std::vector<fix::Edit> Edits = fix::planEdits(A.Diagnostics, {UnsafeFixes});
     fix::ApplyResult R =

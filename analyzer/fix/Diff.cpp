@@ -54,7 +54,7 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
     Trace.push_back(V);
     for (long K = -D; K <= D; K += 2) {
       long X = (K == -D || (K != D && V[Off + K - 1] < V[Off + K + 1])) ? V[Off + K + 1]
-                                                                       : V[Off + K - 1] + 1;
+                                                                        : V[Off + K - 1] + 1;
       long Y = X - K;
       while (X < long(N) && Y < long(M) && Same(X, Y))
         ++X, ++Y;

@@ -103,8 +103,9 @@ std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L
     // The whole `.select_related(...)`: what is left once the arguments are gone must be
     // exactly the method name and its brackets.
     std::string Rest = withoutArgs(Text, L.Call, L.Args);
-    llvm::erase_if(Rest, [](char C) { return C == ' ' || C == '\t' || C == '\r' ||
-                                             C == '\n' || C == '\\' || C == ','; });
+    llvm::erase_if(Rest, [](char C) {
+      return C == ' ' || C == '\t' || C == '\r' || C == '\n' || C == '\\' || C == ',';
+    });
     std::string Method = L.Prefetch ? "prefetch_related" : "select_related";
     if (Rest != "." + Method + "()")
       return {};
@@ -139,8 +140,8 @@ std::vector<Edit> removeLookups(const SourceFile *File, const flow::EagerLoad &L
           ++E;
         size_t LineStart = Text.rfind('\n', R.Begin);
         LineStart = LineStart == llvm::StringRef::npos ? 0 : LineStart + 1;
-        bool AloneOnLine = Text.slice(LineStart, R.Begin).find_first_not_of(" \t") ==
-                           llvm::StringRef::npos;
+        bool AloneOnLine =
+            Text.slice(LineStart, R.Begin).find_first_not_of(" \t") == llvm::StringRef::npos;
         if (E < Text.size() && Text[E] == '#') {
           R.End = E;
         } else if (AloneOnLine && E < Text.size() && (Text[E] == '\n' || Text[E] == '\r')) {
@@ -190,9 +191,9 @@ llvm::StringRef deferredHop(const rules::FixIntent &F) {
     return "";
   llvm::StringRef Hop = llvm::StringRef(F.Path).split("__").first;
   const index::Relation *R = index::findRelation(F.From, Hop);
-  bool Column = R && !R->ParentLink &&
-                (R->Kind == index::RelationKind::ForeignKey ||
-                 R->Kind == index::RelationKind::OneToOne);
+  bool Column =
+      R && !R->ParentLink &&
+      (R->Kind == index::RelationKind::ForeignKey || R->Kind == index::RelationKind::OneToOne);
   const flow::Origin &O = *F.Where;
   return Column && (O.FieldsOpaque || O.Fields.deferred(Hop)) ? Hop : "";
 }
@@ -200,7 +201,8 @@ llvm::StringRef deferredHop(const rules::FixIntent &F) {
 /// Why \p D's fix cannot be offered, or "".
 std::string fixProblem(const rules::Diagnostic &D, const Facts &Known) {
   const rules::FixIntent &F = *D.Fix;
-  if (F.Method == rules::FixIntent::SelectRelated || F.Method == rules::FixIntent::PrefetchRelated) {
+  if (F.Method == rules::FixIntent::SelectRelated ||
+      F.Method == rules::FixIntent::PrefetchRelated) {
     std::string Why = lookupProblem(F.From, F.Path, F.Method == rules::FixIntent::SelectRelated);
     if (!Why.empty())
       return Why;
@@ -259,8 +261,8 @@ std::optional<rules::Alternative> fetchPeersAlternative(const rules::Diagnostic 
       continue;
     LastImport = S;
     for (const parse::py::ImportName &I : S->Imports) {
-      std::string Qual = S->Kind == parse::py::StmtKind::ImportFrom ? S->Module + "." + I.Name
-                                                                    : I.Name;
+      std::string Qual =
+          S->Kind == parse::py::StmtKind::ImportFrom ? S->Module + "." + I.Name : I.Name;
       if (S->Kind == parse::py::StmtKind::Import && I.AsName.empty())
         continue; // `import django.db.models` binds `django`
       llvm::StringRef Local = I.AsName.empty() ? llvm::StringRef(I.Name) : I.AsName;

@@ -7,8 +7,8 @@ namespace nplus1::flow::detail {
 // Views.cpp
 const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
                           index::ClassRef &Owner);
-const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
-                          llvm::StringRef Name, index::ClassRef &Owner);
+const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
+                          index::ClassRef &Owner);
 
 namespace {
 
@@ -106,12 +106,12 @@ void analyzeFeed(ModuleState &S, const index::ClassRef &C) {
   }
   // item_enclosures: Django's default reads item_enclosure_url/_length/_mime_type.
   if (!RunItem("item_enclosures") && !overrides(S.P, C, "item_enclosures"))
-    for (const char *N : {"item_enclosure_url", "item_enclosure_length", "item_enclosure_mime_type"})
+    for (const char *N :
+         {"item_enclosure_url", "item_enclosure_length", "item_enclosure_mime_type"})
       RunItem(N);
-  for (const char *N :
-       {"item_author_name", "item_author_email", "item_author_link", "item_pubdate",
-        "item_updateddate", "item_guid", "item_guid_is_permalink", "item_comments",
-        "item_categories", "item_copyright", "item_extra_kwargs"})
+  for (const char *N : {"item_author_name", "item_author_email", "item_author_link", "item_pubdate",
+                        "item_updateddate", "item_guid", "item_guid_is_permalink", "item_comments",
+                        "item_categories", "item_copyright", "item_extra_kwargs"})
     RunItem(N);
 }
 

@@ -62,8 +62,7 @@ struct ModuleState {
   /// (file, offset, kind, queryset): one access reached from two querysets is two findings.
   /// (file, offset, kind, queryset, path): one access reached from two querysets is two
   /// findings; a method call reading two relations is two findings at the call.
-  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *, std::string>>
-      EventKeys;
+  std::set<std::tuple<const SourceFile *, uint32_t, int, const Origin *, std::string>> EventKeys;
   std::map<const Stmt *, ValueRef> Summaries;
   std::set<const Stmt *> InProgress;
   std::map<const index::ManagerInfo *, Loaded> ManagerLoads;
@@ -198,8 +197,7 @@ public:
   void writePerRow(const ValueRef &Recv, const Expr *Call);
   /// The loop whose row a queryset write \p Call on \p Recv is narrowed to
   /// (`Model.objects.filter(pk=row.pk).update(...)`), or null.
-  std::shared_ptr<const LoopInfo> loopOfFilteredRow(const ValueRef &Recv,
-                                                    const Expr *Call) const;
+  std::shared_ptr<const LoopInfo> loopOfFilteredRow(const ValueRef &Recv, const Expr *Call) const;
   /// True when write \p Call runs on every pass of \p Loop: not under an `if`, in no
   /// `except` branch, not followed by an exit, not a paced or row-copying loop.
   bool writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::StringRef Name);
@@ -306,8 +304,7 @@ private:
                              Range ExprWhere);
   /// Replays the model property \p Attr of row \p Obj (`@property`, or
   /// `name = property(getter)`); false when \p Attr is none.
-  bool replayProperty(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
-                      Range ExprWhere);
+  bool replayProperty(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere, Range ExprWhere);
   /// The rows a `Prefetch(..., to_attr=...)` left at \p Path below \p Row, or unknown.
   ValueRef toAttrRows(const RowInfo &Row, const std::string &Path);
 
@@ -361,8 +358,7 @@ public:
 
   /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
   void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                     llvm::StringRef IterText, const std::string &Note,
-                     bool SingleObject = false);
+                     llvm::StringRef IterText, const std::string &Note, bool SingleObject = false);
 
   // ---- django-tables2 (Tables.cpp) -------------------------------------------
   /// True when \p C is a django-tables2 Table class of the project.
@@ -379,8 +375,7 @@ public:
                       const ValueRef &Val);
   /// Walks the template written in the string literal \p Code of \p Owner (a
   /// TemplateColumn's template_code) with \p Ctx; findings point into the Python file.
-  void renderInlineTemplate(const index::ModuleInfo &Owner, const Expr *Code,
-                            const ValueRef &Ctx);
+  void renderInlineTemplate(const index::ModuleInfo &Owner, const Expr *Code, const ValueRef &Ctx);
 
   // ---- forms (Forms.cpp) ----------------------------------------------------
   /// A model choice field \p FieldName (of project class \p FieldClass, when it is one)
@@ -530,9 +525,9 @@ private:
 /// interpreter that evaluated them (fixes go where the queryset is written).
 struct ViewRows {
   std::unique_ptr<Interp> W;
-  ValueRef QS;                       ///< the queryset, or Unknown
+  ValueRef QS; ///< the queryset, or Unknown
   const index::Model *Model = nullptr;
-  std::shared_ptr<Value> Self;       ///< the view's `self` (model, queryset)
+  std::shared_ptr<Value> Self; ///< the view's `self` (model, queryset)
 };
 /// The rows of class-based view \p C (Views.cpp).
 ViewRows viewRows(ModuleState &S, const index::ClassRef &C);

@@ -158,8 +158,8 @@ void Interp::reportUnusedLoads() {
     if (containsWord(Body, Opaque))
       return;
   for (const std::shared_ptr<Origin> &O : TrackedOrigins) {
-    if (!O->Use || O->Use->Loads.empty() || O->Function != Fn || O->File != File ||
-        O->Escapes || !O->Fixable || O->CreatedInLoop || O->AdminList)
+    if (!O->Use || O->Use->Loads.empty() || O->Function != Fn || O->File != File || O->Escapes ||
+        !O->Fixable || O->CreatedInLoop || O->AdminList)
       continue;
     const LoadUse &U = *O->Use;
     std::vector<std::shared_ptr<const LoopInfo>> Loops;
@@ -253,8 +253,7 @@ void Interp::queryInLoop(const ValueRef &Q, Range Access, Range AccessExpr) {
     return;
   auto L = S.Loops.find(Q->Src->CreatedInLoop);
   if (L == S.Loops.end() ||
-      !S.EventKeys
-           .insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get(), ""})
+      !S.EventKeys.insert({EvFile, Access.Begin, int(EventKind::QueryInLoop), Q->Src.get(), ""})
            .second)
     return;
   E.Loop = repeatingLoop(L->second);
@@ -271,8 +270,8 @@ Interp::repeatingLoop(const std::shared_ptr<const LoopInfo> &L) const {
   // A loop over one row runs its body once: only an enclosing loop over many rows repeats it.
   std::shared_ptr<const LoopInfo> Found;
   for (unsigned Id : ActiveLoops)
-    if (auto O = S.Loops.find(Id); O != S.Loops.end() && !O->second->SingleObject &&
-                                   (!Found || O->second->Id > Found->Id))
+    if (auto O = S.Loops.find(Id);
+        O != S.Loops.end() && !O->second->SingleObject && (!Found || O->second->Id > Found->Id))
       Found = O->second;
   return Found;
 }
@@ -527,10 +526,10 @@ ValueRef Interp::evalAttribute(const Expr *E) {
     if (!useOf(Obj))
       return R;
     index::ClassRef Owner;
-    const Stmt *Def = Attr.starts_with("_") || S.G.relation(Obj->Model, Attr) ||
-                              S.G.isColumn(Obj->Model, Attr)
-                          ? nullptr
-                          : modelMethod(Obj->Model, Attr, Owner);
+    const Stmt *Def =
+        Attr.starts_with("_") || S.G.relation(Obj->Model, Attr) || S.G.isColumn(Obj->Model, Attr)
+            ? nullptr
+            : modelMethod(Obj->Model, Attr, Owner);
     bool Property = Def && llvm::any_of(Def->Decorators, [](const Expr *D) {
                       return llvm::StringRef(D->dotted()).ends_with("property");
                     });
@@ -562,8 +561,7 @@ const Stmt *Interp::modelMethod(const Model *Mo, llvm::StringRef Name, index::Cl
   const Stmt *Def = S.P.findMethod(Mo->Class, Name, &Owner);
   // Django's own methods count only as the catalog writes them (Permission.__str__), not
   // from a copy of Django inside the project.
-  if (!Def ||
-      (!Owner.Module->Builtin && index::isDjangoModule(Owner.Module->Name)))
+  if (!Def || (!Owner.Module->Builtin && index::isDjangoModule(Owner.Module->Name)))
     return nullptr;
   return Def;
 }
@@ -764,9 +762,8 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     if (S.Events.size() > Before) {
       S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
-      S.Events.back().ViaName = Read.ViaName.empty()
-                                    ? Owner.Def->Name + "." + Def->Name
-                                    : Read.ViaName;
+      S.Events.back().ViaName =
+          Read.ViaName.empty() ? Owner.Def->Name + "." + Def->Name : Read.ViaName;
     } else if (Collect && !Collect->empty() && Collect->back().Access == NameWhere) {
       // Summarizing a method that calls this one: keep where the read really is.
       Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
@@ -857,8 +854,7 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
       Field = Field.drop_back(3);
     if (Obj->Row->RootLoaded->deferred(Field) && Obj->Row->RootLoaded->deferred(Attr) &&
         !Obj->Row->RootLoaded->fetchesPeers())
-      emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere,
-           ExprWhere);
+      emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere, ExprWhere);
   }
   // A property of the model: what it reads on self is read here, once per row.
   if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr) &&
@@ -903,8 +899,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
   // Rows fetched through a reverse FK hold their owner, and so does an object read through
   // a one-to-one (either side: Django caches the way back); a parent link is read from
   // the row.
-  bool BackToOwner = Row->ViaRelation && Row->ViaRelation->Counterpart == Attr &&
-                     holdsOwner(*Row->ViaRelation);
+  bool BackToOwner =
+      Row->ViaRelation && Row->ViaRelation->Counterpart == Attr && holdsOwner(*Row->ViaRelation);
   if (Rel->ParentLink || BackToOwner) {
     R.ViaRelation = nullptr;
     if (BackToOwner) {
@@ -1174,8 +1170,8 @@ ValueRef Interp::attributeCall(const Expr *E) {
         Args.push_back(eval(A));
       for (const py::Keyword &K : E->Keywords)
         KwArgs.push_back(eval(K.Value));
-      if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args,
-                                 KwArgs, Recv))
+      if (ValueRef R =
+              callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args, KwArgs, Recv))
         return R;
       for (auto &A : Args)
         escape(A);
@@ -1398,8 +1394,8 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   }
   if (const Model *Mo = S.G.modelNamed(S.P, Q))
     return make(ValueKind::Instance, Mo); // Order(...): a new, unsaved object
-  if (index::ClassRef C = S.P.classNamed(Q); C && !Args.empty() && Args[0]->is(ValueKind::QuerySet) &&
-                                              isTable(C)) {
+  if (index::ClassRef C = S.P.classNamed(Q);
+      C && !Args.empty() && Args[0]->is(ValueKind::QuerySet) && isTable(C)) {
     renderTableRows(C, Args[0], E->Where, text(E->Args[0]->Where),
                     "rendered by the table `" + C.Def->Name + "` here (django-tables2)");
     consume(E->Args[0], Args[0]);
@@ -1462,8 +1458,8 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
   }
   for (size_t I = 0; I < Call->Keywords.size() && I < KwArgs.size(); ++I)
     for (const py::Param &Par : Def->Params)
-      if (!Call->Keywords[I].Name.empty() && Par.Name == Call->Keywords[I].Name &&
-          !Par.IsStar && !Par.IsDoubleStar)
+      if (!Call->Keywords[I].Name.empty() && Par.Name == Call->Keywords[I].Name && !Par.IsStar &&
+          !Par.IsDoubleStar)
         Sub.bind(Par.Name, KwArgs[I]);
   S.InProgress.insert(Def);
   ValueRef R = Sub.run(Def->Body);
@@ -1514,8 +1510,8 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
     index::QueryMethodKind Kind = index::queryMethodKind(Name);
     bool Known = Name == "get_queryset" ||
                  (Kind != index::QueryMethodKind::Unknown && Kind != index::QueryMethodKind::SetOp);
-    ValueRef R = !OnManager || Known ? queryMethod(Q, E, Args, OnManager)
-                                     : customMethod(Recv, Q, E);
+    ValueRef R =
+        !OnManager || Known ? queryMethod(Q, E, Args, OnManager) : customMethod(Recv, Q, E);
     // Understood: a queryset of the same rows comes back, or a scalar that reads no row.
     bool SameRows = R->is(ValueKind::QuerySet) && R->Src == Recv->Src && !R->ValuesMode;
     bool Scalar = Kind == index::QueryMethodKind::Scalar &&
@@ -1569,8 +1565,7 @@ bool Interp::isLoadMethod(llvm::StringRef N) {
          K == index::QueryMethodKind::FetchMode;
 }
 
-ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E,
-                              llvm::ArrayRef<ValueRef> Args) {
+ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef<ValueRef> Args) {
   llvm::StringRef Name = E->Object->Id;
   index::QueryMethod M = index::queryMethodOf(Name);
   if (M.has(index::qm::Counts)) {
@@ -1671,8 +1666,7 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
     auto V = make(ValueKind::Manager, Recv->Model);
     V->Manager = MI;
     Self = V;
-  } else if (S.G.querySetClass(*MI) &&
-             (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
+  } else if (S.G.querySetClass(*MI) && (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
     auto V = make(ValueKind::QuerySet, Recv->Model);
     V->Manager = MI;
     Self = V;
@@ -1878,8 +1872,8 @@ ValueRef Interp::iteratorMethod(const ValueRef &Recv, const Expr *E) {
   if (Q->Src) {
     // Where a fix can write the chunk size: only in the origin's own file.
     bool Here = Q->Src->File == File && E->Where.End > 0 && File->text()[E->Where.End - 1] == ')';
-    Q->Src->Iterator = LoadCall{Here ? E->Where.End - 1 : 0,
-                                !E->Args.empty() || !E->Keywords.empty()};
+    Q->Src->Iterator =
+        LoadCall{Here ? E->Where.End - 1 : 0, !E->Args.empty() || !E->Keywords.empty()};
     Q->Src->IteratorChunked = E->keyword("chunk_size") || !E->Args.empty();
     Q->Src->IteratorElsewhere = !Here;
   }
@@ -1899,7 +1893,7 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
                    Recv->Src->Function == Fn && Recv->Src->File == File;
   index::QueryMethod M = index::queryMethodOf(Name);
   if (Recv->Row && M.has(index::qm::Empty))
-    return Value::unknown(); // never queries
+    return Value::unknown();                                // never queries
   if (!OnManager && (Name == "page" || Name == "get_page")) // a Paginator's page
     return Recv;
   if (Name == "get_queryset" || M.Kind == index::QueryMethodKind::Chain)
@@ -2061,8 +2055,7 @@ Interp::RowTest Interp::rowTest(const Expr *Cond) const {
   bool Eq = Cond->Op == "is" || Cond->Op == "==";
   bool Ne = Cond->Op == "is not" || Cond->Op == "!=";
   if (Cond->Args.size() == 2 && (Eq || Ne) && Attr.empty() && OfRow(Cond->Args[0], Attr) &&
-      Attr != "adding" && Cond->Args[1]->Kind == ExprKind::Constant &&
-      Cond->Args[1]->Id == "None")
+      Attr != "adding" && Cond->Args[1]->Kind == ExprKind::Constant && Cond->Args[1]->Id == "None")
     return Eq ? RowTest::Unsaved : RowTest::Saved;
   return RowTest::Unknown;
 }
@@ -2160,10 +2153,9 @@ void Interp::visitAssign(const Stmt *St) {
   for (const Expr *T : St->Targets) {
     bindTarget(T, V);
     if (T->Kind == ExprKind::Name) // template names kept in locals
-      StringNames[T->Id] = St->Value && St->Value->Kind == ExprKind::String &&
-                                   St->Value->Args.empty()
-                               ? St->Value
-                               : nullptr;
+      StringNames[T->Id] =
+          St->Value && St->Value->Kind == ExprKind::String && St->Value->Args.empty() ? St->Value
+                                                                                      : nullptr;
   }
   if (St->Targets.size() == 1 && St->Targets[0]->Kind == ExprKind::Name) {
     RowTest Flag = rowTest(St->Value);
@@ -2177,10 +2169,10 @@ void Interp::visitAssign(const Stmt *St) {
     llvm::SmallVector<const Expr *, 2> Names{T};
     if (T->Kind == ExprKind::Tuple || T->Kind == ExprKind::List)
       Names.assign(T->Args.begin(), T->Args.end());
-    bool Lookup = St->Value && St->Value->Object &&
-                  isCacheLookup(St->Value, text(St->Value->Object->Object
-                                                    ? St->Value->Object->Object->Where
-                                                    : St->Value->Object->Where));
+    bool Lookup =
+        St->Value && St->Value->Object &&
+        isCacheLookup(St->Value, text(St->Value->Object->Object ? St->Value->Object->Object->Where
+                                                                : St->Value->Object->Where));
     for (const Expr *N : Names)
       if (N->Kind == ExprKind::Name) {
         if (Lookup)
@@ -2292,7 +2284,7 @@ void Interp::visit(const Stmt *St) {
   case StmtKind::Function:
   case StmtKind::Class:
     Closures.push_back(St->Where); // they may use our locals later
-    return; // analyzed on their own
+    return;                        // analyzed on their own
   case StmtKind::Other:
     for (const Expr *X : St->Items)
       escape(eval(X));

@@ -131,7 +131,8 @@ bool pacesItself(llvm::ArrayRef<Stmt *> Body, const index::ModuleInfo &M) {
   return false;
 }
 
-const Stmt *statementAt(llvm::ArrayRef<Stmt *> Body, Range At, llvm::SmallVectorImpl<const Stmt *> &Path) {
+const Stmt *statementAt(llvm::ArrayRef<Stmt *> Body, Range At,
+                        llvm::SmallVectorImpl<const Stmt *> &Path) {
   for (const Stmt *St : Body) {
     if (!St->Where.contains(At))
       continue;
@@ -171,8 +172,7 @@ void namesBoundBy(const Stmt *St, const SourceFile &File, llvm::StringSet<> &Cha
                                       : llvm::StringRef(N.AsName));
     break;
   case StmtKind::Other:
-    if (File.slice(St->Where).starts_with("del") ||
-        File.slice(St->Where).starts_with("global") ||
+    if (File.slice(St->Where).starts_with("del") || File.slice(St->Where).starts_with("global") ||
         File.slice(St->Where).starts_with("nonlocal"))
       for (const Expr *I : St->Items)
         walkExpr(I, [&](const Expr *X) {
@@ -320,32 +320,32 @@ void Interp::readSaveReceivers(const index::ModuleInfo *Mod) {
     Slot->second.push_back(R);
   };
   auto OnStmt = [&](const Stmt *St) {
-        // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
-        for (const Expr *D : St->Decorators) {
-          if (D->Kind != ExprKind::Call || D->Args.empty() ||
-              !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
-            continue;
-          std::vector<const Expr *> Signals{D->Args[0]};
-          if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
-            Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
-          for (const Expr *Sig : Signals)
-            if (std::string Name = SaveSignal(Sig); !Name.empty())
-              Add(Name, D->keyword("sender"), St->NameWhere);
-        }
-      };
+    // @receiver(post_save, sender=Order) / @receiver([pre_save, post_save], ...)
+    for (const Expr *D : St->Decorators) {
+      if (D->Kind != ExprKind::Call || D->Args.empty() ||
+          !llvm::StringRef(D->Object->dotted()).ends_with("receiver"))
+        continue;
+      std::vector<const Expr *> Signals{D->Args[0]};
+      if (D->Args[0]->Kind == ExprKind::List || D->Args[0]->Kind == ExprKind::Tuple)
+        Signals.assign(D->Args[0]->Args.begin(), D->Args[0]->Args.end());
+      for (const Expr *Sig : Signals)
+        if (std::string Name = SaveSignal(Sig); !Name.empty())
+          Add(Name, D->keyword("sender"), St->NameWhere);
+    }
+  };
   auto OnExpr = [&](const Expr *X) {
-        // post_save.connect(handler, sender=Order) / .connect(handler, Order)
-        if (X->Kind != ExprKind::Call || !X->Object ||
-            X->Object->Kind != ExprKind::Attribute || X->Object->Id != "connect")
-          return;
-        std::string Name = SaveSignal(X->Object->Object);
-        if (Name.empty())
-          return;
-        const Expr *Sender = X->keyword("sender");
-        if (!Sender && X->Args.size() > 1)
-          Sender = X->Args[1];
-        Add(Name, Sender, X->Where);
-      };
+    // post_save.connect(handler, sender=Order) / .connect(handler, Order)
+    if (X->Kind != ExprKind::Call || !X->Object || X->Object->Kind != ExprKind::Attribute ||
+        X->Object->Id != "connect")
+      return;
+    std::string Name = SaveSignal(X->Object->Object);
+    if (Name.empty())
+      return;
+    const Expr *Sender = X->keyword("sender");
+    if (!Sender && X->Args.size() > 1)
+      Sender = X->Args[1];
+    Add(Name, Sender, X->Where);
+  };
   walkBody(Mod->Ast->Body, OnStmt, OnExpr);
 }
 
@@ -394,9 +394,9 @@ void Interp::writeHook(Event &E, const Model *Mo, llvm::StringRef Write) {
   for (const std::string &Pkg : Packages)
     if (!Pkg.empty())
       for (const char *Leaf : {"models", "signals", "receivers", "handlers", "apps",
-                             "signals.handlers", "signals.receivers"})
-      if (const index::ModuleInfo *Found = S.P.module(Pkg + "." + Leaf))
-        Mods.push_back(Found);
+                               "signals.handlers", "signals.receivers"})
+        if (const index::ModuleInfo *Found = S.P.module(Pkg + "." + Leaf))
+          Mods.push_back(Found);
   for (const index::ModuleInfo *Mod : Mods)
     readSaveReceivers(Mod);
   for (const index::ModuleInfo *Mod : Mods)
@@ -454,9 +454,8 @@ bool Interp::writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::Strin
     for (const Stmt *St : Path) {
       if (St->Kind == StmtKind::If || St->Kind == StmtKind::While)
         return false;
-      if (St->Kind == StmtKind::Try && !llvm::any_of(St->Body, [&](const Stmt *C) {
-            return C->Where.contains(Call->Where);
-          }))
+      if (St->Kind == StmtKind::Try &&
+          !llvm::any_of(St->Body, [&](const Stmt *C) { return C->Where.contains(Call->Where); }))
         return false; // in an `except`, `else` or `finally` branch
       // `try: obj.delete() except IntegrityError: ...` on purpose: one failing row must not
       // stop the others, which a queryset-wide write would.
@@ -488,8 +487,7 @@ bool Interp::writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::Strin
     }
     auto Exits = [&](const Stmt *St, bool Nested) {
       llvm::StringRef T = File->slice(St->Where);
-      return St->Kind == StmtKind::Return || T.starts_with("raise") ||
-             (!Nested && T == "break");
+      return St->Kind == StmtKind::Return || T.starts_with("raise") || (!Nested && T == "break");
     };
     bool Nested = false;
     llvm::ArrayRef<Stmt *> Level = For->Body;
@@ -537,9 +535,8 @@ void Interp::writePerRow(const ValueRef &Recv, const Expr *Call) {
     Mo = Recv->Model;
     if (Name == "save")
       Literals(Call->keyword("update_fields"));
-  } else if ((Flags & index::mm::QuerySetWrite) && Recv->is(ValueKind::QuerySet) &&
-             !Recv->Row && Recv->Src && Recv->Src->CreatedInLoop &&
-             ActiveLoops.count(Recv->Src->CreatedInLoop)) {
+  } else if ((Flags & index::mm::QuerySetWrite) && Recv->is(ValueKind::QuerySet) && !Recv->Row &&
+             Recv->Src && Recv->Src->CreatedInLoop && ActiveLoops.count(Recv->Src->CreatedInLoop)) {
     // `Model.objects.filter(pk=row.pk).update(...)`: one row, the loop's, per pass.
     Loop = loopOfFilteredRow(Recv, Call);
     if (!Loop)

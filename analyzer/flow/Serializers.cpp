@@ -19,8 +19,8 @@ bool buildsItself(const index::ClassRef &C) {
     return false;
   for (const Stmt *St : C.Def->Body) {
     if (St->Kind == StmtKind::Function &&
-        llvm::is_contained({"to_representation", "get_fields", "get_attribute",
-                            "__init__", "many_init", "get_field_names"},
+        llvm::is_contained({"to_representation", "get_fields", "get_attribute", "__init__",
+                            "many_init", "get_field_names"},
                            St->Name))
       return true;
     if (St->Kind == StmtKind::Class && St->Name == "Meta")
@@ -48,9 +48,8 @@ SerializerMeta readSerializerMeta(const Stmt *Meta) {
   for (const Stmt *St : Meta->Body) {
     if (St->Kind != StmtKind::Assign || St->Targets.empty() || !St->Value)
       continue;
-    llvm::StringRef N = St->Targets[0]->Kind == ExprKind::Name
-                            ? llvm::StringRef(St->Targets[0]->Id)
-                            : llvm::StringRef();
+    llvm::StringRef N = St->Targets[0]->Kind == ExprKind::Name ? llvm::StringRef(St->Targets[0]->Id)
+                                                               : llvm::StringRef();
     const Expr *V = St->Value;
     if (N == "fields" && V->Kind == ExprKind::String && V->Id == "__all__") {
       All = true;
@@ -284,8 +283,7 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
 }
 
 void Interp::serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                           llvm::StringRef IterText, const std::string &Note,
-                           bool SingleObject) {
+                           llvm::StringRef IterText, const std::string &Note, bool SingleObject) {
   std::optional<unsigned> NewLoop;
   ValueRef Row = iterate(QS, Header, IterText, NewLoop);
   if (!Row || !NewLoop || !Row->Row)

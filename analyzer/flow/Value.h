@@ -5,8 +5,8 @@
 
 #include <map>
 #include <memory>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -130,7 +130,7 @@ struct Origin {
   /// A `fetch_mode(...)` call on the queryset after InsertAt: it would override a mode
   /// written at InsertAt (the later call wins), so no fetch-mode alternative is offered.
   bool FetchModeCall = false;
-  unsigned CreatedInLoop = 0;   ///< the innermost queryset loop active at creation (NP106)
+  unsigned CreatedInLoop = 0; ///< the innermost queryset loop active at creation (NP106)
   /// An admin changelist: fixes go into `list_select_related` (Select points into an
   /// existing list literal; otherwise a new line is written at InsertAt), and must keep
   /// AlsoSelect, the FK columns Django selected by itself before the list existed.
@@ -142,7 +142,6 @@ struct Origin {
   /// Set when the queryset is created in a function analyzed for NP301.
   std::shared_ptr<LoadUse> Use;
 };
-
 
 struct Value;
 using ValueRef = std::shared_ptr<const Value>;

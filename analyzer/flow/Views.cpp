@@ -117,8 +117,8 @@ const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
 
 /// A class attribute of \p C or of the first project base (in method resolution order,
 /// breadth first) that sets it; \p Owner is the class that writes it.
-const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C,
-                          llvm::StringRef Name, index::ClassRef &Owner) {
+const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
+                          index::ClassRef &Owner) {
   std::vector<index::ClassRef> Chain{C};
   for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
     if (const Expr *E = classAttr(Chain[I].Def, Name)) {
@@ -141,7 +141,7 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
   const Stmt *GetQS = projectMethod(S.P, C, "get_queryset", Owner);
   const Stmt *OriginFn = GetQS ? GetQS : Def;
   Out.W = std::make_unique<Interp>(S, *(GetQS ? Owner.Module : C.Module), OriginFn,
-                                 /*Report=*/true);
+                                   /*Report=*/true);
   Interp &W = *Out.W;
   W.CbvClass = C;
   W.ReturnEscapes = false;
@@ -354,8 +354,8 @@ void placeListSelectRelated(const SourceFile &F, const Stmt *Display, Origin &O)
 
 /// Reads each `list_display` column of \p Admin on the changelist row \p Row: an admin
 /// method, `__str__`, a lookup path on the model, a module-level function.
-void walkAdminColumns(ModuleState &S, Interp &W, const index::ClassRef &Admin,
-                      const Stmt *Display, const ValueRef &Row) {
+void walkAdminColumns(ModuleState &S, Interp &W, const index::ClassRef &Admin, const Stmt *Display,
+                      const ValueRef &Row) {
   index::ClassRef Owner;
   for (const Expr *Col : Display->Value->Args) {
     if (Col->Kind == ExprKind::String) {

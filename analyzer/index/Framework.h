@@ -57,9 +57,7 @@ struct QueryMethod {
 /// The catalog row of queryset method \p Name; Kind Unknown when there is none.
 QueryMethod queryMethodOf(llvm::StringRef Name);
 /// The kind of queryset method \p Name (queryMethodOf(Name).Kind).
-inline QueryMethodKind queryMethodKind(llvm::StringRef Name) {
-  return queryMethodOf(Name).Kind;
-}
+inline QueryMethodKind queryMethodKind(llvm::StringRef Name) { return queryMethodOf(Name).Kind; }
 
 /// Flags of a model, manager or queryset method (the Flags of NPLUS1_MODEL_METHOD).
 namespace mm {

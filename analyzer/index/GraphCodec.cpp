@@ -25,8 +25,8 @@ void writeClass(Writer &W, const ClassRef &C, llvm::StringRef Module, llvm::Stri
 
 /// Finds a class in the loaded modules; leaves \p Out empty when its module is not loaded.
 /// Fails when the module is loaded but no longer defines the class.
-llvm::Error bindClass(const llvm::StringMap<const ModuleInfo *> &Loaded,
-                      const std::string &Module, const std::string &Symbol, ClassRef &Out) {
+llvm::Error bindClass(const llvm::StringMap<const ModuleInfo *> &Loaded, const std::string &Module,
+                      const std::string &Symbol, ClassRef &Out) {
   Out = {};
   if (Module.empty())
     return llvm::Error::success();
@@ -193,8 +193,7 @@ llvm::Error ModelGraph::bind(const Project &P) {
     for (ManagerInfo &I : M->Managers) {
       if (llvm::Error E = bindClass(Loaded, I.ManagerModule, I.ManagerSymbol, I.ManagerClass))
         return E;
-      if (llvm::Error E =
-              bindClass(Loaded, I.QuerySetModule, I.QuerySetSymbol, I.QuerySetClass))
+      if (llvm::Error E = bindClass(Loaded, I.QuerySetModule, I.QuerySetSymbol, I.QuerySetClass))
         return E;
     }
   }

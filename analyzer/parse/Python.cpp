@@ -261,7 +261,8 @@ struct TreeHandle {
 /// would take quadratic time).
 class Children {
 public:
-  explicit Children(TSNode N) : C(ts_tree_cursor_new(N)), Valid(ts_tree_cursor_goto_first_child(&C)) {}
+  explicit Children(TSNode N)
+      : C(ts_tree_cursor_new(N)), Valid(ts_tree_cursor_goto_first_child(&C)) {}
   ~Children() { ts_tree_cursor_delete(&C); }
   Children(const Children &) = delete;
   Children &operator=(const Children &) = delete;

@@ -117,7 +117,7 @@ bool Parser::isStrayEndTag(std::string_view Command) const {
 
 bool Parser::isTagName(std::string_view Command) {
   size_t Sigils = Command.find_first_not_of("#/@$:!+-.");
-  if (Sigils == NoMatch || Sigils > 2)
+  if (Sigils > 2) // also NoMatch (npos): nothing but sigils
     return false;
   for (size_t I = Sigils; I < Command.size();) {
     CodePoint C = decodeAt(Command, I);

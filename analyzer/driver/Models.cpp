@@ -1,4 +1,5 @@
 #include "driver/Models.h"
+#include "AnalysisLimits.h"
 
 #include "driver/Pipeline.h"
 
@@ -50,7 +51,7 @@ std::string relativeTo(llvm::StringRef Path, llvm::StringRef Root) {
 std::vector<ManagerRow> managersOf(const index::ModelGraph &G, const Model &M) {
   llvm::SmallVector<llvm::StringRef, 4> Names;
   std::vector<const Model *> Work{&M};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I) {
     for (const index::ManagerInfo &MI : Work[I]->Managers)
       if (!llvm::is_contained(Names, MI.Name))
         Names.push_back(MI.Name);

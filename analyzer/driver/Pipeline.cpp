@@ -1,4 +1,5 @@
 #include "driver/Pipeline.h"
+#include "AnalysisLimits.h"
 
 #include "cache/Cache.h"
 #include "driver/TemplateKinds.h"
@@ -508,7 +509,7 @@ bool Run::round(unsigned Round) {
   if (!Full) {
     // The graph of the last full run still holds unless a changed module now adds to it;
     // then every module is analyzed.
-    bool Trusted = !Raced && Round < 8;
+    bool Trusted = !Raced && Round < limits::AnalysisRounds;
     if (loadMissing() && Trusted)
       return true;
     if (Trusted && !Adds)

@@ -1,4 +1,5 @@
 #include "driver/ServerProtocol.h"
+#include "AnalysisLimits.h"
 
 #include "report/Formats.h"
 
@@ -16,9 +17,9 @@ namespace nplus1::driver::lsp {
 namespace {
 
 /// More header bytes than any client sends: the input is not LSP framing.
-constexpr size_t MaxHeader = 64 * 1024;
+constexpr size_t MaxHeader = limits::LspHeaderBytes;
 /// A larger body is refused rather than buffered.
-constexpr uint64_t MaxBody = uint64_t(1) << 30;
+constexpr uint64_t MaxBody = limits::LspBodyBytes;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 // django.contrib.syndication feeds: Django renders one entry per element of `items()`,
 // calling the feed's item_* methods with each item — a loop over the items queryset.
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow::detail {
@@ -15,7 +16,7 @@ namespace {
 /// True when \p C derives, directly or through project classes, from Django's Feed.
 bool isFeed(const index::Project &P, const index::ClassRef &C) {
   std::vector<index::ClassRef> Work{C};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I)
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I)
     for (const Expr *B : Work[I].Def->Bases) {
       std::string Q = P.resolveExpr(*Work[I].Module, B);
       for (const index::BaseClass &FB : index::frameworkBases())

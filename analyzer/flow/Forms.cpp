@@ -1,6 +1,7 @@
 // Django forms: a ModelChoiceField / ModelMultipleChoiceField renders one option per row of
 // its queryset, labelled by the field's label_from_instance() — str(obj) unless a subclass
 // overrides it. A relation read there costs one query per option.
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow::detail {
@@ -30,7 +31,7 @@ std::string formsKind(const index::Project &P, const std::string &Q, index::Clas
   if (!C)
     return "";
   std::vector<index::ClassRef> Work{C};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I)
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I)
     for (const Expr *B : Work[I].Def->Bases) {
       std::string BQ = P.resolveExpr(*Work[I].Module, B);
       if (llvm::StringRef K = formsClass(BQ); !K.empty()) {
@@ -79,7 +80,7 @@ std::map<std::string, ChoiceField> declaredFields(const index::Project &P,
                                                   const index::ClassRef &Form) {
   std::map<std::string, ChoiceField> Out;
   std::vector<index::ClassRef> Chain{Form};
-  for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
+  for (size_t I = 0; I < Chain.size() && I < limits::ClassChain; ++I) {
     for (const Stmt *St : Chain[I].Def->Body) {
       if (St->Kind != StmtKind::Assign || !St->Value || St->Value->Kind != ExprKind::Call ||
           St->Targets.size() != 1 || St->Targets[0]->Kind != ExprKind::Name)
@@ -125,7 +126,7 @@ bool widgetRendersChoices(const index::Project &P, const ChoiceField &F) {
 const index::Relation *metaRelation(ModuleState &S, const index::ClassRef &Form,
                                     llvm::StringRef Name, ChoiceField &F) {
   std::vector<index::ClassRef> Chain{Form};
-  for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
+  for (size_t I = 0; I < Chain.size() && I < limits::ClassChain; ++I) {
     for (const Stmt *St : Chain[I].Def->Body) {
       if (St->Kind != StmtKind::Class || St->Name != "Meta")
         continue;
@@ -165,7 +166,7 @@ struct FieldWrites {
 };
 
 void collectFieldWrites(llvm::ArrayRef<Stmt *> Body, FieldWrites &Out, unsigned Depth = 0) {
-  if (Depth > 16)
+  if (Depth > limits::FormFieldWriteNesting)
     return;
   for (const Stmt *St : Body) {
     if (St->Kind == StmtKind::Assign && St->Value)

@@ -5,6 +5,7 @@
 // semantics), Templates.cpp (Django templates), Serializers.cpp (DRF) and Views.cpp
 // (class-based views, DRF views, the admin). Not part of the flow stage's interface.
 
+#include "AnalysisLimits.h"
 #include "flow/Interpreter.h"
 
 #include "index/Framework.h"
@@ -122,7 +123,7 @@ public:
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
   /// Templates one render may still walk (includes can fan out exponentially).
-  static constexpr unsigned MaxTemplateWalks = 400;
+  static constexpr unsigned MaxTemplateWalks = limits::TemplateWalks;
   unsigned TemplateBudget = MaxTemplateWalks;
   bool InJinja = false; ///< the template being walked is a Jinja2 one
   /// An event at \p Access in the file being walked; callers fill in the rest.

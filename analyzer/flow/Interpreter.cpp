@@ -1,4 +1,5 @@
 // The Python side of the interpreter: values, querysets, loops, calls and statements.
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow {
@@ -321,7 +322,7 @@ ValueRef Interp::summarize(const Stmt *Def, const index::ModuleInfo &Owner, Valu
     if (It != S.Summaries.end())
       return It->second;
   }
-  if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+  if (S.InProgress.count(Def) || S.InProgress.size() > limits::CallDepth)
     return Value::unknown();
   S.InProgress.insert(Def);
   Interp Sub(S, Owner, Def, /*Report=*/false);
@@ -649,7 +650,7 @@ Interp::methodReads(const ValueRef &Obj, const Stmt *Def, Interp &Sub,
                     const std::pair<const Stmt *, std::string> &ShapeKey) {
   auto Cached = S.MethodReads.find(ShapeKey);
   if (Cached == S.MethodReads.end()) {
-    if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+    if (S.InProgress.count(Def) || S.InProgress.size() > limits::CallDepth)
       return nullptr;
     S.InProgress.insert(Def);
     // Summarize: interpret the method with `self` as a row of a loop of its own.
@@ -1433,7 +1434,7 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
   const Stmt *Def = FR.Def;
   if (!llvm::any_of(Args, carriesRows) && !llvm::any_of(KwArgs, carriesRows))
     return nullptr;
-  if (S.InProgress.count(Def) || S.InProgress.size() > 8)
+  if (S.InProgress.count(Def) || S.InProgress.size() > limits::CallDepth)
     return nullptr;
   Interp Sub(S, *FR.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the caller's loops are running during the call
@@ -1956,7 +1957,7 @@ bool Interp::missingOnLoadedRow(const Model *Mo, llvm::StringRef Name) const {
     return false;
   // The model's project classes, bases first found breadth-first (a few levels).
   std::vector<index::ClassRef> Classes{C};
-  for (size_t I = 0; I < Classes.size() && Classes.size() < 16; ++I)
+  for (size_t I = 0; I < Classes.size() && Classes.size() < limits::ModelClassChain; ++I)
     for (const index::ClassRef &B : S.P.bases(Classes[I]))
       Classes.push_back(B);
   bool SetsIt = false;

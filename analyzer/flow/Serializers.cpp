@@ -1,4 +1,5 @@
 // Django REST framework serializers: each field of a serializer read on every row.
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow::detail {
@@ -84,13 +85,13 @@ SerializerMeta readSerializerMeta(const Stmt *Meta) {
 } // namespace
 
 void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth) {
-  if (Depth > 6 || !Row->is(ValueKind::Instance) || !Row->Model) {
+  if (Depth > limits::SerializerNesting || !Row->is(ValueKind::Instance) || !Row->Model) {
     lose(Row);
     return;
   }
   // Declared fields, base classes first so subclasses override.
   std::vector<index::ClassRef> Chain{Ser};
-  for (size_t I = 0; I < Chain.size() && I < 16; ++I)
+  for (size_t I = 0; I < Chain.size() && I < limits::SerializerClassChain; ++I)
     for (const index::ClassRef &B : S.P.bases(Chain[I]))
       Chain.push_back(B);
   // A project serializer that builds its output or fields itself may read anything.

@@ -3,6 +3,7 @@
 // renders it: str(value), a TemplateColumn's template with `record`, a render_<column>()
 // method of the table, a ManyToManyColumn's related objects. Ordering by an accessor runs in
 // the database (queryset.order_by), so `order_by=` reads nothing per row.
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 #include "parse/Template.h"
@@ -31,7 +32,7 @@ llvm::StringRef tables2Class(llvm::StringRef Q) {
 std::vector<std::string> tables2Bases(const index::Project &P, const index::ClassRef &C) {
   std::vector<std::string> Out;
   std::vector<index::ClassRef> Work{C};
-  for (size_t I = 0; I < Work.size() && I < 64; ++I)
+  for (size_t I = 0; I < Work.size() && I < limits::AncestorWalk; ++I)
     for (const Expr *B : Work[I].Def->Bases) {
       std::string Q = P.resolveExpr(*Work[I].Module, B);
       if (llvm::StringRef K = tables2Class(Q); !K.empty()) {
@@ -54,7 +55,7 @@ bool hasBase(const std::vector<std::string> &Bases, std::initializer_list<llvm::
 /// \p C and its project bases, nearest first (method resolution order, breadth first).
 std::vector<index::ClassRef> classChain(const index::Project &P, const index::ClassRef &C) {
   std::vector<index::ClassRef> Chain{C};
-  for (size_t I = 0; I < Chain.size() && I < 32; ++I)
+  for (size_t I = 0; I < Chain.size() && I < limits::ClassChain; ++I)
     for (const index::ClassRef &B : P.bases(Chain[I]))
       Chain.push_back(B);
   return Chain;
@@ -79,7 +80,7 @@ const Expr *accessorString(const Expr *E) {
 /// Every `A('...')` / `Accessor('...')` inside \p E (a LinkColumn's args, a linkify dict):
 /// each is resolved on the row to build the link.
 void linkAccessors(const Expr *E, std::vector<const Expr *> &Out, unsigned Depth = 0) {
-  if (!E || Depth > 16)
+  if (!E || Depth > limits::LinkAccessorNesting)
     return;
   if (E->Kind == ExprKind::Call)
     if (const Expr *S = accessorString(E)) {

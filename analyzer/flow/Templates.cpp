@@ -1,5 +1,6 @@
 // Django templates: render() and friends pass a context into a template, which is walked
 // like a function body ({% for %} loops, variable lookups, includes, extends/blocks).
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow::detail {
@@ -110,7 +111,7 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
                           unsigned Depth) {
   // Includes may fan out (a template including two others, each including two more...):
   // depth and a budget per render keep the walk linear in the input.
-  if (Depth > 12 || TemplateBudget == 0) {
+  if (Depth > limits::TemplateIncludeDepth || TemplateBudget == 0) {
     loseScope(Vars);
     return;
   }

@@ -1,5 +1,6 @@
 // Class-based views, DRF list views and admin changelists: where each takes its queryset,
 // and what it does with every row (a template, a serializer, list_display columns).
+#include "AnalysisLimits.h"
 #include "flow/Interp.h"
 
 namespace nplus1::flow::detail {
@@ -20,7 +21,7 @@ const Stmt *projectMethod(const index::Project &P, const index::ClassRef &C, llv
 /// True when \p E (or an expression inside it) calls `super().<Name>(...)` /
 /// `super(Cls, self).<Name>(...)`.
 bool exprCallsSuper(const Expr *E, llvm::StringRef Name, unsigned Depth = 0) {
-  if (!E || Depth > 64)
+  if (!E || Depth > limits::SuperCallNesting)
     return false;
   if (E->Kind == ExprKind::Call && E->Object->Kind == ExprKind::Attribute &&
       E->Object->Id == Name && E->Object->Object->Kind == ExprKind::Call &&
@@ -42,7 +43,7 @@ bool exprCallsSuper(const Expr *E, llvm::StringRef Name, unsigned Depth = 0) {
 /// True when the body of \p Def calls the parent's method \p Name.
 bool callsSuper(const Stmt *Def, llvm::StringRef Name) {
   std::vector<const Stmt *> Work(Def->Body.begin(), Def->Body.end());
-  for (size_t I = 0; I < Work.size() && I < 4096; ++I) {
+  for (size_t I = 0; I < Work.size() && I < limits::SuperCallStatements; ++I) {
     const Stmt *St = Work[I];
     if (exprCallsSuper(St->Value, Name))
       return true;
@@ -81,7 +82,7 @@ bool hasRetrieve(const index::Project &P, const index::ClassRef &C) {
 std::vector<index::ClassRef> viewSerializers(const index::Project &P, const index::ClassRef &C) {
   std::vector<index::ClassRef> Out;
   std::vector<index::ClassRef> Chain{C};
-  for (size_t I = 0; I < Chain.size() && I < 16; ++I) {
+  for (size_t I = 0; I < Chain.size() && I < limits::SerializerClassChain; ++I) {
     for (const Stmt *St : Chain[I].Def->Body) {
       if (St->Kind == StmtKind::Assign && St->Value && !St->Targets.empty() &&
           St->Targets[0]->isName("serializer_class"))
@@ -120,7 +121,7 @@ const Expr *classAttr(const Stmt *Class, llvm::StringRef Name) {
 const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llvm::StringRef Name,
                           index::ClassRef &Owner) {
   std::vector<index::ClassRef> Chain{C};
-  for (size_t I = 0; I < Chain.size() && I < 32; ++I) {
+  for (size_t I = 0; I < Chain.size() && I < limits::ClassChain; ++I) {
     if (const Expr *E = classAttr(Chain[I].Def, Name)) {
       Owner = Chain[I];
       return E;

@@ -1,4 +1,5 @@
 #include "parse/Jinja.h"
+#include "AnalysisLimits.h"
 
 #include <algorithm>
 #include <limits>
@@ -10,7 +11,7 @@ namespace {
 
 constexpr size_t NoMatch = std::string_view::npos;
 /// How deep an expression may nest before the rest of it is skipped.
-constexpr unsigned MaxExprDepth = 200;
+constexpr unsigned MaxExprDepth = limits::JinjaExprDepth;
 
 //===----------------------------------------------------------------------===//
 // Lexer: text, `{{ }}`, `{% %}`, `{# #}` and `{% raw %}` bodies

@@ -1,4 +1,5 @@
 #include "parse/Python.h"
+#include "AnalysisLimits.h"
 
 #include "llvm/ADT/StringRef.h"
 #include <tree_sitter/api.h>
@@ -276,7 +277,7 @@ private:
   bool Valid;
 };
 
-constexpr unsigned MaxDepth = 400;
+constexpr unsigned MaxDepth = limits::PythonSyntaxDepth;
 
 /// Lowers tree-sitter nodes into py::Expr / py::Stmt.
 class Lowering {
@@ -286,7 +287,7 @@ public:
   void lowerModule(TSNode Root) { lowerBlock(Root, M.Body, 0); }
 
   void collectErrors(TSNode N, unsigned Depth) {
-    if (!ts_node_has_error(N) || M.Errors.size() >= 20)
+    if (!ts_node_has_error(N) || M.Errors.size() >= limits::PythonSyntaxErrors)
       return;
     if (ts_node_is_missing(N)) {
       M.Errors.push_back({range(N), std::string("missing '") + ts_node_type(N) + "'"});

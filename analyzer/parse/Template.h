@@ -10,6 +10,7 @@
 #ifndef NPLUS1_PARSE_TEMPLATE_H
 #define NPLUS1_PARSE_TEMPLATE_H
 
+#include "AnalysisLimits.h"
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -162,7 +163,7 @@ struct Template {
 Template parseTemplate(std::string_view Source, unsigned DjangoVersion = 0);
 
 /// How deep block tags may nest before parseTemplate gives up.
-inline constexpr unsigned MaxNestingDepth = 1000;
+inline constexpr unsigned MaxNestingDepth = limits::TemplateNesting;
 
 /// 1-based line and column of a byte offset (the column counts bytes, as
 /// compilers do). Offsets past the end are clamped to the end.

@@ -16,6 +16,7 @@
 #ifndef NPLUS1_PARSE_TEMPLATEINTERNAL_H
 #define NPLUS1_PARSE_TEMPLATEINTERNAL_H
 
+#include "AnalysisLimits.h"
 #include "parse/Template.h"
 
 #include <algorithm>
@@ -264,7 +265,7 @@ private:
   };
   static const HandlerEntry Handlers[];
 
-  static constexpr size_t MaxErrors = 1000;
+  static constexpr size_t MaxErrors = limits::TemplateErrors;
 
   std::string_view contents(const Token &T) const {
     return Src.substr(T.ContentBegin, T.ContentEnd - T.ContentBegin);

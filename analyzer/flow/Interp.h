@@ -358,8 +358,11 @@ public:
                          const ValueRef &Row, unsigned Depth);
 
   /// Serializes every row of \p QS with \p Ser (a list response, `many=True`).
+  /// \p Header lies in \p HeaderFile when that is given (a view whose get_queryset() is
+  /// inherited from another module), else in the current file.
   void serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                     llvm::StringRef IterText, const std::string &Note, bool SingleObject = false);
+                     llvm::StringRef IterText, const std::string &Note, bool SingleObject = false,
+                     const SourceFile *HeaderFile = nullptr);
 
   // ---- django-tables2 (Tables.cpp) -------------------------------------------
   /// True when \p C is a django-tables2 Table class of the project.

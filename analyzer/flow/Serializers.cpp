@@ -284,12 +284,16 @@ void Interp::serializeDeclared(const index::ClassRef &Owner, llvm::StringRef Nam
 }
 
 void Interp::serializeRows(const index::ClassRef &Ser, const ValueRef &QS, Range Header,
-                           llvm::StringRef IterText, const std::string &Note, bool SingleObject) {
+                           llvm::StringRef IterText, const std::string &Note, bool SingleObject,
+                           const SourceFile *HeaderFile) {
   std::optional<unsigned> NewLoop;
   ValueRef Row = iterate(QS, Header, IterText, NewLoop);
   if (!Row || !NewLoop || !Row->Row)
     return;
-  const_cast<LoopInfo &>(*Row->Row->Loop).Note = Note;
+  auto &Loop = const_cast<LoopInfo &>(*Row->Row->Loop);
+  Loop.Note = Note;
+  if (HeaderFile)
+    Loop.HeaderFile = HeaderFile;
   Row->Row->Loop->SingleObject = SingleObject;
   ActiveLoops.insert(*NewLoop);
   walkSerializer(Ser, Row, 0);

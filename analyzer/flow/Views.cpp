@@ -251,12 +251,13 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
         W.serializeRows(Ser, QS, Header, "queryset",
                         "the view `" + C.Def->Name +
                             "` serializes every row of its queryset with `" + Ser.Def->Name +
-                            "` (list action)");
+                            "` (list action)",
+                        /*SingleObject=*/false, &C.Module->Ast->file());
       if (Kind == "api-retrieve" || hasRetrieve(S.P, C))
         W.serializeRows(Ser, QS, Header, "queryset",
                         "the view `" + C.Def->Name + "` serializes one object with `" +
                             Ser.Def->Name + "` (retrieve action); its nested lists are loops",
-                        /*SingleObject=*/true);
+                        /*SingleObject=*/true, &C.Module->Ast->file());
     }
     return;
   }

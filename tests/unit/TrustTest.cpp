@@ -195,3 +195,41 @@ def g():
     CHECK(P.findings("shop.views") == Strings{"10:NP101:creator", "14:NP101:creator"});
   }
 }
+
+TEST_SUITE("flow.locations") {
+  TEST_CASE("a view's note lies in the view's file when get_queryset() is inherited") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels},
+                                   {"shop.mixins", R"py(
+class Scoped:
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.filter(total__gt=0)
+)py"},
+                                   {"shop.api", R"py(
+from rest_framework import serializers, viewsets
+from shop.models import Order
+from shop.mixins import Scoped
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source='customer.name')
+    class Meta:
+        model = Order
+        fields = ['customer_name']
+
+class OrderViewSet(Scoped, viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.api", &D);
+    REQUIRE(D.size() == 1);
+    bool ViewNote = false;
+    for (const rules::Note &N : D[0].Notes)
+      if (llvm::StringRef(N.Message).contains("serializes every row")) {
+        ViewNote = true;
+        CHECK(N.File->path() == "shop.api.py");
+        CHECK(N.File->slice(N.Where) == "OrderViewSet");
+      }
+    CHECK(ViewNote);
+  }
+}

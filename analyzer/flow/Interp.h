@@ -522,6 +522,9 @@ private:
   /// may open a LoopInfo), an if/while (branches a saved row or a cache hit never takes).
   void visitAssign(const Stmt *St);
   void visitFor(const Stmt *St);
+  /// True when the body of loop \p For sleeps (directly or in a function of this module
+  /// it calls): it runs at the pace it chose, so a query per row is not what slows it.
+  bool pacedLoop(const Stmt *For) const;
   void visitBranch(const Stmt *St);
 };
 

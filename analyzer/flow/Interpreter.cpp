@@ -2194,6 +2194,11 @@ void Interp::visitFor(const Stmt *St) {
   bindTarget(St->Target, Row ? Row : Value::unknown());
   if (NewLoop)
     ActiveLoops.insert(*NewLoop), OwnLoops.push_back(*NewLoop);
+  // A loop that sleeps between rows is paced on purpose (a batch job sparing the database
+  // or an API): its per-row reads and queries are not what makes it slow. Loops inside
+  // it that do not sleep still count.
+  if (NewLoop && pacedLoop(St))
+    ColdLoops.insert(*NewLoop);
   visitBody(St->Body);
   if (NewLoop)
     ActiveLoops.erase(*NewLoop), OwnLoops.pop_back();

@@ -187,6 +187,8 @@ void namesBoundBy(const Stmt *St, const SourceFile &File, llvm::StringSet<> &Cha
 
 } // namespace
 
+bool Interp::pacedLoop(const Stmt *For) const { return pacesItself(For->Body, M); }
+
 void Interp::findLoop(const LoopInfo &L, const Stmt *&For, const Expr *&Comp) const {
   For = nullptr;
   Comp = nullptr;

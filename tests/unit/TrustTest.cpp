@@ -233,3 +233,31 @@ class OrderViewSet(Scoped, viewsets.ModelViewSet):
     CHECK(ViewNote);
   }
 }
+
+TEST_SUITE("rules.trust") {
+  TEST_CASE("a loop that sleeps between rows is paced on purpose") {
+    auto P = shop(R"py(
+import time
+from shop.models import Order
+
+def remind():
+    for order in Order.objects.all():
+        send(order.customer.name)
+        time.sleep(5)
+
+def remind_fast():
+    for order in Order.objects.all():
+        send(order.customer.name)
+
+def remind_batches():
+    for order in Order.objects.all():
+        for other in Order.objects.filter(total__gt=0):
+            send(other.customer.name)
+        time.sleep(5)
+)py");
+    // The paced loops say nothing of their own rows; the inner loop, which does not
+    // sleep, still reads a relation per item.
+    Strings F = P.findings("shop.views");
+    CHECK(F == Strings{"12:NP101:customer", "17:NP101:customer"});
+  }
+}

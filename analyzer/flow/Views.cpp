@@ -2,6 +2,7 @@
 // and what it does with every row (a template, a serializer, list_display columns).
 #include "AnalysisLimits.h"
 #include "flow/Interp.h"
+#include "flow/Walk.h"
 
 namespace nplus1::flow::detail {
 
@@ -59,6 +60,25 @@ bool callsSuper(const Stmt *Def, llvm::StringRef Name) {
       Work.insert(Work.end(), H.begin(), H.end());
   }
   return false;
+}
+
+/// True when \p Def serializes through the view: it calls `self.get_serializer(...)`, reads
+/// `get_serializer_class` / `serializer_class`, or calls the parent's \p Action. A project
+/// action that does none of these (`return Response({})`, a rendered page) never runs the
+/// view's serializer.
+bool actionSerializes(const Stmt *Def, llvm::StringRef Action) {
+  if (callsSuper(Def, Action))
+    return true;
+  bool Found = false;
+  auto OnStmt = [](const Stmt *) {};
+  auto OnExpr = [&](const Expr *E) {
+    if (E->Kind == ExprKind::Attribute &&
+        (E->Id == "get_serializer" || E->Id == "get_serializer_class" ||
+         E->Id == "serializer_class"))
+      Found = true;
+  };
+  walkBody(Def->Body, OnStmt, OnExpr);
+  return Found;
 }
 
 /// The generic view a class derives from, by Django's class name ("ListView"), or "".
@@ -245,6 +265,10 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     index::ClassRef ListOwner;
     const Stmt *List = projectMethod(S.P, C, "list", ListOwner);
     bool ListSerializes = !List || callsSuper(List, "list");
+    // The same for a project `retrieve()`: a UI viewset's may answer with a rendered page.
+    index::ClassRef RetrieveOwner;
+    const Stmt *Retrieve = projectMethod(S.P, C, "retrieve", RetrieveOwner);
+    bool RetrieveSerializes = !Retrieve || actionSerializes(Retrieve, "retrieve");
     for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
       Range Header = C.Def->NameWhere;
       if (Kind == "api" && ListSerializes)
@@ -253,7 +277,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
                             "` serializes every row of its queryset with `" + Ser.Def->Name +
                             "` (list action)",
                         /*SingleObject=*/false, &C.Module->Ast->file());
-      if (Kind == "api-retrieve" || hasRetrieve(S.P, C))
+      if ((Kind == "api-retrieve" || hasRetrieve(S.P, C)) && RetrieveSerializes)
         W.serializeRows(Ser, QS, Header, "queryset",
                         "the view `" + C.Def->Name + "` serializes one object with `" +
                             Ser.Def->Name + "` (retrieve action); its nested lists are loops",

@@ -122,6 +122,7 @@ public:
   index::ClassRef CbvClass;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
+  unsigned SuperDepth = 0;  ///< get_queryset() methods of the view's MRO being run
   /// Templates one render may still walk (includes can fan out exponentially).
   static constexpr unsigned MaxTemplateWalks = limits::TemplateWalks;
   unsigned TemplateBudget = MaxTemplateWalks;
@@ -328,6 +329,9 @@ private:
   ValueRef evalCall(const Expr *E);
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
   ValueRef superCall(const Expr *E);
+  /// `super().get_queryset()` in a class-based view: the next project get_queryset() in
+  /// the view's MRO, run with the same class queryset; null when it is the framework's.
+  ValueRef parentGetQueryset(const ValueRef &Self);
   ValueRef attributeCall(const Expr *E);
 
   /// The qualified name of a called function written as a name or a dotted name of a

@@ -1103,6 +1103,11 @@ ValueRef Interp::superCall(const Expr *E) {
       lose(SelfIt->second); // the parent's method may read anything on it
   if (F->Id == "get_context_data" && CbvContext)
     return CbvContext;
+  if (F->Id == "get_queryset" && CbvClass && Fn) {
+    auto Me = Env.find(Fn->Params.empty() ? "self" : Fn->Params[0].Name);
+    if (ValueRef R = parentGetQueryset(Me != Env.end() ? Me->second : Value::unknown()))
+      return R;
+  }
   if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
     // The fix goes right after `super().get_queryset(request)`.
     auto Q = copy(CbvQuerySet);
@@ -1126,6 +1131,34 @@ ValueRef Interp::superCall(const Expr *E) {
   if (F->Id == "get_queryset" || F->Id == "all")
     return Q;
   return Value::unknown();
+}
+
+ValueRef Interp::parentGetQueryset(const ValueRef &Self) {
+  // Python's super() in a mixin reaches the next class of the instance's MRO, often a
+  // sibling base (`class V(FilterMixin, BaseViewSet)`), not the mixin's own bases.
+  std::vector<index::ClassRef> Order = S.P.mro(CbvClass);
+  auto Defines = [&](const index::ClassRef &C) {
+    return llvm::any_of(C.Def->Body, [&](const Stmt *St) { return St == Fn; });
+  };
+  auto It = llvm::find_if(Order, Defines);
+  if (It == Order.end() || SuperDepth >= limits::SuperCallNesting)
+    return nullptr;
+  for (++It; It != Order.end(); ++It)
+    for (const Stmt *St : It->Def->Body) {
+      if (St->Kind != StmtKind::Function || St->Name != "get_queryset")
+        continue;
+      if (index::isFrameworkModule(It->Module->Name))
+        return nullptr;
+      Interp Next(S, *It->Module, St, Report);
+      Next.CbvClass = CbvClass;
+      Next.CbvQuerySet = CbvQuerySet;
+      Next.CbvContext = CbvContext;
+      Next.ReturnEscapes = ReturnEscapes;
+      Next.AnchorSuper = AnchorSuper;
+      Next.SuperDepth = SuperDepth + 1;
+      return Next.runMethod(St, Self);
+    }
+  return nullptr;
 }
 
 ValueRef Interp::attributeCall(const Expr *E) {

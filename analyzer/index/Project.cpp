@@ -290,6 +290,69 @@ std::vector<ClassRef> Project::bases(const ClassRef &C) const {
   return Out;
 }
 
+namespace {
+
+/// C3's merge step: repeatedly takes the first head of \p Lists that is in no list's
+/// tail. False when no such head exists (an inconsistent hierarchy).
+bool mergeC3(std::vector<std::vector<ClassRef>> Lists, std::vector<ClassRef> &Out) {
+  auto InTail = [&](const ClassRef &X) {
+    for (const auto &L : Lists)
+      for (size_t I = 1; I < L.size(); ++I)
+        if (L[I].Def == X.Def)
+          return true;
+    return false;
+  };
+  while (true) {
+    llvm::erase_if(Lists, [](const std::vector<ClassRef> &L) { return L.empty(); });
+    if (Lists.empty())
+      return true;
+    const ClassRef *Next = nullptr;
+    for (const auto &L : Lists)
+      if (!InTail(L.front())) {
+        Next = &L.front();
+        break;
+      }
+    if (!Next)
+      return false;
+    ClassRef Head = *Next;
+    Out.push_back(Head);
+    for (auto &L : Lists)
+      if (L.front().Def == Head.Def)
+        L.erase(L.begin());
+  }
+}
+
+using MroMemo = llvm::DenseMap<const py::Stmt *, std::vector<ClassRef>>;
+
+std::vector<ClassRef> mroOf(const Project &P, const ClassRef &C, unsigned Depth, MroMemo &Memo) {
+  if (auto It = Memo.find(C.Def); It != Memo.end())
+    return It->second;
+  std::vector<ClassRef> Out{C};
+  if (Depth > limits::AncestorWalk)
+    return Out;
+  std::vector<ClassRef> Bases = P.bases(C);
+  std::vector<std::vector<ClassRef>> Lists;
+  for (const ClassRef &B : Bases)
+    Lists.push_back(mroOf(P, B, Depth + 1, Memo));
+  Lists.push_back(Bases);
+  if (mergeC3(std::move(Lists), Out))
+    return Memo[C.Def] = Out;
+  // No consistent order (Python would raise TypeError): breadth first, each class once.
+  Out.assign(1, C);
+  for (size_t I = 0; I < Out.size() && I < limits::AncestorWalk; ++I)
+    for (const ClassRef &B : P.bases(Out[I]))
+      if (llvm::none_of(Out, [&](const ClassRef &X) { return X.Def == B.Def; }))
+        Out.push_back(B);
+  return Memo[C.Def] = Out;
+}
+
+} // namespace
+
+std::vector<ClassRef> Project::mro(const ClassRef &C) const {
+  MroMemo Memo;
+  return mroOf(*this, C, 0, Memo);
+}
+
 const py::Stmt *Project::findMethod(const ClassRef &C, llvm::StringRef Name,
                                     ClassRef *Owner) const {
   std::vector<ClassRef> Work{C};

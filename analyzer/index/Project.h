@@ -96,6 +96,10 @@ public:
                              ClassRef *Owner = nullptr) const;
   /// The project classes \p C derives from, in declaration order (one level).
   std::vector<ClassRef> bases(const ClassRef &C) const;
+  /// \p C's method resolution order over project classes (C3 linearization, as Python
+  /// computes `C.__mro__`; classes outside the project are left out). \p C comes first.
+  /// Falls back to breadth-first order when the bases admit no consistent order.
+  std::vector<ClassRef> mro(const ClassRef &C) const;
   /// True when \p C is, or derives from, the class named \p QualName (or a class whose
   /// qualified name ends with "." + the last part of QualName, for bases outside the
   /// project).

@@ -264,6 +264,35 @@ class _Private(models.Model):
     CHECK(P.G->modelNamed(P.P, "app.models.Order") == P.G->modelByLabel("app.Order"));
   }
 
+  TEST_CASE("a class's MRO is Python's C3 order over project classes") {
+    test::MiniProject P(test::Mods{{"app.views", R"py(
+from rest_framework import generics
+class Base(generics.ListAPIView):
+    pass
+class Left(Base):
+    pass
+class Right(Base):
+    pass
+class Mixin:
+    pass
+class View(Mixin, Left, Right):
+    pass
+class Bad(Base, Left):
+    pass
+)py"}});
+    auto Names = [&](llvm::StringRef Qual) {
+      std::string Out;
+      for (const index::ClassRef &C : P.P.mro(P.P.classNamed(Qual)))
+        Out += C.Def->Name + " ";
+      return Out;
+    };
+    // Breadth-first order would put Base before Right; Python's C3 puts it after both.
+    CHECK(Names("app.views.View") == "View Mixin Left Right Base ");
+    // `class Bad(Base, Left)` has no consistent order (Python raises TypeError): each
+    // class once, breadth first.
+    CHECK(Names("app.views.Bad") == "Bad Base Left ");
+  }
+
   TEST_CASE("a module is also reachable by a unique dotted tail (a source folder on sys.path)") {
     test::MiniProject P(test::Mods{
         {"kit", ""},

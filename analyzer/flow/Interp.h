@@ -464,7 +464,7 @@ private:
   void singleOnRelated(const ValueRef &Q, llvm::StringRef Name);
 
   /// A related set narrowed by filter()/order_by()/...: Django runs a new query for it.
-  static ValueRef bypassed(const ValueRef &Q, bool Values);
+  ValueRef bypassed(const ValueRef &Q, bool Values) const;
 
   /// `obj.related.all()`: rows of a loop's row stay rows of that loop; a single object's
   /// related set is a queryset of its own, created at \p Chain.
@@ -520,6 +520,19 @@ private:
   llvm::DenseSet<unsigned> ColdLoops;
 
   void visitBody(llvm::ArrayRef<Stmt *> Body);
+
+  /// Related-set names whose queries run here only for rows that did not prefetch them
+  /// (the fallback of code that checks `_prefetched_objects_cache`; PrefetchGuards.cpp).
+  llvm::StringSet<> PrefetchFallback;
+  /// Runs \p Body as the fallback for rows that did not prefetch \p Key.
+  void visitPrefetchFallback(llvm::ArrayRef<Stmt *> Body, llvm::StringRef Key);
+  /// A `try` whose body reads the prefetch cache: its handlers are the fallback. False
+  /// (nothing visited) for any other `try`.
+  bool visitPrefetchTry(const Stmt *Try);
+  /// An `if` that tests the prefetch cache: visits it with its fallback branch, and
+  /// \p Rest (the statements after it, \p RestVisited set) as the fallback of an `if` that
+  /// returns. False and nothing visited when the test is not about the prefetch cache.
+  bool visitPrefetchBranch(const Stmt *If, llvm::ArrayRef<Stmt *> Rest, bool &RestVisited);
 
   void visit(const Stmt *St);
   /// visit()'s parts: an assignment (bindings, row flags, cache lookups), a for loop (which

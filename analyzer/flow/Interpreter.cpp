@@ -941,6 +941,9 @@ void Interp::evaluateRelated(const ValueRef &QS, EventKind K) {
     K = EventKind::FilteredPerRow;
   else if (R.RootLoaded && R.RootLoaded->covers(R.Path, false))
     return;
+  else if (PrefetchFallback.count(QS->Relation->Name))
+    K = EventKind::ManagerPerRow; // prefetch_related() makes the code skip this query
+
   emit(K, R, R.Path, true, QS->Relation, QS->AccessName, QS->AccessExpr);
 }
 
@@ -1629,11 +1632,13 @@ void Interp::singleOnRelated(const ValueRef &Q, llvm::StringRef Name) {
   evaluateRelated(FromCache ? Q : bypassed(Q, false), EventKind::FilteredPerRow);
 }
 
-ValueRef Interp::bypassed(const ValueRef &Q, bool Values) {
+ValueRef Interp::bypassed(const ValueRef &Q, bool Values) const {
   if (!Q->is(ValueKind::QuerySet))
     return Q;
   auto B = copy(Q);
-  B->Bypass = B->Row.has_value();
+  // In the fallback of code that checks the prefetch cache, the query runs only when the
+  // set was not prefetched: prefetching it is what serves it.
+  B->Bypass = B->Row.has_value() && !(B->Relation && PrefetchFallback.count(B->Relation->Name));
   B->ValuesMode |= Values;
   return B;
 }
@@ -2158,6 +2163,12 @@ void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
   }
   for (size_t I = 0; I < Body.size(); ++I) {
     const Stmt *St = Body[I];
+    if (bool RestVisited = false;
+        St->Kind == StmtKind::If && visitPrefetchBranch(St, Body.drop_front(I + 1), RestVisited)) {
+      if (RestVisited)
+        break;
+      continue;
+    }
     visit(St);
     // `if cached is not None: return cached`: what follows runs on a cache miss only.
     if (St->Kind == StmtKind::If && !St->Body.empty() &&
@@ -2291,6 +2302,8 @@ void Interp::visit(const Stmt *St) {
     visitBody(St->Body);
     return;
   case StmtKind::Try:
+    if (visitPrefetchTry(St))
+      return;
     visitBody(St->Body);
     for (auto &H : St->Handlers)
       visitBody(H);

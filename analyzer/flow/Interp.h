@@ -330,7 +330,8 @@ private:
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
   ValueRef superCall(const Expr *E);
   /// `super().get_queryset()` in a class-based view: the next project get_queryset() in
-  /// the view's MRO, run with the same class queryset; null when it is the framework's.
+  /// the view's MRO, run with the same class queryset; null when it is the framework's or
+  /// returns what we cannot follow.
   ValueRef parentGetQueryset(const ValueRef &Self);
   ValueRef attributeCall(const Expr *E);
 

@@ -1159,7 +1159,10 @@ ValueRef Interp::parentGetQueryset(const ValueRef &Self) {
       Next.ReturnEscapes = ReturnEscapes;
       Next.AnchorSuper = AnchorSuper;
       Next.SuperDepth = SuperDepth + 1;
-      return Next.runMethod(St, Self);
+      ValueRef R = Next.runMethod(St, Self);
+      // A parent whose result we cannot follow (`qs = policy.scope(self, qs)`) is taken
+      // like the framework's own: it returns the class queryset.
+      return R->is(ValueKind::QuerySet) ? R : nullptr;
     }
   return nullptr;
 }

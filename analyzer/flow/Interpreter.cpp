@@ -1100,12 +1100,17 @@ ValueRef Interp::evalSubscript(const Expr *E) {
 
 ValueRef Interp::superCall(const Expr *E) {
   const Expr *F = E->Object;
-  evalAll(E->Args);
+  std::vector<ValueRef> Args;
+  for (const Expr *A : E->Args)
+    Args.push_back(eval(A));
   if (Fn && !Fn->Params.empty())
     if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
       lose(SelfIt->second); // the parent's method may read anything on it
   if (F->Id == "get_context_data" && CbvContext)
     return CbvContext;
+  // DRF's filter_queryset() runs the filter backends: the same rows, filtered.
+  if (F->Id == "filter_queryset" && !Args.empty() && Args[0]->is(ValueKind::QuerySet))
+    return Args[0];
   if (F->Id == "get_queryset" && CbvClass && Fn) {
     auto Me = Env.find(Fn->Params.empty() ? "self" : Fn->Params[0].Name);
     if (ValueRef R = parentGetQueryset(Me != Env.end() ? Me->second : Value::unknown()))

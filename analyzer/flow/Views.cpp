@@ -240,6 +240,23 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
   return Out;
 }
 
+/// The rows DRF's list action serializes: `self.filter_queryset(self.get_queryset())`. A
+/// project filter_queryset() runs with \p QS bound to its parameter; what it returns (it
+/// may rebuild the rows and ignore its argument) is what the view serializes. Unknown when
+/// that cannot be followed.
+ValueRef filteredRows(ModuleState &S, const index::ClassRef &C, const ValueRef &QS,
+                      const std::shared_ptr<Value> &Self) {
+  index::ClassRef Owner;
+  const Stmt *FQ = projectMethod(S.P, C, "filter_queryset", Owner);
+  if (!FQ || FQ->Params.size() < 2)
+    return QS;
+  Interp W(S, *Owner.Module, FQ, /*Report=*/true);
+  W.CbvClass = C;
+  W.ReturnEscapes = false;
+  W.bind(FQ->Params[1].Name, QS);
+  return W.runMethod(FQ, Self);
+}
+
 /// Follows a class-based view into its template: the view's queryset (class attribute,
 /// `model`, or get_queryset()), its context names, get_context_data() additions, and the
 /// template named by template_name or Django's default.
@@ -258,6 +275,9 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   std::shared_ptr<Value> Self = Rows.Self;
   index::ClassRef Owner;
   if (Api) {
+    if (!QS->is(ValueKind::QuerySet))
+      return;
+    QS = filteredRows(S, C, QS, Self);
     if (!QS->is(ValueKind::QuerySet))
       return;
     // A project `list()` that never calls DRF's may not serialize the rows at all (it may

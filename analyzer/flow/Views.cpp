@@ -242,8 +242,8 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
 
 /// The rows DRF's list action serializes: `self.filter_queryset(self.get_queryset())`. A
 /// project filter_queryset() runs with \p QS bound to its parameter; what it returns (it
-/// may rebuild the rows and ignore its argument) is what the view serializes. Unknown when
-/// that cannot be followed.
+/// may rebuild the rows and ignore its argument) is what the view serializes. When what it
+/// returns cannot be followed, it is taken like DRF's own: \p QS, filtered.
 ValueRef filteredRows(ModuleState &S, const index::ClassRef &C, const ValueRef &QS,
                       const std::shared_ptr<Value> &Self) {
   index::ClassRef Owner;
@@ -254,7 +254,8 @@ ValueRef filteredRows(ModuleState &S, const index::ClassRef &C, const ValueRef &
   W.CbvClass = C;
   W.ReturnEscapes = false;
   W.bind(FQ->Params[1].Name, QS);
-  return W.runMethod(FQ, Self);
+  ValueRef R = W.runMethod(FQ, Self);
+  return R->is(ValueKind::QuerySet) ? R : QS;
 }
 
 /// Follows a class-based view into its template: the view's queryset (class attribute,
@@ -278,8 +279,6 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     if (!QS->is(ValueKind::QuerySet))
       return;
     QS = filteredRows(S, C, QS, Self);
-    if (!QS->is(ValueKind::QuerySet))
-      return;
     // A project `list()` that never calls DRF's may not serialize the rows at all (it may
     // render a table, or one object): only DRF's own list action is known to.
     index::ClassRef ListOwner;

@@ -75,21 +75,17 @@ private:
   std::vector<llvm::GlobPattern> Globs;
 };
 
-/// Template roots configured on top of every `templates/` directory.
-thread_local const std::vector<std::string> *ExtraTemplateDirs = nullptr;
-
-/// The template name of a file below a configured template directory, or else below the
-/// innermost `templates` or `jinja2` directory ("customers/list.html"), or "" when the
-/// file is not a template.
-std::string templateName(llvm::StringRef AbsPath) {
+/// The template name of a file below a configured template directory (\p TemplateDirs,
+/// absolute), or else below the innermost `templates` or `jinja2` directory
+/// ("customers/list.html"), or "" when the file is not a template.
+std::string templateName(llvm::StringRef AbsPath, llvm::ArrayRef<std::string> TemplateDirs) {
   static const llvm::StringRef Extensions[] = {".html",   ".htm",   ".txt",    ".xml",
                                                ".djhtml", ".jinja", ".jinja2", ".j2"};
   if (!llvm::is_contained(Extensions, path::extension(AbsPath)))
     return "";
-  if (ExtraTemplateDirs)
-    for (const std::string &Dir : *ExtraTemplateDirs)
-      if (AbsPath.starts_with(Dir + "/"))
-        return AbsPath.substr(Dir.size() + 1).str();
+  for (const std::string &Dir : TemplateDirs)
+    if (AbsPath.starts_with(Dir + "/"))
+      return AbsPath.substr(Dir.size() + 1).str();
   size_t At = llvm::StringRef::npos, Skip = 0;
   for (llvm::StringRef Dir : {"/templates/", "/jinja2/"})
     if (size_t D = AbsPath.rfind(Dir);
@@ -106,7 +102,8 @@ bool isVirtualenv(llvm::StringRef Dir) {
   return fs::exists(Cfg);
 }
 
-void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex, Result &R,
+void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex,
+          llvm::ArrayRef<std::string> TemplateDirs, Result &R,
           llvm::StringSet<> &Seen) {
   std::error_code EC;
   std::vector<std::pair<std::string, fs::file_type>> Entries;
@@ -133,7 +130,7 @@ void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex, Result 
       llvm::SmallString<256> Real;
       if (fs::real_path(P, Real) || !Seen.insert(Real).second)
         continue; // a symlink loop or a directory seen through another link
-      walk(Root, P, Ex, R, Seen);
+      walk(Root, P, Ex, TemplateDirs, R, Seen);
       continue;
     }
     if (Type != fs::file_type::regular_file)
@@ -146,7 +143,7 @@ void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex, Result 
       R.Files.push_back(std::move(F));
       continue;
     }
-    std::string Name = templateName(P);
+    std::string Name = templateName(P, TemplateDirs);
     if (!Name.empty()) {
       File F;
       F.AbsPath = P;
@@ -231,14 +228,13 @@ Result discover(const Options &Opts) {
   std::vector<std::string> TemplateDirs;
   for (const std::string &D : Opts.TemplateDirs)
     TemplateDirs.push_back(absolute(D));
-  ExtraTemplateDirs = &TemplateDirs;
   Excluder Ex(Opts);
   llvm::StringSet<> Seen;
-  walk(R.Root, R.Root, Ex, R, Seen);
+  walk(R.Root, R.Root, Ex, TemplateDirs, R, Seen);
   // Files named explicitly are analyzed even when an exclude pattern would skip them
   // (pre-commit passes exactly the files it wants checked).
   for (const std::string &A : Abs) {
-    if (fs::is_directory(A) || (path::extension(A) != ".py" && templateName(A).empty()))
+    if (fs::is_directory(A) || (path::extension(A) != ".py" && templateName(A, TemplateDirs).empty()))
       continue;
     bool Known =
         std::any_of(R.Files.begin(), R.Files.end(), [&](const File &F) { return F.AbsPath == A; });
@@ -250,12 +246,11 @@ Result discover(const Options &Opts) {
     if (path::extension(A) == ".py") {
       F.ModuleName = moduleNameFor(A, F.IsPackage);
     } else {
-      F.TemplateName = templateName(A);
+      F.TemplateName = templateName(A, TemplateDirs);
       F.Kind = FileKind::Template;
     }
     R.Files.push_back(std::move(F));
   }
-  ExtraTemplateDirs = nullptr;
   for (File &F : R.Files)
     for (const std::string &A : Abs)
       if (F.AbsPath == A || (llvm::StringRef(F.AbsPath).starts_with(A) &&

@@ -32,17 +32,21 @@ struct FieldDecl {
   std::string GeneratedTarget;       ///< a model the field's package generates (tagulous)
 };
 
-/// The relation field classes we know, by their class name.
+struct RelationFieldRow {
+  llvm::StringLiteral ClassName;
+  RelationKind Kind;
+};
+constexpr RelationFieldRow RelationFields[] = {
+#define NPLUS1_RELATION_FIELD(ClassName, Kind) {ClassName, RelationKind::Kind},
+#include "index/Framework.def"
+};
+
+/// The relation field classes of the catalog, by their class name.
 std::optional<RelationKind> relationFieldKind(llvm::StringRef ClassName) {
-  return llvm::StringSwitch<std::optional<RelationKind>>(ClassName)
-      .Cases("ForeignKey", "TreeForeignKey", "ParentalKey", RelationKind::ForeignKey)
-      .Cases("OneToOneField", "TreeOneToOneField", "AutoOneToOneField", RelationKind::OneToOne)
-      .Cases("ManyToManyField", "TreeManyToManyField", "ParentalManyToManyField",
-             "SortedManyToManyField", RelationKind::ManyToMany)
-      .Case("TaggableManager", RelationKind::ManyToMany)
-      .Case("GenericForeignKey", RelationKind::GenericForeignKey)
-      .Case("GenericRelation", RelationKind::GenericRelation)
-      .Default(std::nullopt);
+  for (const RelationFieldRow &R : RelationFields)
+    if (R.ClassName == ClassName)
+      return R.Kind;
+  return std::nullopt;
 }
 
 std::string lower(llvm::StringRef S) { return S.lower(); }

@@ -329,6 +329,7 @@ private:
   ValueRef evalCall(const Expr *E);
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
   ValueRef superCall(const Expr *E);
+  unsigned literalSliceRows(const Expr *Sub) const;
   /// `super().get_queryset()` in a class-based view: the next project get_queryset() in
   /// the view's MRO, run with the same class queryset; null when it is the framework's or
   /// returns what we cannot follow.

@@ -975,7 +975,7 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
   L->SourceText = IterText.str();
   L->RowModel = V->Model;
   L->Function = Fn;
-  L->SingleObject = V->OneRow;
+  L->SingleObject = V->OneRow || V->FewRows;
   if (LoadUse *U = useOf(V)) {
     U->Loops.push_back(L);
     if (V->ValuesMode)
@@ -1084,6 +1084,20 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   return Value::unknown();
 }
 
+/// The number of rows `qs[:K]` / `qs[I:J]` keeps when its bounds are integer literals
+/// (J - I), or 0 when it is not bounded by literals (`qs[5:]`, `qs[:n]`, a step).
+unsigned Interp::literalSliceRows(const Expr *Sub) const {
+  llvm::StringRef T = File->slice(Sub->Index->Where).trim();
+  auto [Start, Stop] = T.split(':');
+  Start = Start.trim();
+  Stop = Stop.trim();
+  unsigned From = 0, To = 0;
+  if ((!Start.empty() && Start.getAsInteger(10, From)) || Stop.empty() ||
+      Stop.getAsInteger(10, To) || To <= From)
+    return 0;
+  return To - From;
+}
+
 ValueRef Interp::evalSubscript(const Expr *E) {
   ValueRef Obj = eval(E->Object);
   eval(E->Index);
@@ -1091,6 +1105,11 @@ ValueRef Interp::evalSubscript(const Expr *E) {
     return Value::unknown();
   if (E->IsSlice) {
     consume(E->Object, Obj);
+    if (unsigned K = literalSliceRows(E); K && K <= limits::FewRowsSlice) {
+      auto Few = copy(Obj);
+      Few->FewRows = true;
+      return Few;
+    }
     return Obj;
   }
   if (Obj->ValuesMode)
@@ -2178,6 +2197,11 @@ void Interp::visitBody(llvm::ArrayRef<Stmt *> Body) {
       continue;
     }
     visit(St);
+    // Nothing after `return`, `raise`, `break` or `continue` in the same block runs.
+    if (St->Kind == StmtKind::Return ||
+        (St->Kind == StmtKind::Other &&
+         (St->Name == "raise" || St->Name == "break" || St->Name == "continue")))
+      break;
     // `if cached is not None: return cached`: what follows runs on a cache miss only.
     if (St->Kind == StmtKind::If && !St->Body.empty() &&
         St->Body.back()->Kind == StmtKind::Return && cacheTest(St->Value) == CacheTest::Hit) {

@@ -2335,6 +2335,7 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   for (const Stmt *Fn : Functions) {
     Interp I(S, M, Fn, /*Report=*/true);
     I.TrackLoads = true;
+    I.bindParameters(Fn);
     I.run(Fn->Body);
     I.reportUnusedLoads();
   }

@@ -105,6 +105,7 @@ struct ImportName {
 struct Param {
   std::string Name;
   Expr *Default = nullptr;
+  Expr *Annotation = nullptr; ///< `order: Order`: the annotation, or null
   bool IsStar = false;
   bool IsDoubleStar = false;
 };

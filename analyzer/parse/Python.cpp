@@ -657,6 +657,13 @@ private:
     return {text(C).str(), ""};
   }
 
+  /// The expression of a `type` node (a parameter's annotation), or null.
+  Expr *lowerAnnotation(TSNode Type, unsigned Depth) {
+    if (ts_node_is_null(Type) || ts_node_named_child_count(Type) == 0)
+      return nullptr;
+    return lowerExpr(ts_node_named_child(Type, 0), Depth + 1);
+  }
+
   void lowerParams(TSNode N, std::vector<py::Param> &Out, unsigned Depth) {
     if (ts_node_is_null(N))
       return;
@@ -670,6 +677,8 @@ private:
       case NodeKind::TypedDefaultParameter:
         P.Name = text(field(C, G.Name)).str();
         P.Default = lowerExpr(field(C, G.Value), Depth + 1);
+        if (CK == NodeKind::TypedDefaultParameter)
+          P.Annotation = lowerAnnotation(field(C, G.TypeField), Depth);
         break;
       case NodeKind::TypedParameter: {
         TSNode Inner = ts_node_named_child(C, 0);
@@ -679,6 +688,7 @@ private:
         P.Name = (P.IsStar || P.IsDoubleStar) && ts_node_named_child_count(Inner) > 0
                      ? text(ts_node_named_child(Inner, 0)).str()
                      : text(Inner).str();
+        P.Annotation = lowerAnnotation(field(C, G.TypeField), Depth);
         break;
       }
       case NodeKind::ListSplatPattern:

@@ -960,6 +960,14 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
     RowInfo R = *V->Row;
     R.ThroughMany = true;
     R.ViaRelation = V->Relation;
+    if (V->Bypass) {
+      // Its own query per row (`row.items.select_related('x').filter(...)`): what that
+      // query loads is loaded on its rows too.
+      auto Own = std::make_shared<Loaded>(R.RootLoaded ? *R.RootLoaded : Loaded{});
+      Own->addPrefetch(R.Path); // fetched by that query (its own finding)
+      Own->merge(V->Load, R.Path);
+      R.RootLoaded = Own;
+    }
     RowV->Row = R;
     return RowV;
   }

@@ -232,6 +232,9 @@ public:
   /// one model object: annotated with a model (`user: User`), or, without annotation and
   /// default, named after exactly one model (`project` for Project).
   void bindParameters(const Stmt *Def);
+  /// Binds what the class \p C around method \p Def says of its parameters: `cls` of a
+  /// model's classmethod is the model (`cls.objects.filter(...)` is a queryset of it).
+  void bindMethodParameters(const index::ClassRef &C, const Stmt *Def);
   /// The model an annotation names (`User`, `models.User`, `"User"`,
   /// `Optional[User]`), or null.
   const Model *annotatedModel(const Expr *A);

@@ -2340,10 +2340,17 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   }
   std::vector<const Stmt *> Functions;
   collectFunctions(M.Ast->Body, Functions);
+  llvm::DenseMap<const Stmt *, const index::ClassRef *> Methods;
+  for (const index::ClassRef &C : Classes)
+    for (const Stmt *St : C.Def->Body)
+      if (St->Kind == StmtKind::Function)
+        Methods[St] = &C;
   for (const Stmt *Fn : Functions) {
     Interp I(S, M, Fn, /*Report=*/true);
     I.TrackLoads = true;
     I.bindParameters(Fn);
+    if (auto It = Methods.find(Fn); It != Methods.end())
+      I.bindMethodParameters(*It->second, Fn);
     I.run(Fn->Body);
     I.reportUnusedLoads();
   }

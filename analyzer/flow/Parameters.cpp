@@ -88,4 +88,12 @@ void Interp::bindParameters(const Stmt *Def) {
   }
 }
 
+void Interp::bindMethodParameters(const index::ClassRef &C, const Stmt *Def) {
+  if (Def->Params.empty() ||
+      !llvm::any_of(Def->Decorators, [](const Expr *D) { return D->isName("classmethod"); }))
+    return;
+  if (const Model *Mo = S.G.modelFor(C))
+    bind(Def->Params[0].Name, make(ValueKind::ModelClass, Mo));
+}
+
 } // namespace nplus1::flow::detail

@@ -314,6 +314,8 @@ private:
   /// A dict literal with string keys (and `**dict` splats) as a Dict value; null when a
   /// key is not a string.
   ValueRef evalDictLiteral(const Expr *E);
+  /// `a if c else b`: the branch we can follow (the first when both are known).
+  ValueRef evalConditional(const Expr *E);
 
   ValueRef evalName(const Expr *E);
 

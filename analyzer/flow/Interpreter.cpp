@@ -463,9 +463,23 @@ ValueRef Interp::evalRaw(const Expr *E) {
     }
     return Value::unknown();
   default:
+    if (E->Op == "if" && E->Args.size() == 3)
+      return evalConditional(E);
     evalAll(E->Args);
     return Value::unknown();
   }
+}
+
+ValueRef Interp::evalConditional(const Expr *E) {
+  eval(E->Args[1]);
+  ValueRef Then = eval(E->Args[0]);
+  ValueRef Else = eval(E->Args[2]);
+  // One branch is all we can follow (`page.projects() if page else Project.objects.all()`,
+  // `x if c else None`): its rows are what the code iterates on that path. With both
+  // known, the first; what the other held may be read anywhere.
+  bool ThenKnown = !Then->is(ValueKind::Unknown);
+  lose(ThenKnown ? Else : Then);
+  return ThenKnown ? Then : Else;
 }
 
 ValueRef Interp::evalDictLiteral(const Expr *E) {

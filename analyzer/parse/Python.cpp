@@ -92,6 +92,7 @@ enum class NodeKind : uint8_t {
   Lambda,
   NotOperator,
   BooleanOperator,
+  ConditionalExpression,
   ComparisonOperator,
   Comment,
   Error,
@@ -173,6 +174,7 @@ const std::pair<const char *, NodeKind> NodeKindNames[] = {
     {"lambda", NodeKind::Lambda},
     {"not_operator", NodeKind::NotOperator},
     {"boolean_operator", NodeKind::BooleanOperator},
+    {"conditional_expression", NodeKind::ConditionalExpression},
     {"comparison_operator", NodeKind::ComparisonOperator},
     {"comment", NodeKind::Comment},
 };
@@ -826,6 +828,11 @@ public:
     case NodeKind::BooleanOperator:
     case NodeKind::ComparisonOperator:
       return lowerOperator(N, Depth);
+    case NodeKind::ConditionalExpression: { // `a if c else b`: Args a, c, b
+      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+      E->Op = "if";
+      return E;
+    }
     case NodeKind::Lambda: {
       Expr *E = M.newExpr(ExprKind::Lambda, range(N));
       E->Object = lowerExpr(field(N, G.Body), Depth + 1);

@@ -69,6 +69,18 @@ TEST_SUITE("parse.python") {
     CHECK(Fn->Params[4].Name == "e");
   }
 
+  TEST_CASE("a conditional expression lowers to Other with Op \"if\": body, condition, orelse") {
+    auto M = parseText("qs = page.projects() if page else Project.objects.all()\n");
+    REQUIRE(M->Errors.empty());
+    const py::Expr *E = M->Body[0]->Value;
+    REQUIRE(E->Kind == py::ExprKind::Other);
+    CHECK(E->Op == "if");
+    REQUIRE(E->Args.size() == 3);
+    CHECK(E->Args[0]->Kind == py::ExprKind::Call);
+    CHECK(E->Args[1]->isName("page"));
+    CHECK(E->Args[2]->Object->dotted() == "Project.objects.all");
+  }
+
   TEST_CASE("syntax errors are reported and the rest still parses") {
     auto M = parseText("def broken(:\n    pass\n\ndef fine():\n    return 1\n");
     CHECK(!M->Errors.empty());

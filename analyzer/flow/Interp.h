@@ -79,6 +79,10 @@ struct ModuleState {
   std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
   /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
   bool FetchModes = true;
+  /// The model each snake_case model name denotes (`indicator_period_data`), null when
+  /// two models share it; filled on first use (Parameters.cpp).
+  llvm::StringMap<const Model *> ModelsBySnakeName;
+  bool SnakeNamesRead = false;
 };
 
 /// Interprets one function body over abstract values.
@@ -224,6 +228,20 @@ public:
   /// Kinds a fetch mode applies to: single-valued relations and deferred fields.
   static bool singleValued(EventKind K);
 
+  // ---- parameters (Parameters.cpp) --------------------------------------------
+  /// Binds the parameters of \p Def (analyzed on its own, no caller in sight) that hold
+  /// one model object: annotated with a model (`user: User`), or, without annotation and
+  /// default, named after exactly one model (`project` for Project).
+  void bindParameters(const Stmt *Def);
+  /// Binds what the class \p C around method \p Def says of its parameters: `cls` of a
+  /// model's classmethod is the model (`cls.objects.filter(...)` is a queryset of it).
+  void bindMethodParameters(const index::ClassRef &C, const Stmt *Def);
+  /// The model an annotation names (`User`, `models.User`, `"User"`,
+  /// `Optional[User]`), or null.
+  const Model *annotatedModel(const Expr *A);
+  /// The one model whose class name in snake_case is \p Name, or null.
+  const Model *modelForSnakeName(llvm::StringRef Name);
+
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);
   /// A project-defined method of \p Mo's class (not Django's own), or null.
@@ -297,6 +315,8 @@ private:
   /// A dict literal with string keys (and `**dict` splats) as a Dict value; null when a
   /// key is not a string.
   ValueRef evalDictLiteral(const Expr *E);
+  /// `a if c else b`: the branch we can follow (the first when both are known).
+  ValueRef evalConditional(const Expr *E);
 
   ValueRef evalName(const Expr *E);
 

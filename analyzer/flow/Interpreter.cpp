@@ -463,9 +463,23 @@ ValueRef Interp::evalRaw(const Expr *E) {
     }
     return Value::unknown();
   default:
+    if (E->Op == "if" && E->Args.size() == 3)
+      return evalConditional(E);
     evalAll(E->Args);
     return Value::unknown();
   }
+}
+
+ValueRef Interp::evalConditional(const Expr *E) {
+  eval(E->Args[1]);
+  ValueRef Then = eval(E->Args[0]);
+  ValueRef Else = eval(E->Args[2]);
+  // One branch is all we can follow (`page.projects() if page else Project.objects.all()`,
+  // `x if c else None`): its rows are what the code iterates on that path. With both
+  // known, the first; what the other held may be read anywhere.
+  bool ThenKnown = !Then->is(ValueKind::Unknown);
+  lose(ThenKnown ? Else : Then);
+  return ThenKnown ? Then : Else;
 }
 
 ValueRef Interp::evalDictLiteral(const Expr *E) {
@@ -963,6 +977,14 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
     RowInfo R = *V->Row;
     R.ThroughMany = true;
     R.ViaRelation = V->Relation;
+    if (V->Bypass) {
+      // Its own query per row (`row.items.select_related('x').filter(...)`): what that
+      // query loads is loaded on its rows too.
+      auto Own = std::make_shared<Loaded>(R.RootLoaded ? *R.RootLoaded : Loaded{});
+      Own->addPrefetch(R.Path); // fetched by that query (its own finding)
+      Own->merge(V->Load, R.Path);
+      R.RootLoaded = Own;
+    }
     RowV->Row = R;
     return RowV;
   }
@@ -2410,9 +2432,17 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   }
   std::vector<const Stmt *> Functions;
   collectFunctions(M.Ast->Body, Functions);
+  llvm::DenseMap<const Stmt *, const index::ClassRef *> Methods;
+  for (const index::ClassRef &C : Classes)
+    for (const Stmt *St : C.Def->Body)
+      if (St->Kind == StmtKind::Function)
+        Methods[St] = &C;
   for (const Stmt *Fn : Functions) {
     Interp I(S, M, Fn, /*Report=*/true);
     I.TrackLoads = true;
+    I.bindParameters(Fn);
+    if (auto It = Methods.find(Fn); It != Methods.end())
+      I.bindMethodParameters(*It->second, Fn);
     I.run(Fn->Body);
     I.reportUnusedLoads();
   }

@@ -1,6 +1,7 @@
 // Lookups over the framework catalog of Framework.def.
 #include "index/Framework.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace nplus1::index {
@@ -58,6 +59,11 @@ constexpr RenderHelper RenderHelpers[] = {
 #include "index/Framework.def"
 };
 
+constexpr llvm::StringLiteral FrameworkParameters[] = {
+#define NPLUS1_FRAMEWORK_PARAMETER(Name) Name,
+#include "index/Framework.def"
+};
+
 } // namespace
 
 bool isFrameworkModule(llvm::StringRef Module) {
@@ -68,6 +74,10 @@ bool isFrameworkModule(llvm::StringRef Module) {
 }
 
 bool isDjangoModule(llvm::StringRef Module) { return Module.starts_with("django."); }
+
+bool isFrameworkParameter(llvm::StringRef Name) {
+  return llvm::is_contained(FrameworkParameters, Name);
+}
 
 QueryMethod queryMethodOf(llvm::StringRef Name) {
   static const llvm::StringMap<const QueryMethod *> ByName = [] {

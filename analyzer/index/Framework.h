@@ -21,6 +21,10 @@ bool isFrameworkModule(llvm::StringRef Module);
 /// render helpers), DRF's and third-party code still counts as someone else's.
 bool isDjangoModule(llvm::StringRef Module);
 
+/// True for a parameter name Django fills with a non-model value (NPLUS1_FRAMEWORK_PARAMETER
+/// rows: `request`, `self`, `cls`).
+bool isFrameworkParameter(llvm::StringRef Name);
+
 /// What a queryset method does to the flow (the Kind column of NPLUS1_QUERYSET_METHOD).
 enum class QueryMethodKind : uint8_t {
   Unknown,   ///< not a queryset method nplus1 knows (a custom one, or not a method)

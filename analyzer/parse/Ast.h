@@ -67,8 +67,9 @@ struct Expr {
   Expr *Elt = nullptr;      // comprehension element (dict: key)
   Expr *EltValue = nullptr; // dict comprehension value
   std::vector<CompFor> Gens;
-  /// Other: the operator of `not x` ("not"), `a and b` / `a or b`, or a comparison's first
-  /// one ("is", "is not", "==", "!=", "in"...); empty for anything else.
+  /// Other: the operator of `not x` ("not"), `a and b` / `a or b`, `a if c else b`
+  /// ("if", Args a, c, b), or a comparison's first one ("is", "is not", "==", "!=",
+  /// "in"...); empty for anything else.
   std::string Op;
 
   bool isName(llvm::StringRef N) const { return Kind == ExprKind::Name && Id == N; }
@@ -105,6 +106,7 @@ struct ImportName {
 struct Param {
   std::string Name;
   Expr *Default = nullptr;
+  Expr *Annotation = nullptr; ///< `order: Order`: the annotation, or null
   bool IsStar = false;
   bool IsDoubleStar = false;
 };

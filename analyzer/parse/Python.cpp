@@ -92,6 +92,7 @@ enum class NodeKind : uint8_t {
   Lambda,
   NotOperator,
   BooleanOperator,
+  ConditionalExpression,
   ComparisonOperator,
   Comment,
   Error,
@@ -173,6 +174,7 @@ const std::pair<const char *, NodeKind> NodeKindNames[] = {
     {"lambda", NodeKind::Lambda},
     {"not_operator", NodeKind::NotOperator},
     {"boolean_operator", NodeKind::BooleanOperator},
+    {"conditional_expression", NodeKind::ConditionalExpression},
     {"comparison_operator", NodeKind::ComparisonOperator},
     {"comment", NodeKind::Comment},
 };
@@ -657,6 +659,13 @@ private:
     return {text(C).str(), ""};
   }
 
+  /// The expression of a `type` node (a parameter's annotation), or null.
+  Expr *lowerAnnotation(TSNode Type, unsigned Depth) {
+    if (ts_node_is_null(Type) || ts_node_named_child_count(Type) == 0)
+      return nullptr;
+    return lowerExpr(ts_node_named_child(Type, 0), Depth + 1);
+  }
+
   void lowerParams(TSNode N, std::vector<py::Param> &Out, unsigned Depth) {
     if (ts_node_is_null(N))
       return;
@@ -670,6 +679,8 @@ private:
       case NodeKind::TypedDefaultParameter:
         P.Name = text(field(C, G.Name)).str();
         P.Default = lowerExpr(field(C, G.Value), Depth + 1);
+        if (CK == NodeKind::TypedDefaultParameter)
+          P.Annotation = lowerAnnotation(field(C, G.TypeField), Depth);
         break;
       case NodeKind::TypedParameter: {
         TSNode Inner = ts_node_named_child(C, 0);
@@ -679,6 +690,7 @@ private:
         P.Name = (P.IsStar || P.IsDoubleStar) && ts_node_named_child_count(Inner) > 0
                      ? text(ts_node_named_child(Inner, 0)).str()
                      : text(Inner).str();
+        P.Annotation = lowerAnnotation(field(C, G.TypeField), Depth);
         break;
       }
       case NodeKind::ListSplatPattern:
@@ -816,6 +828,11 @@ public:
     case NodeKind::BooleanOperator:
     case NodeKind::ComparisonOperator:
       return lowerOperator(N, Depth);
+    case NodeKind::ConditionalExpression: { // `a if c else b`: Args a, c, b
+      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+      E->Op = "if";
+      return E;
+    }
     case NodeKind::Lambda: {
       Expr *E = M.newExpr(ExprKind::Lambda, range(N));
       E->Object = lowerExpr(field(N, G.Body), Depth + 1);

@@ -50,6 +50,37 @@ TEST_SUITE("parse.python") {
     CHECK(Comp->Elt->Args.size() == 1); // the interpolation is kept
   }
 
+  TEST_CASE("parameter annotations are kept: names, dotted names, strings, with defaults") {
+    auto M = parseText("def f(a, b: Order, c: models.Order = None, d: 'Order', *e: int) -> x:\n"
+                       "    pass\n");
+    REQUIRE(M->Errors.empty());
+    const py::Stmt *Fn = M->Body[0];
+    REQUIRE(Fn->Params.size() == 5);
+    CHECK(Fn->Params[0].Annotation == nullptr);
+    REQUIRE(Fn->Params[1].Annotation);
+    CHECK(Fn->Params[1].Annotation->isName("Order"));
+    REQUIRE(Fn->Params[2].Annotation);
+    CHECK(Fn->Params[2].Annotation->dotted() == "models.Order");
+    CHECK(Fn->Params[2].Default != nullptr);
+    REQUIRE(Fn->Params[3].Annotation);
+    CHECK(Fn->Params[3].Annotation->Kind == py::ExprKind::String);
+    CHECK(Fn->Params[3].Annotation->Id == "Order");
+    CHECK(Fn->Params[4].IsStar);
+    CHECK(Fn->Params[4].Name == "e");
+  }
+
+  TEST_CASE("a conditional expression lowers to Other with Op \"if\": body, condition, orelse") {
+    auto M = parseText("qs = page.projects() if page else Project.objects.all()\n");
+    REQUIRE(M->Errors.empty());
+    const py::Expr *E = M->Body[0]->Value;
+    REQUIRE(E->Kind == py::ExprKind::Other);
+    CHECK(E->Op == "if");
+    REQUIRE(E->Args.size() == 3);
+    CHECK(E->Args[0]->Kind == py::ExprKind::Call);
+    CHECK(E->Args[1]->isName("page"));
+    CHECK(E->Args[2]->Object->dotted() == "Project.objects.all");
+  }
+
   TEST_CASE("syntax errors are reported and the rest still parses") {
     auto M = parseText("def broken(:\n    pass\n\ndef fine():\n    return 1\n");
     CHECK(!M->Errors.empty());

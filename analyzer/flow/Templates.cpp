@@ -39,7 +39,7 @@ ValueRef Interp::renderCall(const Expr *E) {
   }
   for (const py::Keyword &K : E->Keywords) {
     ValueRef V = eval(K.Value);
-    if (K.Name == "context")
+    if (K.Name == "context" || K.Name == "dictionary") // `dictionary`: Django < 1.10
       Ctx = V, CtxE = K.Value;
   }
   // Django < 1.10: `render_to_response(name, RequestContext(request, {...}))` or a

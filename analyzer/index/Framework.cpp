@@ -111,12 +111,11 @@ CallRole frameworkCall(llvm::StringRef Qual) {
 }
 
 const RenderHelper *renderHelper(llvm::StringRef Qual) {
-  if (!isDjangoModule(Qual))
-    return nullptr;
+  bool Django = isDjangoModule(Qual);
   llvm::StringRef Last = Qual.rsplit('.').second;
   for (const RenderHelper &H : RenderHelpers)
-    if (H.Name == Last)
-      return H.QualName.empty() || H.QualName == Qual ? &H : nullptr;
+    if (H.QualName.empty() ? Django && H.Name == Last : H.QualName == Qual)
+      return &H;
   return nullptr;
 }
 

@@ -301,7 +301,7 @@ std::string Interp::moduleQualified(const Expr *F) {
   bool Known = S.P.functionNamed(Q) || S.P.classNamed(Q) || S.G.modelNamed(S.P, Q) ||
                llvm::StringRef(Q).ends_with(".get_model") ||
                llvm::StringRef(Q).ends_with(".get_user_model") ||
-               index::frameworkCall(Q) == index::CallRole::GetObjectOr404;
+               index::frameworkCall(Q) != index::CallRole::None; // paginator.Paginator(...)
   return Known ? Q : "";
 }
 
@@ -1059,8 +1059,15 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   // Comprehension variables are local to it: restore the outer bindings afterwards.
   llvm::StringMap<ValueRef> Saved = Env;
   std::vector<unsigned> Opened;
+  // `[row for row in qs if test(row)]`: a list of some of the queryset's rows, read
+  // later like list(qs) (a template loops over it).
+  ValueRef Rows;
   for (const py::CompFor &G : E->Gens) {
     ValueRef It = eval(G.Iter);
+    if (E->Comp == py::CompKind::List && E->Gens.size() == 1 && E->Elt && G.Target &&
+        E->Elt->Kind == ExprKind::Name && G.Target->isName(E->Elt->Id) &&
+        It->is(ValueKind::QuerySet) && !It->ValuesMode)
+      Rows = It;
     std::optional<unsigned> NewLoop;
     ValueRef Row = iterate(It, E->Where, text(G.Iter->Where), NewLoop);
     if (Row)
@@ -1078,7 +1085,7 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   for (unsigned L : Opened)
     ActiveLoops.erase(L);
   Env = std::move(Saved);
-  return Value::unknown();
+  return Rows ? Rows : Value::unknown();
 }
 
 ValueRef Interp::evalSubscript(const Expr *E) {
@@ -1334,6 +1341,8 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
     return make(ValueKind::ModelClass, Loaded);
   llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
   index::CallRole Role = index::frameworkCall(Q);
+  if (index::ClassRef C = Role == index::CallRole::None ? S.P.classNamed(Q) : index::ClassRef{})
+    Role = index::inheritedCall([&](llvm::StringRef Base) { return S.P.derivesFrom(C, Base); });
   // Paginator(qs, n): its pages are slices of the same rows (`.page()`, `.get_page()`,
   // `.object_list`, iterating a page).
   if (Role == index::CallRole::Paginator && !Args.empty() && Args[0]->is(ValueKind::QuerySet))

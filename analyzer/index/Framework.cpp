@@ -110,6 +110,13 @@ CallRole frameworkCall(llvm::StringRef Qual) {
   return CallRole::None;
 }
 
+CallRole inheritedCall(llvm::function_ref<bool(llvm::StringRef)> DerivesFrom) {
+  for (const CallRow &C : Calls)
+    if (DerivesFrom(C.QualName))
+      return C.Role;
+  return CallRole::None;
+}
+
 const RenderHelper *renderHelper(llvm::StringRef Qual) {
   bool Django = isDjangoModule(Qual);
   llvm::StringRef Last = Qual.rsplit('.').second;

@@ -281,16 +281,38 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     Obj->Model = Model;
     Ctx->Entries.push_back({"object", Obj});
     Ctx->Entries.push_back({lowerName(Model->Name), Obj});
+    // get() sets self.object before get_context_data() runs.
+    if (!Self->entry("object"))
+      Self->Entries.push_back({"object", Obj});
     if (!ObjectName.empty())
       Ctx->Entries.push_back({ObjectName, Obj});
   }
+  // get_context_data() of the view and of the project classes it inherits from, the
+  // farthest first: each one's super().get_context_data() is what the one before gave.
   ValueRef Final = Ctx;
-  if (const Stmt *GCD = projectMethod(S.P, C, "get_context_data", Owner)) {
-    Interp CD(S, *Owner.Module, GCD, /*Report=*/true);
+  std::vector<std::pair<const Stmt *, index::ClassRef>> Chain;
+  for (index::ClassRef From = C; From && Chain.size() < limits::ClassChain;) {
+    const Stmt *GCD = projectMethod(S.P, From, "get_context_data", Owner);
+    if (!GCD)
+      break;
+    Chain.push_back({GCD, Owner});
+    From = {};
+    if (!callsSuper(GCD, "get_context_data"))
+      break;
+    index::ClassRef At = Owner, Next;
+    for (const Expr *B : At.Def->Bases)
+      if (index::ClassRef R = S.P.classNamed(S.P.resolveExpr(*At.Module, B));
+          R && R.Def != At.Def && projectMethod(S.P, R, "get_context_data", Next)) {
+        From = R;
+        break;
+      }
+  }
+  for (auto It = Chain.rbegin(); It != Chain.rend(); ++It) {
+    Interp CD(S, *It->second.Module, It->first, /*Report=*/true);
     CD.ReturnEscapes = false;
-    CD.CbvContext = Ctx;
+    CD.CbvContext = Final;
     CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
-    ValueRef R = CD.runMethod(GCD, Self);
+    ValueRef R = CD.runMethod(It->first, Self);
     if (R->is(ValueKind::Dict))
       Final = R;
   }

@@ -134,6 +134,57 @@ class One(DetailView):
                   "templates/shop/order_list.html:1:NP101:customer"});
   }
 
+  TEST_CASE("DetailView: self.object is the row; inherited get_context_data() run through super()") {
+    test::MiniProject P(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+class Shop(models.Model):
+    name = models.CharField(max_length=10)
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)
+    total = models.IntegerField()
+)py"},
+                                   {"shop.views", R"py(
+from django.views.generic import DetailView
+from .models import Customer
+class OrdersMixin:
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['orders'] = self.object.orders.all()
+        return ctx
+class Page(OrdersMixin, DetailView):
+    model = Customer
+    template_name = 'page.html'
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['title'] = self.object.name
+        return ctx
+class Replaced(OrdersMixin, DetailView):
+    model = Customer
+    template_name = 'replaced.html'
+    def get_context_data(self, **kwargs):
+        return {'title': 'x'}
+class Kept(DetailView):
+    model = Customer
+    template_name = 'kept.html'
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['orders'] = [o for o in self.object.orders.all() if o.total]
+        ctx['totals'] = [o.total for o in self.object.orders.all()]
+        return ctx
+)py"}},
+        {{"page.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+         {"replaced.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+         {"kept.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}\n"
+                       "{% for t in totals %}{{ t.shop.name }}{% endfor %}"}});
+    // Replaced never calls super(): the mixin's orders are not in its context. The rows
+    // a comprehension keeps are the queryset's; the values it builds are not rows.
+    CHECK(P.findings("shop.views") == Strings{"templates/kept.html:1:NP101:shop",
+                                              "templates/page.html:1:NP101:shop"});
+  }
+
   TEST_CASE("a model method's query on the row of a one-row loop runs once") {
     auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
 from django.db import models

@@ -1108,8 +1108,22 @@ ValueRef Interp::superCall(const Expr *E) {
   if (Fn && !Fn->Params.empty())
     if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
       lose(SelfIt->second); // the parent's method may read anything on it
-  if (F->Id == "get_context_data" && CbvContext)
-    return CbvContext;
+  if (F->Id == "get_context_data" && CbvContext) {
+    if (E->Keywords.empty())
+      return CbvContext;
+    // super().get_context_data(**context, k=v): Django's ContextMixin returns the
+    // keyword arguments in the context.
+    auto Ctx = copy(CbvContext);
+    for (const py::Keyword &K : E->Keywords) {
+      ValueRef V = eval(K.Value);
+      if (!K.Name.empty())
+        Ctx->Entries.push_back({K.Name, V});
+      else if (V->is(ValueKind::Dict))
+        Ctx->Entries.insert(Ctx->Entries.end(), V->Entries.begin(), V->Entries.end());
+      consume(K.Value, V);
+    }
+    return Ctx;
+  }
   if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
     // The fix goes right after `super().get_queryset(request)`.
     auto Q = copy(CbvQuerySet);

@@ -230,7 +230,6 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     return;
   bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
   bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
-  const Stmt *Def = C.Def;
   ViewRows Rows = viewRows(S, C);
   Interp &W = *Rows.W;
   ValueRef QS = Rows.QS;
@@ -266,7 +265,9 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   Ctx->Kind = ValueKind::Dict;
   Ctx->Entries.push_back({"view", Self});
   std::string ObjectName;
-  if (const Expr *N = classAttr(Def, "context_object_name"); N && N->Kind == ExprKind::String)
+  index::ClassRef AttrOwner; // a mixin's or base view's attribute counts too
+  if (const Expr *N = inheritedAttr(S.P, C, "context_object_name", AttrOwner);
+      N && N->Kind == ExprKind::String)
     ObjectName = N->Id;
   if (IsList && QS->is(ValueKind::QuerySet)) {
     Ctx->Entries.push_back({"object_list", QS});
@@ -317,7 +318,8 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
       Final = R;
   }
   std::string Template;
-  if (const Expr *TN = classAttr(Def, "template_name"); TN && TN->Kind == ExprKind::String)
+  if (const Expr *TN = inheritedAttr(S.P, C, "template_name", AttrOwner);
+      TN && TN->Kind == ExprKind::String)
     Template = TN->Id;
   else if (Model)
     Template = Model->AppLabel + "/" + lowerName(Model->Name) +

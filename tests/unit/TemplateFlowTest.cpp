@@ -185,6 +185,28 @@ class Kept(DetailView):
                                               "templates/page.html:1:NP101:shop"});
   }
 
+  TEST_CASE("a mixin's context_object_name; super().get_context_data(**context) keeps context") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.views.generic import ListView
+from .models import Customer, Order
+class OrdersMixin:
+    context_object_name = 'orders'
+    template_name = 'orders.html'
+    def get_queryset(self):
+        return Order.objects.all()
+    def get_context_data(self, **kwargs):
+        context = {'customers': Customer.objects.all()}
+        context.update(kwargs)
+        return super().get_context_data(**context)
+class Orders(OrdersMixin, ListView):
+    pass
+)py"}},
+        {{"orders.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}\n"
+                         "{% for c in customers %}{{ c.address.city }}{% endfor %}"}});
+    CHECK(P.findings("shop.views") == Strings{"templates/orders.html:1:NP101:customer",
+                                              "templates/orders.html:2:NP101:address"});
+  }
+
   TEST_CASE("a model method's query on the row of a one-row loop runs once") {
     auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
 from django.db import models

@@ -423,6 +423,11 @@ private:
   void walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
                     unsigned Depth);
 
+  /// Walks the blocks of \p Blocks that \p Placed does not hold: a chain whose top
+  /// template we do not see still renders them.
+  void walkUnplacedBlocks(const Overrides &Blocks, const Overrides &Placed, const Scope &Vars,
+                          unsigned Depth);
+
   static std::string unquote(llvm::StringRef S);
 
   void walkNodes(const std::vector<parse::tpl::Node> &Nodes, Scope &Vars, const Overrides *Child,

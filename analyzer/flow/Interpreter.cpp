@@ -2175,6 +2175,12 @@ void Interp::visitAssign(const Stmt *St) {
   if (Local && St->Value)
     consume(St->Value, V);
   for (const Expr *T : St->Targets) {
+    // `else: qs = Model.objects.none()` after qs was built: branches run one after the
+    // other here, and the empty guard must not hide the rows the other path loops over.
+    if (T->Kind == ExprKind::Name && V->is(ValueKind::QuerySet) && V->Empty)
+      if (auto It = Env.find(T->Id); It != Env.end() && It->second->is(ValueKind::QuerySet) &&
+                                     !It->second->Empty && It->second->Model == V->Model)
+        continue;
     bindTarget(T, V);
     if (T->Kind == ExprKind::Name) // template names kept in locals
       StringNames[T->Id] =

@@ -185,6 +185,51 @@ class Kept(DetailView):
                                               "templates/page.html:1:NP101:shop"});
   }
 
+  TEST_CASE("blocks of a child whose parent we do not see; one object's method returning rows") {
+    test::MiniProject P(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+    def recent_orders(self):
+        return self.orders.order_by('-id')
+class Shop(models.Model):
+    name = models.CharField(max_length=10)
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)
+)py"},
+                                   {"shop.views", R"py(
+from django.shortcuts import get_object_or_404, render
+from .models import Customer, Order
+def package_parent(request):
+    return render(request, 'child.html', {'orders': Order.objects.all()})
+def theme_parent(request):
+    return render(request, 'themed.html', {'orders': Order.objects.all()})
+def one(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    return render(request, 'one.html', {'customer': customer})
+def guarded(request):
+    orders = Order.objects.filter(shop__name='x')
+    if not request.GET:
+        orders = Order.objects.none()
+    return render(request, 'guarded.html', {'orders': orders})
+)py"}},
+        {{"child.html", "{% extends 'package/base.html' %}\n"
+                        "{% block body %}{% for o in orders %}{{ o.shop.name }}{% endfor %}"
+                        "{% endblock %}"},
+         {"themed.html", "{% extends 'column.html' %}\n"
+                         "{% block body %}{% for o in orders %}{{ o.shop.name }}{% endfor %}"
+                         "{% endblock %}"},
+         {"column.html", "{% load theme_tags %}{% theme_extends 'default.html' %}"
+                         "{% block side %}{% endblock %}"},
+         {"one.html", "{% for o in customer.recent_orders %}{{ o.shop.name }}{% endfor %}"},
+         {"guarded.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"}});
+    CHECK(P.findings("shop.views") == Strings{"templates/child.html:2:NP101:shop",
+                                              "templates/guarded.html:1:NP101:shop",
+                                              "templates/one.html:1:NP101:shop",
+                                              "templates/themed.html:2:NP101:shop"});
+  }
+
   TEST_CASE("a mixin's context_object_name; super().get_context_data(**context) keeps context") {
     test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.views.generic import ListView

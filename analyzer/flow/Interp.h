@@ -327,6 +327,10 @@ private:
 
   ValueRef evalCall(const Expr *E);
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
+  /// The project method \p Name that super() reaches from the running method of the
+  /// class-based view CbvClass (its class's bases in order), or null (none, or Django's
+  /// comes first).
+  const Stmt *parentMethod(llvm::StringRef Name, index::ClassRef &Owner) const;
   ValueRef superCall(const Expr *E);
   ValueRef attributeCall(const Expr *E);
 

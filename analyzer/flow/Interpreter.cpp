@@ -1102,12 +1102,58 @@ ValueRef Interp::evalSubscript(const Expr *E) {
   return make(ValueKind::Instance, Obj->Model); // qs[0]: one object
 }
 
+const Stmt *Interp::parentMethod(llvm::StringRef Name, index::ClassRef &Owner) const {
+  // The class of the view whose body holds the running method, then its bases in order.
+  std::vector<index::ClassRef> Work{CbvClass};
+  for (size_t I = 0; I < Work.size() && I < limits::ClassChain; ++I) {
+    const index::ClassRef K = Work[I];
+    if (!llvm::is_contained(K.Def->Body, Fn)) {
+      for (const Expr *B : K.Def->Bases)
+        if (index::ClassRef R = S.P.classNamed(S.P.resolveExpr(*K.Module, B)); R && R.Def != K.Def)
+          Work.push_back(R);
+      continue;
+    }
+    for (const Expr *B : K.Def->Bases) {
+      index::ClassRef R = S.P.classNamed(S.P.resolveExpr(*K.Module, B));
+      if (!R || R.Def == K.Def)
+        continue;
+      const Stmt *Def = S.P.findMethod(R, Name, &Owner);
+      if (!Def)
+        continue;
+      return index::isFrameworkModule(Owner.Module->Name) ? nullptr : Def;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
 ValueRef Interp::superCall(const Expr *E) {
   const Expr *F = E->Object;
   evalAll(E->Args);
+  ValueRef SelfV;
   if (Fn && !Fn->Params.empty())
-    if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
+    if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end()) {
+      SelfV = SelfIt->second;
       lose(SelfIt->second); // the parent's method may read anything on it
+    }
+  // A view's super().get_queryset() / super()._get_queryset() written in a project base
+  // class: its queryset, not the view's `model` default.
+  index::ClassRef Owner;
+  if (F->Id != "get_context_data" && CbvClass && Fn && SelfV && !AnchorSuper)
+    if (const Stmt *Def = parentMethod(F->Id, Owner);
+        Def && !S.InProgress.count(Def) && S.InProgress.size() <= limits::CallDepth) {
+      S.InProgress.insert(Def);
+      Interp Sub(S, *Owner.Module, Def, Report);
+      Sub.ActiveLoops = ActiveLoops;
+      Sub.CbvClass = CbvClass;
+      Sub.CbvQuerySet = CbvQuerySet;
+      Sub.CbvContext = CbvContext;
+      Sub.ReturnEscapes = ReturnEscapes;
+      ValueRef R = Sub.runMethod(Def, SelfV);
+      S.InProgress.erase(Def);
+      // What the project's method returns, or nothing known: not the `model` default.
+      return R->is(ValueKind::QuerySet) ? R : Value::unknown();
+    }
   if (F->Id == "get_context_data" && CbvContext) {
     if (E->Keywords.empty())
       return CbvContext;

@@ -252,6 +252,49 @@ class Orders(OrdersMixin, ListView):
                                               "templates/orders.html:2:NP101:address"});
   }
 
+  TEST_CASE("super().get_queryset() runs the project base view's get_queryset()") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.views.generic import ListView
+from .models import Order
+def related(qs):
+    return qs.select_related('customer')
+class Base(ListView):
+    model = Order
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return Order.objects.select_related('customer')
+class Mine(Base):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=1)
+class Opaque(ListView):
+    model = Order
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return self._rows()
+    def _rows(self):
+        return related(Order.objects.all())
+class MineOpaque(Opaque):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=1)
+class Plain(ListView):
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return Order.objects.all()
+class MinePlain(Plain):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=2)
+)py"}},
+        {{"orders.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"}});
+    // Mine: the base selects the customer; MineOpaque: the base's rows are not `model =
+    // Order`'s default, and what they load is unknown. Plain and MinePlain: one finding
+    // on Plain's queryset.
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) == Strings{"templates/orders.html:1:NP101:customer"});
+  }
+
   TEST_CASE("a model method's query on the row of a one-row loop runs once") {
     auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
 from django.db import models

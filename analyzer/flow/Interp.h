@@ -122,6 +122,9 @@ public:
   index::ClassRef CbvClass;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
+  /// A template view: super() reaching a project method we cannot follow gives nothing
+  /// known rather than the view's `model` default (DRF views keep the default).
+  bool StrictSuper = false;
   /// Templates one render may still walk (includes can fan out exponentially).
   static constexpr unsigned MaxTemplateWalks = limits::TemplateWalks;
   unsigned TemplateBudget = MaxTemplateWalks;
@@ -545,8 +548,8 @@ struct ViewRows {
   const index::Model *Model = nullptr;
   std::shared_ptr<Value> Self; ///< the view's `self` (model, queryset)
 };
-/// The rows of class-based view \p C (Views.cpp).
-ViewRows viewRows(ModuleState &S, const index::ClassRef &C);
+/// The rows of class-based view \p C (Views.cpp); \p StrictSuper as Interp::StrictSuper.
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper = false);
 
 /// Class-based views and DRF list views of a module: their querysets into templates and
 /// serializers.

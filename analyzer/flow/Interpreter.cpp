@@ -1149,10 +1149,14 @@ ValueRef Interp::superCall(const Expr *E) {
       Sub.CbvQuerySet = CbvQuerySet;
       Sub.CbvContext = CbvContext;
       Sub.ReturnEscapes = ReturnEscapes;
+      Sub.StrictSuper = StrictSuper;
       ValueRef R = Sub.runMethod(Def, SelfV);
       S.InProgress.erase(Def);
-      // What the project's method returns, or nothing known: not the `model` default.
-      return R->is(ValueKind::QuerySet) ? R : Value::unknown();
+      if (R->is(ValueKind::QuerySet))
+        return R;
+      // A template view: what the project's method returns is not the `model` default.
+      if (StrictSuper)
+        return Value::unknown();
     }
   if (F->Id == "get_context_data" && CbvContext) {
     if (E->Keywords.empty())

@@ -134,7 +134,7 @@ const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llv
 
 std::string lowerName(llvm::StringRef S) { return S.lower(); }
 
-ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper) {
   ViewRows Out;
   const Stmt *Def = C.Def;
   // Where the queryset comes from decides which function "owns" the fix.
@@ -146,6 +146,7 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
   Interp &W = *Out.W;
   W.CbvClass = C;
   W.ReturnEscapes = false;
+  W.StrictSuper = StrictSuper;
   ValueRef QS = Value::unknown();
   const index::Model *Model = nullptr;
   // `queryset` and `model` may come from a mixin or base view in another module: each is
@@ -230,7 +231,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     return;
   bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
   bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
-  ViewRows Rows = viewRows(S, C);
+  ViewRows Rows = viewRows(S, C, /*StrictSuper=*/!Api);
   Interp &W = *Rows.W;
   ValueRef QS = Rows.QS;
   const index::Model *Model = Rows.Model;

@@ -320,6 +320,12 @@ void Run::parseLoaded(const std::vector<char> &ToLoad) {
     T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
                           : parse::tpl::parseTemplate(
                                 Source, Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
+    // A template Django cannot read but written in Jinja2's syntax is rendered by a
+    // Jinja2 environment the settings do not name (jingo.render, coffin, a project's own).
+    if (!T->IsJinja2 && !T->Tree.Errors.empty() && parse::tpl::hasJinjaSyntax(Source)) {
+      T->IsJinja2 = true;
+      T->Tree = parse::tpl::parseJinjaTemplate(Source);
+    }
     T->File = In[I].Src;
     Tpls[I] = std::move(T);
   });
@@ -941,7 +947,7 @@ void parseOnly(Analysis &A, const Config &Settings) {
     parse::tpl::Template T =
         parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
                                   Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
-    if (!T.Errors.empty())
+    if (!T.Errors.empty() && !parse::tpl::hasJinjaSyntax(std::string_view(Text.data(), Text.size())))
       Syntax[I] =
           rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin, T.Errors.front().Where.End},
                              T.Errors.front().Message);

@@ -126,7 +126,9 @@ public:
   index::ClassRef CbvClass;
   bool ReturnEscapes = true;
   bool AnchorSuper = false; ///< super().get_queryset() starts a chain of its own (admin)
-  unsigned SuperDepth = 0;  ///< get_queryset() methods of the view's MRO being run
+  /// A template view: super() reaching a project method we cannot follow gives nothing
+  /// known rather than the view's `model` default (DRF views keep the default).
+  bool StrictSuper = false;
   /// Templates one render may still walk (includes can fan out exponentially).
   static constexpr unsigned MaxTemplateWalks = limits::TemplateWalks;
   unsigned TemplateBudget = MaxTemplateWalks;
@@ -350,10 +352,12 @@ private:
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
   ValueRef superCall(const Expr *E);
   unsigned literalSliceRows(const Expr *Sub) const;
-  /// `super().get_queryset()` in a class-based view: the next project get_queryset() in
-  /// the view's MRO, run with the same class queryset; null when it is the framework's or
-  /// returns what we cannot follow.
-  ValueRef parentGetQueryset(const ValueRef &Self);
+  /// `super().<Name>(Args)` in a class-based view: the next project method \p Name of the
+  /// view's MRO (Project::mro) after the running method's class, run with the same class
+  /// queryset. Null when there is none, it is the framework's, or it returns what we
+  /// cannot follow (unknown instead in a StrictSuper template view).
+  ValueRef parentMethodCall(llvm::StringRef Name, const ValueRef &Self,
+                            llvm::ArrayRef<ValueRef> Args);
   ValueRef attributeCall(const Expr *E);
 
   /// The qualified name of a called function written as a name or a dotted name of a
@@ -448,6 +452,11 @@ private:
 
   void walkTemplate(const index::TemplateFile &T, const Scope &Vars, const Overrides *Child,
                     unsigned Depth);
+
+  /// Walks the blocks of \p Blocks that \p Placed does not hold: a chain whose top
+  /// template we do not see still renders them.
+  void walkUnplacedBlocks(const Overrides &Blocks, const Overrides &Placed, const Scope &Vars,
+                          unsigned Depth);
 
   static std::string unquote(llvm::StringRef S);
 
@@ -575,8 +584,8 @@ struct ViewRows {
   const index::Model *Model = nullptr;
   std::shared_ptr<Value> Self; ///< the view's `self` (model, queryset)
 };
-/// The rows of class-based view \p C (Views.cpp).
-ViewRows viewRows(ModuleState &S, const index::ClassRef &C);
+/// The rows of class-based view \p C (Views.cpp); \p StrictSuper as Interp::StrictSuper.
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper = false);
 
 /// Class-based views and DRF list views of a module: their querysets into templates and
 /// serializers.

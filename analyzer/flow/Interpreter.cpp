@@ -301,7 +301,7 @@ std::string Interp::moduleQualified(const Expr *F) {
   bool Known = S.P.functionNamed(Q) || S.P.classNamed(Q) || S.G.modelNamed(S.P, Q) ||
                llvm::StringRef(Q).ends_with(".get_model") ||
                llvm::StringRef(Q).ends_with(".get_user_model") ||
-               index::frameworkCall(Q) == index::CallRole::GetObjectOr404;
+               index::frameworkCall(Q) != index::CallRole::None; // paginator.Paginator(...)
   return Known ? Q : "";
 }
 
@@ -1084,8 +1084,15 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   // Comprehension variables are local to it: restore the outer bindings afterwards.
   llvm::StringMap<ValueRef> Saved = Env;
   std::vector<unsigned> Opened;
+  // `[row for row in qs if test(row)]`: a list of some of the queryset's rows, read
+  // later like list(qs) (a template loops over it).
+  ValueRef Rows;
   for (const py::CompFor &G : E->Gens) {
     ValueRef It = eval(G.Iter);
+    if (E->Comp == py::CompKind::List && E->Gens.size() == 1 && E->Elt && G.Target &&
+        E->Elt->Kind == ExprKind::Name && G.Target->isName(E->Elt->Id) &&
+        It->is(ValueKind::QuerySet) && !It->ValuesMode)
+      Rows = It;
     std::optional<unsigned> NewLoop;
     ValueRef Row = iterate(It, E->Where, text(G.Iter->Where), NewLoop);
     if (Row)
@@ -1103,7 +1110,7 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   for (unsigned L : Opened)
     ActiveLoops.erase(L);
   Env = std::move(Saved);
-  return Value::unknown();
+  return Rows ? Rows : Value::unknown();
 }
 
 /// The number of rows `qs[:K]` / `qs[I:J]` keeps when its bounds are integer literals
@@ -1144,18 +1151,35 @@ ValueRef Interp::superCall(const Expr *E) {
   std::vector<ValueRef> Args;
   for (const Expr *A : E->Args)
     Args.push_back(eval(A));
+  ValueRef SelfV;
   if (Fn && !Fn->Params.empty())
-    if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end())
+    if (auto SelfIt = Env.find(Fn->Params[0].Name); SelfIt != Env.end()) {
+      SelfV = SelfIt->second;
       lose(SelfIt->second); // the parent's method may read anything on it
-  if (F->Id == "get_context_data" && CbvContext)
-    return CbvContext;
+    }
+  // A view's super().get_queryset() / super().filter_queryset(qs) / super()._helper()
+  // written in a project class further along the view's MRO: what it returns.
+  if (F->Id != "get_context_data" && CbvClass && Fn && SelfV && !AnchorSuper)
+    if (ValueRef R = parentMethodCall(F->Id, SelfV, Args))
+      return R;
   // DRF's filter_queryset() runs the filter backends: the same rows, filtered.
   if (F->Id == "filter_queryset" && !Args.empty() && Args[0]->is(ValueKind::QuerySet))
     return Args[0];
-  if (F->Id == "get_queryset" && CbvClass && Fn) {
-    auto Me = Env.find(Fn->Params.empty() ? "self" : Fn->Params[0].Name);
-    if (ValueRef R = parentGetQueryset(Me != Env.end() ? Me->second : Value::unknown()))
-      return R;
+  if (F->Id == "get_context_data" && CbvContext) {
+    if (E->Keywords.empty())
+      return CbvContext;
+    // super().get_context_data(**context, k=v): Django's ContextMixin returns the
+    // keyword arguments in the context.
+    auto Ctx = copy(CbvContext);
+    for (const py::Keyword &K : E->Keywords) {
+      ValueRef V = eval(K.Value);
+      if (!K.Name.empty())
+        Ctx->Entries.push_back({K.Name, V});
+      else if (V->is(ValueKind::Dict))
+        Ctx->Entries.insert(Ctx->Entries.end(), V->Entries.begin(), V->Entries.end());
+      consume(K.Value, V);
+    }
+    return Ctx;
   }
   if (F->Id == "get_queryset" && CbvQuerySet && AnchorSuper) {
     // The fix goes right after `super().get_queryset(request)`.
@@ -1182,7 +1206,8 @@ ValueRef Interp::superCall(const Expr *E) {
   return Value::unknown();
 }
 
-ValueRef Interp::parentGetQueryset(const ValueRef &Self) {
+ValueRef Interp::parentMethodCall(llvm::StringRef Name, const ValueRef &Self,
+                                  llvm::ArrayRef<ValueRef> Args) {
   // Python's super() in a mixin reaches the next class of the instance's MRO, often a
   // sibling base (`class V(FilterMixin, BaseViewSet)`), not the mixin's own bases.
   std::vector<index::ClassRef> Order = S.P.mro(CbvClass);
@@ -1190,25 +1215,36 @@ ValueRef Interp::parentGetQueryset(const ValueRef &Self) {
     return llvm::any_of(C.Def->Body, [&](const Stmt *St) { return St == Fn; });
   };
   auto It = llvm::find_if(Order, Defines);
-  if (It == Order.end() || SuperDepth >= limits::SuperCallNesting)
+  if (It == Order.end())
     return nullptr;
   for (++It; It != Order.end(); ++It)
-    for (const Stmt *St : It->Def->Body) {
-      if (St->Kind != StmtKind::Function || St->Name != "get_queryset")
+    for (const Stmt *Def : It->Def->Body) {
+      if (Def->Kind != StmtKind::Function || Def->Name != Name)
         continue;
-      if (index::isFrameworkModule(It->Module->Name))
+      if (index::isFrameworkModule(It->Module->Name) || S.InProgress.count(Def) ||
+          S.InProgress.size() > limits::CallDepth)
         return nullptr;
-      Interp Next(S, *It->Module, St, Report);
+      S.InProgress.insert(Def);
+      Interp Next(S, *It->Module, Def, Report);
+      Next.ActiveLoops = ActiveLoops;
       Next.CbvClass = CbvClass;
       Next.CbvQuerySet = CbvQuerySet;
       Next.CbvContext = CbvContext;
       Next.ReturnEscapes = ReturnEscapes;
-      Next.AnchorSuper = AnchorSuper;
-      Next.SuperDepth = SuperDepth + 1;
-      ValueRef R = Next.runMethod(St, Self);
-      // A parent whose result we cannot follow (`qs = policy.scope(self, qs)`) is taken
-      // like the framework's own: it returns the class queryset.
-      return R->is(ValueKind::QuerySet) ? R : nullptr;
+      Next.StrictSuper = StrictSuper;
+      for (size_t I = 1, A = 0; I < Def->Params.size() && A < Args.size(); ++I, ++A) {
+        if (Def->Params[I].IsStar || Def->Params[I].IsDoubleStar)
+          break;
+        Next.bind(Def->Params[I].Name, Args[A]);
+      }
+      ValueRef R = Next.runMethod(Def, Self);
+      S.InProgress.erase(Def);
+      if (R->is(ValueKind::QuerySet))
+        return R;
+      // A parent we cannot follow (`qs = policy.scope_queryset(self, qs)`) is taken like
+      // the framework's own (the class queryset), except in a template view, whose
+      // project method is not the `model` default.
+      return StrictSuper ? Value::unknown() : nullptr;
     }
   return nullptr;
 }
@@ -1419,6 +1455,8 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
     return make(ValueKind::ModelClass, Loaded);
   llvm::StringRef Last = llvm::StringRef(Q).rsplit('.').second;
   index::CallRole Role = index::frameworkCall(Q);
+  if (index::ClassRef C = Role == index::CallRole::None ? S.P.classNamed(Q) : index::ClassRef{})
+    Role = index::inheritedCall([&](llvm::StringRef Base) { return S.P.derivesFrom(C, Base); });
   // Paginator(qs, n): its pages are slices of the same rows (`.page()`, `.get_page()`,
   // `.object_list`, iterating a page).
   if (Role == index::CallRole::Paginator && !Args.empty() && Args[0]->is(ValueKind::QuerySet))
@@ -2250,6 +2288,12 @@ void Interp::visitAssign(const Stmt *St) {
   if (Local && St->Value)
     consume(St->Value, V);
   for (const Expr *T : St->Targets) {
+    // `else: qs = Model.objects.none()` after qs was built: branches run one after the
+    // other here, and the empty guard must not hide the rows the other path loops over.
+    if (T->Kind == ExprKind::Name && V->is(ValueKind::QuerySet) && V->Empty)
+      if (auto It = Env.find(T->Id); It != Env.end() && It->second->is(ValueKind::QuerySet) &&
+                                     !It->second->Empty && It->second->Model == V->Model)
+        continue;
     bindTarget(T, V);
     if (T->Kind == ExprKind::Name) // template names kept in locals
       StringNames[T->Id] =

@@ -39,7 +39,7 @@ ValueRef Interp::renderCall(const Expr *E) {
   }
   for (const py::Keyword &K : E->Keywords) {
     ValueRef V = eval(K.Value);
-    if (K.Name == "context")
+    if (K.Name == "context" || K.Name == "dictionary") // `dictionary`: Django < 1.10
       Ctx = V, CtxE = K.Value;
   }
   // Django < 1.10: `render_to_response(name, RequestContext(request, {...}))` or a
@@ -127,10 +127,14 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
     std::string Parent = N.Value.IsLiteral ? unquote(N.Value.Var) : "";
     EvFile = Saved;
     const index::TemplateFile *P = Parent.empty() ? nullptr : S.Templates->find(Parent);
-    if (P && P != &T)
+    if (P && P != &T) {
       walkTemplate(*P, Vars, &Blocks, Depth + 1);
-    else
+    } else {
+      // The parent is not the project's (a package's or a theme's base template): Django
+      // still renders the child's blocks inside it.
       loseScope(Vars);
+      walkUnplacedBlocks(Blocks, {}, Vars, Depth);
+    }
     return;
   }
   const SourceFile *Saved = EvFile;
@@ -139,6 +143,32 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
   InJinja = T.IsJinja2;
   Scope Local = Vars;
   walkNodes(T.Tree.Nodes, Local, Child, Depth);
+  EvFile = Saved;
+  InJinja = SavedJinja;
+  // The top of the chain extends further through a tag of its own (`{% theme_extends
+  // "default.html" %}`): the blocks it does not hold are placed in a template we do not see.
+  if (Child && llvm::any_of(T.Tree.Nodes, [](const parse::tpl::Node &N) {
+        return N.Kind == parse::tpl::NodeKind::Other &&
+               llvm::StringRef(N.TagName).ends_with("extends");
+      })) {
+    Overrides Own;
+    collectBlocks(T, T.Tree.Nodes, Own);
+    walkUnplacedBlocks(*Child, Own, Vars, Depth);
+  }
+}
+
+void Interp::walkUnplacedBlocks(const Overrides &Blocks, const Overrides &Placed,
+                                const Scope &Vars, unsigned Depth) {
+  const SourceFile *Saved = EvFile;
+  bool SavedJinja = InJinja;
+  for (const auto &[Name, At] : Blocks) {
+    if (Placed.count(Name))
+      continue;
+    EvFile = At.first->File.get();
+    InJinja = At.first->IsJinja2;
+    Scope Local = Vars;
+    walkNodes(At.second->Children, Local, &Blocks, Depth);
+  }
   EvFile = Saved;
   InJinja = SavedJinja;
 }
@@ -328,6 +358,15 @@ ValueRef Interp::templateLookup(const ValueRef &Cur, llvm::StringRef Part, Range
   case ValueKind::Instance:
     if (!Part.empty() && llvm::isDigit(Part[0]))
       return Value::unknown();
+    // `{% for f in entry.ordered_fields %}` on one object (not a loop's row): the
+    // queryset the model method returns is what the template loops over.
+    if (Cur->Model && !Cur->Row && !S.G.relation(Cur->Model, Part) &&
+        !S.G.isColumn(Cur->Model, Part)) {
+      index::ClassRef Owner;
+      if (const Stmt *Def = modelMethod(Cur->Model, Part, Owner); Def && Def->Params.size() <= 1)
+        if (ValueRef R = summarize(Def, *Owner.Module, Cur); R->is(ValueKind::QuerySet))
+          return R;
+    }
     return attributeOrCall(Cur, Part, NameWhere, ExprWhere);
   case ValueKind::RelatedManager:
     if (Part == "all")

@@ -154,7 +154,7 @@ const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llv
 
 std::string lowerName(llvm::StringRef S) { return S.lower(); }
 
-ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
+ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper) {
   ViewRows Out;
   const Stmt *Def = C.Def;
   // Where the queryset comes from decides which function "owns" the fix.
@@ -166,6 +166,7 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C) {
   Interp &W = *Out.W;
   W.CbvClass = C;
   W.ReturnEscapes = false;
+  W.StrictSuper = StrictSuper;
   ValueRef QS = Value::unknown();
   const index::Model *Model = nullptr;
   // `queryset` and `model` may come from a mixin or base view in another module: each is
@@ -268,8 +269,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     return;
   bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
   bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
-  const Stmt *Def = C.Def;
-  ViewRows Rows = viewRows(S, C);
+  ViewRows Rows = viewRows(S, C, /*StrictSuper=*/!Api);
   Interp &W = *Rows.W;
   ValueRef QS = Rows.QS;
   const index::Model *Model = Rows.Model;
@@ -309,7 +309,9 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
   Ctx->Kind = ValueKind::Dict;
   Ctx->Entries.push_back({"view", Self});
   std::string ObjectName;
-  if (const Expr *N = classAttr(Def, "context_object_name"); N && N->Kind == ExprKind::String)
+  index::ClassRef AttrOwner; // a mixin's or base view's attribute counts too
+  if (const Expr *N = inheritedAttr(S.P, C, "context_object_name", AttrOwner);
+      N && N->Kind == ExprKind::String)
     ObjectName = N->Id;
   if (IsList && QS->is(ValueKind::QuerySet)) {
     Ctx->Entries.push_back({"object_list", QS});
@@ -324,21 +326,44 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     Obj->Model = Model;
     Ctx->Entries.push_back({"object", Obj});
     Ctx->Entries.push_back({lowerName(Model->Name), Obj});
+    // get() sets self.object before get_context_data() runs.
+    if (!Self->entry("object"))
+      Self->Entries.push_back({"object", Obj});
     if (!ObjectName.empty())
       Ctx->Entries.push_back({ObjectName, Obj});
   }
+  // get_context_data() of the view and of the project classes it inherits from, the
+  // farthest first: each one's super().get_context_data() is what the one before gave.
   ValueRef Final = Ctx;
-  if (const Stmt *GCD = projectMethod(S.P, C, "get_context_data", Owner)) {
-    Interp CD(S, *Owner.Module, GCD, /*Report=*/true);
+  std::vector<std::pair<const Stmt *, index::ClassRef>> Chain;
+  for (index::ClassRef From = C; From && Chain.size() < limits::ClassChain;) {
+    const Stmt *GCD = projectMethod(S.P, From, "get_context_data", Owner);
+    if (!GCD)
+      break;
+    Chain.push_back({GCD, Owner});
+    From = {};
+    if (!callsSuper(GCD, "get_context_data"))
+      break;
+    index::ClassRef At = Owner, Next;
+    for (const Expr *B : At.Def->Bases)
+      if (index::ClassRef R = S.P.classNamed(S.P.resolveExpr(*At.Module, B));
+          R && R.Def != At.Def && projectMethod(S.P, R, "get_context_data", Next)) {
+        From = R;
+        break;
+      }
+  }
+  for (auto It = Chain.rbegin(); It != Chain.rend(); ++It) {
+    Interp CD(S, *It->second.Module, It->first, /*Report=*/true);
     CD.ReturnEscapes = false;
-    CD.CbvContext = Ctx;
+    CD.CbvContext = Final;
     CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
-    ValueRef R = CD.runMethod(GCD, Self);
+    ValueRef R = CD.runMethod(It->first, Self);
     if (R->is(ValueKind::Dict))
       Final = R;
   }
   std::string Template;
-  if (const Expr *TN = classAttr(Def, "template_name"); TN && TN->Kind == ExprKind::String)
+  if (const Expr *TN = inheritedAttr(S.P, C, "template_name", AttrOwner);
+      TN && TN->Kind == ExprKind::String)
     Template = TN->Id;
   else if (Model)
     Template = Model->AppLabel + "/" + lowerName(Model->Name) +

@@ -120,13 +120,19 @@ CallRole frameworkCall(llvm::StringRef Qual) {
   return CallRole::None;
 }
 
+CallRole inheritedCall(llvm::function_ref<bool(llvm::StringRef)> DerivesFrom) {
+  for (const CallRow &C : Calls)
+    if (DerivesFrom(C.QualName))
+      return C.Role;
+  return CallRole::None;
+}
+
 const RenderHelper *renderHelper(llvm::StringRef Qual) {
-  if (!isDjangoModule(Qual))
-    return nullptr;
+  bool Django = isDjangoModule(Qual);
   llvm::StringRef Last = Qual.rsplit('.').second;
   for (const RenderHelper &H : RenderHelpers)
-    if (H.Name == Last)
-      return H.QualName.empty() || H.QualName == Qual ? &H : nullptr;
+    if (H.QualName.empty() ? Django && H.Name == Last : H.QualName == Qual)
+      return &H;
   return nullptr;
 }
 

@@ -5,6 +5,7 @@
 // are in Framework.def; these are the lookups over them.
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -115,6 +116,11 @@ enum class CallRole : uint8_t {
 
 /// The role of the framework callable with qualified name \p Qual.
 CallRole frameworkCall(llvm::StringRef Qual);
+
+/// The role a project class inherits from a modelled framework class (a project's own
+/// `Paginator(django.core.paginator.Paginator)`): that of the first NPLUS1_FRAMEWORK_CALL
+/// row whose qualified name \p DerivesFrom accepts.
+CallRole inheritedCall(llvm::function_ref<bool(llvm::StringRef)> DerivesFrom);
 
 /// One NPLUS1_RENDER_HELPER row.
 struct RenderHelper {

@@ -562,6 +562,13 @@ private:
     std::string Q = P.resolveExpr(Mod, F);
     if (Q.empty())
       return;
+    // A module-level name for another class: `ManagerBase = caching.base.CachingManager`.
+    for (unsigned Hops = 0; Hops < limits::ImportChain && !P.classNamed(Q); ++Hops) {
+      std::string Target = aliasTarget(Q);
+      if (Target.empty() || Target == Q)
+        break;
+      Q = std::move(Target);
+    }
     ClassRef C = P.classNamed(Q);
     if (C) {
       if (!isManagerClass(C))
@@ -586,6 +593,20 @@ private:
       Info.External = !isDjangoModule(Q);
       M.Managers.push_back(std::move(Info));
     }
+  }
+
+  /// What module global \p Q is bound to when it names another class or module member
+  /// (`ManagerBase = caching.base.CachingManager`), or "".
+  std::string aliasTarget(llvm::StringRef Q) const {
+    auto [ModName, Name] = Q.rsplit('.');
+    const ModuleInfo *Owner = P.module(ModName);
+    if (!Owner)
+      return "";
+    auto It = Owner->Globals.find(Name);
+    if (It == Owner->Globals.end() ||
+        (It->second->Kind != ExprKind::Name && It->second->Kind != ExprKind::Attribute))
+      return "";
+    return P.resolveExpr(*Owner, It->second);
   }
 
   void fromQuerySet(const ModuleInfo &Mod, const py::Expr *FromCall, ManagerInfo &Info) {

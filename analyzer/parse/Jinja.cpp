@@ -1055,7 +1055,54 @@ void Parser::dispatch(const Token &T, std::vector<Node> &Out, const TagList &Unt
   unknownTag(T, Out);
 }
 
+/// The command word at the start of \p T's content.
+std::string_view commandOf(std::string_view Src, const Token &T) {
+  size_t E = T.ContentBegin;
+  while (E < T.ContentEnd && isNameChar(Src[E]))
+    ++E;
+  return Src.substr(T.ContentBegin, E - T.ContentBegin);
+}
+
+/// Whether a tag or variable of \p Src carries Jinja2 syntax the Django template
+/// language has no reading for: whitespace control, a call `name(`, a subscript
+/// `name[` or a list literal.
+bool hasJinjaExpression(std::string_view Src, const Token &T) {
+  if (Src[T.Begin + 2] == '-' || Src[T.End - 3] == '-')
+    return true;
+  std::vector<ETok> Toks = tokenizeExpr(Src, T.ContentBegin, T.ContentEnd);
+  for (size_t I = 0; I + 1 < Toks.size(); ++I) {
+    const ETok &A = Toks[I], &B = Toks[I + 1];
+    if (B.K != ETok::Op || B.Begin != A.End)
+      continue;
+    char C = Src[B.Begin];
+    if ((C == '(' || C == '[') && (A.K == ETok::Name || Src[A.Begin] == ')'))
+      return true;
+  }
+  return false;
+}
+
 } // namespace
+
+bool hasJinjaSyntax(std::string_view Source) {
+  if (Source.size() >= std::numeric_limits<uint32_t>::max())
+    return false;
+  std::vector<Token> Toks = Lexer(Source).run();
+  bool Jinja = false;
+  for (const Token &T : Toks) {
+    if (T.Kind != TokKind::Block && T.Kind != TokKind::Var)
+      continue;
+    std::string_view Cmd = T.Kind == TokKind::Block ? commandOf(Source, T) : "";
+    if (Cmd == "load") // a Django library: whatever else is there, Django reads it
+      return false;
+    if (Cmd == "set" || Cmd == "macro" || Cmd == "call" || Cmd == "import" || Cmd == "do" ||
+        Cmd == "raw" || (Cmd == "from" && Source.substr(T.ContentBegin, T.ContentEnd - T.ContentBegin)
+                                                  .find(" import ") != NoMatch))
+      Jinja = true;
+    else if (!Jinja && hasJinjaExpression(Source, T))
+      Jinja = true;
+  }
+  return Jinja;
+}
 
 Template parseJinjaTemplate(std::string_view Source) {
   Template T;

@@ -27,6 +27,15 @@ namespace nplus1::parse::tpl {
 /// Args of a "call" node, unknown tags). Errors stays empty.
 Template parseJinjaTemplate(std::string_view Source);
 
+/// Whether \p Source is written in Jinja2's syntax rather than Django's: some tag
+/// uses a statement only Jinja2 has (`set`, `macro`, `call`, `import`, `from ...
+/// import`, `do`, `raw`), whitespace control (`{%-`, `-}}`), a call (`url('home')`,
+/// `_('Help')`, `row.items.all()`) or a subscript; and no tag loads a Django tag
+/// library (`{% load %}`). Meant for a template the Django front end could not read:
+/// one rendered through a Jinja2 environment the settings do not name (jingo's or
+/// coffin's render helpers, a project's own Environment).
+bool hasJinjaSyntax(std::string_view Source);
+
 } // namespace nplus1::parse::tpl
 
 #endif // NPLUS1_PARSE_JINJA_H

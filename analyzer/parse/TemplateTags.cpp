@@ -422,7 +422,19 @@ void Parser::urlTag(TagCall &C) {
     error(C, "'url' takes at least one argument, a URL pattern name.");
     return;
   }
-  N.Args.push_back(compile(Bits[1]));
+  // Before Django 1.5 the view name is a bare name (`{% url admin:index %}`), unless the
+  // template loads the new tag (`{% load url from future %}`).
+  bool LegacyName = DjangoVersion != 0 && DjangoVersion < 105 &&
+                    Src.find("url from future") == std::string_view::npos;
+  if (LegacyName) {
+    Expr Name;
+    Name.Var = Bits[1].Text;
+    Name.IsLiteral = true;
+    Name.Where = Name.VarWhere = Bits[1].Where;
+    N.Args.push_back(std::move(Name));
+  } else {
+    N.Args.push_back(compile(Bits[1]));
+  }
   size_t End = Bits.size();
   if (End >= 4 && Bits[End - 2].Text == "as") {
     N.AsVar = Bits[End - 1].Text;

@@ -273,6 +273,23 @@ TEST_SUITE("parse.jinja") {
     std::string Nested = std::string(5000, '(') + "x.y" + std::string(5000, ')');
     CHECK(parseJinjaTemplate("{{ " + Nested + " }}").Errors.empty());
   }
+
+  TEST_CASE("Jinja2 syntax is told from Django's") {
+    // Statements only Jinja2 has, whitespace control, calls and subscripts.
+    CHECK(hasJinjaSyntax("{% set title = 'Forums' %}{{ title }}"));
+    CHECK(hasJinjaSyntax("{% macro row(x) %}{% endmacro %}"));
+    CHECK(hasJinjaSyntax("{% from 'macros.html' import row %}"));
+    CHECK(hasJinjaSyntax("{%- if x -%}y{% endif %}"));
+    CHECK(hasJinjaSyntax("<a href=\"{{ url('home') }}\">{{ _('Help') }}</a>"));
+    CHECK(hasJinjaSyntax("{% for f in form.visible_fields() %}{% endfor %}"));
+    CHECK(hasJinjaSyntax("{{ feed[0] }}"));
+    // Django's: filters with arguments, plain lookups, text that only looks like a call.
+    CHECK_FALSE(hasJinjaSyntax("{% for o in orders %}{{ o.date|date:\"Y\" }}{% endfor %}"));
+    CHECK_FALSE(hasJinjaSyntax("{% trans \"Help (me)\" %} call(x) {# f(x) #}"));
+    CHECK_FALSE(hasJinjaSyntax("{% if a %}{% elif b %}{% endif %}{% url 'x' pk=1 %}"));
+    // A Django tag library is loaded: Django's, whatever else is written.
+    CHECK_FALSE(hasJinjaSyntax("{% load static %}{{ url('home') }}"));
+  }
 }
 
 TEST_SUITE("flow.templates") {

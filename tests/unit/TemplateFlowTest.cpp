@@ -134,6 +134,167 @@ class One(DetailView):
                   "templates/shop/order_list.html:1:NP101:customer"});
   }
 
+  TEST_CASE("DetailView: self.object is the row; inherited get_context_data() run through super()") {
+    test::MiniProject P(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+class Shop(models.Model):
+    name = models.CharField(max_length=10)
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)
+    total = models.IntegerField()
+)py"},
+                                   {"shop.views", R"py(
+from django.views.generic import DetailView
+from .models import Customer
+class OrdersMixin:
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['orders'] = self.object.orders.all()
+        return ctx
+class Page(OrdersMixin, DetailView):
+    model = Customer
+    template_name = 'page.html'
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['title'] = self.object.name
+        return ctx
+class Replaced(OrdersMixin, DetailView):
+    model = Customer
+    template_name = 'replaced.html'
+    def get_context_data(self, **kwargs):
+        return {'title': 'x'}
+class Kept(DetailView):
+    model = Customer
+    template_name = 'kept.html'
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx['orders'] = [o for o in self.object.orders.all() if o.total]
+        ctx['totals'] = [o.total for o in self.object.orders.all()]
+        return ctx
+)py"}},
+        {{"page.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+         {"replaced.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+         {"kept.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}\n"
+                       "{% for t in totals %}{{ t.shop.name }}{% endfor %}"}});
+    // Replaced never calls super(): the mixin's orders are not in its context. The rows
+    // a comprehension keeps are the queryset's; the values it builds are not rows.
+    CHECK(P.findings("shop.views") == Strings{"templates/kept.html:1:NP101:shop",
+                                              "templates/page.html:1:NP101:shop"});
+  }
+
+  TEST_CASE("blocks of a child whose parent we do not see; one object's method returning rows") {
+    test::MiniProject P(test::Mods{{"shop.models", R"py(
+from django.db import models
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+    def recent_orders(self):
+        return self.orders.order_by('-id')
+class Shop(models.Model):
+    name = models.CharField(max_length=10)
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)
+)py"},
+                                   {"shop.views", R"py(
+from django.shortcuts import get_object_or_404, render
+from .models import Customer, Order
+def package_parent(request):
+    return render(request, 'child.html', {'orders': Order.objects.all()})
+def theme_parent(request):
+    return render(request, 'themed.html', {'orders': Order.objects.all()})
+def one(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    return render(request, 'one.html', {'customer': customer})
+def guarded(request):
+    orders = Order.objects.filter(shop__name='x')
+    if not request.GET:
+        orders = Order.objects.none()
+    return render(request, 'guarded.html', {'orders': orders})
+)py"}},
+        {{"child.html", "{% extends 'package/base.html' %}\n"
+                        "{% block body %}{% for o in orders %}{{ o.shop.name }}{% endfor %}"
+                        "{% endblock %}"},
+         {"themed.html", "{% extends 'column.html' %}\n"
+                         "{% block body %}{% for o in orders %}{{ o.shop.name }}{% endfor %}"
+                         "{% endblock %}"},
+         {"column.html", "{% load theme_tags %}{% theme_extends 'default.html' %}"
+                         "{% block side %}{% endblock %}"},
+         {"one.html", "{% for o in customer.recent_orders %}{{ o.shop.name }}{% endfor %}"},
+         {"guarded.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"}});
+    CHECK(P.findings("shop.views") == Strings{"templates/child.html:2:NP101:shop",
+                                              "templates/guarded.html:1:NP101:shop",
+                                              "templates/one.html:1:NP101:shop",
+                                              "templates/themed.html:2:NP101:shop"});
+  }
+
+  TEST_CASE("a mixin's context_object_name; super().get_context_data(**context) keeps context") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.views.generic import ListView
+from .models import Customer, Order
+class OrdersMixin:
+    context_object_name = 'orders'
+    template_name = 'orders.html'
+    def get_queryset(self):
+        return Order.objects.all()
+    def get_context_data(self, **kwargs):
+        context = {'customers': Customer.objects.all()}
+        context.update(kwargs)
+        return super().get_context_data(**context)
+class Orders(OrdersMixin, ListView):
+    pass
+)py"}},
+        {{"orders.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}\n"
+                         "{% for c in customers %}{{ c.address.city }}{% endfor %}"}});
+    CHECK(P.findings("shop.views") == Strings{"templates/orders.html:1:NP101:customer",
+                                              "templates/orders.html:2:NP101:address"});
+  }
+
+  TEST_CASE("super().get_queryset() runs the project base view's get_queryset()") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+from django.views.generic import ListView
+from .models import Order
+def related(qs):
+    return qs.select_related('customer')
+class Base(ListView):
+    model = Order
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return Order.objects.select_related('customer')
+class Mine(Base):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=1)
+class Opaque(ListView):
+    model = Order
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return self._rows()
+    def _rows(self):
+        return related(Order.objects.all())
+class MineOpaque(Opaque):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=1)
+class Plain(ListView):
+    template_name = 'orders.html'
+    context_object_name = 'orders'
+    def get_queryset(self):
+        return Order.objects.all()
+class MinePlain(Plain):
+    def get_queryset(self):
+        return super().get_queryset().filter(total=2)
+)py"}},
+        {{"orders.html", "{% for o in orders %}{{ o.customer.name }}{% endfor %}"}});
+    // Mine: the base selects the customer; MineOpaque: the base's rows are not `model =
+    // Order`'s default, and what they load is unknown. Plain and MinePlain: one finding
+    // on Plain's queryset.
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) == Strings{"templates/orders.html:1:NP101:customer"});
+  }
+
   TEST_CASE("a model method's query on the row of a one-row loop runs once") {
     auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
 from django.db import models

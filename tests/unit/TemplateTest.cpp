@@ -767,6 +767,18 @@ TEST_SUITE("parse.template") {
     parseTemplate(std::string_view(WithNul, sizeof(WithNul) - 1));
   }
 
+  TEST_CASE("before Django 1.5 the url tag's view name is a bare name") {
+    const char *Src = "{% url admin:index %}{% url shop.views.detail order.pk %}";
+    CHECK(parseTemplate(Src, 104).Errors.empty());
+    Template Old = parseTemplate(Src, 104);
+    REQUIRE(Old.Nodes.size() == 2);
+    CHECK(Old.Nodes[0].Args[0].IsLiteral);
+    CHECK(Old.Nodes[1].Args[1].Var == "order.pk");
+    // Django 1.5 on, or the new tag loaded from future: the name is an expression.
+    CHECK_FALSE(parseTemplate(Src, 105).Errors.empty());
+    CHECK_FALSE(parseTemplate(std::string("{% load url from future %}") + Src, 104).Errors.empty());
+  }
+
   TEST_CASE("error count is capped") {
     Template T = parseTemplate(repeat("{% endif %}", 5000));
     CHECK(T.Errors.size() == 1001);

@@ -103,8 +103,7 @@ bool isVirtualenv(llvm::StringRef Dir) {
 }
 
 void walk(llvm::StringRef Root, llvm::StringRef Dir, const Excluder &Ex,
-          llvm::ArrayRef<std::string> TemplateDirs, Result &R,
-          llvm::StringSet<> &Seen) {
+          llvm::ArrayRef<std::string> TemplateDirs, Result &R, llvm::StringSet<> &Seen) {
   std::error_code EC;
   std::vector<std::pair<std::string, fs::file_type>> Entries;
   for (fs::directory_iterator It(Dir, EC), End; It != End && !EC; It.increment(EC))
@@ -234,7 +233,8 @@ Result discover(const Options &Opts) {
   // Files named explicitly are analyzed even when an exclude pattern would skip them
   // (pre-commit passes exactly the files it wants checked).
   for (const std::string &A : Abs) {
-    if (fs::is_directory(A) || (path::extension(A) != ".py" && templateName(A, TemplateDirs).empty()))
+    if (fs::is_directory(A) ||
+        (path::extension(A) != ".py" && templateName(A, TemplateDirs).empty()))
       continue;
     bool Known =
         std::any_of(R.Files.begin(), R.Files.end(), [&](const File &F) { return F.AbsPath == A; });

@@ -947,7 +947,8 @@ void parseOnly(Analysis &A, const Config &Settings) {
     parse::tpl::Template T =
         parse::tpl::parseTemplate(std::string_view(Text.data(), Text.size()),
                                   Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
-    if (!T.Errors.empty() && !parse::tpl::hasJinjaSyntax(std::string_view(Text.data(), Text.size())))
+    if (!T.Errors.empty() &&
+        !parse::tpl::hasJinjaSyntax(std::string_view(Text.data(), Text.size())))
       Syntax[I] =
           rules::syntaxError(*In[I].Src, {T.Errors.front().Where.Begin, T.Errors.front().Where.End},
                              T.Errors.front().Message);

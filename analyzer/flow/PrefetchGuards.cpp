@@ -20,8 +20,7 @@ bool isPrefetchCache(const Expr *E) {
   if (E->Kind == ExprKind::Attribute)
     return E->Id == CacheAttr;
   return E->Kind == ExprKind::Call && E->Object && E->Object->isName("getattr") &&
-         E->Args.size() >= 2 && E->Args[1]->Kind == ExprKind::String &&
-         E->Args[1]->Id == CacheAttr;
+         E->Args.size() >= 2 && E->Args[1]->Kind == ExprKind::String && E->Args[1]->Id == CacheAttr;
 }
 
 /// The key \p Test asks the prefetch cache about (`'x' in <cache>`, also inside `and`),
@@ -52,8 +51,8 @@ std::string readKey(llvm::ArrayRef<Stmt *> Body) {
   std::string Key;
   auto OnStmt = [](const Stmt *) {};
   auto OnExpr = [&](const Expr *E) {
-    if (Key.empty() && E->Kind == ExprKind::Subscript && isPrefetchCache(E->Object) &&
-        E->Index && E->Index->Kind == ExprKind::String)
+    if (Key.empty() && E->Kind == ExprKind::Subscript && isPrefetchCache(E->Object) && E->Index &&
+        E->Index->Kind == ExprKind::String)
       Key = E->Index->Id;
   };
   walkBody(Body, OnStmt, OnExpr);

@@ -157,8 +157,8 @@ void Interp::walkTemplate(const index::TemplateFile &T, const Scope &Vars, const
   }
 }
 
-void Interp::walkUnplacedBlocks(const Overrides &Blocks, const Overrides &Placed,
-                                const Scope &Vars, unsigned Depth) {
+void Interp::walkUnplacedBlocks(const Overrides &Blocks, const Overrides &Placed, const Scope &Vars,
+                                unsigned Depth) {
   const SourceFile *Saved = EvFile;
   bool SavedJinja = InJinja;
   for (const auto &[Name, At] : Blocks) {

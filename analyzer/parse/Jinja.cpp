@@ -1095,8 +1095,9 @@ bool hasJinjaSyntax(std::string_view Source) {
     if (Cmd == "load") // a Django library: whatever else is there, Django reads it
       return false;
     if (Cmd == "set" || Cmd == "macro" || Cmd == "call" || Cmd == "import" || Cmd == "do" ||
-        Cmd == "raw" || (Cmd == "from" && Source.substr(T.ContentBegin, T.ContentEnd - T.ContentBegin)
-                                                  .find(" import ") != NoMatch))
+        Cmd == "raw" ||
+        (Cmd == "from" &&
+         Source.substr(T.ContentBegin, T.ContentEnd - T.ContentBegin).find(" import ") != NoMatch))
       Jinja = true;
     else if (!Jinja && hasJinjaExpression(Source, T))
       Jinja = true;

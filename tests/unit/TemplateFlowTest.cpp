@@ -134,7 +134,8 @@ class One(DetailView):
                   "templates/shop/order_list.html:1:NP101:customer"});
   }
 
-  TEST_CASE("DetailView: self.object is the row; inherited get_context_data() run through super()") {
+  TEST_CASE(
+      "DetailView: self.object is the row; inherited get_context_data() run through super()") {
     test::MiniProject P(test::Mods{{"shop.models", R"py(
 from django.db import models
 class Customer(models.Model):
@@ -175,18 +176,19 @@ class Kept(DetailView):
         ctx['totals'] = [o.total for o in self.object.orders.all()]
         return ctx
 )py"}},
-        {{"page.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
-         {"replaced.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
-         {"kept.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}\n"
-                       "{% for t in totals %}{{ t.shop.name }}{% endfor %}"}});
+                        {{"page.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+                         {"replaced.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"},
+                         {"kept.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}\n"
+                                       "{% for t in totals %}{{ t.shop.name }}{% endfor %}"}});
     // Replaced never calls super(): the mixin's orders are not in its context. The rows
     // a comprehension keeps are the queryset's; the values it builds are not rows.
-    CHECK(P.findings("shop.views") == Strings{"templates/kept.html:1:NP101:shop",
-                                              "templates/page.html:1:NP101:shop"});
+    CHECK(P.findings("shop.views") ==
+          Strings{"templates/kept.html:1:NP101:shop", "templates/page.html:1:NP101:shop"});
   }
 
   TEST_CASE("blocks of a child whose parent we do not see; one object's method returning rows") {
-    test::MiniProject P(test::Mods{{"shop.models", R"py(
+    test::MiniProject P(
+        test::Mods{{"shop.models", R"py(
 from django.db import models
 class Customer(models.Model):
     name = models.CharField(max_length=10)
@@ -198,7 +200,7 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, related_name='orders', on_delete=models.CASCADE)
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE)
 )py"},
-                                   {"shop.views", R"py(
+                   {"shop.views", R"py(
 from django.shortcuts import get_object_or_404, render
 from .models import Customer, Order
 def package_parent(request):
@@ -224,14 +226,14 @@ def guarded(request):
                          "{% block side %}{% endblock %}"},
          {"one.html", "{% for o in customer.recent_orders %}{{ o.shop.name }}{% endfor %}"},
          {"guarded.html", "{% for o in orders %}{{ o.shop.name }}{% endfor %}"}});
-    CHECK(P.findings("shop.views") == Strings{"templates/child.html:2:NP101:shop",
-                                              "templates/guarded.html:1:NP101:shop",
-                                              "templates/one.html:1:NP101:shop",
-                                              "templates/themed.html:2:NP101:shop"});
+    CHECK(P.findings("shop.views") ==
+          Strings{"templates/child.html:2:NP101:shop", "templates/guarded.html:1:NP101:shop",
+                  "templates/one.html:1:NP101:shop", "templates/themed.html:2:NP101:shop"});
   }
 
   TEST_CASE("a mixin's context_object_name; super().get_context_data(**context) keeps context") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.views.generic import ListView
 from .models import Customer, Order
 class OrdersMixin:
@@ -253,7 +255,8 @@ class Orders(OrdersMixin, ListView):
   }
 
   TEST_CASE("super().get_queryset() runs the project base view's get_queryset()") {
-    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels}, {"shop.views", R"py(
 from django.views.generic import ListView
 from .models import Order
 def related(qs):

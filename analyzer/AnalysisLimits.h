@@ -100,11 +100,6 @@ inline constexpr unsigned TemplateWalks = 400;
 /// Expression nesting searched for a `super().method(...)` call.
 inline constexpr unsigned SuperCallNesting = 64;
 
-/// A loop over `qs[:K]` with a literal K up to this many rows runs a bounded handful of
-/// queries, not a count that grows with the data: it is treated like a loop over one object
-/// (only the many-relations of its rows repeat per row).
-inline constexpr unsigned FewRowsSlice = 5;
-
 /// Statements of one method searched for a `super().method(...)` call.
 inline constexpr std::size_t SuperCallStatements = 4096;
 

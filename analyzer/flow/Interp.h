@@ -351,7 +351,6 @@ private:
   ValueRef evalCall(const Expr *E);
   /// evalCall()'s parts: `super().method(...)`, and `obj.method(...)` / `module.f(...)`.
   ValueRef superCall(const Expr *E);
-  unsigned literalSliceRows(const Expr *Sub) const;
   /// `super().<Name>(Args)` in a class-based view: the next project method \p Name of the
   /// view's MRO (Project::mro) after the running method's class, run with the same class
   /// queryset. Null when there is none, it is the framework's, or it returns what we

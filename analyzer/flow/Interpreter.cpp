@@ -997,7 +997,7 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
   L->SourceText = IterText.str();
   L->RowModel = V->Model;
   L->Function = Fn;
-  L->SingleObject = V->OneRow || V->FewRows;
+  L->SingleObject = V->OneRow;
   if (LoadUse *U = useOf(V)) {
     U->Loops.push_back(L);
     if (V->ValuesMode)
@@ -1113,20 +1113,6 @@ ValueRef Interp::evalComprehension(const Expr *E) {
   return Rows ? Rows : Value::unknown();
 }
 
-/// The number of rows `qs[:K]` / `qs[I:J]` keeps when its bounds are integer literals
-/// (J - I), or 0 when it is not bounded by literals (`qs[5:]`, `qs[:n]`, a step).
-unsigned Interp::literalSliceRows(const Expr *Sub) const {
-  llvm::StringRef T = File->slice(Sub->Index->Where).trim();
-  auto [Start, Stop] = T.split(':');
-  Start = Start.trim();
-  Stop = Stop.trim();
-  unsigned From = 0, To = 0;
-  if ((!Start.empty() && Start.getAsInteger(10, From)) || Stop.empty() ||
-      Stop.getAsInteger(10, To) || To <= From)
-    return 0;
-  return To - From;
-}
-
 ValueRef Interp::evalSubscript(const Expr *E) {
   ValueRef Obj = eval(E->Object);
   eval(E->Index);
@@ -1134,11 +1120,6 @@ ValueRef Interp::evalSubscript(const Expr *E) {
     return Value::unknown();
   if (E->IsSlice) {
     consume(E->Object, Obj);
-    if (unsigned K = literalSliceRows(E); K && K <= limits::FewRowsSlice) {
-      auto Few = copy(Obj);
-      Few->FewRows = true;
-      return Few;
-    }
     return Obj;
   }
   if (Obj->ValuesMode)

@@ -200,7 +200,6 @@ struct Value {
   bool ValuesMode = false;     ///< values()/values_list(): rows are dicts/tuples
   bool Bypass = false;         ///< a filtered/ordered related set: a new query, prefetch or not
   bool OneRow = false;         ///< filtered on its primary key: at most one row
-  bool FewRows = false;        ///< sliced to a literal handful (`qs[:5]`, limits::FewRowsSlice)
   bool Empty = false;          ///< `.none()`: no rows (an early-return guard)
   std::shared_ptr<Origin> Src; ///< QuerySet/Manager: where it was created
   std::optional<RowInfo> Row;  ///< Instance: a loop row; QuerySet: rows of a related set

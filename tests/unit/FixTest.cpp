@@ -20,12 +20,12 @@ TEST_SUITE("fix.edits") {
     CHECK(fixed(R"py(
 from .models import Order
 def f():
-    for o in Order.objects.filter(total=1)[:50]:
+    for o in Order.objects.filter(total=1)[:10]:
         print(o.customer.name, o.customer.address.city, len(o.item_set.all()))
 )py") == R"py(
 from .models import Order
 def f():
-    for o in Order.objects.select_related('customer__address').prefetch_related('item_set').filter(total=1)[:50]:
+    for o in Order.objects.select_related('customer__address').prefetch_related('item_set').filter(total=1)[:10]:
         print(o.customer.name, o.customer.address.city, len(o.item_set.all()))
 )py");
   }

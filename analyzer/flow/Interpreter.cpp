@@ -755,6 +755,9 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     std::string Path = Row.Path.empty() ? Read.Path : Row.Path + "__" + Read.Path;
     // Rows of a reverse FK hold their owner: `self.writer` on a row of writer.books is free.
     llvm::StringRef First = llvm::StringRef(Read.Path).split("__").first;
+    // `event.image = None; event.save()`: the method reads what the caller assigned.
+    if (llvm::is_contained(Obj->Assigned, First))
+      continue;
     if (Row.ViaRelation && holdsOwner(*Row.ViaRelation) && Row.ViaRelation->Counterpart == First) {
       llvm::StringRef Rest = llvm::StringRef(Read.Path).split("__").second;
       if (Rest.empty())

@@ -79,10 +79,6 @@ struct ModuleState {
   std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
   /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
   bool FetchModes = true;
-  /// The model each snake_case model name denotes (`indicator_period_data`), null when
-  /// two models share it; filled on first use (Parameters.cpp).
-  llvm::StringMap<const Model *> ModelsBySnakeName;
-  bool SnakeNamesRead = false;
 };
 
 /// Interprets one function body over abstract values.
@@ -232,8 +228,7 @@ public:
 
   // ---- parameters (Parameters.cpp) --------------------------------------------
   /// Binds the parameters of \p Def (analyzed on its own, no caller in sight) that hold
-  /// one model object: annotated with a model (`user: User`), or, without annotation and
-  /// default, named after exactly one model (`project` for Project).
+  /// one model object: annotated with a model (`user: User`).
   void bindParameters(const Stmt *Def);
   /// Binds what the class \p C around method \p Def says of its parameters: `cls` of a
   /// model's classmethod is the model (`cls.objects.filter(...)` is a queryset of it).
@@ -241,8 +236,6 @@ public:
   /// The model an annotation names (`User`, `models.User`, `"User"`,
   /// `Optional[User]`), or null.
   const Model *annotatedModel(const Expr *A);
-  /// The one model whose class name in snake_case is \p Name, or null.
-  const Model *modelForSnakeName(llvm::StringRef Name);
 
   /// `str(obj)`, f-strings, `{{ obj }}`: the model's __str__ read on a row.
   void strOf(const ValueRef &Obj, Range Where);

@@ -50,4 +50,18 @@ summary=$("$bin" check --no-color . | tail -1 || true)
 printf '[tool.nplus1]\ninclude-tests = true\n' > pyproject.toml
 [ "$(count)" = "NP101 NP101 NP101 NP101 NP903 NP903" ] || { echo "include-tests = true: $(count)"; exit 1; }
 "$bin" check --show-settings . | grep -q '^include-tests = true' || exit 1
-echo "config: select, ignore, per-file-ignores, include-tests, show-settings and errors behave"
+rm -r pyproject.toml app/tests conftest.py app/labels.py
+# Management commands likewise: their findings, and those of a production helper read per
+# row only by a command's loop, need --include-commands (or include-commands = true).
+mkdir -p app/management/commands
+printf 'from django.core.management.base import BaseCommand\nfrom app.labels import label\nfrom app.models import Order\n\n\nclass Command(BaseCommand):\n    def handle(self, *args, **options):\n        for o in Order.objects.all():\n            print(o.customer.name, label(o))\n' > app/management/commands/names.py
+printf 'def label(o):\n    return o.customer.name\n' > app/labels.py
+[ "$(count)" = "NP101 NP903 NP903" ] || { echo "commands hidden: $(count)"; exit 1; }
+summary=$("$bin" check --no-color . | tail -1 || true)
+[[ "$summary" == *"; 1 finding(s) in management commands hidden (--include-commands shows them)" ]] ||
+  { echo "summary: $summary"; exit 1; }
+[ "$(count --include-commands)" = "NP101 NP101 NP903 NP903" ] || { echo "--include-commands: $(count --include-commands)"; exit 1; }
+printf '[tool.nplus1]\ninclude-commands = true\n' > pyproject.toml
+[ "$(count)" = "NP101 NP101 NP903 NP903" ] || { echo "include-commands = true: $(count)"; exit 1; }
+"$bin" check --show-settings . | grep -q '^include-commands = true' || exit 1
+echo "config: select, ignore, per-file-ignores, include-tests, include-commands, show-settings and errors behave"

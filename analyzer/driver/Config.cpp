@@ -76,7 +76,7 @@ std::string badGlob(llvm::StringRef Glob) {
 
 constexpr const char *KnownKeys =
     "select, extend-select, ignore, extend-ignore, per-file-ignores, exclude, extend-exclude, "
-    "template-dirs, django-version, unsafe-fixes, include-tests";
+    "template-dirs, django-version, unsafe-fixes, include-tests, include-commands";
 
 /// Reads one `key = value` of the settings table into \p C.
 llvm::Error readKey(llvm::StringRef File, const std::string &Key, const toml::node &N, Config &C) {
@@ -120,6 +120,8 @@ llvm::Error readKey(llvm::StringRef File, const std::string &Key, const toml::no
     return Bool(C.UnsafeFixes);
   if (Key == "include-tests")
     return Bool(C.IncludeTests);
+  if (Key == "include-commands")
+    return Bool(C.IncludeCommands);
   if (Key == "django-version") {
     auto S = N.value<std::string>();
     static const llvm::Regex Version("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$");
@@ -446,6 +448,10 @@ llvm::Error applyCommandLine(const CommandLine &CL, Config &C) {
     C.IncludeTests = CL.IncludeTests;
     C.Origin["include-tests"] = {"--include-tests"};
   }
+  if (CL.IncludeCommands) {
+    C.IncludeCommands = CL.IncludeCommands;
+    C.Origin["include-commands"] = {"--include-commands"};
+  }
   return llvm::Error::success();
 }
 
@@ -499,6 +505,15 @@ bool Config::isTestPath(llvm::StringRef RelPath) {
          (Name.starts_with("test_") && Name.ends_with(".py")) || Name.ends_with("_tests.py");
 }
 
+bool Config::isCommandPath(llvm::StringRef RelPath) {
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  RelPath.split(Parts, '/', -1, /*KeepEmpty=*/false);
+  for (size_t I = 0; I + 2 < Parts.size(); ++I)
+    if (Parts[I] == "management" && Parts[I + 1] == "commands")
+      return true;
+  return false;
+}
+
 unsigned Config::djangoVersion() const {
   llvm::StringRef Major, Minor;
   std::tie(Major, Minor) = llvm::StringRef(DjangoVersion).split('.');
@@ -533,6 +548,7 @@ void Config::print(llvm::raw_ostream &OS) const {
      << "\ntemplate-dirs = " << List(TemplateDirs) << From("template-dirs")
      << "\nunsafe-fixes = " << Bool(UnsafeFixes) << From("unsafe-fixes")
      << "\ninclude-tests = " << Bool(IncludeTests) << From("include-tests")
+     << "\ninclude-commands = " << Bool(IncludeCommands) << From("include-commands")
      << "; reported from tests/, test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, "
         "conftest.py"
      << "\ndjango-version = \"" << DjangoVersion << "\"  # " << DjangoVersionWhy << "\n";

@@ -33,6 +33,10 @@ struct Config {
   /// test_*.py, *_tests.py, tests.py, conftest.py); by default they are indexed but not
   /// reported.
   std::optional<bool> IncludeTests;
+  /// Report findings in management commands too (`management/commands/*.py`, and
+  /// production code whose loop, queryset or call site lies there); by default they are
+  /// indexed but not reported.
+  std::optional<bool> IncludeCommands;
   std::string DjangoVersion = "5.2"; ///< "major.minor"
   std::string DjangoVersionWhy = "default: the newest release line assumed";
   /// Set when the version was configured or pinned, not assumed: a fix whose effect
@@ -51,6 +55,8 @@ struct Config {
   bool ignoredIn(llvm::StringRef RelPath, llvm::StringRef Code) const;
   /// True when \p RelPath (relative to the project root) is test code.
   static bool isTestPath(llvm::StringRef RelPath);
+  /// True when \p RelPath is a Django management command (`<app>/management/commands/`).
+  static bool isCommandPath(llvm::StringRef RelPath);
   /// Django major*100 + minor (4.1 -> 401).
   unsigned djangoVersion() const;
   /// The effective settings as TOML, each followed by where its value came from.
@@ -67,7 +73,7 @@ struct CommandLine {
   std::vector<std::string> ExtendSelect, Ignore, ExtendIgnore;
   /// `GLOB:CODES` entries; replace the file's per-file-ignores.
   std::optional<std::vector<std::string>> PerFileIgnores;
-  std::optional<bool> UnsafeFixes, IncludeTests;
+  std::optional<bool> UnsafeFixes, IncludeTests, IncludeCommands;
 };
 
 /// Which configuration file to read.

@@ -1048,9 +1048,11 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
   // within each module).
   rules::groupRepeatedReads(A.Diagnostics);
   applySuppressions(A);
-  // select / ignore / per-file-ignores, then test code (counted: the summary says so).
+  // select / ignore / per-file-ignores, then test code and management commands (counted:
+  // the summary says so).
   llvm::StringRef Root = A.Files.Root;
   bool IncludeTests = Settings.IncludeTests.value_or(false);
+  bool IncludeCommands = Settings.IncludeCommands.value_or(false);
   llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
     if (!Settings.enabled(D.Code))
       return true;
@@ -1062,9 +1064,19 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
     if (Settings.ignoredIn(Rel, D.Code))
       return true;
     // Files that cannot be read or parsed are reported wherever they are.
-    bool Hidden = !IncludeTests && D.File && inTestCode(D, Rel, Root);
-    A.HiddenInTests += Hidden;
-    return Hidden;
+    if (!D.File)
+      return false;
+    if (!IncludeTests && inCodeOf(D, Rel, Root, Config::isTestPath)) {
+      ++A.HiddenInTests;
+      return true;
+    }
+    // No real project's N+1 fix was in a management command (../shared/realworld: none of
+    // 100), and judged samples found them mostly one-off data fixes and dev utilities.
+    if (!IncludeCommands && inCodeOf(D, Rel, Root, Config::isCommandPath)) {
+      ++A.HiddenInCommands;
+      return true;
+    }
+    return false;
   });
   // Of the whole run's findings, those located in the targets; with files named one by
   // one, those lying in or pointing into them. (Run::go() kept every finding of the files
@@ -1098,8 +1110,9 @@ std::string cacheKey(const Config &Settings) {
   return Key;
 }
 
-bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root) {
-  if (Config::isTestPath(Rel))
+bool inCodeOf(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root,
+              bool (*InPath)(llvm::StringRef)) {
+  if (InPath(Rel))
     return true;
   // A production method read per row of a loop that only a test runs (its loop, queryset or
   // call site is in test code) is test code's finding too.
@@ -1114,7 +1127,7 @@ bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef
     if (!R.consume_front(Root))
       continue;
     R = R.ltrim('/');
-    if (Config::isTestPath(R))
+    if (InPath(R))
       return true;
   }
   return false;

@@ -44,6 +44,8 @@ struct Analysis {
   std::vector<rules::Diagnostic> Diagnostics; ///< sorted
   /// Findings left out because they are in test code (without include-tests).
   unsigned HiddenInTests = 0;
+  /// Findings left out because they are in management commands (without include-commands).
+  unsigned HiddenInCommands = 0;
   /// The target source files by path (for --verify and --fix).
   std::vector<std::shared_ptr<const parse::SourceFile>> Targets;
   /// Every file read (findings read from the cache point into them).
@@ -74,10 +76,12 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
 /// stays empty. The settings matter only through \p Opts (see configure()).
 Analysis indexOnly(const discover::Options &Opts);
 
-/// True when \p D belongs to test code (shown only with --include-tests): its file, at
-/// \p Rel under \p Root, is a test path, or one of its notes (the loop, the queryset, a
-/// call site) lies in one.
-bool inTestCode(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root);
+/// True when \p D belongs to the code \p InPath picks (Config::isTestPath: test code,
+/// shown only with --include-tests; Config::isCommandPath: management commands): its file,
+/// at \p Rel under \p Root, or one of its notes' files (a production method read per row of
+/// a loop that only such code runs belongs to that code).
+bool inCodeOf(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root,
+              bool (*InPath)(llvm::StringRef));
 
 /// `--shard I/N`: keeps the findings located in the files of shard \p Index (1-based) of
 /// \p Count. Files are dealt to shards by a hash of their path under the project root, so

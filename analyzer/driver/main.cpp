@@ -116,6 +116,10 @@ cl::opt<bool> IncludeTests(
     cl::desc("Also report findings in test code (tests/ directories, "
              "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
     cl::sub(CheckCmd), cl::cat(Cat));
+cl::opt<bool> IncludeCommands(
+    "include-commands",
+    cl::desc("Also report findings in management commands (<app>/management/commands/)"),
+    cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> Quiet("quiet", cl::desc("Print findings only, no summary line (alias: -q)"),
                     cl::sub(CheckCmd), cl::cat(Cat));
 cl::alias QuietShort("q", cl::desc("Alias for --quiet"), cl::aliasopt(Quiet));
@@ -232,6 +236,8 @@ driver::CommandLine commandLineSettings() {
     CL.UnsafeFixes = bool(UnsafeFixes);
   if (IncludeTests.getNumOccurrences())
     CL.IncludeTests = bool(IncludeTests);
+  if (IncludeCommands.getNumOccurrences())
+    CL.IncludeCommands = bool(IncludeCommands);
   return CL;
 }
 
@@ -419,6 +425,9 @@ void describeRun(const driver::Analysis &A, std::chrono::steady_clock::time_poin
                  << (A.HiddenInTests
                          ? ", " + std::to_string(A.HiddenInTests) + " in test code hidden"
                          : "")
+                 << (A.HiddenInCommands ? ", " + std::to_string(A.HiddenInCommands) +
+                                              " in management commands hidden"
+                                        : "")
                  << llvm::format(" (%.0f ms)\n", millisSince(Start));
   }
   if (CacheStats || Verbose)
@@ -490,16 +499,19 @@ std::vector<rules::Diagnostic> applyFixes(const driver::Analysis &A, llvm::raw_o
 
 /// The text report: the findings, the fixes available (--show-fixes) and the summary line.
 void printTextReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Remaining,
-                     unsigned HiddenInTests, bool Color) {
+                     const driver::Analysis &A, bool Color) {
   report::printText(OS, Remaining, Color, UnsafeFixes);
   size_t Safe = 0, Unsafe = 0;
   for (const rules::Diagnostic &D : Remaining)
     if (D.Fix)
       (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
-  std::string Hidden = HiddenInTests
-                           ? "; " + std::to_string(HiddenInTests) +
-                                 " finding(s) in test files hidden (--include-tests shows them)"
-                           : "";
+  std::string Hidden;
+  if (A.HiddenInTests)
+    Hidden += "; " + std::to_string(A.HiddenInTests) +
+              " finding(s) in test files hidden (--include-tests shows them)";
+  if (A.HiddenInCommands)
+    Hidden += "; " + std::to_string(A.HiddenInCommands) +
+              " finding(s) in management commands hidden (--include-commands shows them)";
   if (ShowFixes && !Quiet) {
     std::vector<const rules::Diagnostic *> Fixable;
     for (const rules::Diagnostic &D : Remaining)
@@ -521,7 +533,7 @@ void printTextReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Re
 
 /// Prints \p Remaining in the --format asked for (or --statistics).
 void printReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Remaining,
-                 unsigned HiddenInTests, bool Color) {
+                 const driver::Analysis &A, bool Color) {
   if (Format == "json") {
     OS << report::toJson(Remaining).dump(2) << "\n";
   } else if (Format == "sarif") {
@@ -540,7 +552,7 @@ void printReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Remain
       OS << llvm::format("%-6s %6zu  ", Code.c_str(), N) << rules::findRule(Code)->info().Name
          << "\n";
   } else {
-    printTextReport(OS, Remaining, HiddenInTests, Color);
+    printTextReport(OS, Remaining, A, Color);
   }
 }
 
@@ -566,7 +578,7 @@ int output(driver::Analysis &A, std::chrono::steady_clock::time_point Start) {
     return R.Failures ? 2 : (R.Files && !ExitZero ? 1 : 0);
   }
   std::vector<rules::Diagnostic> Remaining = Fix ? applyFixes(A, OS) : A.Diagnostics;
-  printReport(OS, Remaining, A.HiddenInTests, Color);
+  printReport(OS, Remaining, A, Color);
   if (Verbose)
     llvm::errs() << llvm::format("nplus1: done in %.0f ms\n", millisSince(Start));
   return Remaining.empty() || ExitZero ? 0 : 1;

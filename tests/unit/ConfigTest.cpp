@@ -124,6 +124,7 @@ TEST_SUITE("driver.config") {
     CL.ExtendIgnore = {"NP102"};
     CL.PerFileIgnores = std::vector<std::string>{"*/tests/*.py:NP1,NP3", "b.py:NP9"};
     CL.IncludeTests = true;
+    CL.IncludeCommands = true;
     REQUIRE(applyError(CL, C) == "");
     CHECK(C.Select == std::vector<std::string>{"NP101", "NP102", "NP301"});
     CHECK(C.Ignore.empty());       // the file's no longer counts
@@ -143,6 +144,8 @@ TEST_SUITE("driver.config") {
     CHECK(C.Origin.count("extend-select") == 0);
     CHECK(C.Origin["extend-ignore"] == std::vector<std::string>{"--extend-ignore"});
     CHECK(C.Origin["include-tests"] == std::vector<std::string>{"--include-tests"});
+    CHECK(C.IncludeCommands == true);
+    CHECK(C.Origin["include-commands"] == std::vector<std::string>{"--include-commands"});
     std::string Printed;
     llvm::raw_string_ostream OS(Printed);
     C.print(OS);

@@ -37,7 +37,8 @@ for customer in customers:
 ## Fix safety
 No automatic fix: the code that reads the relation must change too (to the `to_attr`
 name), so the suggestion is display-only.
-)doc"};
+)doc",
+                    /*OptIn=*/true};
 
 /// NP104: related manager narrowed per row.
 class RelatedQueryPerRow final : public Rule {

@@ -36,7 +36,8 @@ or fetch once before the loop:
 
 ## Fix safety
 No automatic fix: the loop body must change. The message says what to do.
-)doc"};
+)doc",
+                    /*OptIn=*/true};
 
 /// NP106: a query run inside a queryset loop.
 class QueryPerRow final : public Rule {

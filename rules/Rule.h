@@ -98,6 +98,9 @@ struct RuleInfo {
   const char *Summary;
   FixAvailability Fixes;
   const char *Doc;
+  /// Off unless a `select`/`extend-select` prefix names it (`extend-select = ["NP106"]`):
+  /// on real projects most of its findings were loops a maintainer keeps on purpose.
+  bool OptIn = false;
 };
 
 /// One rule: turns flow events into diagnostics. Rules decide policy only; they touch

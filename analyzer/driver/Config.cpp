@@ -470,6 +470,13 @@ bool Config::enabled(llvm::StringRef Code) const {
   int LaterOn = Best({&LaterSelect}), LaterOff = Best({&LaterIgnore});
   if (LaterOn >= 0 || LaterOff >= 0)
     On = LaterOn > LaterOff;
+  // An opt-in rule needs a selection that names it: the default `select = ["NP"]` does not.
+  const rules::Rule *R = rules::findRule(Code);
+  if (On && R && R->info().OptIn) {
+    static const std::vector<std::string> None;
+    bool Chosen = Origin.count("select") != 0;
+    return Best({Chosen ? &Select : &None, &ExtendSelect, &LaterSelect}) >= 0;
+  }
   return On;
 }
 
@@ -535,11 +542,21 @@ void Config::print(llvm::raw_ostream &OS) const {
     return "  # " + (It == Origin.end() ? std::string("default") : llvm::join(It->second, ", "));
   };
   auto Bool = [](const std::optional<bool> &B) { return B.value_or(false) ? "true" : "false"; };
+  auto OptInOff = [&] {
+    std::vector<std::string> Off;
+    for (const rules::Rule *R : rules::allRules())
+      if (R->info().OptIn && !enabled(R->info().Code))
+        Off.push_back(R->info().Code);
+    return Off.empty() ? std::string()
+                       : "\n# off until selected by name: " + llvm::join(Off, ", ") +
+                             " (extend-select turns them on)";
+  };
   OS << "# settings from: "
      << (Isolated         ? "defaults (--isolated: configuration files ignored)"
          : Source.empty() ? "defaults (no configuration file)"
                           : Source)
      << "\nselect = " << List(Select) << From("select")
+     << OptInOff()
      << "\nextend-select = " << List(ExtendSelect) << From("extend-select")
      << "\nignore = " << List(Ignore) << From("ignore")
      << "\nextend-ignore = " << List(ExtendIgnore) << From("extend-ignore")

@@ -25,8 +25,12 @@ namespace nplus1::driver {
 
 std::string ruleDocumentation(const rules::RuleInfo &Info) {
   return "# " + std::string(Info.Name) + " (" + Info.Code + ")\n\nFix is " +
-         (Info.Fixes == rules::FixAvailability::Never ? "never" : "sometimes") + " available.\n\n" +
-         Info.Doc;
+         (Info.Fixes == rules::FixAvailability::Never ? "never" : "sometimes") + " available." +
+         (Info.OptIn ? " Off by default: turn it on with `extend-select = [\"" +
+                           std::string(Info.Code) + "\"]` (or `--extend-select " + Info.Code +
+                           "`)."
+                     : "") +
+         "\n\n" + Info.Doc;
 }
 
 namespace {

@@ -176,7 +176,8 @@ int runRule() {
   llvm::raw_ostream &OS = llvm::outs();
   if (RuleAll || RuleCode.empty()) {
     for (const rules::Rule *R : rules::allRules())
-      OS << R->info().Code << "  " << R->info().Name << "  " << R->info().Summary << "\n";
+      OS << R->info().Code << "  " << R->info().Name << "  " << R->info().Summary
+         << (R->info().OptIn ? " (off by default)" : "") << "\n";
     return 0;
   }
   const rules::Rule *R = rules::findRule(RuleCode);

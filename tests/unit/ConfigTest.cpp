@@ -94,6 +94,30 @@ TEST_SUITE("driver.config") {
     CHECK(!C.enabled("NP903"));
   }
 
+  TEST_CASE("an opt-in rule is on only when a selection names it") {
+    Config Default;
+    CHECK(Default.enabled("NP101"));
+    CHECK(!Default.enabled("NP104")); // the default select = ["NP"] does not name it
+    CHECK(!Default.enabled("NP106"));
+    Config Extended;
+    REQUIRE(readError("extend-select = [\"NP106\"]\n", Extended) == "");
+    CHECK(Extended.enabled("NP106"));
+    CHECK(!Extended.enabled("NP104"));
+    Config Prefix; // a chosen select names every rule under its prefixes
+    REQUIRE(readError("select = [\"NP1\"]\n", Prefix) == "");
+    CHECK(Prefix.enabled("NP104"));
+    CHECK(Prefix.enabled("NP106"));
+    Config Ignored; // a tie of select and ignore still ignores
+    REQUIRE(readError("extend-select = [\"NP106\"]\nignore = [\"NP106\"]\n", Ignored) == "");
+    CHECK(!Ignored.enabled("NP106"));
+    Config Later;
+    driver::CommandLine CL;
+    CL.ExtendSelect = {"NP104"};
+    REQUIRE(applyError(CL, Later) == "");
+    CHECK(Later.enabled("NP104"));
+    CHECK(!Later.enabled("NP106"));
+  }
+
   TEST_CASE("the more specific of a selected and an ignored prefix decides") {
     Config C;
     C.Select = {"NP101"};

@@ -6,7 +6,8 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP104", "related-query-per-row",
+const RuleInfo Info{"NP104",
+                    "related-query-per-row",
                     "a related manager is filtered or queried for each row "
                     "(bypasses prefetching)",
                     FixAvailability::Never,

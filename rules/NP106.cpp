@@ -6,9 +6,11 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP106", "query-per-row",
+const RuleInfo Info{"NP106",
+                    "query-per-row",
                     "a query is built and run inside a loop over a queryset, once per row",
-                    FixAvailability::Never, R"doc(## What it does
+                    FixAvailability::Never,
+                    R"doc(## What it does
 Finds a queryset that is created from a manager (`Customer.objects.get(pk=order.customer_id)`,
 `Item.objects.filter(order=order).count()`, a nested `for` over `Model.objects...`) inside the
 body of a loop over another queryset, and read there. A query that reads nothing the loop

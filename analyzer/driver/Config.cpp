@@ -555,8 +555,7 @@ void Config::print(llvm::raw_ostream &OS) const {
      << (Isolated         ? "defaults (--isolated: configuration files ignored)"
          : Source.empty() ? "defaults (no configuration file)"
                           : Source)
-     << "\nselect = " << List(Select) << From("select")
-     << OptInOff()
+     << "\nselect = " << List(Select) << From("select") << OptInOff()
      << "\nextend-select = " << List(ExtendSelect) << From("extend-select")
      << "\nignore = " << List(Ignore) << From("ignore")
      << "\nextend-ignore = " << List(ExtendIgnore) << From("extend-ignore")

@@ -27,8 +27,7 @@ std::string ruleDocumentation(const rules::RuleInfo &Info) {
   return "# " + std::string(Info.Name) + " (" + Info.Code + ")\n\nFix is " +
          (Info.Fixes == rules::FixAvailability::Never ? "never" : "sometimes") + " available." +
          (Info.OptIn ? " Off by default: turn it on with `extend-select = [\"" +
-                           std::string(Info.Code) + "\"]` (or `--extend-select " + Info.Code +
-                           "`)."
+                           std::string(Info.Code) + "\"]` (or `--extend-select " + Info.Code + "`)."
                      : "") +
          "\n\n" + Info.Doc;
 }

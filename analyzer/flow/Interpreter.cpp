@@ -766,6 +766,17 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
       std::string Owner = Cut == std::string::npos ? "" : Row.Path.substr(0, Cut);
       if (Row.Path.empty())
         continue; // the owner is a single object, not a row
+      // The owner holds its own owner too (`self.indicator.result` on a row of
+      // `result.indicators.all()[i].periods.all()`).
+      auto [Next, After] = Rest.split("__");
+      if (Row.OwnerVia && holdsOwner(*Row.OwnerVia) && Row.OwnerVia->Counterpart == Next &&
+          !Owner.empty()) {
+        if (After.empty())
+          continue;
+        Rest = After;
+        Cut = Owner.rfind("__");
+        Owner = Cut == std::string::npos ? "" : Owner.substr(0, Cut);
+      }
       Path = Owner.empty() ? Rest.str() : Owner + "__" + Rest.str();
     }
     bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
@@ -920,7 +931,8 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
   bool BackToOwner =
       Row->ViaRelation && Row->ViaRelation->Counterpart == Attr && holdsOwner(*Row->ViaRelation);
   if (Rel->ParentLink || BackToOwner) {
-    R.ViaRelation = nullptr;
+    R.ViaRelation = BackToOwner ? Row->OwnerVia : nullptr;
+    R.OwnerVia = nullptr;
     if (BackToOwner) {
       // Back at the owner: its path is the row's path minus the last hop; the owner of a
       // single object's related set is that object, not a row.
@@ -928,6 +940,10 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
         return Result;
       size_t Cut = Row->Path.rfind("__");
       R.Path = Cut == std::string::npos ? "" : Row->Path.substr(0, Cut);
+      if (R.Path.empty()) { // the loop's own row: joinable again
+        R.ThroughMany = false;
+        R.Nullable = false;
+      }
     }
     Result->Row = R;
     return Result;
@@ -937,6 +953,7 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
                           Rel->Kind == index::RelationKind::ReverseOneToOne
                       ? Rel
                       : nullptr;
+  R.OwnerVia = R.ViaRelation ? Row->ViaRelation : nullptr;
   R.Nullable = Row->Nullable || Rel->Nullable;
   if (!Row->RootLoaded ||
       (!Row->RootLoaded->covers(Path, AllSelectable) && !Row->RootLoaded->fetchesPeers()))
@@ -979,6 +996,7 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
     evaluateRelated(V);
     RowInfo R = *V->Row;
     R.ThroughMany = true;
+    R.OwnerVia = V->Row->ViaRelation;
     R.ViaRelation = V->Relation;
     if (V->Bypass) {
       // Its own query per row (`row.items.select_related('x').filter(...)`): what that

@@ -188,6 +188,9 @@ struct RowInfo {
   bool Nullable = false; ///< Path crosses a nullable relation
   /// The relation these rows were fetched through (rows of `customer.orders.all()`).
   const index::Relation *ViaRelation = nullptr;
+  /// The relation the owner of these rows was fetched through: back at the owner
+  /// (`period.indicator` on rows of `indicator.periods`), it holds its own owner too.
+  const index::Relation *OwnerVia = nullptr;
   std::shared_ptr<const Loaded> RootLoaded; ///< what the loop's queryset loaded
 };
 

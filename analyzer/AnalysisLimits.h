@@ -90,6 +90,11 @@ inline constexpr std::size_t ModelClassChain = 16;
 /// serializer...), each walked on the rows of the one above.
 inline constexpr unsigned SerializerNesting = 6;
 
+/// graphene: Field(...)/NonNull(...)/List(...) wrappers read around a field's type, and
+/// list fields nested in list fields walked from one root list.
+inline constexpr unsigned GraphQLWrapDepth = 4;
+inline constexpr unsigned GraphQLNesting = 4;
+
 /// `{% include %}` / `{% extends %}` levels walked from one render.
 inline constexpr unsigned TemplateIncludeDepth = 12;
 

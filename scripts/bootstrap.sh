@@ -12,7 +12,7 @@ packages=(cmake ninja-build g++ llvm-19-dev libzstd-dev zlib1g-dev
           nlohmann-json3-dev doctest-dev libtomlplusplus-dev
           python3-django python3-djangorestframework python3-jsonschema pre-commit git
           python3-django-taggit python3-django-treebeard python3-django-mptt
-          python3-django-model-utils python3-django-tables2 neovim
+          python3-django-model-utils python3-django-tables2 python3-django-graphene neovim
           clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
           dpkg-dev file groff-base python3-venv python3-yaml binutils libc6-dev debootstrap)
 # Some images ship Node.js from another source whose package already carries npm and

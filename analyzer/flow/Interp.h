@@ -403,6 +403,11 @@ public:
   /// TemplateColumn's template_code) with \p Ctx; findings point into the Python file.
   void renderInlineTemplate(const index::ModuleInfo &Owner, const Expr *Code, const ValueRef &Ctx);
 
+  // ---- graphene (Graphene.cpp) ----------------------------------------------
+  /// Resolves row \p Row of a GraphQL list with object type \p Type: each of its
+  /// resolve_<field>() runs with the row as root; a nested list field's rows in turn.
+  void resolveGraphQLRow(const index::ClassRef &Type, const ValueRef &Row, unsigned Depth);
+
   // ---- forms (Forms.cpp) ----------------------------------------------------
   /// A model choice field \p FieldName (of project class \p FieldClass, when it is one)
   /// renders one option per row of \p QS, labelled by label_from_instance() or str().
@@ -416,8 +421,9 @@ public:
 
   /// Runs a function or method with \p Row bound to its parameter \p RowParam, inside the
   /// loops active here (admin `list_display` callables, SerializerMethodFields).
-  void runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
-                  size_t RowParam);
+  /// Returns what the function returns.
+  ValueRef runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                      size_t RowParam);
 
   /// Reads the lookup path `a__b` (or `a.b`) on \p Row, pointing every access at \p At.
   void readPath(const ValueRef &Row, llvm::StringRef Path, Range At);
@@ -588,6 +594,9 @@ void analyzeTableView(ModuleState &S, const index::ClassRef &C);
 /// A Django form: every ModelChoiceField / ModelMultipleChoiceField renders one label per
 /// row of its queryset (Forms.cpp).
 void analyzeForm(ModuleState &S, const index::ClassRef &C);
+/// A graphene root object type: each list field's resolver returns rows that its object
+/// type resolves one by one (Graphene.cpp).
+void analyzeGraphQL(ModuleState &S, const index::ClassRef &C);
 /// A django.contrib.syndication Feed: its item_* methods run for every item of items().
 void analyzeFeed(ModuleState &S, const index::ClassRef &C);
 /// Admin changelists registered in \p M.

@@ -2468,6 +2468,7 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   for (const index::ClassRef &C : Classes) {
     analyzeView(S, C);
     analyzeFeed(S, C);
+    analyzeGraphQL(S, C);
     analyzeTableView(S, C);
     analyzeForm(S, C);
   }

@@ -556,15 +556,16 @@ ValueRef Interp::openLoop(const ValueRef &QS, Range Header, llvm::StringRef Iter
   return Row;
 }
 
-void Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
-                        size_t RowParam) {
+ValueRef Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, const ValueRef &Row,
+                            size_t RowParam) {
   Interp Sub(S, Owner, Def, Report);
   Sub.ActiveLoops = ActiveLoops;
   if (Def->Params.size() > RowParam)
     Sub.bind(Def->Params[RowParam].Name, Row);
-  Sub.run(Def->Body);
+  ValueRef Result = Sub.run(Def->Body);
   if (Def->Params.size() <= RowParam || Sub.closuresMention(Def->Params[RowParam].Name))
     lose(Row);
+  return Result;
 }
 
 void Interp::readPath(const ValueRef &Row, llvm::StringRef Path, Range At) {

@@ -53,6 +53,15 @@ constexpr CallRow Calls[] = {
 #include "index/Framework.def"
 };
 
+struct GraphQLFieldRow {
+  GraphQLField Kind;
+  llvm::StringLiteral QualName;
+};
+constexpr GraphQLFieldRow GraphQLFields[] = {
+#define NPLUS1_GRAPHQL_FIELD(Kind, QualName) {GraphQLField::Kind, QualName},
+#include "index/Framework.def"
+};
+
 constexpr RenderHelper RenderHelpers[] = {
 #define NPLUS1_RENDER_HELPER(Name, QualName, NameArg, ContextArg)                                  \
   {Name, QualName, NameArg, ContextArg},
@@ -118,6 +127,13 @@ CallRole frameworkCall(llvm::StringRef Qual) {
     if (C.QualName == Qual)
       return C.Role;
   return CallRole::None;
+}
+
+GraphQLField graphqlField(llvm::StringRef Qual) {
+  for (const GraphQLFieldRow &F : GraphQLFields)
+    if (F.QualName == Qual)
+      return F.Kind;
+  return GraphQLField::None;
 }
 
 CallRole inheritedCall(llvm::function_ref<bool(llvm::StringRef)> DerivesFrom) {

@@ -88,6 +88,7 @@ enum class BaseRole : uint8_t {
                   ///< retrieve ("api-retrieve") views
   RetrieveAction, ///< a DRF view that also serializes one object alone
   Feed,           ///< a django.contrib.syndication feed
+  GraphQLType,    ///< a graphene ObjectType ("django": a graphene_django DjangoObjectType)
 };
 
 /// One NPLUS1_BASE_CLASS row.
@@ -121,6 +122,16 @@ CallRole frameworkCall(llvm::StringRef Qual);
 /// `Paginator(django.core.paginator.Paginator)`): that of the first NPLUS1_FRAMEWORK_CALL
 /// row whose qualified name \p DerivesFrom accepts.
 CallRole inheritedCall(llvm::function_ref<bool(llvm::StringRef)> DerivesFrom);
+
+/// What a graphene field class declares (NPLUS1_GRAPHQL_FIELD rows).
+enum class GraphQLField : uint8_t {
+  None, ///< not a modelled field class
+  List, ///< a list of the type its first argument names
+  Wrap, ///< Field(T) / NonNull(T): the type inside
+};
+
+/// The kind of the graphene field class with qualified name \p Qual.
+GraphQLField graphqlField(llvm::StringRef Qual);
 
 /// One NPLUS1_RENDER_HELPER row.
 struct RenderHelper {

@@ -402,8 +402,7 @@ class Query(graphene.ObjectType):
     // The nested list's rows are read too: per customer, per invoice, its customer (a
     // reverse FK's rows hold their owner: no finding there). resolve_type is a classmethod
     // (an interface's type resolver), `one` is not a list.
-    CHECK(P.findings("ledger.schema") ==
-          Strings{"12:NP101:customer", "22:NP102:invoice_set"});
+    CHECK(P.findings("ledger.schema") == Strings{"12:NP101:customer", "22:NP102:invoice_set"});
   }
 
   TEST_CASE("a model's own type is not a root; a resolver that is not a queryset opens nothing") {

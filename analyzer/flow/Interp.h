@@ -79,6 +79,8 @@ struct ModuleState {
   std::map<const index::ModuleInfo *, std::vector<SaveReceiver>> SaveReceivers;
   /// Django 6.1 fetch modes apply: the project runs 6.1 or later, or its version is unknown.
   bool FetchModes = true;
+  /// The project's template filters, tags and Jinja2 globals (null: no templates).
+  const TemplateCallables *Callables = nullptr;
 };
 
 /// Interprets one function body over abstract values.
@@ -274,6 +276,10 @@ private:
   /// argument carries rows or the function is already running.
   ValueRef callBound(const index::FunctionRef &FR, const Expr *Call, llvm::ArrayRef<ValueRef> Args,
                      llvm::ArrayRef<ValueRef> KwArgs, ValueRef Self = nullptr);
+  /// A template hands \p Args to the project function \p C (a filter, tag or Jinja2
+  /// global named \p Name, called at \p Where): run as callBound does; null when it ran not.
+  ValueRef callFromTemplate(const TemplateCallable &C, llvm::ArrayRef<ValueRef> Args, Range Where,
+                            llvm::StringRef Name);
   /// The qualified name of a dotted callee rooted at a module-level name (`helpers.fn`,
   /// `apps.get_model`), when it denotes a project function or class, a model or a loader.
   std::string moduleQualified(const Expr *F);
@@ -467,6 +473,9 @@ private:
   /// callable without arguments is called), then its filters. \p Evaluates: the result is
   /// truth-tested (`{% if %}`), which runs a queryset.
   ValueRef resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates);
+  /// \p N calls a tag or Jinja2 global of the project's by name: runs it on the values
+  /// given (callFromTemplate).
+  void callTemplateFunction(const parse::tpl::Node &N, const Scope &Vars);
 
   static bool evaluatingFilter(llvm::StringRef F);
   /// Built-in tags that read only the arguments they are given.

@@ -1593,6 +1593,38 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
   return R;
 }
 
+ValueRef Interp::callFromTemplate(const TemplateCallable &C, llvm::ArrayRef<ValueRef> Args,
+                                  Range Where, llvm::StringRef Name) {
+  const Stmt *Def = C.Fn.Def;
+  if (!llvm::any_of(Args, carriesRows))
+    return nullptr;
+  if (S.InProgress.count(Def) || S.InProgress.size() > limits::CallDepth)
+    return nullptr;
+  S.P.module(C.Fn.Module->Name); // the incremental cache keys this walk by that module too
+  Interp Sub(S, *C.Fn.Module, Def, Report);
+  Sub.ActiveLoops = ActiveLoops; // the template's loops are running during the call
+  Sub.Collect = Collect;
+  Sub.CallFile = CallFile ? CallFile : EvFile;
+  Sub.CallWhere = CallFile ? CallWhere : Where;
+  Sub.CallName = CallFile ? CallName : Name.str();
+  bool SkipContext = C.TakesContext; // the context is no value of ours
+  size_t At = 0;
+  for (const py::Param &Par : Def->Params) {
+    if (Par.IsStar || Par.IsDoubleStar)
+      break;
+    if (SkipContext) {
+      SkipContext = false;
+      continue;
+    }
+    if (At < Args.size())
+      Sub.bind(Par.Name, Args[At++]);
+  }
+  S.InProgress.insert(Def);
+  ValueRef R = Sub.run(Def->Body);
+  S.InProgress.erase(Def);
+  return R;
+}
+
 ValueRef Interp::runMethod(const Stmt *Def, ValueRef Self) {
   if (!Def->Params.empty())
     bind(Def->Params[0].Name, Self);
@@ -1946,9 +1978,16 @@ ValueRef Interp::loadFields(const ValueRef &Recv, const Expr *E, bool SameChain)
   llvm::StringRef Name = E->Object->Id;
   auto Q = copy(Recv);
   std::vector<std::string> Fields;
-  for (const Expr *A : E->Args)
-    if (A->Kind == ExprKind::String && !llvm::StringRef(A->Id).contains("__"))
-      Fields.push_back(A->Id);
+  for (const Expr *A : E->Args) {
+    if (A->Kind != ExprKind::String)
+      continue;
+    llvm::StringRef F = A->Id;
+    // `only('customer__name')` loads `customer` (its column) too: the lookup goes through it.
+    if (F.contains("__") && Name == "only")
+      F = F.split("__").first;
+    if (!F.contains("__") && !llvm::is_contained(Fields, F))
+      Fields.push_back(F.str());
+  }
   bool Opaque = llvm::any_of(E->Args, [](const Expr *A) {
     return A->Kind != ExprKind::String || llvm::StringRef(A->Id).contains("__");
   });
@@ -2462,6 +2501,7 @@ void collectFunctions(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Ou
 std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   using namespace detail;
   ModuleState S{P, G, T, DjangoVersion, {}, {}, {}, {}, {}, 1, {}};
+  S.Callables = T ? &Callables : nullptr;
   S.FetchModes = !VersionKnown || DjangoVersion >= 601;
   std::vector<index::ClassRef> Classes;
   collectClasses(M, Classes);

@@ -1,6 +1,7 @@
 #ifndef NPLUS1_FLOW_INTERPRETER_H
 #define NPLUS1_FLOW_INTERPRETER_H
 
+#include "flow/TemplateCallables.h"
 #include "flow/Value.h"
 
 namespace nplus1::index {
@@ -77,7 +78,10 @@ public:
   Analyzer(const index::Project &P, const index::ModelGraph &G,
            const index::TemplateIndex *T = nullptr, unsigned DjangoVersion = 502,
            bool VersionKnown = false)
-      : P(P), G(G), T(T), DjangoVersion(DjangoVersion), VersionKnown(VersionKnown) {}
+      : P(P), G(G), T(T), DjangoVersion(DjangoVersion), VersionKnown(VersionKnown) {
+    if (T)
+      Callables.collect(P);
+  }
   /// The events of every function of \p M, including those in the templates it renders.
   std::vector<Event> analyzeModule(const index::ModuleInfo &M) const;
 
@@ -87,6 +91,7 @@ private:
   const index::TemplateIndex *T;
   unsigned DjangoVersion;
   bool VersionKnown;
+  TemplateCallables Callables;
 };
 
 } // namespace nplus1::flow

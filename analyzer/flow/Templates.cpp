@@ -267,6 +267,8 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
   case NodeKind::Empty:
     return;
   case NodeKind::Other:
+    // A project's tag or Jinja2 global given rows: its body reads on them once per row.
+    callTemplateFunction(N, Vars);
     // A tag we do not model may read anything on the values it is given, and a custom
     // tag may take the whole context.
     if (!isPlainTag(N.TagName) && !(InJinja && isJinjaStatement(N.TagName)))
@@ -283,6 +285,40 @@ void Interp::walkNode(const parse::tpl::Node &N, Scope &Vars, const Overrides *C
       walkNodes(B, Vars, Child, Depth);
     return;
   }
+}
+
+void Interp::callTemplateFunction(const parse::tpl::Node &N, const Scope &Vars) {
+  if (!S.Callables)
+    return;
+  // `{{ link_user(r.user) }}` (Jinja2: a "call" node named by its Value), `{% member_item
+  // user %}` (Django: the tag itself).
+  bool JinjaCall = InJinja && N.TagName == "call";
+  llvm::StringRef Name = JinjaCall ? llvm::StringRef(N.Value.Var) : llvm::StringRef(N.TagName);
+  if (Name.empty() || (JinjaCall && N.Value.IsLiteral))
+    return;
+  auto It = S.Callables->Functions.find(Name);
+  if (It == S.Callables->Functions.end())
+    return;
+  std::vector<ValueRef> Args;
+  for (const parse::tpl::Expr &X : N.Args)
+    Args.push_back(resolveTpl(X, Vars, false));
+  // Keywords bind by name: each goes to its parameter's position.
+  const Stmt *Def = It->second.Fn.Def;
+  size_t First = It->second.TakesContext ? 1 : 0;
+  for (const auto &[Key, X] : N.Bindings)
+    for (size_t I = First; I < Def->Params.size(); ++I) {
+      const py::Param &Par = Def->Params[I];
+      if (Par.IsStar || Par.IsDoubleStar)
+        break;
+      if (Par.Name != Key)
+        continue;
+      if (Args.size() <= I - First)
+        Args.resize(I - First + 1, Value::unknown());
+      Args[I - First] = resolveTpl(X, Vars, false);
+      break;
+    }
+  Range Where = JinjaCall ? range(N.Value.VarWhere) : range(N.TagWhere);
+  callFromTemplate(It->second, Args, Where, Name);
 }
 
 bool Interp::isPlainTag(llvm::StringRef Tag) {
@@ -303,8 +339,21 @@ bool Interp::isJinjaStatement(llvm::StringRef Tag) {
 ValueRef Interp::resolveTpl(const parse::tpl::Expr &X, const Scope &Vars, bool Evaluates) {
   ValueRef Cur = X.IsLiteral ? Value::unknown() : resolvePath(X.Var, range(X.VarWhere), Vars);
   for (const parse::tpl::Filter &F : X.Filters) {
-    if (F.HasArg && !F.ArgIsLiteral)
-      lose(resolvePath(F.Arg, range(F.ArgWhere), Vars));
+    ValueRef Arg = F.HasArg && !F.ArgIsLiteral ? resolvePath(F.Arg, range(F.ArgWhere), Vars)
+                                               : Value::unknown();
+    lose(Arg);
+    // A filter of the project's (`{{ user|profile }}`): its body reads on the value, and
+    // what it returns is what the template goes on with.
+    if (S.Callables)
+      if (auto It = S.Callables->Filters.find(F.Name); It != S.Callables->Filters.end()) {
+        llvm::SmallVector<ValueRef, 2> Args{Cur};
+        if (F.HasArg)
+          Args.push_back(Arg);
+        ValueRef R = callFromTemplate(It->second, Args, range(F.Where), F.Name);
+        lose(Cur);
+        Cur = R ? R : Value::unknown();
+        continue;
+      }
     // Filters that read no attribute of a row; any other may (`dictsort:"customer.name"`).
     if (!llvm::StringSwitch<bool>(F.Name)
              .Cases("length", "length_is", "pluralize", "yesno", "default", true)

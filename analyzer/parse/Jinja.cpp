@@ -230,6 +230,14 @@ public:
   std::vector<ETok> Toks; ///< ends with an Eof token
   size_t Pos = 0;
   std::vector<Expr> Reads, Escapes;
+  /// Calls of a global by name (`link_user(r.user)`): the name, the positional arguments
+  /// (a literal placeholder where one is not a path) and the keyword ones.
+  struct GlobalCall {
+    Expr Callee;
+    std::vector<Expr> Args;
+    std::vector<std::pair<std::string, Expr>> Keywords;
+  };
+  std::vector<GlobalCall> Calls;
 
   Operand expression(bool WithCondition = true) {
     if (++Depth > MaxExprDepth) {
@@ -464,11 +472,14 @@ private:
       }
       if (isOp("(")) {
         bool Adjacent = O.Path && tok(Pos).Begin == O.Path->VarWhere.End;
-        std::vector<Operand> Args = arguments();
+        std::vector<std::string> Names;
+        std::vector<Operand> Args = arguments(&Names);
         if (Args.empty() && Adjacent && O.PathOpen && !O.Called && O.Segments > 1) {
           O.Called = true; // `row.items.all()`: Django's template engine calls it too
           continue;
         }
+        if (!Args.empty() && Adjacent && O.PathOpen && !O.Called && O.Segments == 1)
+          globalCall(*O.Path, Args, Names);
         // A call with arguments (or of a global): the arguments escape; the object
         // whose method it is was read.
         for (const Operand &A : Args)
@@ -502,15 +513,48 @@ private:
     O = {};
   }
 
-  /// `(a, k=v, *xs, **kw)`.
-  std::vector<Operand> arguments() {
+  /// A call of a global by name with arguments: recorded for the walker, which runs the
+  /// project's function of that name. A `*`/`**` argument leaves the positions unknown.
+  void globalCall(const Expr &Callee, const std::vector<Operand> &Args,
+                  const std::vector<std::string> &Names) {
+    GlobalCall C;
+    C.Callee = Callee;
+    for (size_t I = 0; I < Args.size(); ++I) {
+      if (Names[I] == "*")
+        return;
+      Expr E;
+      if (Args[I].Path) {
+        E = *Args[I].Path;
+      } else {
+        E.Var = "None";
+        E.IsLiteral = true;
+        E.Where = E.VarWhere = Args[I].Where;
+      }
+      if (Names[I].empty())
+        C.Args.push_back(std::move(E));
+      else
+        C.Keywords.emplace_back(Names[I], std::move(E));
+    }
+    Calls.push_back(std::move(C));
+  }
+
+  /// `(a, k=v, *xs, **kw)`; \p Names gets each argument's keyword ("" when positional,
+  /// "*" for `*xs`/`**kw`).
+  std::vector<Operand> arguments(std::vector<std::string> *Names = nullptr) {
     std::vector<Operand> Out;
     ++Pos; // (
     while (!atEnd() && !isOp(")")) {
-      if (isOp("*") || isOp("**"))
+      std::string Name;
+      if (isOp("*") || isOp("**")) {
         ++Pos;
-      if (tok(Pos).K == ETok::Name && tok(Pos + 1).K == ETok::Op && text(Pos + 1) == "=")
+        Name = "*";
+      }
+      if (tok(Pos).K == ETok::Name && tok(Pos + 1).K == ETok::Op && text(Pos + 1) == "=") {
+        Name = std::string(text(Pos));
         Pos += 2;
+      }
+      if (Names)
+        Names->push_back(std::move(Name));
       size_t Before = Pos;
       Out.push_back(expression());
       if (isOp(",")) {
@@ -688,13 +732,22 @@ private:
     return Pos < Toks.size() && Toks[Pos].Kind == TokKind::Block && command(Toks[Pos]) == Name;
   }
 
-  /// The paths \p P read and passed on, as Var nodes and one "call" node.
+  /// The paths \p P read and passed on, as Var nodes and one "call" node, and one "call"
+  /// node more per global called by name (its Value the name).
   void emitReads(ExprParser &P, std::vector<Node> &Out, const Token &T) {
     for (Expr &E : P.Reads) {
       Node &N = add(Out, NodeKind::Var, T);
       N.Value = std::move(E);
     }
     P.Reads.clear();
+    for (ExprParser::GlobalCall &C : P.Calls) {
+      Node &N = add(Out, NodeKind::Other, T);
+      N.TagName = "call";
+      N.Value = std::move(C.Callee);
+      N.Args = std::move(C.Args);
+      N.Bindings = std::move(C.Keywords);
+    }
+    P.Calls.clear();
     if (P.Escapes.empty())
       return;
     Node &N = add(Out, NodeKind::Other, T);

@@ -125,10 +125,28 @@ TEST_SUITE("parse.jinja") {
     CHECK(varsOf(T) == std::vector<std::string>{"row.items"});
     std::vector<std::string> Escaped;
     for (const Node &N : T.Nodes)
-      if (N.Kind == NodeKind::Other && N.TagName == "call")
+      if (N.Kind == NodeKind::Other && N.TagName == "call" && N.Value.Var.empty())
         for (const Expr &E : N.Args)
           Escaped.push_back(E.Var);
     CHECK(Escaped == std::vector<std::string>{"k.x", "row.author"});
+  }
+
+  TEST_CASE("a global called by name with arguments is one call node named by its Value") {
+    std::string_view Src = "{{ link_user(r.user, 'x', size=r.size) }}{{ fmt(*rows) }}{{ a.b(r) }}";
+    Template T = parseJinjaTemplate(Src);
+    std::vector<const Node *> Calls;
+    for (const Node &N : T.Nodes)
+      if (N.Kind == NodeKind::Other && N.TagName == "call" && !N.Value.Var.empty())
+        Calls.push_back(&N);
+    REQUIRE(Calls.size() == 1); // `*rows` leaves the positions unknown; `a.b` is a method
+    CHECK(Calls[0]->Value.Var == "link_user");
+    CHECK(textAt(Src, Calls[0]->Value.VarWhere) == "link_user");
+    REQUIRE(Calls[0]->Args.size() == 2);
+    CHECK(Calls[0]->Args[0].Var == "r.user");
+    CHECK(Calls[0]->Args[1].IsLiteral);
+    REQUIRE(Calls[0]->Bindings.size() == 1);
+    CHECK(Calls[0]->Bindings[0].first == "size");
+    CHECK(Calls[0]->Bindings[0].second.Var == "r.size");
   }
 
   TEST_CASE("filters become Django filters; operands of operators are read") {

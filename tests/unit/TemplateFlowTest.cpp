@@ -656,4 +656,44 @@ def g():
     // ReadSerializer reads both per row; OrderSerializer reads neither.
     CHECK(P.findings("shop.views") == Strings{"11:NP101:customer", "14:NP102:item_set"});
   }
+  TEST_CASE("Jinja2 globals of the project run on the rows the template hands them") {
+    test::MiniProject P(
+        test::Mods{{"shop.models", test::ShopModels},
+                   {"shop.helpers", R"py(
+from functools import lru_cache
+from django_jinja import library
+from jingo import register
+
+@library.global_function
+def city(order, prefix=''):
+    return prefix + order.customer.address.city
+
+@register.function
+def label(order, short=False):
+    return order.customer.name
+
+@library.global_function
+@lru_cache
+def cached_name(order):
+    return order.customer.name
+)py"},
+                   {"shop.views", R"py(
+from django.shortcuts import render
+from .models import Order
+def a(request):
+    return render(request, 'a.jinja', {'orders': Order.objects.all()})
+def b(request):
+    return render(request, 'b.jinja', {'orders': Order.objects.all()})
+def c(request):
+    return render(request, 'c.jinja', {'orders': Order.objects.all()})
+def d(request):
+    return render(request, 'd.jinja', {'orders': Order.objects.select_related('customer__address')})
+)py"}},
+        {{"a.jinja", "{% for o in orders %}{{ city(o, 'in ') }}{% endfor %}"},
+         {"b.jinja", "{% for o in orders %}{{ label(short=True, order=o) }}{% endfor %}"},
+         {"c.jinja", "{% for o in orders %}{{ cached_name(o) }}{% endfor %}"},
+         {"d.jinja", "{% for o in orders %}{{ city(o) }}{% endfor %}"}});
+    // c: memoized, the cache outlives the request; d: joined.
+    CHECK(P.findings("shop.views") == Strings{"12:NP101:customer", "8:NP101:customer__address"});
+  }
 }

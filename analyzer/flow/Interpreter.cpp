@@ -1298,8 +1298,11 @@ ValueRef Interp::attributeCall(const Expr *E) {
         Args.push_back(eval(A));
       for (const py::Keyword &K : E->Keywords)
         KwArgs.push_back(eval(K.Value));
-      if (ValueRef R =
-              callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args, KwArgs, Recv))
+      // A @staticmethod called through `self` takes no `self`.
+      bool Static =
+          llvm::any_of(Def->Decorators, [](const Expr *D) { return D->isName("staticmethod"); });
+      if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args, KwArgs,
+                                 Static ? nullptr : Recv))
         return R;
       for (auto &A : Args)
         escape(A);

@@ -166,7 +166,12 @@ std::string moduleNameFor(llvm::StringRef AbsPath, bool &IsPackage) {
   for (unsigned Guard = 0; !Dir.empty() && Guard < limits::PackageDepth; ++Guard) {
     llvm::SmallString<256> Init(Dir);
     path::append(Init, "__init__.py");
-    if (!fs::exists(Init))
+    // A module's own folder without __init__.py inside a regular package is a namespace
+    // package (PEP 420): `views/workspace/member.py` under `views/__init__.py` is
+    // `views.workspace.member`, and its `from .. import X` reads `views`.
+    llvm::SmallString<256> ParentInit(path::parent_path(Dir));
+    path::append(ParentInit, "__init__.py");
+    if (!fs::exists(Init) && !(Guard == 0 && !IsPackage && fs::exists(ParentInit)))
       break;
     Parts.push_back(path::filename(Dir).str());
     std::string Parent = path::parent_path(Dir).str();

@@ -1286,6 +1286,10 @@ ValueRef Interp::attributeCall(const Expr *E) {
   // run it with `self` and the arguments bound.
   if (CbvClass && Recv->is(ValueKind::Dict) && F->Object->Kind == ExprKind::Name && Fn &&
       !Fn->Params.empty() && F->Object->Id == Fn->Params[0].Name) {
+    // `self.get_queryset()` in another method of the view: the rows the view resolved.
+    if (F->Id == "get_queryset" && CbvQuerySet && Fn->Name != "get_queryset" && E->Args.empty() &&
+        E->Keywords.empty())
+      return CbvQuerySet;
     index::ClassRef Owner;
     const Stmt *Def = S.P.findMethod(CbvClass, F->Id, &Owner);
     if (Def && !Owner.Module->Builtin && !index::isFrameworkModule(Owner.Module->Name)) {
@@ -1294,11 +1298,22 @@ ValueRef Interp::attributeCall(const Expr *E) {
         Args.push_back(eval(A));
       for (const py::Keyword &K : E->Keywords)
         KwArgs.push_back(eval(K.Value));
-      if (ValueRef R =
-              callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args, KwArgs, Recv))
+      // A @staticmethod called through `self` takes no `self`.
+      bool Static =
+          llvm::any_of(Def->Decorators, [](const Expr *D) { return D->isName("staticmethod"); });
+      if (ValueRef R = callBound({Def, Owner.Module, Owner.QualName + "." + F->Id}, E, Args, KwArgs,
+                                 Static ? nullptr : Recv))
         return R;
       for (auto &A : Args)
         escape(A);
+      return Value::unknown();
+    }
+    // DRF's own filter_queryset() runs the filter backends: the same rows, filtered.
+    if (F->Id == "filter_queryset" && E->Args.size() == 1 && E->Keywords.empty()) {
+      ValueRef QS = eval(E->Args[0]);
+      if (QS->is(ValueKind::QuerySet))
+        return QS;
+      escape(QS);
       return Value::unknown();
     }
   }

@@ -288,6 +288,15 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     index::ClassRef RetrieveOwner;
     const Stmt *Retrieve = projectMethod(S.P, C, "retrieve", RetrieveOwner);
     bool RetrieveSerializes = !Retrieve || actionSerializes(Retrieve, "retrieve");
+    // A project `list()` of its own (`rows = self.get_queryset()` and a serializer of its
+    // choosing): run with the view's `self`, so its own queryset methods are followed.
+    if (Kind == "api" && List && !ListSerializes && List->Params.size() >= 2) {
+      Interp L(S, *ListOwner.Module, List, /*Report=*/true);
+      L.CbvClass = C;
+      L.CbvQuerySet = QS;
+      L.bindParameters(List);
+      L.runMethod(List, Self);
+    }
     for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
       Range Header = C.Def->NameWhere;
       if (Kind == "api" && ListSerializes)

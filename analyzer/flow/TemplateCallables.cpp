@@ -29,9 +29,8 @@ bool passesContext(const Expr *D) {
   const Expr *F = D->Kind == ExprKind::Call ? D->Object : D;
   if (!F)
     return false;
-  llvm::StringRef Last = F->Kind == ExprKind::Attribute || F->Kind == ExprKind::Name
-                             ? llvm::StringRef(F->Id)
-                             : "";
+  llvm::StringRef Last =
+      F->Kind == ExprKind::Attribute || F->Kind == ExprKind::Name ? llvm::StringRef(F->Id) : "";
   return llvm::StringSwitch<bool>(Last)
       .Cases("contextfunction", "contextfilter", "evalcontextfunction", "evalcontextfilter", true)
       .Cases("pass_context", "pass_eval_context", true)

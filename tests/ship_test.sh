@@ -92,8 +92,10 @@ if [ -n "${NPLUS1_OLD_ROOT:-}" ]; then
   cp -r fixtures/projects/article "$inside/article"
   rm -rf "$inside/article/.nplus1_cache"
   rel=${inside#"$root"}
-  old_glibc=$(chroot "$root" /usr/bin/ldd --version | head -1 | awk '{print $NF}')
-  here_glibc=$(ldd --version | head -1 | awk '{print $NF}')
+  # awk reads all of ldd's output: `| head -1` can close the pipe first, and under pipefail
+  # ldd's SIGPIPE would end the test without a word.
+  old_glibc=$(chroot "$root" /usr/bin/ldd --version | awk 'NR == 1 {print $NF}')
+  here_glibc=$(ldd --version | awk 'NR == 1 {print $NF}')
   [ "$(printf '%s\n' "$old_glibc" "$here_glibc" | sort -V | head -1)" = "$old_glibc" ] &&
     [ "$old_glibc" != "$here_glibc" ] || fail "$root's glibc $old_glibc is not older than this machine's $here_glibc"
   rc=0

@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   nplus1::discover::Result R = nplus1::discover::discover(Opts);
+  nplus1::driver::skipTestFiles(R, *C);
   nplus1::driver::classifyTemplates(R, Opts.TemplateDirs);
   std::vector<const nplus1::discover::File *> Py;
   uint64_t Templates = 0, TemplateLines = 0;

@@ -42,8 +42,8 @@ struct Analysis {
   std::unique_ptr<index::ModelGraph> Graph;
   std::unique_ptr<index::TemplateIndex> Templates;
   std::vector<rules::Diagnostic> Diagnostics; ///< sorted
-  /// Findings left out because they are in test code (without include-tests).
-  unsigned HiddenInTests = 0;
+  /// Test files left unread (without include-tests; see skipTestFiles()).
+  unsigned SkippedTestFiles = 0;
   /// Findings left out because they are in management commands (without include-commands).
   unsigned HiddenInCommands = 0;
   /// The target source files by path (for --verify and --fix).
@@ -76,8 +76,13 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings = {},
 /// stays empty. The settings matter only through \p Opts (see configure()).
 Analysis indexOnly(const discover::Options &Opts);
 
-/// True when \p D belongs to the code \p InPath picks (Config::isTestPath: test code,
-/// shown only with --include-tests; Config::isCommandPath: management commands): its file,
+/// Without include-tests, drops the test files (Config::isTestPath, under \p R's root) from
+/// \p R: their findings would all be hidden, and nothing a production module reads lives
+/// there. A settings module among them (`tests/settings.py`: a reusable app's only TEMPLATES
+/// and INSTALLED_APPS) stays. Returns how many were dropped.
+unsigned skipTestFiles(discover::Result &R, const Config &Settings);
+
+/// True when \p D belongs to the code \p InPath picks (Config::isCommandPath: management commands): its file,
 /// at \p Rel under \p Root, or one of its notes' files (a production method read per row of
 /// a loop that only such code runs belongs to that code).
 bool inCodeOf(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root,

@@ -113,7 +113,7 @@ cl::opt<std::string> OutputFile("output-file", cl::desc("Write the report to thi
                                 cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> IncludeTests(
     "include-tests",
-    cl::desc("Also report findings in test code (tests/ directories, "
+    cl::desc("Also read and report test code (unread by default: tests/ directories, "
              "test/, testing/, *_tests/, test_*.py, *_tests.py, tests.py, conftest.py)"),
     cl::sub(CheckCmd), cl::cat(Cat));
 cl::opt<bool> IncludeCommands(
@@ -423,9 +423,9 @@ void describeRun(const driver::Analysis &A, std::chrono::steady_clock::time_poin
                  << A.Files.Files.size() - Templates << " Python file(s), " << Templates
                  << " template(s); " << A.Diagnostics.size() << " finding(s) after settings and "
                  << "suppressions"
-                 << (A.HiddenInTests
-                         ? ", " + std::to_string(A.HiddenInTests) + " in test code hidden"
-                         : "")
+                 << (A.SkippedTestFiles ? ", " + std::to_string(A.SkippedTestFiles) +
+                                              " test file(s) not read (--include-tests)"
+                                        : "")
                  << (A.HiddenInCommands ? ", " + std::to_string(A.HiddenInCommands) +
                                               " in management commands hidden"
                                         : "")
@@ -507,9 +507,6 @@ void printTextReport(llvm::raw_ostream &OS, llvm::ArrayRef<rules::Diagnostic> Re
     if (D.Fix)
       (D.Fix->Applies == rules::Applicability::Safe ? Safe : Unsafe)++;
   std::string Hidden;
-  if (A.HiddenInTests)
-    Hidden += "; " + std::to_string(A.HiddenInTests) +
-              " finding(s) in test files hidden (--include-tests shows them)";
   if (A.HiddenInCommands)
     Hidden += "; " + std::to_string(A.HiddenInCommands) +
               " finding(s) in management commands hidden (--include-commands shows them)";

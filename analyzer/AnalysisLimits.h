@@ -122,6 +122,12 @@ inline constexpr unsigned LinkAccessorNesting = 16;
 /// instead of a stack overflow.
 inline constexpr unsigned PythonSyntaxDepth = 400;
 
+/// Values and containers above which a list, tuple, set or dict literal of plain data (strings,
+/// numbers, `_("...")`-style calls of such, nested containers of such) is lowered as one
+/// opaque node: a code list of thousands of tuples is nothing the analysis reads, and
+/// lowering each string cost akvo-rsr's generated code lists most of its memory.
+inline constexpr unsigned DataLiteralNodes = 256;
+
 /// Syntax errors kept per Python file: the first ones say what is wrong, later ones are
 /// mostly the parser recovering.
 inline constexpr std::size_t PythonSyntaxErrors = 20;

@@ -157,7 +157,9 @@ public:
   }
   T *make() {
     if (Slabs.empty() || Used == SlabSize) {
-      Slabs.push_back(std::make_unique<Cell[]>(SlabSize));
+      // Not make_unique<Cell[]>: that would zero the whole slab, which make() constructs
+      // cell by cell anyway.
+      Slabs.push_back(std::unique_ptr<Cell[]>(new Cell[SlabSize]));
       Used = 0;
     }
     return new (Slabs.back()[Used++].Bytes) T();

@@ -724,6 +724,76 @@ private:
     });
   }
 
+  /// A container literal of plain data (dataSize()) with more than
+  /// limits::DataLiteralNodes values and containers: lowered as one opaque node.
+  bool isBigData(TSNode N, unsigned Depth) const {
+    if (ts_node_named_child_count(N) < 2)
+      return false;
+    size_t Budget = limits::DataLiteralNodes * 16; // a scan costs at most this
+    return dataSize(N, Depth, Budget) > limits::DataLiteralNodes;
+  }
+
+  /// The number of values and containers in \p N (a string counts one) when it is
+  /// literal data nothing is looked up in, else 0: strings without interpolation, numbers, True / False / None, a negated number,
+  /// containers and pairs of data, and a call of a plain name with data arguments
+  /// (`_("Agriculture")`, `Decimal("1.5")`). Counting stops past \p Budget nodes.
+  size_t dataSize(TSNode N, unsigned Depth, size_t &Budget) const {
+    if (Depth > MaxDepth || Budget == 0)
+      return 0;
+    --Budget;
+    auto AllData = [&](TSNode P) -> size_t {
+      size_t Sum = 1;
+      for (uint32_t I = 0, C = ts_node_named_child_count(P); I < C; ++I) {
+        TSNode Child = ts_node_named_child(P, I);
+        if (kind(Child) == NodeKind::Comment)
+          continue;
+        size_t S = dataSize(Child, Depth + 1, Budget);
+        if (!S)
+          return 0;
+        Sum += S;
+      }
+      return Sum;
+    };
+    switch (kind(N)) {
+    case NodeKind::Integer:
+    case NodeKind::Float:
+    case NodeKind::True:
+    case NodeKind::False:
+    case NodeKind::None:
+      return 1;
+    case NodeKind::String: {
+      for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I)
+        if (kind(ts_node_named_child(N, I)) == NodeKind::Interpolation)
+          return 0;
+      return 1;
+    }
+    case NodeKind::ConcatenatedString:
+    case NodeKind::List:
+    case NodeKind::Tuple:
+    case NodeKind::Set:
+    case NodeKind::Dictionary:
+    case NodeKind::Pair:
+    case NodeKind::ParenthesizedExpression:
+    case NodeKind::ArgumentList:
+      return AllData(N);
+    case NodeKind::KeywordArgument: {
+      size_t S = dataSize(field(N, G.Value), Depth + 1, Budget);
+      return S ? S + 1 : 0;
+    }
+    case NodeKind::Call: {
+      if (kind(field(N, G.Function)) != NodeKind::Identifier ||
+          kind(field(N, G.Arguments)) != NodeKind::ArgumentList)
+        return 0;
+      size_t S = dataSize(field(N, G.Arguments), Depth + 1, Budget);
+      return S ? S + 1 : 0;
+    }
+    case NodeKind::Unknown:
+      return llvm::StringRef(ts_node_type(N)) == "unary_operator" ? AllData(N) : 0;
+    default:
+      return 0;
+    }
+  }
+
   Expr *lowerSequence(TSNode N, ExprKind K, unsigned Depth) {
     Expr *E = M.newExpr(K, range(N));
     forNamed(N, [&](TSNode C, NodeKind) { E->Args.push_back(lowerExpr(C, Depth + 1)); });
@@ -798,16 +868,22 @@ public:
       return lowerLiteral(N, ExprKind::Constant);
     case NodeKind::List:
     case NodeKind::ListPattern:
+      if (isBigData(N, Depth))
+        return M.newExpr(ExprKind::Other, range(N));
       return lowerSequence(N, ExprKind::List, Depth);
     case NodeKind::Tuple:
     case NodeKind::ExpressionList:
     case NodeKind::PatternList:
     case NodeKind::TuplePattern:
+      if (isBigData(N, Depth))
+        return M.newExpr(ExprKind::Other, range(N));
       return lowerSequence(N, ExprKind::Tuple, Depth);
     case NodeKind::Set:
-      return lowerSequence(N, ExprKind::Set, Depth);
     case NodeKind::Dictionary:
-      return lowerDictionary(N, Depth);
+      if (isBigData(N, Depth))
+        return M.newExpr(ExprKind::Other, range(N));
+      return kind(N) == NodeKind::Set ? lowerSequence(N, ExprKind::Set, Depth)
+                                      : lowerDictionary(N, Depth);
     case NodeKind::ListComprehension:
       return lowerComprehension(N, py::CompKind::List, Depth);
     case NodeKind::SetComprehension:

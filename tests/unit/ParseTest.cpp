@@ -81,6 +81,32 @@ TEST_SUITE("parse.python") {
     CHECK(E->Args[2]->Object->dotted() == "Project.objects.all");
   }
 
+  TEST_CASE("a big literal of plain data lowers to one opaque node; code in it keeps it") {
+    auto Literal = [](unsigned Rows, const char *Cell) {
+      std::string S = "CODES = (\n";
+      for (unsigned I = 0; I < Rows; ++I)
+        S += "    (\"" + std::to_string(I) + "\", " + Cell + ", -1.5, None),  # row\n";
+      return S + ")\n";
+    };
+    // 100 rows of 4 values: past limits::DataLiteralNodes, nothing in it is code.
+    auto Data = parseText(Literal(100, "_(\"Agriculture - research\")").c_str());
+    REQUIRE(Data->Errors.empty());
+    CHECK(Data->Body[0]->Value->Kind == py::ExprKind::Other);
+    CHECK(Data->Body[0]->Value->Args.empty());
+    // The same size with one f-string in it, or a small data literal, lowers element by
+    // element.
+    std::string Rows = Literal(99, "\"x\"");
+    Rows.resize(Rows.size() - 2); // reopen the literal: drop ")\n"
+    auto Code = parseText((Rows + "    (\"1\", f\"{user.name}\", 1, None),\n)\n").c_str());
+    REQUIRE(Code->Errors.empty());
+    REQUIRE(Code->Body[0]->Value->Kind == py::ExprKind::Tuple);
+    CHECK(Code->Body[0]->Value->Args.size() == 100);
+    auto Small = parseText(Literal(10, "\"x\"").c_str());
+    REQUIRE(Small->Body[0]->Value->Kind == py::ExprKind::Tuple);
+    CHECK(Small->Body[0]->Value->Args.size() == 10);
+    CHECK(Small->Body[0]->Value->Args[3]->Args[1]->Id == "x");
+  }
+
   TEST_CASE("syntax errors are reported and the rest still parses") {
     auto M = parseText("def broken(:\n    pass\n\ndef fine():\n    return 1\n");
     CHECK(!M->Errors.empty());

@@ -82,9 +82,9 @@ Analysis indexOnly(const discover::Options &Opts);
 /// and INSTALLED_APPS) stays. Returns how many were dropped.
 unsigned skipTestFiles(discover::Result &R, const Config &Settings);
 
-/// True when \p D belongs to the code \p InPath picks (Config::isCommandPath: management commands): its file,
-/// at \p Rel under \p Root, or one of its notes' files (a production method read per row of
-/// a loop that only such code runs belongs to that code).
+/// True when \p D belongs to the code \p InPath picks (Config::isCommandPath: management commands):
+/// its file, at \p Rel under \p Root, or one of its notes' files (a production method read per row
+/// of a loop that only such code runs belongs to that code).
 bool inCodeOf(const rules::Diagnostic &D, llvm::StringRef Rel, llvm::StringRef Root,
               bool (*InPath)(llvm::StringRef));
 

@@ -734,8 +734,9 @@ private:
   }
 
   /// The number of values and containers in \p N (a string counts one) when it is
-  /// literal data nothing is looked up in, else 0: strings without interpolation, numbers, True / False / None, a negated number,
-  /// containers and pairs of data, and a call of a plain name with data arguments
+  /// literal data nothing is looked up in, else 0: strings without interpolation, numbers, True /
+  /// False / None, a negated number, containers and pairs of data, and a call of a plain name with
+  /// data arguments
   /// (`_("Agriculture")`, `Decimal("1.5")`). Counting stops past \p Budget nodes.
   size_t dataSize(TSNode N, unsigned Depth, size_t &Budget) const {
     if (Depth > MaxDepth || Budget == 0)

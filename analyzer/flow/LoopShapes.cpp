@@ -83,7 +83,7 @@ const Stmt *statementAt(llvm::ArrayRef<Stmt *> Body, Range At,
     if (!St->Where.contains(At))
       continue;
     Path.push_back(St);
-    for (const std::vector<Stmt *> *Child : {&St->Body, &St->OrElse, &St->Finally})
+    for (const py::NodeList<Stmt *> *Child : {&St->Body, &St->OrElse, &St->Finally})
       if (const Stmt *Inner = statementAt(*Child, At, Path))
         return Inner;
     for (const auto &H : St->Handlers)
@@ -449,7 +449,7 @@ bool Interp::writesEveryPass(const LoopInfo &Loop, const Expr *Call, llvm::Strin
             return false;
       Nested |= St->Kind == StmtKind::For || St->Kind == StmtKind::While;
       // The next level is the child body that holds the write.
-      for (const std::vector<Stmt *> *Child : {&St->Body, &St->OrElse, &St->Finally})
+      for (const py::NodeList<Stmt *> *Child : {&St->Body, &St->OrElse, &St->Finally})
         if (llvm::any_of(*Child, [&](const Stmt *C) { return C->Where.contains(Call->Where); }))
           Level = *Child;
       for (const auto &H : St->Handlers)

@@ -3,8 +3,16 @@
 
 #include "parse/Source.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <algorithm>
+#include <cassert>
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <new>
+#include <type_traits>
 
 #include <memory>
 #include <string>
@@ -38,11 +46,39 @@ enum class CompKind { List, Set, Dict, Generator };
 
 struct Expr;
 
+/// A node's children: a fixed array in its module's arena (Module::freeze()), sized once
+/// when the lowering finishes the node: no heap block of its own, no spare capacity. A
+/// view: copying it copies the reference; the module owns the elements.
+template <typename T> class NodeList {
+public:
+  using value_type = T;
+  using iterator = const T *;
+  using const_iterator = const T *;
+  NodeList() = default;
+  NodeList(T *Data, size_t Size) : Data(Data), Size(static_cast<uint32_t>(Size)) {}
+
+  const T *begin() const { return Data; }
+  const T *end() const { return Data + Size; }
+  size_t size() const { return Size; }
+  bool empty() const { return Size == 0; }
+  const T &operator[](size_t I) const {
+    assert(I < Size && "NodeList index out of range");
+    return Data[I];
+  }
+  const T &front() const { return (*this)[0]; }
+  const T &back() const { return (*this)[Size - 1]; }
+  operator llvm::ArrayRef<T>() const { return {Data, Size}; }
+
+private:
+  T *Data = nullptr;
+  uint32_t Size = 0;
+};
+
 /// One `for Target in Iter if ...` clause of a comprehension.
 struct CompFor {
   Expr *Target = nullptr;
   Expr *Iter = nullptr;
-  std::vector<Expr *> Ifs;
+  NodeList<Expr *> Ifs;
 };
 
 /// A keyword argument `Name=Value` (Name empty for `**Value`).
@@ -58,19 +94,19 @@ struct Expr {
   std::string Id; // Name, Attribute's attribute name, String value
   Range IdWhere;  // Attribute: the attribute identifier
   Expr *Object = nullptr;
-  std::vector<Expr *> Args;
-  std::vector<Keyword> Keywords;
-  std::vector<Expr *> Values;
+  NodeList<Expr *> Args;
+  NodeList<Keyword> Keywords;
+  NodeList<Expr *> Values;
   Expr *Index = nullptr;
   bool IsSlice = false;
   CompKind Comp = CompKind::List;
   Expr *Elt = nullptr;      // comprehension element (dict: key)
   Expr *EltValue = nullptr; // dict comprehension value
-  std::vector<CompFor> Gens;
+  NodeList<CompFor> Gens;
   /// Other: the operator of `not x` ("not"), `a and b` / `a or b`, `a if c else b`
   /// ("if", Args a, c, b), or a comparison's first one ("is", "is not", "==", "!=",
-  /// "in"...); empty for anything else.
-  std::string Op;
+  /// "in"...); empty for anything else. Points into the source or a string literal.
+  llvm::StringRef Op;
 
   bool isName(llvm::StringRef N) const { return Kind == ExprKind::Name && Id == N; }
   /// `a.b.c` as a dotted string, or "" when the expression is not a pure dotted name.
@@ -117,19 +153,19 @@ struct Stmt;
 struct Stmt {
   StmtKind Kind = StmtKind::Other;
   Range Where;
-  std::vector<Expr *> Targets;
+  NodeList<Expr *> Targets;
   Expr *Value = nullptr;
   Expr *Target = nullptr;
-  std::vector<Expr *> Items; // With: context expressions; Other: sub-expressions
-  std::vector<Stmt *> Body, OrElse, Finally;
-  std::vector<std::vector<Stmt *>> Handlers;
+  NodeList<Expr *> Items; // With: context expressions; Other: sub-expressions
+  NodeList<Stmt *> Body, OrElse, Finally;
+  NodeList<NodeList<Stmt *>> Handlers;
   std::string Name;
   Range NameWhere;
-  std::vector<Param> Params;
-  std::vector<Expr *> Decorators, Bases;
-  std::vector<Keyword> ClassKeywords;
+  NodeList<Param> Params;
+  NodeList<Expr *> Decorators, Bases;
+  NodeList<Keyword> ClassKeywords;
   std::string Module; // ImportFrom: module, with leading dots for relative imports
-  std::vector<ImportName> Imports;
+  NodeList<ImportName> Imports;
   bool IsAsync = false;
 };
 
@@ -174,6 +210,62 @@ private:
   size_t Used = 0;
 };
 
+/// The storage of the node lists of one module: chunks of 16 KiB, each list carved out
+/// once at its final size; elements that own memory (names, keywords, parameters) are
+/// destroyed with the arena.
+class ListArena {
+public:
+  ListArena() = default;
+  ListArena(const ListArena &) = delete;
+  ListArena &operator=(const ListArena &) = delete;
+  ~ListArena() {
+    for (const Cleanup &C : Cleanups)
+      C.Destroy(C.Items, C.Count);
+  }
+  /// Moves \p Items into the arena.
+  template <typename T, typename Range> NodeList<T> make(Range &&Items) {
+    size_t N = std::size(Items);
+    if (N == 0)
+      return {};
+    T *Out = static_cast<T *>(allocate(N * sizeof(T), alignof(T)));
+    size_t I = 0;
+    for (auto &X : Items)
+      new (Out + I++) T(std::move(X));
+    if constexpr (!std::is_trivially_destructible_v<T>)
+      Cleanups.push_back({Out, N, [](void *P, size_t Count) {
+                            for (size_t J = 0; J < Count; ++J)
+                              static_cast<T *>(P)[J].~T();
+                          }});
+    return {Out, N};
+  }
+
+private:
+  void *allocate(size_t Bytes, size_t Align) {
+    size_t Pad = (Align - reinterpret_cast<uintptr_t>(Cur) % Align) % Align;
+    if (Cur == nullptr || Pad + Bytes > Left) {
+      size_t Size = std::max<size_t>(ChunkSize, Bytes + Align);
+      Chunks.push_back(std::unique_ptr<unsigned char[]>(new unsigned char[Size]));
+      Cur = Chunks.back().get();
+      Left = Size;
+      Pad = (Align - reinterpret_cast<uintptr_t>(Cur) % Align) % Align;
+    }
+    void *P = Cur + Pad;
+    Cur += Pad + Bytes;
+    Left -= Pad + Bytes;
+    return P;
+  }
+  struct Cleanup {
+    void *Items;
+    size_t Count;
+    void (*Destroy)(void *, size_t);
+  };
+  static constexpr size_t ChunkSize = 16 * 1024;
+  std::vector<std::unique_ptr<unsigned char[]>> Chunks;
+  unsigned char *Cur = nullptr;
+  size_t Left = 0;
+  std::vector<Cleanup> Cleanups;
+};
+
 /// A parsed Python module: its statements, the nodes' storage and its syntax errors.
 class Module {
 public:
@@ -192,6 +284,11 @@ public:
     E->Where = R;
     return E;
   }
+  /// The node list holding \p Items (moved), in this module's storage.
+  template <typename T> NodeList<T> freeze(std::vector<T> &Items) { return Lists.make<T>(Items); }
+  template <typename T, unsigned N> NodeList<T> freeze(llvm::SmallVector<T, N> &Items) {
+    return Lists.make<T>(Items);
+  }
   Stmt *newStmt(StmtKind K, Range R) {
     Stmt *S = StmtStore.make();
     S->Kind = K;
@@ -205,6 +302,7 @@ private:
   // destroyed with the module.
   NodeStore<Expr> ExprStore;
   NodeStore<Stmt> StmtStore;
+  ListArena Lists;
 };
 
 } // namespace nplus1::parse::py

@@ -281,8 +281,23 @@ private:
 
 constexpr unsigned MaxDepth = limits::PythonSyntaxDepth;
 
+/// The operator \p Words spell, as a string with static storage: Expr::Op outlives no
+/// buffer. Words that are no operator (a comment between the operands) give "?".
+llvm::StringRef operatorName(llvm::StringRef Words) {
+  static constexpr const char *Ops[] = {"and", "or", "not", "is", "is not", "in", "not in",
+                                        "==",  "!=", "<",   ">",  "<=",     ">=", "<>"};
+  for (const char *O : Ops)
+    if (Words == O)
+      return O;
+  return Words.empty() ? "" : "?";
+}
+
 /// Lowers tree-sitter nodes into py::Expr / py::Stmt.
 class Lowering {
+  /// Children gathered while a node is lowered, then frozen into the module (Module::freeze).
+  using ArgList = llvm::SmallVector<Expr *, 4>;
+  using KeywordList = llvm::SmallVector<py::Keyword, 2>;
+
 public:
   Lowering(py::Module &M) : M(M), G(grammar()), Text(M.file().text()) {}
 
@@ -347,6 +362,13 @@ private:
     if (ts_node_is_null(N))
       return;
     forNamed(N, [&](TSNode C, NodeKind) { lowerStmt(C, Out, Depth + 1); });
+  }
+
+  /// The statements of block \p N, frozen into the module's storage.
+  py::NodeList<Stmt *> block(TSNode N, unsigned Depth) {
+    std::vector<Stmt *> Out;
+    lowerBlock(N, Out, Depth);
+    return M.freeze(Out);
   }
 
   /// Appends the statement N to Out. Each kind has its own function, kept out of line
@@ -432,9 +454,10 @@ private:
   /// `a = b = value`: one Assign with every target.
   [[gnu::noinline]] Stmt *lowerAssignment(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::Assign, range(N));
+    llvm::SmallVector<Expr *, 2> Targets;
     TSNode Cur = N;
     for (;;) {
-      S->Targets.push_back(lowerExpr(field(Cur, G.Left), Depth + 1));
+      Targets.push_back(lowerExpr(field(Cur, G.Left), Depth + 1));
       TSNode R = field(Cur, G.Right);
       if (kind(R) == NodeKind::Assignment) {
         Cur = R;
@@ -444,12 +467,14 @@ private:
         S->Value = lowerExpr(R, Depth + 1);
       break;
     }
+    S->Targets = M.freeze(Targets);
     return S;
   }
 
   [[gnu::noinline]] Stmt *lowerAugmentedAssignment(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::AugAssign, range(N));
-    S->Targets.push_back(lowerExpr(field(N, G.Left), Depth + 1));
+    llvm::SmallVector<Expr *, 1> Targets{lowerExpr(field(N, G.Left), Depth + 1)};
+    S->Targets = M.freeze(Targets);
     S->Value = lowerExpr(field(N, G.Right), Depth + 1);
     return S;
   }
@@ -459,20 +484,20 @@ private:
     S->IsAsync = startsWithAsync(N);
     S->Target = lowerExpr(field(N, G.Left), Depth + 1);
     S->Value = lowerExpr(field(N, G.Right), Depth + 1);
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    S->Body = block(field(N, G.Body), Depth);
     TSNode Alt = field(N, G.Alternative);
     if (!ts_node_is_null(Alt))
-      lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+      S->OrElse = block(field(Alt, G.Body), Depth);
     return S;
   }
 
   [[gnu::noinline]] Stmt *lowerWhile(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::While, range(N));
     S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    S->Body = block(field(N, G.Body), Depth);
     TSNode Alt = field(N, G.Alternative);
     if (!ts_node_is_null(Alt))
-      lowerBlock(field(Alt, G.Body), S->OrElse, Depth);
+      S->OrElse = block(field(Alt, G.Body), Depth);
     return S;
   }
 
@@ -480,17 +505,18 @@ private:
   [[gnu::noinline]] Stmt *lowerIf(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::If, range(N));
     S->Value = lowerExpr(field(N, G.Condition), Depth + 1);
-    lowerBlock(field(N, G.Consequence), S->Body, Depth);
+    S->Body = block(field(N, G.Consequence), Depth);
     Stmt *Tail = S;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::ElifClause) {
         Stmt *Elif = M.newStmt(StmtKind::If, range(C));
         Elif->Value = lowerExpr(field(C, G.Condition), Depth + 1);
-        lowerBlock(field(C, G.Consequence), Elif->Body, Depth);
-        Tail->OrElse.push_back(Elif);
+        Elif->Body = block(field(C, G.Consequence), Depth);
+        llvm::SmallVector<Stmt *, 1> Else{Elif};
+        Tail->OrElse = M.freeze(Else);
         Tail = Elif;
       } else if (CK == NodeKind::ElseClause) {
-        lowerBlock(field(C, G.Body), Tail->OrElse, Depth);
+        Tail->OrElse = block(field(C, G.Body), Depth);
       }
     });
     return S;
@@ -499,59 +525,68 @@ private:
   [[gnu::noinline]] Stmt *lowerWith(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::With, range(N));
     S->IsAsync = startsWithAsync(N);
+    llvm::SmallVector<Expr *, 2> Items, Targets;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK != NodeKind::WithClause)
         return;
       forNamed(C, [&](TSNode Item, NodeKind IK) {
         if (IK == NodeKind::WithItem)
-          lowerWithItem(Item, S, Depth);
+          lowerWithItem(Item, Items, Targets, Depth);
       });
     });
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    S->Items = M.freeze(Items);
+    S->Targets = M.freeze(Targets);
+    S->Body = block(field(N, G.Body), Depth);
     return S;
   }
 
   /// One `value [as target]` of a with statement: Items[I] and Targets[I] (null without `as`).
-  void lowerWithItem(TSNode Item, Stmt *S, unsigned Depth) {
+  void lowerWithItem(TSNode Item, llvm::SmallVector<Expr *, 2> &Items,
+                     llvm::SmallVector<Expr *, 2> &Targets, unsigned Depth) {
     TSNode V = field(Item, G.Value);
     if (kind(V) == NodeKind::AsPattern) {
-      S->Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
+      Items.push_back(lowerExpr(ts_node_named_child(V, 0), Depth + 1));
       TSNode Alias = field(V, G.Alias);
-      S->Targets.push_back(ts_node_is_null(Alias) || ts_node_named_child_count(Alias) == 0
-                               ? nullptr
-                               : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
+      Targets.push_back(ts_node_is_null(Alias) || ts_node_named_child_count(Alias) == 0
+                            ? nullptr
+                            : lowerExpr(ts_node_named_child(Alias, 0), Depth + 1));
     } else {
-      S->Items.push_back(lowerExpr(V, Depth + 1));
-      S->Targets.push_back(nullptr);
+      Items.push_back(lowerExpr(V, Depth + 1));
+      Targets.push_back(nullptr);
     }
   }
 
   [[gnu::noinline]] Stmt *lowerTry(TSNode N, unsigned Depth) {
     Stmt *S = M.newStmt(StmtKind::Try, range(N));
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    S->Body = block(field(N, G.Body), Depth);
+    llvm::SmallVector<py::NodeList<Stmt *>, 2> Handlers;
+    std::vector<Stmt *> Finally;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::ExceptClause) {
-        S->Handlers.emplace_back();
+        std::vector<Stmt *> Handler;
         forNamed(C, [&](TSNode H, NodeKind HK) {
           if (HK == NodeKind::Block)
-            lowerBlock(H, S->Handlers.back(), Depth);
+            lowerBlock(H, Handler, Depth);
         });
+        Handlers.push_back(M.freeze(Handler));
       } else if (CK == NodeKind::ElseClause) {
-        lowerBlock(field(C, G.Body), S->OrElse, Depth);
+        S->OrElse = block(field(C, G.Body), Depth);
       } else if (CK == NodeKind::FinallyClause) {
         forNamed(C, [&](TSNode H, NodeKind HK) {
           if (HK == NodeKind::Block)
-            lowerBlock(H, S->Finally, Depth);
+            lowerBlock(H, Finally, Depth);
         });
       }
     });
+    S->Handlers = M.freeze(Handlers);
+    S->Finally = M.freeze(Finally);
     return S;
   }
 
   /// The decorated function or class, with its decorators and the whole range.
   [[gnu::noinline]] void lowerDecoratedDefinition(TSNode N, std::vector<Stmt *> &Out,
                                                   unsigned Depth) {
-    std::vector<Expr *> Decorators;
+    llvm::SmallVector<Expr *, 2> Decorators;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::Decorator && ts_node_named_child_count(C) > 0)
         Decorators.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
@@ -559,7 +594,7 @@ private:
     size_t Before = Out.size();
     lowerStmt(field(N, G.Definition), Out, Depth + 1);
     if (Out.size() > Before) {
-      Out.back()->Decorators = std::move(Decorators);
+      Out.back()->Decorators = M.freeze(Decorators);
       Out.back()->Where = range(N);
     }
   }
@@ -570,8 +605,10 @@ private:
     TSNode Name = field(N, G.Name);
     S->Name = text(Name).str();
     S->NameWhere = range(Name);
-    lowerParams(field(N, G.Parameters), S->Params, Depth);
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    std::vector<py::Param> Params;
+    lowerParams(field(N, G.Parameters), Params, Depth);
+    S->Params = M.freeze(Params);
+    S->Body = block(field(N, G.Body), Depth);
     return S;
   }
 
@@ -581,9 +618,14 @@ private:
     S->Name = text(Name).str();
     S->NameWhere = range(Name);
     TSNode Supers = field(N, G.Superclasses);
-    if (!ts_node_is_null(Supers))
-      lowerArguments(Supers, S->Bases, S->ClassKeywords, Depth);
-    lowerBlock(field(N, G.Body), S->Body, Depth);
+    if (!ts_node_is_null(Supers)) {
+      ArgList Bases;
+      KeywordList Keywords;
+      lowerArguments(Supers, Bases, Keywords, Depth);
+      S->Bases = M.freeze(Bases);
+      S->ClassKeywords = M.freeze(Keywords);
+    }
+    S->Body = block(field(N, G.Body), Depth);
     return S;
   }
 
@@ -596,7 +638,9 @@ private:
 
   [[gnu::noinline]] Stmt *lowerImport(TSNode N) {
     Stmt *S = M.newStmt(StmtKind::Import, range(N));
-    forNamed(N, [&](TSNode C, NodeKind CK) { S->Imports.push_back(importName(C, CK)); });
+    llvm::SmallVector<py::ImportName, 1> Imports;
+    forNamed(N, [&](TSNode C, NodeKind CK) { Imports.push_back(importName(C, CK)); });
+    S->Imports = M.freeze(Imports);
     return S;
   }
 
@@ -608,14 +652,16 @@ private:
       S->Module = text(Mod).str();
     else
       S->Module = "__future__";
+    llvm::SmallVector<py::ImportName, 2> Imports;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (ts_node_eq(C, Mod))
         return;
       if (CK == NodeKind::WildcardImport)
-        S->Imports.push_back({"*", ""});
+        Imports.push_back({"*", ""});
       else if (CK == NodeKind::DottedName || CK == NodeKind::AliasedImport)
-        S->Imports.push_back(importName(C, CK));
+        Imports.push_back(importName(C, CK));
     });
+    S->Imports = M.freeze(Imports);
     return S;
   }
 
@@ -627,16 +673,20 @@ private:
     llvm::StringRef Type = ts_node_type(N);
     if (Type == "break_statement" || Type == "continue_statement" || Type == "raise_statement")
       S->Name = Type.drop_back(std::strlen("_statement")).str();
-    lowerOther(N, S, Depth);
+    std::vector<Stmt *> Body;
+    ArgList Items;
+    lowerOther(N, Body, Items, Depth);
+    S->Body = M.freeze(Body);
+    S->Items = M.freeze(Items);
     return S;
   }
 
-  void lowerOther(TSNode N, Stmt *S, unsigned Depth) {
+  void lowerOther(TSNode N, std::vector<Stmt *> &Body, ArgList &Items, unsigned Depth) {
     if (Depth > MaxDepth)
       return;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::Block) {
-        lowerBlock(C, S->Body, Depth);
+        lowerBlock(C, Body, Depth);
         return;
       }
       if (CK == NodeKind::Error)
@@ -644,10 +694,10 @@ private:
       // Clauses of compound statements we don't model (match/case): descend.
       llvm::StringRef Type = ts_node_type(C);
       if (Type.ends_with("_clause") || Type == "case_pattern") {
-        lowerOther(C, S, Depth + 1);
+        lowerOther(C, Body, Items, Depth + 1);
         return;
       }
-      S->Items.push_back(lowerExpr(C, Depth + 1));
+      Items.push_back(lowerExpr(C, Depth + 1));
     });
   }
 
@@ -707,8 +757,7 @@ private:
     });
   }
 
-  void lowerArguments(TSNode N, std::vector<Expr *> &Args, std::vector<py::Keyword> &Kws,
-                      unsigned Depth) {
+  void lowerArguments(TSNode N, ArgList &Args, KeywordList &Kws, unsigned Depth) {
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::KeywordArgument) {
         Kws.push_back({text(field(C, G.Name)).str(), lowerExpr(field(C, G.Value), Depth + 1)});
@@ -797,24 +846,34 @@ private:
 
   Expr *lowerSequence(TSNode N, ExprKind K, unsigned Depth) {
     Expr *E = M.newExpr(K, range(N));
-    forNamed(N, [&](TSNode C, NodeKind) { E->Args.push_back(lowerExpr(C, Depth + 1)); });
+    ArgList Args;
+    forNamed(N, [&](TSNode C, NodeKind) { Args.push_back(lowerExpr(C, Depth + 1)); });
+    E->Args = M.freeze(Args);
     return E;
   }
 
   Expr *lowerComprehension(TSNode N, py::CompKind CK, unsigned Depth) {
     Expr *E = M.newExpr(ExprKind::Comprehension, range(N));
     E->Comp = CK;
+    llvm::SmallVector<py::CompFor, 1> Gens;
+    ArgList Ifs; // of the last `for` clause
+    auto EndClause = [&] {
+      if (!Gens.empty())
+        Gens.back().Ifs = M.freeze(Ifs);
+      Ifs.clear();
+    };
     forNamed(N, [&](TSNode C, NodeKind K) {
       if (K == NodeKind::ForInClause) {
+        EndClause();
         py::CompFor F;
         F.Target = lowerExpr(field(C, G.Left), Depth + 1);
         F.Iter = lowerExpr(field(C, G.Right), Depth + 1);
-        E->Gens.push_back(F);
+        Gens.push_back(F);
         return;
       }
       if (K == NodeKind::IfClause) {
-        if (!E->Gens.empty() && ts_node_named_child_count(C) > 0)
-          E->Gens.back().Ifs.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
+        if (!Gens.empty() && ts_node_named_child_count(C) > 0)
+          Ifs.push_back(lowerExpr(ts_node_named_child(C, 0), Depth + 1));
         return;
       }
       if (E->Elt)
@@ -826,19 +885,21 @@ private:
       }
       E->Elt = lowerExpr(C, Depth + 1);
     });
+    EndClause();
+    E->Gens = M.freeze(Gens);
     if (!E->Elt)
       E->Elt = M.newExpr(ExprKind::Other, range(N));
     return E;
   }
 
-  void collectString(TSNode N, Expr *E, unsigned Depth) {
+  void collectString(TSNode N, Expr *E, ArgList &Parts, unsigned Depth) {
     forNamed(N, [&](TSNode C, NodeKind K) {
       if (K == NodeKind::StringContent)
         E->Id += text(C).str();
       else if (K == NodeKind::Interpolation)
-        E->Args.push_back(lowerExpr(C, Depth + 1));
+        Parts.push_back(lowerExpr(C, Depth + 1));
       else if (K == NodeKind::String)
-        collectString(C, E, Depth + 1);
+        collectString(C, E, Parts, Depth + 1);
     });
   }
 
@@ -950,10 +1011,14 @@ private:
     Expr *E = M.newExpr(ExprKind::Call, range(N));
     E->Object = lowerExpr(field(N, G.Function), Depth + 1);
     TSNode A = field(N, G.Arguments);
+    ArgList Args;
+    KeywordList Keywords;
     if (kind(A) == NodeKind::GeneratorExpression)
-      E->Args.push_back(lowerExpr(A, Depth + 1));
+      Args.push_back(lowerExpr(A, Depth + 1));
     else if (!ts_node_is_null(A))
-      lowerArguments(A, E->Args, E->Keywords, Depth);
+      lowerArguments(A, Args, Keywords, Depth);
+    E->Args = M.freeze(Args);
+    E->Keywords = M.freeze(Keywords);
     return E;
   }
 
@@ -961,7 +1026,7 @@ private:
   Expr *lowerSubscript(TSNode N, unsigned Depth) {
     Expr *E = M.newExpr(ExprKind::Subscript, range(N));
     E->Object = lowerExpr(field(N, G.Value), Depth + 1);
-    std::vector<Expr *> Index;
+    ArgList Index;
     for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I) {
       TSNode Child = ts_node_named_child(N, I);
       if (ts_node_eq(Child, field(N, G.Value)) || kind(Child) == NodeKind::Comment)
@@ -974,14 +1039,16 @@ private:
       E->Index = Index[0];
     } else {
       E->Index = M.newExpr(ExprKind::Tuple, range(N));
-      E->Index->Args = std::move(Index);
+      E->Index->Args = M.freeze(Index);
     }
     return E;
   }
 
   Expr *lowerString(TSNode N, unsigned Depth) {
     Expr *E = M.newExpr(ExprKind::String, range(N));
-    collectString(N, E, Depth);
+    ArgList Parts;
+    collectString(N, E, Parts, Depth);
+    E->Args = M.freeze(Parts);
     return E;
   }
 
@@ -995,16 +1062,19 @@ private:
   /// Keys in Args, values in Values; a `**splat` is both.
   Expr *lowerDictionary(TSNode N, unsigned Depth) {
     Expr *E = M.newExpr(ExprKind::Dict, range(N));
+    ArgList Keys, Values;
     forNamed(N, [&](TSNode C, NodeKind CK) {
       if (CK == NodeKind::Pair) {
-        E->Args.push_back(lowerExpr(field(C, G.Key), Depth + 1));
-        E->Values.push_back(lowerExpr(field(C, G.Value), Depth + 1));
+        Keys.push_back(lowerExpr(field(C, G.Key), Depth + 1));
+        Values.push_back(lowerExpr(field(C, G.Value), Depth + 1));
       } else {
         Expr *Splat = lowerExpr(C, Depth + 1);
-        E->Args.push_back(Splat);
-        E->Values.push_back(Splat);
+        Keys.push_back(Splat);
+        Values.push_back(Splat);
       }
     });
+    E->Args = M.freeze(Keys);
+    E->Values = M.freeze(Values);
     return E;
   }
 
@@ -1016,11 +1086,13 @@ private:
       llvm::SmallVector<llvm::StringRef, 2> Words;
       Text.slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin)
           .split(Words, ' ', -1, /*KeepEmpty=*/false);
+      std::string Op;
       for (llvm::StringRef W : Words) {
         W = W.trim(" \t\r\n()");
         if (!W.empty())
-          E->Op += (E->Op.empty() ? "" : " ") + W.str();
+          Op += (Op.empty() ? "" : " ") + W.str();
       }
+      E->Op = operatorName(Op);
     }
     return E;
   }

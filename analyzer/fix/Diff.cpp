@@ -27,25 +27,16 @@ void emitLine(llvm::raw_ostream &OS, char Tag, llvm::StringRef Line) {
     OS << "\n\\ No newline at end of file\n";
 }
 
-} // namespace
+/// A diff as lines tagged ' ' (context), '-' (deleted) or '+' (inserted), in file order.
+using EditScript = std::vector<std::pair<char, llvm::StringRef>>;
 
-std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringRef New) {
-  std::vector<llvm::StringRef> A = splitLines(Old), B = splitLines(New);
-  // The common prefix and suffix are context; only the middle is diffed.
-  size_t Pre = 0;
-  while (Pre < A.size() && Pre < B.size() && A[Pre] == B[Pre])
-    ++Pre;
-  size_t Suf = 0;
-  while (Suf < A.size() - Pre && Suf < B.size() - Pre &&
-         A[A.size() - 1 - Suf] == B[B.size() - 1 - Suf])
-    ++Suf;
-  size_t N = A.size() - Pre - Suf, M = B.size() - Pre - Suf;
-  // Myers' O((N+M)D) shortest edit script: fixes change few lines, so D is small and the
-  // trace (one vector per step) stays small even for files of tens of thousands of lines.
-  std::vector<std::pair<char, llvm::StringRef>> Script;
-  for (size_t I = 0; I < Pre; ++I)
-    Script.push_back({' ', A[I]});
-  auto Same = [&](long X, long Y) { return A[Pre + X] == B[Pre + Y]; };
+/// Myers' O((N+M)D) shortest edit script from \p A to \p B: fixes change few lines, so D
+/// is small and the trace (one vector per step) stays small even for files of tens of
+/// thousands of lines.
+EditScript shortestEditScript(llvm::ArrayRef<llvm::StringRef> A,
+                              llvm::ArrayRef<llvm::StringRef> B) {
+  size_t N = A.size(), M = B.size();
+  auto Same = [&](long X, long Y) { return A[X] == B[Y]; };
   long Max = long(N + M), Off = Max + 1;
   std::vector<long> V(2 * Max + 3, 0);
   std::vector<std::vector<long>> Trace;
@@ -66,7 +57,7 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
     }
   }
   // Walk the trace back from (N, M) to (0, 0), collecting the script in reverse.
-  std::vector<std::pair<char, llvm::StringRef>> Rev;
+  EditScript Rev;
   long X = long(N), Y = long(M);
   for (long D = FoundD; D > 0; --D) {
     const std::vector<long> &P = Trace[D];
@@ -75,22 +66,25 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
     long PrevK = Down ? K + 1 : K - 1;
     long PrevX = P[Off + PrevK], PrevY = PrevX - PrevK;
     while (X > PrevX && Y > PrevY) {
-      Rev.push_back({' ', A[Pre + X - 1]});
+      Rev.push_back({' ', A[X - 1]});
       --X, --Y;
     }
     if (Down)
-      Rev.push_back({'+', B[Pre + --Y]});
+      Rev.push_back({'+', B[--Y]});
     else
-      Rev.push_back({'-', A[Pre + --X]});
+      Rev.push_back({'-', A[--X]});
   }
   while (X > 0 && Y > 0) {
-    Rev.push_back({' ', A[Pre + X - 1]});
+    Rev.push_back({' ', A[X - 1]});
     --X, --Y;
   }
-  // Within a changed run, print deletions before insertions (the usual unified layout).
-  for (size_t I = Rev.size(); I-- > 0;)
-    Script.push_back(Rev[I]);
-  for (size_t I = Pre; I + 1 < Script.size(); ++I) {
+  return EditScript(Rev.rbegin(), Rev.rend());
+}
+
+/// Within each changed run of \p Script from \p From on, puts deletions before insertions
+/// (the usual unified layout).
+void deletionsFirst(EditScript &Script, size_t From) {
+  for (size_t I = From; I + 1 < Script.size(); ++I) {
     size_t J = I;
     while (J < Script.size() && Script[J].first != ' ')
       ++J;
@@ -99,11 +93,11 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
                             [](const auto &E) { return E.first == '-'; });
     I = J;
   }
-  for (size_t K = A.size() - Suf; K < A.size(); ++K)
-    Script.push_back({' ', A[K]});
+}
 
-  std::string Out;
-  llvm::raw_string_ostream OS(Out);
+/// Prints \p Script's changes as unified-diff hunks of \p Path, with the header before the
+/// first; nothing when nothing changed.
+void printHunks(llvm::raw_ostream &OS, llvm::StringRef Path, const EditScript &Script) {
   const size_t Context = 3;
   size_t K = 0;
   bool Header = false;
@@ -143,6 +137,34 @@ std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringR
       emitLine(OS, Script[Q].first, Script[Q].second);
     K = Stop;
   }
+}
+
+} // namespace
+
+std::string unifiedDiff(llvm::StringRef Path, llvm::StringRef Old, llvm::StringRef New) {
+  std::vector<llvm::StringRef> A = splitLines(Old), B = splitLines(New);
+  // The common prefix and suffix are context; only the middle is diffed.
+  size_t Pre = 0;
+  while (Pre < A.size() && Pre < B.size() && A[Pre] == B[Pre])
+    ++Pre;
+  size_t Suf = 0;
+  while (Suf < A.size() - Pre && Suf < B.size() - Pre &&
+         A[A.size() - 1 - Suf] == B[B.size() - 1 - Suf])
+    ++Suf;
+  size_t N = A.size() - Pre - Suf, M = B.size() - Pre - Suf;
+  EditScript Script;
+  for (size_t I = 0; I < Pre; ++I)
+    Script.push_back({' ', A[I]});
+  EditScript Middle =
+      shortestEditScript(llvm::ArrayRef(A).slice(Pre, N), llvm::ArrayRef(B).slice(Pre, M));
+  Script.insert(Script.end(), Middle.begin(), Middle.end());
+  deletionsFirst(Script, Pre);
+  for (size_t K = A.size() - Suf; K < A.size(); ++K)
+    Script.push_back({' ', A[K]});
+
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  printHunks(OS, Path, Script);
   return Out;
 }
 

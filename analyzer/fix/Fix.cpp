@@ -315,24 +315,32 @@ void settleFixes(std::vector<rules::Diagnostic> &Diags, const Facts &Known,
   }
 }
 
-std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
-                            std::vector<bool> *Applied) {
-  struct Want {
-    std::vector<std::string> Select, Prefetch, Only;
-    std::vector<size_t> From;
-  };
+namespace {
+
+/// The lookups the findings on one queryset ask it to load, and which findings ask.
+struct Want {
+  std::vector<std::string> Select, Prefetch, Only;
+  std::vector<size_t> From;
+};
+
+/// Lookups to remove, per call (its file and offset): which arguments, which findings.
+struct Removal {
+  const flow::Origin *O = nullptr;
+  const flow::EagerLoad *Load = nullptr;
+  std::set<size_t> Drop;
+  std::vector<size_t> From;
+};
+
+/// The fixes \p P lets through, grouped: lookups to add per queryset (\p Order keeps the
+/// querysets in the order of their first finding) and lookups to remove per call.
+struct Wants {
   std::map<const flow::Origin *, Want> ByOrigin;
   std::vector<const flow::Origin *> Order;
-  /// Lookups to remove, per call (its file and offset): which arguments, which findings.
-  struct Removal {
-    const flow::Origin *O = nullptr;
-    const flow::EagerLoad *Load = nullptr;
-    std::set<size_t> Drop;
-    std::vector<size_t> From;
-  };
   std::map<std::pair<const SourceFile *, uint32_t>, Removal> Removals;
-  if (Applied)
-    Applied->assign(Diags.size(), false);
+};
+
+Wants collectWants(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P) {
+  Wants Out;
   for (size_t I = 0; I < Diags.size(); ++I) {
     const auto &Fix = Diags[I].Fix;
     if (!Fix || !Fix->Where || Fix->Applies == rules::Applicability::DisplayOnly)
@@ -343,7 +351,7 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (Fix->Method == rules::FixIntent::RemoveLoad) {
       if (!Fix->Remove || !O->File)
         continue;
-      Removal &R = Removals[{O->File, Fix->Remove->Call.Begin}];
+      Removal &R = Out.Removals[{O->File, Fix->Remove->Call.Begin}];
       R.O = O;
       R.Load = Fix->Remove.get();
       R.Drop.insert(Fix->Remove->Index);
@@ -354,9 +362,9 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
     if (Fix->Method == rules::FixIntent::SelectRelated && O->Select && !O->Select->HasArgs &&
         !O->AdminList)
       continue;
-    if (!ByOrigin.count(O))
-      Order.push_back(O);
-    Want &W = ByOrigin[O];
+    if (!Out.ByOrigin.count(O))
+      Out.Order.push_back(O);
+    Want &W = Out.ByOrigin[O];
     // A FK that only() leaves out is named in it as well (settleFixes let no other through).
     if (llvm::StringRef Hop = deferredHop(*Fix); !Hop.empty() && O->Only)
       W.Only.push_back(Hop.str());
@@ -366,51 +374,77 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
         .push_back(Fix->Path);
     W.From.push_back(I);
   }
+  return Out;
+}
+
+/// The edits that make queryset \p O load what \p W asks for, appended to \p Edits.
+void addLoadEdits(const flow::Origin *O, const Want &W, std::vector<Edit> &Edits) {
+  std::vector<std::string> Select = minimal(W.Select), Prefetch = minimal(W.Prefetch);
+  std::string Appended;
+  auto AddTo = [&](const std::optional<flow::LoadCall> &Call, llvm::StringRef Method,
+                   const std::vector<std::string> &Paths) {
+    if (Paths.empty())
+      return;
+    if (Call) {
+      Edits.push_back(insertIntoList(*O, *Call, Paths));
+      return;
+    }
+    Appended.push_back('.');
+    Appended.append(Method.data(), Method.size());
+    Appended.push_back('(');
+    Appended.append(quoted(Paths, O->Quote));
+    Appended.push_back(')');
+  };
+  if (!W.Only.empty() && O->Only) {
+    std::vector<std::string> Fields = W.Only;
+    std::sort(Fields.begin(), Fields.end());
+    Fields.erase(std::unique(Fields.begin(), Fields.end()), Fields.end());
+    Edits.push_back(insertIntoList(*O, *O->Only, Fields));
+  }
+  if (O->AdminList) {
+    if (!Select.empty())
+      Edits.push_back(adminListEdit(*O, Select));
+  } else {
+    AddTo(O->Select, "select_related", Select);
+    AddTo(O->Prefetch, "prefetch_related", Prefetch);
+  }
+  if (!Appended.empty())
+    Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
+  if (!Prefetch.empty() && O->Iterator && !O->IteratorChunked)
+    Edits.push_back({O->File, O->Iterator->CloseParen, O->Iterator->CloseParen,
+                     O->Iterator->HasArgs ? ", chunk_size=2000" : "chunk_size=2000"});
+}
+
+/// New lines follow the file's line endings.
+void useFileLineEndings(std::vector<Edit> &Edits) {
+  for (Edit &E : Edits)
+    if (E.Text.find('\n') != std::string::npos && E.File->text().contains("\r\n")) {
+      std::string Crlf;
+      for (char C : E.Text)
+        Crlf += C == '\n' ? std::string("\r\n") : std::string(1, C);
+      E.Text = std::move(Crlf);
+    }
+}
+
+} // namespace
+
+std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
+                            std::vector<bool> *Applied) {
+  if (Applied)
+    Applied->assign(Diags.size(), false);
+  Wants Ws = collectWants(Diags, P);
   std::vector<Edit> Edits;
-  for (const flow::Origin *O : Order) {
-    Want &W = ByOrigin[O];
-    std::vector<std::string> Select = minimal(W.Select), Prefetch = minimal(W.Prefetch);
-    std::string Appended;
-    auto AddTo = [&](const std::optional<flow::LoadCall> &Call, llvm::StringRef Method,
-                     const std::vector<std::string> &Paths) {
-      if (Paths.empty())
-        return;
-      if (Call) {
-        Edits.push_back(insertIntoList(*O, *Call, Paths));
-        return;
-      }
-      Appended.push_back('.');
-      Appended.append(Method.data(), Method.size());
-      Appended.push_back('(');
-      Appended.append(quoted(Paths, O->Quote));
-      Appended.push_back(')');
-    };
-    if (!W.Only.empty() && O->Only) {
-      std::vector<std::string> Fields = W.Only;
-      std::sort(Fields.begin(), Fields.end());
-      Fields.erase(std::unique(Fields.begin(), Fields.end()), Fields.end());
-      Edits.push_back(insertIntoList(*O, *O->Only, Fields));
-    }
-    if (O->AdminList) {
-      if (!Select.empty())
-        Edits.push_back(adminListEdit(*O, Select));
-    } else {
-      AddTo(O->Select, "select_related", Select);
-      AddTo(O->Prefetch, "prefetch_related", Prefetch);
-    }
-    if (!Appended.empty())
-      Edits.push_back({O->File, O->InsertAt, O->InsertAt, O->InsertPrefix + Appended});
-    if (!Prefetch.empty() && O->Iterator && !O->IteratorChunked)
-      Edits.push_back({O->File, O->Iterator->CloseParen, O->Iterator->CloseParen,
-                       O->Iterator->HasArgs ? ", chunk_size=2000" : "chunk_size=2000"});
+  for (const flow::Origin *O : Ws.Order) {
+    const Want &W = Ws.ByOrigin[O];
+    addLoadEdits(O, W, Edits);
     if (Applied)
       for (size_t I : W.From)
         (*Applied)[I] = true;
   }
-  for (const auto &[Key, R] : Removals) {
+  for (const auto &[Key, R] : Ws.Removals) {
     // A queryset that also gains lookups keeps its calls this time: the two edits could
     // touch the same brackets. The next run removes what is still unused.
-    if (ByOrigin.count(R.O))
+    if (Ws.ByOrigin.count(R.O))
       continue;
     std::vector<Edit> Out = removeLookups(Key.first, *R.Load, R.Drop);
     if (Out.empty())
@@ -420,14 +454,7 @@ std::vector<Edit> planEdits(llvm::ArrayRef<rules::Diagnostic> Diags, Policy P,
       for (size_t I : R.From)
         (*Applied)[I] = true;
   }
-  // New lines follow the file's line endings.
-  for (Edit &E : Edits)
-    if (E.Text.find('\n') != std::string::npos && E.File->text().contains("\r\n")) {
-      std::string Crlf;
-      for (char C : E.Text)
-        Crlf += C == '\n' ? std::string("\r\n") : std::string(1, C);
-      E.Text = std::move(Crlf);
-    }
+  useFileLineEndings(Edits);
   return Edits;
 }
 

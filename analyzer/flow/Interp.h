@@ -1,7 +1,8 @@
 #ifndef NPLUS1_FLOW_INTERP_H
 #define NPLUS1_FLOW_INTERP_H
 
-// The interpreter behind flow::Analyzer, shared by its parts: Interpreter.cpp (Python
+// The interpreter behind flow::Analyzer, shared by its parts: Interpreter.cpp,
+// Expressions.cpp, QuerySets.cpp, Calls.cpp, RowAccess.cpp and LoadUses.cpp (Python
 // semantics), Templates.cpp (Django templates), Serializers.cpp (DRF) and Views.cpp
 // (class-based views, DRF views, the admin). Not part of the flow stage's interface.
 

@@ -259,61 +259,58 @@ ValueRef filteredRows(ModuleState &S, const index::ClassRef &C, const ValueRef &
   return R->is(ValueKind::QuerySet) ? R : QS;
 }
 
-/// Follows a class-based view into its template: the view's queryset (class attribute,
-/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
-/// template named by template_name or Django's default.
-void analyzeView(ModuleState &S, const index::ClassRef &C) {
-  std::string Kind = genericViewKind(S.P, C);
-  bool Api = Kind == "api" || Kind == "api-retrieve";
-  if (Kind.empty() || (!S.Templates && !Api))
-    return;
-  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
-  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
-  ViewRows Rows = viewRows(S, C, /*StrictSuper=*/!Api);
+namespace {
+
+/// A DRF view or viewset of kind \p Kind (`api`, `api-retrieve`): the rows its list action
+/// serializes, the object its retrieve action serializes, and a project `list()` of its own.
+void analyzeApiView(ModuleState &S, const index::ClassRef &C, const std::string &Kind,
+                    ViewRows &Rows) {
   Interp &W = *Rows.W;
   ValueRef QS = Rows.QS;
-  const index::Model *Model = Rows.Model;
   std::shared_ptr<Value> Self = Rows.Self;
-  index::ClassRef Owner;
-  if (Api) {
-    if (!QS->is(ValueKind::QuerySet))
-      return;
-    QS = filteredRows(S, C, QS, Self);
-    // A project `list()` that never calls DRF's may not serialize the rows at all (it may
-    // render a table, or one object): only DRF's own list action is known to.
-    index::ClassRef ListOwner;
-    const Stmt *List = projectMethod(S.P, C, "list", ListOwner);
-    bool ListSerializes = !List || callsSuper(List, "list");
-    // The same for a project `retrieve()`: a UI viewset's may answer with a rendered page.
-    index::ClassRef RetrieveOwner;
-    const Stmt *Retrieve = projectMethod(S.P, C, "retrieve", RetrieveOwner);
-    bool RetrieveSerializes = !Retrieve || actionSerializes(Retrieve, "retrieve");
-    // A project `list()` of its own (`rows = self.get_queryset()` and a serializer of its
-    // choosing): run with the view's `self`, so its own queryset methods are followed.
-    if (Kind == "api" && List && !ListSerializes && List->Params.size() >= 2) {
-      Interp L(S, *ListOwner.Module, List, /*Report=*/true);
-      L.CbvClass = C;
-      L.CbvQuerySet = QS;
-      L.bindParameters(List);
-      L.runMethod(List, Self);
-    }
-    for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
-      Range Header = C.Def->NameWhere;
-      if (Kind == "api" && ListSerializes)
-        W.serializeRows(Ser, QS, Header, "queryset",
-                        "the view `" + C.Def->Name +
-                            "` serializes every row of its queryset with `" + Ser.Def->Name +
-                            "` (list action)",
-                        /*SingleObject=*/false, &C.Module->Ast->file());
-      if ((Kind == "api-retrieve" || hasRetrieve(S.P, C)) && RetrieveSerializes)
-        W.serializeRows(Ser, QS, Header, "queryset",
-                        "the view `" + C.Def->Name + "` serializes one object with `" +
-                            Ser.Def->Name + "` (retrieve action); its nested lists are loops",
-                        /*SingleObject=*/true, &C.Module->Ast->file());
-    }
+  if (!QS->is(ValueKind::QuerySet))
     return;
+  QS = filteredRows(S, C, QS, Self);
+  // A project `list()` that never calls DRF's may not serialize the rows at all (it may
+  // render a table, or one object): only DRF's own list action is known to.
+  index::ClassRef ListOwner;
+  const Stmt *List = projectMethod(S.P, C, "list", ListOwner);
+  bool ListSerializes = !List || callsSuper(List, "list");
+  // The same for a project `retrieve()`: a UI viewset's may answer with a rendered page.
+  index::ClassRef RetrieveOwner;
+  const Stmt *Retrieve = projectMethod(S.P, C, "retrieve", RetrieveOwner);
+  bool RetrieveSerializes = !Retrieve || actionSerializes(Retrieve, "retrieve");
+  // A project `list()` of its own (`rows = self.get_queryset()` and a serializer of its
+  // choosing): run with the view's `self`, so its own queryset methods are followed.
+  if (Kind == "api" && List && !ListSerializes && List->Params.size() >= 2) {
+    Interp L(S, *ListOwner.Module, List, /*Report=*/true);
+    L.CbvClass = C;
+    L.CbvQuerySet = QS;
+    L.bindParameters(List);
+    L.runMethod(List, Self);
   }
-  // The context Django builds.
+  for (const index::ClassRef &Ser : viewSerializers(S.P, C)) {
+    Range Header = C.Def->NameWhere;
+    if (Kind == "api" && ListSerializes)
+      W.serializeRows(Ser, QS, Header, "queryset",
+                      "the view `" + C.Def->Name + "` serializes every row of its queryset with `" +
+                          Ser.Def->Name + "` (list action)",
+                      /*SingleObject=*/false, &C.Module->Ast->file());
+    if ((Kind == "api-retrieve" || hasRetrieve(S.P, C)) && RetrieveSerializes)
+      W.serializeRows(Ser, QS, Header, "queryset",
+                      "the view `" + C.Def->Name + "` serializes one object with `" +
+                          Ser.Def->Name + "` (retrieve action); its nested lists are loops",
+                      /*SingleObject=*/true, &C.Module->Ast->file());
+  }
+}
+
+/// The context Django builds for view \p C before get_context_data(): `view`, and the
+/// list view's rows or the detail view's object under their default and configured names.
+std::shared_ptr<Value> defaultContext(ModuleState &S, const index::ClassRef &C,
+                                      const ViewRows &Rows, bool IsList, bool IsDetail) {
+  const ValueRef &QS = Rows.QS;
+  const index::Model *Model = Rows.Model;
+  const std::shared_ptr<Value> &Self = Rows.Self;
   auto Ctx = std::make_shared<Value>();
   Ctx->Kind = ValueKind::Dict;
   Ctx->Entries.push_back({"view", Self});
@@ -341,9 +338,17 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     if (!ObjectName.empty())
       Ctx->Entries.push_back({ObjectName, Obj});
   }
-  // get_context_data() of the view and of the project classes it inherits from, the
-  // farthest first: each one's super().get_context_data() is what the one before gave.
-  ValueRef Final = Ctx;
+  return Ctx;
+}
+
+/// get_context_data() of the view and of the project classes it inherits from, the
+/// farthest first: each one's super().get_context_data() is what the one before gave.
+/// Returns the context the template gets, \p Ctx when none returns a dict.
+ValueRef runContextChain(ModuleState &S, const index::ClassRef &C, const ViewRows &Rows,
+                         ValueRef Ctx) {
+  const ValueRef &QS = Rows.QS;
+  index::ClassRef Owner;
+  ValueRef Final = std::move(Ctx);
   std::vector<std::pair<const Stmt *, index::ClassRef>> Chain;
   for (index::ClassRef From = C; From && Chain.size() < limits::ClassChain;) {
     const Stmt *GCD = projectMethod(S.P, From, "get_context_data", Owner);
@@ -366,11 +371,34 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     CD.ReturnEscapes = false;
     CD.CbvContext = Final;
     CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
-    ValueRef R = CD.runMethod(It->first, Self);
+    ValueRef R = CD.runMethod(It->first, Rows.Self);
     if (R->is(ValueKind::Dict))
       Final = R;
   }
+  return Final;
+}
+
+} // namespace
+
+/// Follows a class-based view into its template: the view's queryset (class attribute,
+/// `model`, or get_queryset()), its context names, get_context_data() additions, and the
+/// template named by template_name or Django's default.
+void analyzeView(ModuleState &S, const index::ClassRef &C) {
+  std::string Kind = genericViewKind(S.P, C);
+  bool Api = Kind == "api" || Kind == "api-retrieve";
+  if (Kind.empty() || (!S.Templates && !Api))
+    return;
+  bool IsList = Kind == "ListView" || Kind == "ArchiveIndexView";
+  bool IsDetail = Kind == "DetailView" || Kind == "UpdateView" || Kind == "DeleteView";
+  ViewRows Rows = viewRows(S, C, /*StrictSuper=*/!Api);
+  if (Api) {
+    analyzeApiView(S, C, Kind, Rows);
+    return;
+  }
+  ValueRef Final = runContextChain(S, C, Rows, defaultContext(S, C, Rows, IsList, IsDetail));
+  const index::Model *Model = Rows.Model;
   std::string Template;
+  index::ClassRef AttrOwner; // a mixin's or base view's attribute counts too
   if (const Expr *TN = inheritedAttr(S.P, C, "template_name", AttrOwner);
       TN && TN->Kind == ExprKind::String)
     Template = TN->Id;
@@ -379,7 +407,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
                (IsList     ? "_list.html"
                 : IsDetail ? "_detail.html"
                            : "_form.html");
-  W.renderTemplate(Template, Final);
+  Rows.W->renderTemplate(Template, Final);
 }
 
 /// Admin classes registered for a model in \p M: `@admin.register(Model)` and

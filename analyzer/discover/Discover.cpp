@@ -79,8 +79,8 @@ private:
 /// absolute), or else below the innermost `templates` or `jinja2` directory
 /// ("customers/list.html"), or "" when the file is not a template.
 std::string templateName(llvm::StringRef AbsPath, llvm::ArrayRef<std::string> TemplateDirs) {
-  static const llvm::StringRef Extensions[] = {".html",   ".htm",   ".txt",    ".xml",
-                                               ".djhtml", ".jinja", ".jinja2", ".j2"};
+  static const llvm::StringRef Extensions[] = {".html",  ".htm",    ".txt", ".xml",  ".djhtml",
+                                               ".jinja", ".jinja2", ".j2",  ".jade", ".pug"};
   if (!llvm::is_contained(Extensions, path::extension(AbsPath)))
     return "";
   for (const std::string &Dir : TemplateDirs)

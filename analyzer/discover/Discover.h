@@ -11,10 +11,11 @@
 
 namespace nplus1::discover {
 
-/// What a discovered file is read as: Python, a Django template or a Jinja2 template.
+/// What a discovered file is read as: Python, a Django template, a Jinja2 template, or
+/// a Jade template compiled by pyjade/pypugjs to Django's or Jinja2's syntax.
 /// discover() finds templates; which engine renders one is decided later, from the
 /// settings (driver::classifyTemplates).
-enum class FileKind { Python, Template, JinjaTemplate };
+enum class FileKind { Python, Template, JinjaTemplate, JadeTemplate, JadeJinjaTemplate };
 
 /// One file of the project.
 struct File {

@@ -6,6 +6,7 @@
 #include "fix/Fix.h"
 #include "flow/Interpreter.h"
 #include "index/Lookups.h"
+#include "parse/Jade.h"
 #include "parse/Jinja.h"
 #include "parse/Python.h"
 #include "report/Report.h"
@@ -316,10 +317,21 @@ void Run::parseLoaded(const std::vector<char> &ToLoad) {
     T->Name = Files[I].TemplateName;
     llvm::StringRef Text = In[I].Src->text();
     std::string_view Source(Text.data(), Text.size());
-    T->IsJinja2 = Files[I].Kind == discover::FileKind::JinjaTemplate;
+    discover::FileKind Kind = Files[I].Kind;
+    unsigned Version = Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0;
+    T->IsJinja2 =
+        Kind == discover::FileKind::JinjaTemplate || Kind == discover::FileKind::JadeJinjaTemplate;
+    if (Kind == discover::FileKind::JadeTemplate || Kind == discover::FileKind::JadeJinjaTemplate) {
+      // Compiled by pyjade first; a file it cannot lower is left unread.
+      T->Tree = parse::tpl::parseJadeTemplate(
+          Source, T->IsJinja2 ? parse::tpl::JadeTarget::Jinja2 : parse::tpl::JadeTarget::Django,
+          Version);
+      T->File = In[I].Src;
+      Tpls[I] = std::move(T);
+      return;
+    }
     T->Tree = T->IsJinja2 ? parse::tpl::parseJinjaTemplate(Source)
-                          : parse::tpl::parseTemplate(
-                                Source, Settings.DjangoVersionKnown ? Settings.djangoVersion() : 0);
+                          : parse::tpl::parseTemplate(Source, Version);
     // A template Django cannot read but written in Jinja2's syntax is rendered by a
     // Jinja2 environment the settings do not name (jingo.render, coffin, a project's own).
     if (!T->IsJinja2 && !T->Tree.Errors.empty() && parse::tpl::hasJinjaSyntax(Source)) {
@@ -941,7 +953,7 @@ void parseOnly(Analysis &A, const Config &Settings) {
       Parsed[I] = parse::parsePython(In[I].Src);
       return;
     }
-    if (Files[I].Kind == discover::FileKind::JinjaTemplate)
+    if (Files[I].Kind != discover::FileKind::Template)
       return;
     llvm::StringRef Text = In[I].Src->text();
     parse::tpl::Template T =

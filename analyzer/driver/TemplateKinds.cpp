@@ -2,6 +2,7 @@
 
 #include "index/ModelGraph.h"
 #include "index/TemplateEngines.h"
+#include "parse/Jade.h"
 #include "parse/Python.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -51,6 +52,19 @@ std::string rootOf(const discover::File &F) {
   return Abs.drop_back(F.TemplateName.size() + 1).str();
 }
 
+/// Gives a `.jade`/`.pug` file its kind: a template only when the settings enable
+/// pyjade (or pypugjs), compiled to the syntax of the engine that finds it (of the one
+/// pyjade is set up for, when that engine's match rules pass the name to the other).
+/// False when it is no template.
+bool classifyJade(discover::File &F, const index::TemplateSettings &S,
+                  index::TemplateEngineKind Engine) {
+  if (Engine == index::TemplateEngineKind::NotTemplate || (!S.JadeDjango && !S.JadeJinja2))
+    return false;
+  bool Jinja2 = S.JadeJinja2 && (Engine == index::TemplateEngineKind::Jinja2 || !S.JadeDjango);
+  F.Kind = Jinja2 ? discover::FileKind::JadeJinjaTemplate : discover::FileKind::JadeTemplate;
+  return true;
+}
+
 } // namespace
 
 void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> ConfiguredDirs) {
@@ -58,6 +72,7 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
   // rest).
   std::vector<std::unique_ptr<parse::py::Module>> Asts;
   std::vector<index::SettingsSource> Settings;
+  std::vector<std::string> SettingsTexts;
   std::vector<std::string> WorkingDirs{R.Root};
   for (const discover::File &F : R.Files) {
     if (F.Kind != discover::FileKind::Python)
@@ -70,11 +85,14 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
                                            /*RequiresNullTerminator=*/false);
     if (!Buf || (*Buf)->getBuffer().contains('\0'))
       continue;
+    SettingsTexts.push_back((*Buf)->getBuffer().str());
     Asts.push_back(
         parse::parsePython(std::make_shared<parse::SourceFile>(F.Path, (*Buf)->getBuffer().str())));
     Settings.push_back({F.ModuleName, F.AbsPath, F.IsPackage, Asts.back().get()});
   }
   index::TemplateSettings S = index::readTemplateSettings(Settings, WorkingDirs);
+  for (const std::string &Text : SettingsTexts)
+    index::notePyjade(S, Text);
 
   std::vector<std::string> Configured;
   for (const std::string &D : ConfiguredDirs) {
@@ -97,7 +115,10 @@ void classifyTemplates(discover::Result &R, llvm::ArrayRef<std::string> Configur
          D = path::parent_path(D))
       P.InPackage = Dirs.isPackage(D);
     P.Configured = llvm::is_contained(Configured, P.Root);
-    switch (index::templateEngine(S, P)) {
+    index::TemplateEngineKind Engine = index::templateEngine(S, P);
+    if (parse::tpl::isJadeFileName(F.AbsPath))
+      return !classifyJade(F, S, Engine);
+    switch (Engine) {
     case index::TemplateEngineKind::Django:
       return false;
     case index::TemplateEngineKind::Jinja2:

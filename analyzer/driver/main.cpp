@@ -417,7 +417,7 @@ driver::Analysis &analyzeProject(const discover::Options &Opts, const driver::Co
 void describeRun(const driver::Analysis &A, std::chrono::steady_clock::time_point Start) {
   if (Verbose) {
     size_t Templates = llvm::count_if(A.Files.Files, [](const discover::File &F) {
-      return F.Kind == discover::FileKind::Template;
+      return F.Kind != discover::FileKind::Python;
     });
     llvm::errs() << "nplus1: project root " << A.Files.Root << ": "
                  << A.Files.Files.size() - Templates << " Python file(s), " << Templates

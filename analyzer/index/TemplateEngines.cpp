@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 
@@ -495,6 +496,21 @@ bool djangoJinjaMatches(const TemplateBackend &B, llvm::StringRef Name) {
     return std::regex_search(Name.begin(), Name.end(), Re, std::regex_constants::match_continuous);
   } catch (const std::regex_error &) {
     return true;
+  }
+}
+
+void notePyjade(TemplateSettings &S, llvm::StringRef Source) {
+  llvm::SmallVector<llvm::StringRef, 0> Lines;
+  Source.split(Lines, '\n');
+  for (llvm::StringRef Line : Lines) {
+    if (Line.ltrim().starts_with("#"))
+      continue;
+    for (llvm::StringRef Package : {"pyjade", "pypugjs"})
+      for (char Quote : {'\'', '"'}) {
+        std::string Prefix = Quote + Package.str() + ".ext.";
+        S.JadeDjango |= Line.contains(Prefix + "django");
+        S.JadeJinja2 |= Line.contains(Prefix + "jinja");
+      }
   }
 }
 

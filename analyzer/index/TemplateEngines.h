@@ -51,7 +51,15 @@ struct TemplateSettings {
   /// evaluate, no custom template loader. Only then is a directory the settings do not
   /// name known not to be a Django template directory.
   bool Complete = true;
+  /// Some settings module names pyjade's (or pypugjs's) Django loader, or its Jinja2
+  /// extension: `.jade`/`.pug` files are templates, compiled to that engine's syntax.
+  bool JadeDjango = false, JadeJinja2 = false;
 };
+
+/// Notes in \p S whether the settings module text \p Source names pyjade's or
+/// pypugjs's Django loader (`pyjade.ext.django.Loader`) or Jinja2 extension
+/// (`pyjade.ext.jinja.PyJadeExtension`) in a string, on a line that is no comment.
+void notePyjade(TemplateSettings &S, llvm::StringRef Source);
 
 /// A settings module, parsed, with where it lives.
 struct SettingsSource {

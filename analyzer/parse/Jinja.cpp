@@ -1,5 +1,6 @@
 #include "parse/Jinja.h"
 #include "AnalysisLimits.h"
+#include "parse/JinjaMacros.h"
 
 #include <algorithm>
 #include <limits>
@@ -630,6 +631,7 @@ public:
   std::vector<Node> run() {
     std::vector<Node> Out;
     body(Out, {});
+    inlineMacroCalls(Out, Macros);
     return Out;
   }
 
@@ -647,6 +649,7 @@ private:
   std::vector<std::string> Commands; ///< every block tag's command, sorted
   size_t Pos = 0;
   unsigned Depth = 0;
+  std::vector<MacroDef> Macros; ///< the `{% macro %}`s of the template
 
   std::string_view command(const Token &T) const {
     size_t E = T.ContentBegin;
@@ -973,7 +976,8 @@ private:
 
   /// A tag whose body runs elsewhere (a macro, a `call` block's caller): the body is
   /// skipped, the arguments escape.
-  void skippedBody(const Token &T, std::vector<Node> &Out, std::string_view End) {
+  void skippedBody(const Token &T, std::vector<Node> &Out, std::string_view End,
+                   std::vector<Node> *Keep = nullptr) {
     ExprParser P = argsOf(T);
     for (const Operand &O : P.list())
       P.escape(O);
@@ -983,12 +987,51 @@ private:
     N.Where = N.TagWhere = {T.Begin, T.End};
     N.Args = std::move(P.Escapes);
     std::vector<Node> Ignored;
-    body(Ignored, {End});
+    body(Keep ? *Keep : Ignored, {End});
     Out.push_back(std::move(N));
     close(Out.back());
   }
+  /// `{% macro name(params) %}`: not walked where it stands; its body is kept for the
+  /// calls of it (inlineMacroCalls).
   void macroTag(const Token &T, std::vector<Node> &Out, const TagList &) {
-    skippedBody(T, Out, "endmacro");
+    MacroDef M = macroSignature(T);
+    skippedBody(T, Out, "endmacro", M.Name.empty() ? nullptr : &M.Body);
+    if (!M.Name.empty())
+      Macros.push_back(std::move(M));
+  }
+  /// The name and parameter names of `{% macro name(a, b=1) %}`; no name when the tag
+  /// does not read so.
+  MacroDef macroSignature(const Token &T) const {
+    uint32_t B = T.ContentBegin + uint32_t(command(T).size());
+    std::vector<ETok> E = tokenizeExpr(Src, B, T.ContentEnd);
+    auto Text = [&](const ETok &K) { return Src.substr(K.Begin, K.End - K.Begin); };
+    MacroDef M;
+    if (E.size() < 3 || E[0].K != ETok::Name || Text(E[1]) != "(")
+      return M;
+    unsigned Nest = 0;
+    bool AtParam = false;
+    for (size_t I = 1; I < E.size() && E[I].K != ETok::Eof; ++I) {
+      std::string_view X = Text(E[I]);
+      if (E[I].K == ETok::Op && (X == "(" || X == "[" || X == "{")) {
+        AtParam = ++Nest == 1;
+        continue;
+      }
+      if (E[I].K == ETok::Op && (X == ")" || X == "]" || X == "}")) {
+        if (--Nest == 0) {
+          M.Name = std::string(Text(E[0]));
+          return M;
+        }
+        continue;
+      }
+      if (Nest == 1 && X == ",") {
+        AtParam = true;
+        continue;
+      }
+      if (AtParam && E[I].K == ETok::Name)
+        M.Params.push_back(std::string(X));
+      AtParam = false;
+    }
+    return M;
   }
   void callTag(const Token &T, std::vector<Node> &Out, const TagList &) {
     skippedBody(T, Out, "endcall");

@@ -23,8 +23,10 @@ namespace nplus1::parse::tpl {
 /// e %}` scoping the rest of its body), Include, Extends, Block, Var (one per
 /// path an expression reads), Verbatim (`{% raw %}`) and Other (`set` blocks,
 /// `filter`, `trans`, `autoescape`, `do`, `import`, a macro or `call` whose
-/// body is not walked, the paths passed to functions, macros and tests as
-/// Args of a "call" node, unknown tags). Errors stays empty.
+/// body is not walked where it stands, the paths passed to functions, macros
+/// and tests as Args of a "call" node, unknown tags). A call of a macro the
+/// template defines becomes a With node around a copy of the macro's body
+/// (parse/JinjaMacros.h). Errors stays empty.
 Template parseJinjaTemplate(std::string_view Source);
 
 /// Whether \p Source is written in Jinja2's syntax rather than Django's: some tag

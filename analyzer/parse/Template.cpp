@@ -378,7 +378,7 @@ void Parser::unknownTag(TagCall &C) {
 }
 
 /// The tags Django 3.2 registers in its built-in library and in the i18n,
-/// static, cache, l10n and tz libraries, sorted by name.
+/// static, cache, l10n and tz libraries, and django-mptt's recursetree, sorted by name.
 const Parser::HandlerEntry Parser::Handlers[] = {
     {"autoescape", &Parser::onOffBlockTag},
     {"block", &Parser::blockTag},
@@ -412,6 +412,7 @@ const Parser::HandlerEntry Parser::Handlers[] = {
     {"localtime", &Parser::onOffBlockTag},
     {"lorem", &Parser::loremTag},
     {"now", &Parser::nowTag},
+    {"recursetree", &Parser::recurseTreeTag},
     {"regroup", &Parser::regroupTag},
     {"resetcycle", &Parser::resetCycleTag},
     {"spaceless", &Parser::spacelessTag},

@@ -531,6 +531,9 @@ private:
 
   void cacheTag(TagCall &C);
 
+  /// django-mptt's recursetree: a loop over the tree's nodes.
+  void recurseTreeTag(TagCall &C);
+
   NPLUS1_NOINLINE void cacheArguments(const TagCall &C, Node &N);
 
   void blockTranslateTag(TagCall &C);

@@ -1,7 +1,8 @@
 //===- parse/TemplateLibraryTags.cpp - Tags of Django's tag libraries -----===//
 //
 // The compile functions of the tags in the i18n, static, cache, l10n and tz
-// libraries that ship with Django 3.2 (`{% load i18n %}` & co).
+// libraries that ship with Django 3.2 (`{% load i18n %}` & co), and django-mptt's
+// recursetree.
 // `{% localize %}` and `{% localtime %}` share onOffBlockTag with
 // `{% autoescape %}` in TemplateTags.cpp.
 //
@@ -48,6 +49,24 @@ void Parser::cacheArguments(const TagCall &C, Node &N) {
     N.Args.push_back(compile(Bits[I]));
   if (HasUsing)
     bind(N.Bindings, "using", compile(kwargValue(Bits.back(), 5)));
+}
+
+/// django-mptt's `{% recursetree nodes %}...{% endrecursetree %}` renders its body once per
+/// node of the queryset with `node` bound to it (cache_tree_children builds the tree from
+/// the queryset's rows, so `node.get_children` costs nothing): a loop over the rows. Any
+/// other shape is a project's own tag of that name.
+void Parser::recurseTreeTag(TagCall &C) {
+  std::vector<Bit> Bits = splitContents(C);
+  if (Bits.size() != 2 || !Commands.count("endrecursetree")) {
+    unknownTag(C);
+    return;
+  }
+  Node &N = startTag(C, NodeKind::For);
+  N.Iter = compile(Bits[1]);
+  N.LoopVars = {"node"};
+  N.LoopVarWhere = {N.TagWhere};
+  static const TagList Ends = {"endrecursetree"};
+  simpleBody(C, N, Ends);
 }
 
 void Parser::blockTranslateTag(TagCall &C) {

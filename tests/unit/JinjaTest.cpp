@@ -332,11 +332,47 @@ def prefetched(request):
                              "{% endfor %}"},
          {"orders.jinja", "{% for o in orders if o.customer.name %}\n"
                           "{{ link(o.customer.address) }}\n{% endfor %}"}});
-    // Line 3: the loop over c.orders.all(); 4: count(); 5: neither a method not called nor a
-    // macro's body. The prefetch covers both and is used (no NP301).
-    CHECK(P.findings("shop.views") == Strings{"templates/customers.jinja:3:NP102:orders",
+    // Line 3: the loop over c.orders.all(); 4: count(); 5: not a method not called, but the
+    // macro's body read per row (reported at line 1, where it reads, for both views: neither
+    // joins the address). The prefetch covers lines 3 and 4 and is used (no NP301).
+    CHECK(P.findings("shop.views") == Strings{"templates/customers.jinja:1:NP101:address",
+                                              "templates/customers.jinja:1:NP101:address",
+                                              "templates/customers.jinja:3:NP102:orders",
                                               "templates/customers.jinja:4:NP103:orders",
                                               "templates/orders.jinja:1:NP101:customer",
                                               "templates/orders.jinja:2:NP101:customer__address"});
+  }
+}
+
+TEST_SUITE("parse.jinja") {
+  TEST_CASE("a call of the template's own macro becomes its body, parameters bound") {
+    std::string Src = "{% for a in authors %}{{ row(a, label=a.x) }}{% endfor %}"
+                      "{% macro row(author, label, size=f(2)) %}{{ author.name }}{% endmacro %}"
+                      "{% macro again(n) %}{{ again(n.m) }}{% endmacro %}{{ again(b) }}";
+    Template T = parseJinjaTemplate(Src);
+    const Node *For = firstOf(T.Nodes, NodeKind::For);
+    REQUIRE(For);
+    const Node *W = firstOf(For->Children, NodeKind::With);
+    REQUIRE(W);
+    CHECK(W->TagName == "macro");
+    REQUIRE(W->Bindings.size() == 3);
+    CHECK(W->Bindings[0].first == "author");
+    CHECK(W->Bindings[0].second.Var == "a");
+    CHECK(W->Bindings[1].first == "label");
+    CHECK(W->Bindings[1].second.Var == "a.x");
+    CHECK(W->Bindings[2].first == "size");
+    CHECK(W->Bindings[2].second.Var == "None");
+    std::vector<std::string> Vars;
+    varsOf(W->Children, Vars);
+    CHECK(Vars == Strings{"author.name"});
+    // A macro calling itself is inlined once: its own call stays a call.
+    CHECK(rangesInside(T.Nodes, Src.size()));
+    const Node *Again = nullptr;
+    for (const Node &N : T.Nodes)
+      if (N.Kind == NodeKind::With && !N.Bindings.empty() && N.Bindings[0].first == "n")
+        Again = &N;
+    REQUIRE(Again);
+    CHECK(std::any_of(Again->Children.begin(), Again->Children.end(),
+                      [](const Node &C) { return C.TagName == "call"; }));
   }
 }

@@ -824,3 +824,25 @@ TEST_SUITE("django.templates") {
   }
 
 } // TEST_SUITE
+
+TEST_SUITE("parse.template") {
+  TEST_CASE("django-mptt's recursetree is a loop over the nodes, `node` bound to each") {
+    std::string Src = "{% load mptt_tags %}{% recursetree nodes %}{{ node.owner.name }}"
+                      "{{ children }}{% endrecursetree %}";
+    Template T = parseTemplate(Src);
+    REQUIRE(T.Errors.empty());
+    REQUIRE(T.Nodes.size() == 2);
+    const Node &For = T.Nodes[1];
+    CHECK(For.Kind == NodeKind::For);
+    CHECK(For.TagName == "recursetree");
+    CHECK(For.LoopVars == std::vector<std::string>{"node"});
+    CHECK(For.Iter.Var == "nodes");
+    REQUIRE(!For.Children.empty());
+    CHECK(For.Children[0].Value.Var == "node.owner.name");
+    // Another shape (or no end tag) is a project's own tag of that name.
+    Template Other = parseTemplate("{% recursetree a b %}x{% endrecursetree %}");
+    REQUIRE(!Other.Nodes.empty());
+    CHECK(Other.Nodes[0].Kind == NodeKind::Other);
+    CHECK(parseTemplate("{% recursetree a %}").Nodes[0].Kind == NodeKind::Other);
+  }
+}

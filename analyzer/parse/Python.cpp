@@ -778,26 +778,25 @@ private:
   bool isBigData(TSNode N, unsigned Depth) const {
     if (ts_node_named_child_count(N) < 2)
       return false;
-    size_t Budget = limits::DataLiteralNodes * 16; // a scan costs at most this
-    return dataSize(N, Depth, Budget) > limits::DataLiteralNodes;
+    return dataSize(N, Depth) > limits::DataLiteralNodes;
   }
 
   /// The number of values and containers in \p N (a string counts one) when it is
   /// literal data nothing is looked up in, else 0: strings without interpolation, numbers, True /
   /// False / None, a negated number, containers and pairs of data, and a call of a plain name with
   /// data arguments
-  /// (`_("Agriculture")`, `Decimal("1.5")`). Counting stops past \p Budget nodes.
-  size_t dataSize(TSNode N, unsigned Depth, size_t &Budget) const {
-    if (Depth > MaxDepth || Budget == 0)
+  /// (`_("Agriculture")`, `Decimal("1.5")`). Linear in the literal's size, as its parse
+  /// was; a literal that is not data stops at its first piece of code.
+  size_t dataSize(TSNode N, unsigned Depth) const {
+    if (Depth > MaxDepth)
       return 0;
-    --Budget;
     auto AllData = [&](TSNode P) -> size_t {
       size_t Sum = 1;
-      for (uint32_t I = 0, C = ts_node_named_child_count(P); I < C; ++I) {
-        TSNode Child = ts_node_named_child(P, I);
-        if (kind(Child) == NodeKind::Comment)
+      for (Children Cs(P); Cs.valid(); Cs.next()) {
+        TSNode Child = Cs.node();
+        if (!ts_node_is_named(Child) || kind(Child) == NodeKind::Comment)
           continue;
-        size_t S = dataSize(Child, Depth + 1, Budget);
+        size_t S = dataSize(Child, Depth + 1);
         if (!S)
           return 0;
         Sum += S;
@@ -812,8 +811,8 @@ private:
     case NodeKind::None:
       return 1;
     case NodeKind::String: {
-      for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I)
-        if (kind(ts_node_named_child(N, I)) == NodeKind::Interpolation)
+      for (Children Cs(N); Cs.valid(); Cs.next())
+        if (kind(Cs.node()) == NodeKind::Interpolation)
           return 0;
       return 1;
     }
@@ -827,14 +826,14 @@ private:
     case NodeKind::ArgumentList:
       return AllData(N);
     case NodeKind::KeywordArgument: {
-      size_t S = dataSize(field(N, G.Value), Depth + 1, Budget);
+      size_t S = dataSize(field(N, G.Value), Depth + 1);
       return S ? S + 1 : 0;
     }
     case NodeKind::Call: {
       if (kind(field(N, G.Function)) != NodeKind::Identifier ||
           kind(field(N, G.Arguments)) != NodeKind::ArgumentList)
         return 0;
-      size_t S = dataSize(field(N, G.Arguments), Depth + 1, Budget);
+      size_t S = dataSize(field(N, G.Arguments), Depth + 1);
       return S ? S + 1 : 0;
     }
     case NodeKind::Unknown:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Style checks, as CI runs them (.ci/run):
-#   clang-format (.clang-format, check mode) over analyzer/, rules/ and tests/unit/;
+#   clang-format (.clang-format, check mode) over analyzer/, rules/ and tests/unit/, and no
+#   file of analyzer/ or rules/ over 1,200 lines;
 #   clang-tidy (only the checks of .clang-tidy) over the sources of analyzer/ and rules/,
 #   in parallel, with the compile commands of a build directory (configured when it has
 #   none; CMakeLists.txt exports them).
@@ -73,6 +74,21 @@ if [ "$format" = 1 ] && [ ${#format_files[@]} -gt 0 ]; then
     echo "clang-format: the files above are not formatted (scripts/style.sh --fix formats them)"
     status=1
   fi
+fi
+
+# No source file of analyzer/ or rules/ over 1,200 lines (the architecture issue's rule,
+# beside clang-tidy's readability-function-size for functions): split it along its seams.
+if [ "$format" = 1 ] && [ "$fix" = 0 ]; then
+  long=0
+  for f in "${format_files[@]}"; do
+    case $f in analyzer/* | rules/*) ;; *) continue ;; esac
+    n=$(wc -l <"$f")
+    if [ "$n" -gt 1200 ]; then
+      echo "$f: $n lines (at most 1200: split it along its seams)"
+      long=1
+    fi
+  done
+  [ "$long" = 0 ] || status=1
 fi
 
 if [ "$tidy" = 1 ] && [ ${#tidy_files[@]} -gt 0 ]; then

@@ -227,6 +227,8 @@ public:
     size_t N = std::size(Items);
     if (N == 0)
       return {};
+    // T is the element type: a pointer for lists of nodes, so sizeof(T) is a pointer's.
+    // NOLINTNEXTLINE(bugprone-sizeof-expression)
     T *Out = static_cast<T *>(allocate(N * sizeof(T), alignof(T)));
     size_t I = 0;
     for (auto &X : Items)

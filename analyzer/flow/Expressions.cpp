@@ -174,11 +174,17 @@ ValueRef Interp::evalAttribute(const Expr *E) {
       return make(ValueKind::ModelClass, Mo);
   // `request.user` / `self.request.user`: the signed-in user, one object of the user
   // model (what its managers and methods return are querysets of their own).
-  if (Obj->is(ValueKind::Unknown) && Attr == "user" &&
-      (E->Object->isName("request") ||
-       (E->Object->Kind == ExprKind::Attribute && E->Object->Id == "request")))
+  bool OnRequest = Obj->is(ValueKind::Unknown) &&
+                   (E->Object->isName("request") ||
+                    (E->Object->Kind == ExprKind::Attribute && E->Object->Id == "request"));
+  if (OnRequest && Attr == "user")
     if (const Model *U = S.G.authUser())
       return make(ValueKind::Instance, U);
+  // `request.event`: the row the project's middleware (or a view decorator) stores on
+  // every request, one object of its model.
+  if (OnRequest)
+    if (const Model *Mo = S.G.requestAttribute(Attr))
+      return make(ValueKind::Instance, Mo);
   switch (Obj->Kind) {
   case ValueKind::ModelClass: {
     if (const index::ManagerInfo *MI = S.G.manager(Obj->Model, Attr))

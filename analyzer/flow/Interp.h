@@ -303,6 +303,14 @@ private:
   /// The default manager's loads of \p Mo (what a related manager's querysets start with).
   Loaded defaultLoad(const Model *Mo);
 
+  /// The QuerySet class whose methods manager \p MI of \p Mo offers: the one as_manager()
+  /// or from_queryset() names, else the class the manager's get_queryset() instantiates
+  /// (`return OrderQuerySet(self.model)`, `return self.model.QuerySet(self.model).filter()`,
+  /// a class nested in the model). \p OnManager: the method is called on the manager itself,
+  /// which offers the queryset's methods only when its __getattr__ delegates to
+  /// get_queryset() (the "QuerySetManager" recipe). Empty when there is none.
+  index::ClassRef querySetClassOf(const index::ManagerInfo &MI, const Model *Mo, bool OnManager);
+
   ValueRef newOrigin(const Expr *ManagerExpr, const Model *Mo, const index::ManagerInfo *MI);
 
   /// The queryset a manager value stands for (`Order.objects` used as `.all()`).

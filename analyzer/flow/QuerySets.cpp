@@ -2,6 +2,7 @@
 // goes), what each queryset method does to it (queryMethod dispatches on the catalog's
 // method kind), and what it loads (select_related, prefetch_related, only/defer).
 #include "flow/Interp.h"
+#include "flow/Walk.h"
 
 namespace nplus1::flow {
 namespace detail {
@@ -61,6 +62,88 @@ Loaded Interp::defaultLoad(const Model *Mo) {
   if (!Mo)
     return {};
   return managerLoad(S.G.manager(Mo, "_default_manager"), Mo);
+}
+
+/// True when \p Body (not counting nested functions and classes) calls `*.get_queryset()`.
+static bool callsGetQuerySet(llvm::ArrayRef<Stmt *> Body) {
+  bool Found = false;
+  auto OnStmt = [](const Stmt *) {};
+  auto OnExpr = [&](const Expr *X) {
+    Found |= X->Kind == ExprKind::Call && X->Object && X->Object->Kind == ExprKind::Attribute &&
+             X->Object->Id == "get_queryset";
+  };
+  walkBody(Body, OnStmt, OnExpr);
+  return Found;
+}
+
+/// The `return` statements of \p Body, outside nested functions and classes.
+static void collectReturns(llvm::ArrayRef<Stmt *> Body, std::vector<const Stmt *> &Out) {
+  for (const Stmt *St : Body) {
+    if (St->Kind == StmtKind::Function || St->Kind == StmtKind::Class)
+      continue;
+    if (St->Kind == StmtKind::Return)
+      Out.push_back(St);
+    collectReturns(St->Body, Out);
+    collectReturns(St->OrElse, Out);
+    collectReturns(St->Finally, Out);
+    for (const auto &H : St->Handlers)
+      collectReturns(H, Out);
+  }
+}
+
+index::ClassRef Interp::querySetClassOf(const index::ManagerInfo &MI, const Model *Mo,
+                                        bool OnManager) {
+  if (const index::ClassRef &QC = S.G.querySetClass(MI))
+    return QC; // as_manager() / from_queryset() copy its methods onto the manager too
+  const index::ClassRef &MC = S.G.managerClass(MI);
+  index::ClassRef Owner;
+  const Stmt *GQ = MC ? S.P.findMethod(MC, "get_queryset", &Owner) : nullptr;
+  if (!GQ)
+    return {};
+  if (OnManager) {
+    const Stmt *GA = S.P.findMethod(MC, "__getattr__");
+    if (!GA || !callsGetQuerySet(GA->Body))
+      return {};
+  }
+  // `self.model.Name`: a class nested in the model (or one of its project bases).
+  auto Nested = [&](llvm::StringRef Name) -> index::ClassRef {
+    const index::ClassRef &MoC = Mo ? S.G.classOf(Mo) : index::ClassRef{};
+    if (!MoC)
+      return {};
+    for (const index::ClassRef &K : S.P.mro(MoC))
+      for (const Stmt *St : K.Def->Body)
+        if (St->Kind == StmtKind::Class && St->Name == Name)
+          return {St, K.Module, K.QualName + "." + Name.str()};
+    return {};
+  };
+  auto ClassOf = [&](const Expr *Callee) -> index::ClassRef {
+    if (Callee->Kind == ExprKind::Attribute && Callee->Object &&
+        Callee->Object->Kind == ExprKind::Attribute && Callee->Object->Id == "model" &&
+        Callee->Object->Object && Callee->Object->Object->isName("self"))
+      return Nested(Callee->Id);
+    return S.P.classFor(*Owner.Module, Callee);
+  };
+  std::vector<const Stmt *> Returns;
+  collectReturns(GQ->Body, Returns);
+  index::ClassRef Found;
+  for (const Stmt *R : Returns) {
+    // The class called at the root of the returned chain: `QS(self.model).filter(...)`.
+    index::ClassRef C;
+    for (const Expr *X = R->Value; X && X->Kind == ExprKind::Call && X->Object;) {
+      if ((C = ClassOf(X->Object)))
+        break;
+      if (X->Object->Kind != ExprKind::Attribute)
+        break;
+      X = X->Object->Object;
+    }
+    bool IsQuerySet = C && (llvm::StringRef(C.Def->Name).ends_with("QuerySet") ||
+                            S.P.derivesFrom(C, "django.db.models.query.QuerySet"));
+    // Every return builds the same queryset class, or we cannot tell which one applies.
+    if (!IsQuerySet || (Found && Found.Def != C.Def))
+      return {};
+    Found = C;
+  }
+  return Found;
 }
 
 ValueRef Interp::newOrigin(const Expr *ManagerExpr, const Model *Mo, const index::ManagerInfo *MI) {
@@ -268,7 +351,8 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
     auto V = make(ValueKind::Manager, Recv->Model);
     V->Manager = MI;
     Self = V;
-  } else if (S.G.querySetClass(*MI) && (Def = S.P.findMethod(MI->QuerySetClass, Name, &Owner))) {
+  } else if (index::ClassRef QC = querySetClassOf(*MI, Recv->Model, Recv->is(ValueKind::Manager));
+             QC && (Def = S.P.findMethod(QC, Name, &Owner))) {
     auto V = make(ValueKind::QuerySet, Recv->Model);
     V->Manager = MI;
     Self = V;
@@ -276,6 +360,11 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
   if (!Def)
     return Value::unknown();
   ValueRef R = summarize(Def, *Owner.Module, Self);
+  // Rows of another model (`Organisation.objects.filter(employees__in=self)`): a queryset
+  // created over there, as a project function returns it.
+  if ((R->is(ValueKind::QuerySet) || R->is(ValueKind::Instance)) && R->Model && Recv->Model &&
+      R->Model != Recv->Model)
+    return R->is(ValueKind::QuerySet) ? R : make(ValueKind::Instance, R->Model);
   if (R->is(ValueKind::QuerySet)) {
     auto Out = copy(Base);
     Out->Load.merge(R->Load);

@@ -105,6 +105,15 @@ std::string ModelGraph::encode() const {
     }
   }
   W.bytes(AuthUserLabel);
+  std::vector<std::pair<llvm::StringRef, uint64_t>> Attrs;
+  for (const auto &E : RequestAttrs)
+    Attrs.push_back({E.first(), Ref(E.second)});
+  llvm::sort(Attrs);
+  W.u64(Attrs.size());
+  for (const auto &[Key, Model] : Attrs) {
+    W.bytes(Key);
+    W.u64(Model);
+  }
   return std::move(W.Out);
 }
 
@@ -174,6 +183,10 @@ llvm::Expected<std::unique_ptr<ModelGraph>> ModelGraph::decode(llvm::StringRef B
     G->ByLabel[Key] = At(R.u64());
   }
   G->AuthUserLabel = R.bytes().str();
+  for (size_t J = 0, NA = R.count(); J < NA; ++J) {
+    llvm::StringRef Key = R.bytes();
+    G->RequestAttrs[Key] = At(R.u64());
+  }
   if (!R.failed() && !R.done())
     R.fail("trailing bytes after the model graph");
   if (R.failed())

@@ -8,6 +8,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <functional>
 #include <optional>
 
 namespace nplus1::index {
@@ -131,6 +132,7 @@ public:
     for (size_t I = 0; I < G.Models.size(); ++I)
       if (!G.Models[I]->Abstract && G.Models[I]->Class)
         addFields(*G.Models[I]);
+    readRequestAttributes();
   }
 
 private:
@@ -261,6 +263,11 @@ public:
   bool contributes(const ModuleInfo &M) {
     if (isSettingsModule(M.Name) || M.Globals.count("default_app_config"))
       return true;
+    bool Stores = false;
+    forEachRequestStore(
+        M, [&](const py::Stmt *, const py::Expr *, const py::Stmt *) { Stores = true; });
+    if (Stores)
+      return true;
     for (const auto &Entry : M.Classes) {
       ClassRef Ref{Entry.second, &M, M.Name + "." + Entry.first().str()};
       if (isModel(Ref, 0) || isAppConfig(Ref))
@@ -269,7 +276,167 @@ public:
     return false;
   }
 
+  /// Rows stored on the request: `request.<attr> = <row>` in any function of the project,
+  /// where the row is `Model.objects...get(...)`, `get_object_or_404(Model or queryset)`
+  /// or a local name bound once to one. A name given rows of two models is dropped.
+  void readRequestAttributes() {
+    llvm::StringMap<const Model *> Found;
+    llvm::StringSet<> Clashes;
+    for (const auto &M : P.modules()) {
+      if (M->Builtin)
+        continue;
+      forEachRequestStore(
+          *M, [&](const py::Stmt *Fn, const py::Expr *Target, const py::Stmt *Assign) {
+            G.Contributors.insert(M->Name);
+            const Model *Mo = rowModel(*M, Fn, Assign->Value, 0);
+            if (!Mo)
+              return; // None, or something we cannot tell: says nothing against the others
+            auto [It, New] = Found.try_emplace(Target->Id, Mo);
+            if (!New && It->second != Mo)
+              Clashes.insert(Target->Id);
+          });
+    }
+    for (const auto &E : Found)
+      if (!Clashes.count(E.first()))
+        G.RequestAttrs[E.first()] = E.second;
+  }
+
 private:
+  /// Calls \p Fn(function, target, assignment) for every `request.<attr> = value` in a
+  /// function of \p M (not `request.user`, which Django's own middleware sets, nor a
+  /// private name).
+  template <typename F> static void forEachRequestStore(const ModuleInfo &M, F &&Fn) {
+    std::function<void(const py::Stmt *, llvm::ArrayRef<py::Stmt *>)> Walk =
+        [&](const py::Stmt *Owner, llvm::ArrayRef<py::Stmt *> Body) {
+          for (const py::Stmt *St : Body) {
+            if (St->Kind == StmtKind::Function) {
+              Walk(St, St->Body);
+              continue;
+            }
+            if (St->Kind == StmtKind::Class) {
+              Walk(nullptr, St->Body);
+              continue;
+            }
+            if (Owner && St->Kind == StmtKind::Assign && St->Value)
+              for (const py::Expr *T : St->Targets)
+                if (T && T->Kind == ExprKind::Attribute && T->Object &&
+                    T->Object->isName("request") && T->Id != "user" &&
+                    !llvm::StringRef(T->Id).starts_with("_"))
+                  Fn(Owner, T, St);
+            Walk(Owner, St->Body);
+            Walk(Owner, St->OrElse);
+            Walk(Owner, St->Finally);
+            for (const auto &H : St->Handlers)
+              Walk(Owner, H);
+          }
+        };
+    Walk(nullptr, M.Ast->Body);
+  }
+
+  /// The one value local \p Name of function \p Fn is assigned (null: none, or several).
+  static const py::Expr *localValue(const py::Stmt *Fn, llvm::StringRef Name) {
+    const py::Expr *Value = nullptr;
+    unsigned Count = 0;
+    std::function<void(llvm::ArrayRef<py::Stmt *>)> Scan = [&](llvm::ArrayRef<py::Stmt *> Body) {
+      for (const py::Stmt *St : Body) {
+        if (St->Kind == StmtKind::Function || St->Kind == StmtKind::Class)
+          continue;
+        if (St->Kind == StmtKind::Assign || St->Kind == StmtKind::AugAssign ||
+            St->Kind == StmtKind::For || St->Kind == StmtKind::With)
+          for (const py::Expr *T : St->Targets)
+            if (T && T->isName(Name)) {
+              ++Count;
+              Value = St->Kind == StmtKind::Assign ? St->Value : nullptr;
+            }
+        if (St->Target && St->Target->isName(Name))
+          Count += 2; // a loop variable
+        Scan(St->Body);
+        Scan(St->OrElse);
+        Scan(St->Finally);
+        for (const auto &H : St->Handlers)
+          Scan(H);
+      }
+    };
+    Scan(Fn->Body);
+    return Count == 1 ? Value : nullptr;
+  }
+
+  /// The model of the one row \p E (in function \p Fn of \p M) evaluates to, or null.
+  const Model *rowModel(const ModuleInfo &M, const py::Stmt *Fn, const py::Expr *E,
+                        unsigned Depth) {
+    if (!E || Depth > 3)
+      return nullptr;
+    if (E->Kind == ExprKind::Name)
+      return rowModel(M, Fn, localValue(Fn, E->Id), Depth + 1);
+    if (E->Kind != ExprKind::Call || !E->Object)
+      return nullptr;
+    const py::Expr *F = E->Object;
+    if (F->Kind == ExprKind::Attribute && queryMethodKind(F->Id) == QueryMethodKind::Single &&
+        F->Id != "get_or_create" && F->Id != "update_or_create")
+      return rowsModel(M, Fn, F->Object, Depth);
+    if ((F->Kind == ExprKind::Name || F->Kind == ExprKind::Attribute) && !E->Args.empty() &&
+        frameworkCall(P.resolveExpr(M, F)) == CallRole::GetObjectOr404)
+      return rowsModel(M, Fn, E->Args[0], Depth);
+    // A helper of the project that returns one (`site = _partner_site(host)`): the row
+    // every one of its returns gives.
+    if (F->Kind == ExprKind::Name || F->Kind == ExprKind::Attribute)
+      if (FunctionRef H = P.functionNamed(P.resolveExpr(M, F)); H && H.Def != Fn) {
+        const Model *Found = nullptr;
+        bool Returns = false, Same = true;
+        std::function<void(llvm::ArrayRef<py::Stmt *>)> Scan =
+            [&](llvm::ArrayRef<py::Stmt *> Body) {
+              for (const py::Stmt *St : Body) {
+                if (St->Kind == StmtKind::Function || St->Kind == StmtKind::Class)
+                  continue;
+                if (St->Kind == StmtKind::Return) {
+                  const Model *R = rowModel(*H.Module, H.Def, St->Value, Depth + 1);
+                  Same &= R && (!Found || Found == R);
+                  Found = R;
+                  Returns = true;
+                }
+                Scan(St->Body);
+                Scan(St->OrElse);
+                Scan(St->Finally);
+                for (const auto &X : St->Handlers)
+                  Scan(X);
+              }
+            };
+        Scan(H.Def->Body);
+        return Returns && Same ? Found : nullptr;
+      }
+    return nullptr;
+  }
+
+  /// The model whose rows \p E (a model, manager or queryset chain) holds, or null.
+  const Model *rowsModel(const ModuleInfo &M, const py::Stmt *Fn, const py::Expr *E,
+                         unsigned Depth) {
+    if (!E || Depth > 3)
+      return nullptr;
+    if (E->Kind == ExprKind::Name) {
+      if (const py::Expr *V = localValue(Fn, E->Id))
+        return rowsModel(M, Fn, V, Depth + 1);
+      return G.modelNamed(P, P.resolveExpr(M, E));
+    }
+    if (E->Kind == ExprKind::Attribute) {
+      const Model *Mo = G.modelNamed(P, P.resolveExpr(M, E));
+      if (Mo)
+        return Mo;
+      const Model *Owner =
+          E->Object && (E->Object->Kind == ExprKind::Name || E->Object->Kind == ExprKind::Attribute)
+              ? G.modelNamed(P, P.resolveExpr(M, E->Object))
+              : nullptr;
+      return Owner && G.manager(Owner, E->Id) ? Owner : nullptr;
+    }
+    // A chain over the same rows: `.filter()`, `.select_related()`, `.annotate()`...
+    if (E->Kind == ExprKind::Call && E->Object && E->Object->Kind == ExprKind::Attribute) {
+      QueryMethodKind K = queryMethodKind(E->Object->Id);
+      if (K == QueryMethodKind::Chain || K == QueryMethodKind::Related ||
+          K == QueryMethodKind::Fields)
+        return rowsModel(M, Fn, E->Object->Object, Depth);
+    }
+    return nullptr;
+  }
+
   /// The installed app whose name is the longest prefix of module \p Mod, as Django's
   /// `apps.get_containing_app_config()` finds it ("" when none).
   std::string containingApp(llvm::StringRef Mod) {

@@ -126,6 +126,14 @@ public:
   /// The manager \p Name of \p M (own, inherited, or the implicit `objects`).
   const ManagerInfo *manager(const Model *M, llvm::StringRef Name) const;
   llvm::ArrayRef<std::unique_ptr<Model>> models() const { return Models; }
+  /// The model of the row the project's code stores on every request under \p Attr
+  /// (`request.event = get_object_or_404(Event, slug=...)` in a middleware or a view
+  /// decorator), read back as `request.event` anywhere; null when the project stores none,
+  /// or rows of two models under that name.
+  const Model *requestAttribute(llvm::StringRef Attr) const {
+    auto It = RequestAttrs.find(Attr);
+    return It == RequestAttrs.end() ? nullptr : It->second;
+  }
   /// The class of \p M, of a manager, of its queryset. In a graph read from the cache
   /// whose module was not loaded these are empty, and the module is recorded as looked up
   /// (index/Lookups.h): the run then loads it and analyzes again.
@@ -143,7 +151,8 @@ public:
   llvm::Error bind(const Project &P);
 
   /// True when \p M adds to a model graph: it defines a model or an AppConfig with a
-  /// label, or it is a settings module. (For modules changed since the graph was built.)
+  /// label, it is a settings module, or it stores a row on the request. (For modules changed since
+  /// the graph was built.)
   static bool contributes(const Project &P, const ModuleInfo &M);
 
   /// The project modules the graph was built from: those defining models, settings
@@ -157,6 +166,7 @@ private:
   const Model *modelNamedAt(const Project &P, llvm::StringRef QualName, unsigned Depth) const;
   ManagerInfo DefaultManager{"objects", {}, {}, false};
   std::string AuthUserLabel = "auth.User";
+  llvm::StringMap<const Model *> RequestAttrs;
   llvm::StringSet<> Contributors;
   friend class ModelGraphBuilder;
 };

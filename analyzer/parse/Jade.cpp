@@ -15,7 +15,8 @@ bool isNameStartChar(char C) { return isWordChar(C) && !(C >= '0' && C <= '9'); 
 bool isBlank(char C) { return C == ' ' || C == '\t'; }
 
 bool startsWithWord(std::string_view S, std::string_view Word) {
-  return S.substr(0, Word.size()) == Word && (S.size() == Word.size() || !isWordChar(S[Word.size()]));
+  return S.substr(0, Word.size()) == Word &&
+         (S.size() == Word.size() || !isWordChar(S[Word.size()]));
 }
 
 std::string_view trim(std::string_view S) {
@@ -37,12 +38,11 @@ bool isPythonWord(std::string_view W) {
 /// The code tags pyjade closes itself when a `- tag` line has an indented body.
 bool autoCloses(std::string_view Tag, JadeTarget Target) {
   static constexpr std::array<std::string_view, 16> Django = {
-      "if",        "ifchanged", "ifequal", "ifnotequal", "for",        "block",
-      "filter",    "autoescape", "with",   "trans",      "blocktrans", "spaceless",
-      "comment",   "cache",     "localize", "compress"};
+      "if",   "ifchanged", "ifequal",    "ifnotequal", "for",     "block", "filter",   "autoescape",
+      "with", "trans",     "blocktrans", "spaceless",  "comment", "cache", "localize", "compress"};
   static constexpr std::array<std::string_view, 14> Jinja = {
-      "if",   "for",     "block", "filter",   "autoescape", "with",  "trans",
-      "spaceless", "comment", "cache", "macro", "localize",   "compress", "raw"};
+      "if",        "for",     "block", "filter", "autoescape", "with",     "trans",
+      "spaceless", "comment", "cache", "macro",  "localize",   "compress", "raw"};
   if (Target == JadeTarget::Django)
     return std::find(Django.begin(), Django.end(), Tag) != Django.end();
   return std::find(Jinja.begin(), Jinja.end(), Tag) != Jinja.end();
@@ -270,8 +270,7 @@ private:
       skipChildren(I, Indent);
       return true;
     }
-    if (startsWithWord(S, "block") || startsWithWord(S, "append") ||
-        startsWithWord(S, "prepend")) {
+    if (startsWithWord(S, "block") || startsWithWord(S, "append") || startsWithWord(S, "prepend")) {
       namedBlock(I, S.front() == 'b' ? After("block") : Begin, End, Indent);
       return true;
     }
@@ -716,7 +715,8 @@ private:
     while (P < Src.size() && isBlank(Src[P]))
       ++P;
     uint32_t N = P;
-    while (N < Src.size() && (isWordChar(Src[N]) || Src[N] == '-' || Src[N] == ':' || Src[N] == '@'))
+    while (N < Src.size() &&
+           (isWordChar(Src[N]) || Src[N] == '-' || Src[N] == ':' || Src[N] == '@'))
       ++N;
     if (N == P)
       return false;
@@ -768,8 +768,8 @@ private:
         continue;
       }
       uint32_t E = P;
-      while (E < End && (isWordChar(Src[E]) ||
-                         (Src[E] == '.' && E + 1 < End && isNameStartChar(Src[E + 1]))))
+      while (E < End &&
+             (isWordChar(Src[E]) || (Src[E] == '.' && E + 1 < End && isNameStartChar(Src[E + 1]))))
         ++E;
       std::string_view Path = Src.substr(P, E - P);
       bool Called = E < End && Src[E] == '(';

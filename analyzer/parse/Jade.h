@@ -50,8 +50,7 @@ JadeLowering lowerJade(std::string_view Source, JadeTarget Target);
 /// front end, ranges mapped back to \p Source. A template that cannot be lowered, or
 /// whose lowering the engine rejects, gives an empty Template with no Errors: it is
 /// not analysed (pyjade would fail on it at render time, or we misread it).
-Template parseJadeTemplate(std::string_view Source, JadeTarget Target,
-                           unsigned DjangoVersion = 0);
+Template parseJadeTemplate(std::string_view Source, JadeTarget Target, unsigned DjangoVersion = 0);
 
 /// Whether \p Name is a Jade template file name (`.jade`, or pypugjs's `.pug`).
 bool isJadeFileName(std::string_view Name);

@@ -1,7 +1,7 @@
 // The Jade front end: pyjade's syntax lowered to Django (or Jinja2) template text and
 // parsed by that engine's front end, ranges mapped back onto the Jade source.
-#include "index/TemplateEngines.h"
 #include "parse/Jade.h"
+#include "index/TemplateEngines.h"
 #include "parse/Jinja.h"
 
 #include <doctest/doctest.h>
@@ -16,13 +16,12 @@ namespace {
 using Strings = std::vector<std::string>;
 
 /// Each Var node's path and the source text its VarWhere covers, in source order.
-void readsOf(std::string_view Src, const std::vector<Node> &Nodes, Strings &Paths,
-             Strings &Texts) {
+void readsOf(std::string_view Src, const std::vector<Node> &Nodes, Strings &Paths, Strings &Texts) {
   for (const Node &N : Nodes) {
     if (N.Kind == NodeKind::Var && !N.Value.IsLiteral) {
       Paths.push_back(N.Value.Var);
-      Texts.emplace_back(Src.substr(N.Value.VarWhere.Begin,
-                                    N.Value.VarWhere.End - N.Value.VarWhere.Begin));
+      Texts.emplace_back(
+          Src.substr(N.Value.VarWhere.Begin, N.Value.VarWhere.End - N.Value.VarWhere.Begin));
     }
     readsOf(Src, N.Children, Paths, Texts);
     for (const auto &B : N.Branches)
@@ -94,8 +93,8 @@ TEST_SUITE("parse.jade") {
   }
 
   TEST_CASE("include and extends take pyjade's default extension") {
-    Template T = parseJadeTemplate("extends layout\nblock body\n  include parts/row\n",
-                                   JadeTarget::Django);
+    Template T =
+        parseJadeTemplate("extends layout\nblock body\n  include parts/row\n", JadeTarget::Django);
     const Node *Ext = firstOf(T.Nodes, NodeKind::Extends);
     const Node *Inc = firstOf(T.Nodes, NodeKind::Include);
     REQUIRE(Ext);
@@ -139,10 +138,36 @@ TEST_SUITE("parse.jade") {
   }
 
   TEST_CASE("random line soup: never an error, every range inside the source") {
-    const char *Pieces[] = {"each x in xs", "  ", "    ", "p= x.y", "| #{", "}", "a(", ")",
-                            "href='{{ x }}'", "- with a=b", "if x", "else", "//", "include",
-                            "block b", "+m(x)", "mixin m(a)", "!= x", "'", "\"", ":", ".",
-                            "#{x.y}", "\t", "\n", "{%", "%}", "{{", "}}", "\\"};
+    const char *Pieces[] = {"each x in xs",
+                            "  ",
+                            "    ",
+                            "p= x.y",
+                            "| #{",
+                            "}",
+                            "a(",
+                            ")",
+                            "href='{{ x }}'",
+                            "- with a=b",
+                            "if x",
+                            "else",
+                            "//",
+                            "include",
+                            "block b",
+                            "+m(x)",
+                            "mixin m(a)",
+                            "!= x",
+                            "'",
+                            "\"",
+                            ":",
+                            ".",
+                            "#{x.y}",
+                            "\t",
+                            "\n",
+                            "{%",
+                            "%}",
+                            "{{",
+                            "}}",
+                            "\\"};
     std::mt19937 Rng(7);
     for (int Round = 0; Round < 300; ++Round) {
       std::string Src;

@@ -459,11 +459,20 @@ static bool carriesRows(const ValueRef &V) {
          V->is(ValueKind::RelatedManager) || (V->is(ValueKind::Instance) && V->Row);
 }
 
+/// True when a class-based view's `self` holds what its methods build rows from: the
+/// view's queryset or the object of a detail view (`self.object.requests.all()`).
+static bool viewCarriesRows(const ValueRef &Self) {
+  return Self && Self->is(ValueKind::Dict) && llvm::any_of(Self->Entries, [](const auto &E) {
+           return E.second->is(ValueKind::QuerySet) || E.second->is(ValueKind::Instance);
+         });
+}
+
 ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
                            llvm::ArrayRef<ValueRef> Args, llvm::ArrayRef<ValueRef> KwArgs,
                            ValueRef Self) {
   const Stmt *Def = FR.Def;
-  if (!llvm::any_of(Args, carriesRows) && !llvm::any_of(KwArgs, carriesRows))
+  if (!llvm::any_of(Args, carriesRows) && !llvm::any_of(KwArgs, carriesRows) &&
+      !viewCarriesRows(Self))
     return nullptr;
   if (S.InProgress.count(Def) || S.InProgress.size() > limits::CallDepth)
     return nullptr;

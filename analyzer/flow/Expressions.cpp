@@ -279,6 +279,16 @@ void Interp::bindTarget(const Expr *T, const ValueRef &V) {
         escape(V);
         return;
       }
+      // `self.base_queryset = qs` in a class-based view's method: read back as `qs` later
+      // in the method (the rows may also be used elsewhere: they escape).
+      if (It != Env.end() && It->second->is(ValueKind::Dict) && CbvClass && Fn &&
+          !Fn->Params.empty() && Fn->Params[0].Name == T->Object->Id) {
+        auto Self = copy(It->second);
+        Self->Entries.push_back({T->Id, V});
+        It->second = Self;
+        escape(V);
+        return;
+      }
     }
     eval(T->Object);
     escape(V);

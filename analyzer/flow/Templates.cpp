@@ -59,18 +59,64 @@ ValueRef Interp::renderCall(const Expr *E) {
   return Value::unknown();
 }
 
+namespace {
+
+/// \p Name without its str.format() fields: `questions/{mobile/}questions.html` gives
+/// `questions/questions.html`, the name with every field empty.
+std::string withoutFormatFields(llvm::StringRef Name) {
+  std::string Out;
+  for (size_t I = 0; I < Name.size(); ++I) {
+    if (Name[I] != '{') {
+      Out += Name[I];
+      continue;
+    }
+    size_t Close = Name.find('}', I);
+    if (Close == llvm::StringRef::npos)
+      return Name.str();
+    I = Close;
+  }
+  return Out;
+}
+
+/// The template a decorator of \p Def passes to its parameter \p Par
+/// (`@mobile_template('questions/{mobile/}questions.html')` over
+/// `def questions(request, template)`): a parameter named for a template, with no default,
+/// and a decorator call whose one argument is the name of a template of the project, its
+/// str.format() fields (a variant the decorator picks per request) left empty.
+std::string decoratorTemplate(const Stmt *Def, const py::Param &Par,
+                              const index::TemplateIndex *Templates) {
+  if (!Templates || Par.Default || !llvm::StringRef(Par.Name).contains("template"))
+    return "";
+  for (const Expr *D : Def->Decorators) {
+    if (D->Kind != ExprKind::Call || D->Args.size() != 1 || !D->Keywords.empty() ||
+        D->Args[0]->Kind != ExprKind::String || !D->Args[0]->Args.empty())
+      continue;
+    std::string Name = withoutFormatFields(D->Args[0]->Id);
+    if (Templates->find(Name))
+      return Name;
+  }
+  return "";
+}
+
+} // namespace
+
 std::string Interp::templateName(const Expr *E) {
   if (E->Kind == ExprKind::String && E->Args.empty())
     return E->Id;
   // A local assigned a literal, or a parameter whose default is one
-  // (`def history(request, template_name='plan/history.html')`).
+  // (`def history(request, template_name='plan/history.html')`), or that a decorator
+  // passes.
   if (E->Kind == ExprKind::Name) {
     if (auto It = StringNames.find(E->Id); It != StringNames.end())
       return It->second ? templateName(It->second) : "";
     if (Fn)
-      for (const py::Param &Par : Fn->Params)
-        if (Par.Name == E->Id && Par.Default && Par.Default->Kind == ExprKind::String)
+      for (const py::Param &Par : Fn->Params) {
+        if (Par.Name != E->Id)
+          continue;
+        if (Par.Default && Par.Default->Kind == ExprKind::String)
           return templateName(Par.Default);
+        return decoratorTemplate(Fn, Par, S.Templates);
+      }
     return "";
   }
   if ((E->Kind == ExprKind::List || E->Kind == ExprKind::Tuple) && S.Templates)

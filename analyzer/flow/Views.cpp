@@ -81,11 +81,23 @@ bool actionSerializes(const Stmt *Def, llvm::StringRef Action) {
   return Found;
 }
 
-/// The generic view a class derives from, by Django's class name ("ListView"), or "".
+/// The generic view a class derives from, by Django's class name ("ListView"), or "". A
+/// view composed of Django's mixins counts as the generic view they make up: a template
+/// response mixin with SingleObjectMixin is a DetailView, with MultipleObjectMixin a ListView.
 std::string genericViewKind(const index::Project &P, const index::ClassRef &C) {
+  auto Derives = [&](index::BaseRole Role, llvm::StringRef Label) {
+    return llvm::any_of(index::frameworkBases(), [&](const index::BaseClass &B) {
+      return B.Role == Role && B.Label == Label && P.derivesFrom(C, B.QualName);
+    });
+  };
   for (const index::BaseClass &B : index::frameworkBases())
     if (B.Role == index::BaseRole::GenericView && P.derivesFrom(C, B.QualName))
       return B.Label.str();
+  if (!Derives(index::BaseRole::ViewMixin, "template"))
+    return "";
+  for (llvm::StringRef Kind : {"ListView", "DetailView"})
+    if (Derives(index::BaseRole::ViewMixin, Kind))
+      return Kind.str();
   return "";
 }
 
@@ -341,34 +353,34 @@ std::shared_ptr<Value> defaultContext(ModuleState &S, const index::ClassRef &C,
   return Ctx;
 }
 
-/// get_context_data() of the view and of the project classes it inherits from, the
-/// farthest first: each one's super().get_context_data() is what the one before gave.
-/// Returns the context the template gets, \p Ctx when none returns a dict.
+/// get_context_data() of the view and of the project classes it inherits from, in the
+/// view's method resolution order, the farthest first: each one's
+/// super().get_context_data() is what the one before gave, as Python's super() reaches the
+/// next class of the instance's MRO (a mixin's reaches its sibling base). Returns the
+/// context the template gets, \p Ctx when none returns a dict.
 ValueRef runContextChain(ModuleState &S, const index::ClassRef &C, const ViewRows &Rows,
                          ValueRef Ctx) {
   const ValueRef &QS = Rows.QS;
-  index::ClassRef Owner;
   ValueRef Final = std::move(Ctx);
   std::vector<std::pair<const Stmt *, index::ClassRef>> Chain;
-  for (index::ClassRef From = C; From && Chain.size() < limits::ClassChain;) {
-    const Stmt *GCD = projectMethod(S.P, From, "get_context_data", Owner);
-    if (!GCD)
+  for (const index::ClassRef &At : S.P.mro(C)) {
+    if (Chain.size() >= limits::ClassChain)
       break;
-    Chain.push_back({GCD, Owner});
-    From = {};
-    if (!callsSuper(GCD, "get_context_data"))
+    if (At.Module->Builtin || index::isFrameworkModule(At.Module->Name))
+      continue; // a vendored copy of Django's own: what it adds is in the default context
+    auto GCD = llvm::find_if(At.Def->Body, [](const Stmt *St) {
+      return St->Kind == StmtKind::Function && St->Name == "get_context_data";
+    });
+    if (GCD == At.Def->Body.end())
+      continue;
+    Chain.push_back({*GCD, At});
+    if (!callsSuper(*GCD, "get_context_data"))
       break;
-    index::ClassRef At = Owner, Next;
-    for (const Expr *B : At.Def->Bases)
-      if (index::ClassRef R = S.P.classNamed(S.P.resolveExpr(*At.Module, B));
-          R && R.Def != At.Def && projectMethod(S.P, R, "get_context_data", Next)) {
-        From = R;
-        break;
-      }
   }
   for (auto It = Chain.rbegin(); It != Chain.rend(); ++It) {
     Interp CD(S, *It->second.Module, It->first, /*Report=*/true);
     CD.ReturnEscapes = false;
+    CD.CbvClass = C; // `self.get_requests()`: the view's own methods, with its `self`
     CD.CbvContext = Final;
     CD.CbvQuerySet = QS->is(ValueKind::QuerySet) ? QS : nullptr;
     ValueRef R = CD.runMethod(It->first, Rows.Self);

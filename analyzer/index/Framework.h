@@ -87,6 +87,8 @@ enum class BaseRole : uint8_t {
   GenericView,    ///< a generic view: Django's by class name, DRF list ("api") or
                   ///< retrieve ("api-retrieve") views
   RetrieveAction, ///< a DRF view that also serializes one object alone
+  ViewMixin,      ///< a Django view mixin: "template" (renders template_name), or the
+                  ///< generic view whose object or rows it gives ("DetailView", "ListView")
   Feed,           ///< a django.contrib.syndication feed
   GraphQLType,    ///< a graphene ObjectType ("django": a graphene_django DjangoObjectType)
 };

@@ -529,23 +529,34 @@ private:
   // Elements: `tag#id.class(attrs) text`
   //===--------------------------------------------------------------------===//
 
+  /// One step of a scan over Src that skips quoted strings: true when Src[P] opens, lies
+  /// in or closes a string (\p Quote tracks which; a backslash escape advances \p P).
+  bool quoted(uint32_t &P, char &Quote) const {
+    char C = Src[P];
+    if (Quote) {
+      if (C == '\\')
+        ++P;
+      else if (C == Quote)
+        Quote = 0;
+      return true;
+    }
+    if (C == '\'' || C == '"') {
+      Quote = C;
+      return true;
+    }
+    return false;
+  }
+
   /// The offset of the `)` closing the `(` at \p Open (quotes and nested brackets
   /// skipped, across lines), or 0.
   uint32_t matchParen(uint32_t Open) const {
     unsigned Nest = 0;
     char Quote = 0;
     for (uint32_t P = Open; P < Src.size(); ++P) {
-      char C = Src[P];
-      if (Quote) {
-        if (C == '\\')
-          ++P;
-        else if (C == Quote)
-          Quote = 0;
+      if (quoted(P, Quote))
         continue;
-      }
-      if (C == '\'' || C == '"')
-        Quote = C;
-      else if (C == '(' || C == '[' || C == '{')
+      char C = Src[P];
+      if (C == '(' || C == '[' || C == '{')
         ++Nest;
       else if ((C == ')' || C == ']' || C == '}') && --Nest == 0)
         return C == ')' ? P : 0;
@@ -683,17 +694,10 @@ private:
     unsigned Nest = 0;
     char Quote = 0;
     for (; P < End; ++P) {
-      char C = Src[P];
-      if (Quote) {
-        if (C == '\\')
-          ++P;
-        else if (C == Quote)
-          Quote = 0;
+      if (quoted(P, Quote))
         continue;
-      }
-      if (C == '\'' || C == '"')
-        Quote = C;
-      else if (C == '(' || C == '[' || C == '{')
+      char C = Src[P];
+      if (C == '(' || C == '[' || C == '{')
         ++Nest;
       else if ((C == ')' || C == ']' || C == '}') && Nest)
         --Nest;

@@ -332,6 +332,10 @@ private:
 
   ValueRef evalAttribute(const Expr *E);
 
+  /// A property of one object (not a loop row): the queryset or object it builds from
+  /// `self` (`event.current_schedule`, a `.first()` of a related set) is ours to follow,
+  /// as a method's result is; null when \p Attr is no such property.
+  ValueRef objectProperty(const ValueRef &Obj, const Model *Mo, llvm::StringRef Attr);
   ValueRef instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                              Range ExprWhere);
   /// Replays the model property \p Attr of row \p Obj (`@property`, or

@@ -323,6 +323,17 @@ ValueRef Interp::toAttrRows(const RowInfo &Row, const std::string &Path) {
   return Value::unknown();
 }
 
+ValueRef Interp::objectProperty(const ValueRef &Obj, const Model *Mo, llvm::StringRef Attr) {
+  index::ClassRef Owner;
+  const Stmt *Def = modelMethod(Mo, Attr, Owner);
+  if (!Def || Def->Params.size() != 1 || llvm::none_of(Def->Decorators, [](const Expr *D) {
+        return llvm::StringRef(D->dotted()).ends_with("property");
+      }))
+    return nullptr;
+  ValueRef R = summarize(Def, *Owner.Module, Obj);
+  return R->is(ValueKind::QuerySet) || R->is(ValueKind::Instance) ? R : nullptr;
+}
+
 ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Range NameWhere,
                                    Range ExprWhere) {
   const Model *Mo = Obj->Model;
@@ -342,20 +353,9 @@ ValueRef Interp::instanceAttribute(const ValueRef &Obj, llvm::StringRef Attr, Ra
         !Obj->Row->RootLoaded->fetchesPeers())
       emit(EventKind::DeferredPerRow, *Obj->Row, Field.str(), false, nullptr, NameWhere, ExprWhere);
   }
-  // A property of one object (not a loop row): the queryset or object it builds from
-  // `self` (`event.current_schedule`, a `.first()` of a related set) is ours to follow,
-  // as a method's result is.
-  if (!Rel && !Obj->Row && !S.G.isColumn(Mo, Attr)) {
-    index::ClassRef Owner;
-    const Stmt *Def = modelMethod(Mo, Attr, Owner);
-    if (Def && Def->Params.size() == 1 && llvm::any_of(Def->Decorators, [](const Expr *D) {
-          return llvm::StringRef(D->dotted()).ends_with("property");
-        })) {
-      ValueRef R = summarize(Def, *Owner.Module, Obj);
-      if (R->is(ValueKind::QuerySet) || R->is(ValueKind::Instance))
-        return R;
-    }
-  }
+  if (!Rel && !Obj->Row && !S.G.isColumn(Mo, Attr))
+    if (ValueRef R = objectProperty(Obj, Mo, Attr))
+      return R;
   // A property of the model: what it reads on self is read here, once per row.
   if (!Rel && Obj->Row && !S.G.isColumn(Mo, Attr) &&
       replayProperty(Obj, Attr, NameWhere, ExprWhere))

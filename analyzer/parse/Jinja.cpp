@@ -444,15 +444,6 @@ private:
 // Statements: the tree
 //===----------------------------------------------------------------------===//
 
-/// An Expr the walker resolves to nothing known (a literal).
-Expr unknownExpr(Range Where) {
-  Expr E;
-  E.Var = "None";
-  E.IsLiteral = true;
-  E.Where = E.VarWhere = Where;
-  return E;
-}
-
 class Parser {
 public:
   Parser(std::string_view Src, std::vector<Token> Toks) : Src(Src), Toks(std::move(Toks)) {
@@ -610,7 +601,7 @@ private:
       E.Where = E.VarWhere = O.Where;
       return E;
     }
-    return unknownExpr(O.Where);
+    return noneAt(O.Where);
   }
 
   void forTag(const Token &T, std::vector<Node> &Out, const TagList &) {
@@ -724,8 +715,8 @@ private:
     Node &N = add(Out, NodeKind::With, T);
     N.TagName = "set";
     for (const std::string &Name : Targets)
-      N.Bindings.emplace_back(Name, Targets.size() == 1 ? operandExpr(Value)
-                                                        : unknownExpr({T.Begin, T.End}));
+      N.Bindings.emplace_back(Name,
+                              Targets.size() == 1 ? operandExpr(Value) : noneAt({T.Begin, T.End}));
     std::vector<Node> Rest;
     bool Found = body(Rest, Until);
     Node &With = Out.back();

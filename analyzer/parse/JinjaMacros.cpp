@@ -14,14 +14,6 @@ const MacroDef *findMacro(const std::vector<MacroDef> &Macros, const Node &N) {
   return nullptr;
 }
 
-Expr noneAt(Range Where) {
-  Expr E;
-  E.Var = "None";
-  E.IsLiteral = true;
-  E.Where = E.VarWhere = Where;
-  return E;
-}
-
 void inlineIn(std::vector<Node> &Nodes, const std::vector<MacroDef> &Macros,
               std::vector<const MacroDef *> &Open);
 
@@ -73,6 +65,14 @@ void inlineMacroCalls(std::vector<Node> &Nodes, const std::vector<MacroDef> &Mac
     return;
   std::vector<const MacroDef *> Open;
   inlineIn(Nodes, Macros, Open);
+}
+
+Expr noneAt(Range Where) {
+  Expr E;
+  E.Var = "None";
+  E.IsLiteral = true;
+  E.Where = E.VarWhere = Where;
+  return E;
 }
 
 } // namespace nplus1::parse::tpl

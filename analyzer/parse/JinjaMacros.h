@@ -33,6 +33,10 @@ inline constexpr unsigned MaxMacroInlining = 3;
 /// its argument (positional, then by keyword; a parameter without one is bound to
 /// None, never to a context variable of its name) and whose Children are a copy of the
 /// macro's body, itself inlined. A macro is not inlined into itself.
+/// The literal `None` at \p Where: an expression the walker resolves to nothing known
+/// (a macro parameter without an argument, an expression it cannot follow).
+Expr noneAt(Range Where);
+
 void inlineMacroCalls(std::vector<Node> &Nodes, const std::vector<MacroDef> &Macros);
 
 } // namespace nplus1::parse::tpl

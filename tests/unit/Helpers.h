@@ -15,6 +15,18 @@
 
 namespace nplus1::test {
 
+/// The first template node of kind \p K, depth first through Children.
+inline const parse::tpl::Node *firstOf(const std::vector<parse::tpl::Node> &Nodes,
+                                       parse::tpl::NodeKind K) {
+  for (const parse::tpl::Node &N : Nodes) {
+    if (N.Kind == K)
+      return &N;
+    if (const parse::tpl::Node *C = firstOf(N.Children, K))
+      return C;
+  }
+  return nullptr;
+}
+
 /// A project built from in-memory modules (module name -> source), plus Django's catalog.
 using Mods = std::map<std::string, std::string>;
 

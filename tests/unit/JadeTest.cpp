@@ -1,6 +1,7 @@
 // The Jade front end: pyjade's syntax lowered to Django (or Jinja2) template text and
 // parsed by that engine's front end, ranges mapped back onto the Jade source.
 #include "parse/Jade.h"
+#include "Helpers.h"
 #include "index/TemplateEngines.h"
 #include "parse/Jinja.h"
 
@@ -10,6 +11,7 @@
 #include <string>
 
 using namespace nplus1::parse::tpl;
+using nplus1::test::firstOf;
 
 namespace {
 
@@ -34,15 +36,6 @@ Strings pathsOf(std::string_view Src, JadeTarget T = JadeTarget::Django) {
   readsOf(Src, parseJadeTemplate(Src, T).Nodes, Paths, Texts);
   CHECK(Paths == Texts); // every path maps back onto its own text in the Jade source
   return Paths;
-}
-const Node *firstOf(const std::vector<Node> &Nodes, NodeKind K) {
-  for (const Node &N : Nodes) {
-    if (N.Kind == K)
-      return &N;
-    if (const Node *C = firstOf(N.Children, K))
-      return C;
-  }
-  return nullptr;
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 using namespace nplus1::parse::tpl;
+using nplus1::test::firstOf;
 using Strings = std::vector<std::string>;
 
 namespace {
@@ -30,16 +31,6 @@ std::vector<std::string> varsOf(const Template &T) {
   std::vector<std::string> Out;
   varsOf(T.Nodes, Out);
   return Out;
-}
-
-const Node *firstOf(const std::vector<Node> &Nodes, NodeKind K) {
-  for (const Node &N : Nodes) {
-    if (N.Kind == K)
-      return &N;
-    if (const Node *C = firstOf(N.Children, K))
-      return C;
-  }
-  return nullptr;
 }
 
 } // namespace

@@ -6,10 +6,12 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP201", "write-per-row",
+const RuleInfo Info{"NP201",
+                    "write-per-row",
                     "a row is saved, updated or deleted by its own query inside a loop over a "
                     "queryset",
-                    FixAvailability::Never, R"doc(## What it does
+                    FixAvailability::Never,
+                    R"doc(## What it does
 Finds a write that runs once for every row of a loop over a queryset:
 `row.save()` (with or without `update_fields=`), `row.delete()`, and
 `Model.objects.filter(pk=row.pk).update(...)` / `.delete()` keyed on the loop's row. An object
@@ -65,7 +67,8 @@ and for deletes, `Order.objects.filter(...).delete()` on the rows the loop picks
 No automatic fix: `update()` and `bulk_update()` skip `save()`, the `pre_save`/`post_save`
 signals and `auto_now` fields, so whether the batched write is the same depends on the
 model; the message says which batched write fits.
-)doc"};
+)doc",
+                    /*OptIn=*/true};
 
 std::string fieldList(const flow::Event &E) {
   if (E.WriteFields.empty())

@@ -44,6 +44,22 @@ static bool sameReadIsOneFinding(flow::EventKind K) {
   }
 }
 
+bool readInWritingLoop(const flow::Event &E) {
+  switch (E.Kind) {
+  case flow::EventKind::Writes:
+  case flow::EventKind::WritePerRow:
+  case flow::EventKind::UnusedLoad:
+    return false;
+  default:
+    break;
+  }
+  if (E.InWrite)
+    return true;
+  if (E.Loop && E.Loop->WritesEveryPass)
+    return true;
+  return llvm::any_of(E.Loops, [](const auto &L) { return L->WritesEveryPass; });
+}
+
 bool validEventPath(const flow::Event &E, const index::ModelGraph &G) {
   switch (E.Kind) {
   case flow::EventKind::QueryInLoop: // a query of its own, no path
@@ -98,7 +114,7 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index
     }
   for (size_t I = 0; I < Events.size(); ++I) {
     const flow::Event &E = Events[I];
-    if (Covered[I] || !validEventPath(E, G))
+    if (Covered[I] || !validEventPath(E, G) || readInWritingLoop(E))
       continue;
     size_t Before = Out.size();
     for (const Rule *R : allRules())

@@ -141,6 +141,15 @@ inline constexpr const char *AlsoReadHere = "also read here";
 /// on the rows of some other queryset): reporting or fixing it would be wrong.
 bool validEventPath(const flow::Event &E, const index::ModelGraph &G);
 
+/// True when \p E reads (a relation, a related set, a query) in a loop that also writes to
+/// the database on every pass (save(), delete(), create(), update(), a related manager's
+/// add()/set()..., not under an `if`, `while` or `except` of the loop), directly or in a
+/// function it calls. The loop costs a query per row with or without the read, and judged
+/// on real projects such loops were save paths, copies and repairs whose maintainers would
+/// not take the report. A write only some rows take leaves the reads reported, except those
+/// the write itself makes (reads inside the row's save() or delete() override, Event::InWrite).
+bool readInWritingLoop(const flow::Event &E);
+
 /// A diagnostic for a file that does not parse / cannot be read.
 Diagnostic syntaxError(const SourceFile &File, Range Where, llvm::StringRef Message);
 Diagnostic unreadableFile(llvm::StringRef Path, llvm::StringRef Message);

@@ -181,6 +181,7 @@ ValueRef Interp::parentMethodCall(llvm::StringRef Name, const ValueRef &Self,
       S.InProgress.insert(Def);
       Interp Next(S, *It->Module, Def, Report);
       Next.ActiveLoops = ActiveLoops;
+      Next.CondLoops = CondLoops;
       Next.CbvClass = CbvClass;
       Next.CbvQuerySet = CbvQuerySet;
       Next.CbvContext = CbvContext;
@@ -478,6 +479,7 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
     return nullptr;
   Interp Sub(S, *FR.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the caller's loops are running during the call
+  Sub.CondLoops = CondLoops;
   Sub.Collect = Collect;
   Sub.CbvClass = CbvClass;
   Sub.CbvContext = CbvContext;
@@ -518,6 +520,7 @@ ValueRef Interp::callFromTemplate(const TemplateCallable &C, llvm::ArrayRef<Valu
   S.P.module(C.Fn.Module->Name); // the incremental cache keys this walk by that module too
   Interp Sub(S, *C.Fn.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the template's loops are running during the call
+  Sub.CondLoops = CondLoops;
   Sub.Collect = Collect;
   Sub.CallFile = CallFile ? CallFile : EvFile;
   Sub.CallWhere = CallFile ? CallWhere : Where;
@@ -546,15 +549,19 @@ ValueRef Interp::runMethod(const Stmt *Def, ValueRef Self) {
   return run(Def->Body);
 }
 
-void Interp::markWrites() {
+void Interp::markWrites(bool EveryPassHere) {
   if (Collect) {
     Event E;
     E.Kind = EventKind::Writes;
+    // A method summary: does the method write whenever it runs?
+    E.EveryPass = EveryPassHere && SelfLoop && !CondLoops.count(SelfLoop);
     Collect->push_back(std::move(E));
   }
   for (unsigned Id : ActiveLoops)
-    if (auto L = S.Loops.find(Id); L != S.Loops.end())
+    if (auto L = S.Loops.find(Id); L != S.Loops.end()) {
       L->second->Writes = true;
+      L->second->WritesEveryPass |= EveryPassHere && !CondLoops.count(Id);
+    }
 }
 
 ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
@@ -604,7 +611,12 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
       ValueRef Returned;
       if (!Recv->Row && !Def->Params.empty())
         Returned = summarize(Def, *Owner.Module, Recv);
+      std::vector<Event> &Out = Collect ? *Collect : S.Events;
+      size_t Before = Out.size();
       replayMethod(Recv, Def, Owner, E->Object->IdWhere, E->Where, E);
+      if (Flags & index::mm::RowWrite) // `row.save()`: what save() reads, it reads to write
+        for (size_t I = Before; I < Out.size(); ++I)
+          Out[I].InWrite = true;
       consume(RecvE, Recv);
       for (auto &A : Args)
         escape(A);

@@ -107,6 +107,20 @@ private:
   bool Report;
   llvm::StringMap<ValueRef> Env;
   llvm::DenseSet<unsigned> ActiveLoops;
+  /// The active loops the statement being visited does not run on every pass of: it is
+  /// under an `if`, a `while` or an `except` inside them (or in a function called there).
+  llvm::DenseSet<unsigned> CondLoops;
+  /// While alive, the statements visited run on some passes of the active loops only.
+  struct ConditionalScope {
+    Interp &I;
+    llvm::DenseSet<unsigned> Saved;
+    explicit ConditionalScope(Interp &I) : I(I), Saved(I.CondLoops) {
+      I.CondLoops.insert(I.ActiveLoops.begin(), I.ActiveLoops.end());
+    }
+    ConditionalScope(const ConditionalScope &) = delete;
+    ConditionalScope &operator=(const ConditionalScope &) = delete;
+    ~ConditionalScope() { I.CondLoops = std::move(Saved); }
+  };
   /// The `for` loops of this function's own body around the statement being visited,
   /// innermost last (a `return` / `break` leaves them).
   llvm::SmallVector<unsigned, 4> OwnLoops;
@@ -197,7 +211,7 @@ public:
                            Range ExprWhere);
   /// The code writes to the database inside the active loops (and so inside the caller's
   /// loops, when summarizing a method).
-  void markWrites();
+  void markWrites(bool EveryPassHere = true);
   // ---- loop shapes beyond loads (LoopShapes.cpp) -----------------------------
   /// NP201: \p Call, a save()/delete()/update() on \p Recv, writes once per row of an
   /// active loop (a loop row's save()/delete(), `Model.objects.filter(pk=row.pk).update()`).

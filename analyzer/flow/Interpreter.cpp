@@ -295,6 +295,7 @@ void Interp::visitBranch(const Stmt *St) {
   consume(St->Value, C); // a truth test reads no relation
   if (C->is(ValueKind::QuerySet) && C->Row)
     evaluateRelated(C); // `if obj.related.all():` runs the query
+  ConditionalScope Cond(*this);
   // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
   // for a row loaded from the database.
   RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
@@ -346,8 +347,11 @@ void Interp::visit(const Stmt *St) {
     if (visitPrefetchTry(St))
       return;
     visitBody(St->Body);
-    for (auto &H : St->Handlers)
-      visitBody(H);
+    {
+      ConditionalScope Cond(*this);
+      for (auto &H : St->Handlers)
+        visitBody(H);
+    }
     visitBody(St->OrElse);
     visitBody(St->Finally);
     return;

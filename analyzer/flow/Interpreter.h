@@ -52,6 +52,11 @@ struct Event {
   /// function and reads no name those loops bind or change: the same query every pass.
   /// Loops: the queryset loops it runs inside, outermost first.
   bool Invariant = false;
+  /// Writes (method summaries): the method writes whenever it runs, not only in a branch.
+  bool EveryPass = false;
+  /// A read inside a row's save()/delete() (a project override, or a method it calls): it
+  /// runs only when that row is written, one query beside the write's own.
+  bool InWrite = false;
   std::vector<std::shared_ptr<const LoopInfo>> Loops;
   /// WritePerRow: the method (`save`, `delete`, `update`) and the fields its call names as
   /// literals (`update_fields=[...]`, `update(status=...)`).

@@ -202,7 +202,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
   const RowInfo &Row = *Obj->Row;
   for (const Event &Read : *Reads) {
     if (Read.Kind == EventKind::Writes) {
-      markWrites();
+      markWrites(Read.EveryPass);
       continue;
     }
     if (Read.Kind == EventKind::QueryInLoop) {
@@ -246,12 +246,14 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     size_t Before = S.Events.size();
     emit(Read.Kind, Row, Path, ThroughMany, Read.Rel, NameWhere, ExprWhere);
     if (S.Events.size() > Before) {
+      S.Events.back().InWrite |= Read.InWrite;
       S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       S.Events.back().ViaName =
           Read.ViaName.empty() ? Owner.Def->Name + "." + Def->Name : Read.ViaName;
     } else if (Collect && !Collect->empty() && Collect->back().Access == NameWhere) {
       // Summarizing a method that calls this one: keep where the read really is.
+      Collect->back().InWrite |= Read.InWrite;
       Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       Collect->back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       Collect->back().ViaName =

@@ -174,6 +174,10 @@ struct LoopInfo {
   /// The loop body writes to the database (save, delete, create, update, add/remove...):
   /// a prefetched cache could go stale within the loop, so prefetch fixes are unsafe.
   mutable bool Writes = false;
+  /// ... and does so on every pass: the write is not under an `if`, a `while` or an
+  /// `except` of the loop (nor of a method the loop calls). The loop costs a query per
+  /// row whatever it reads.
+  mutable bool WritesEveryPass = false;
   /// Not a loop but one object (a DRF retrieve): only accesses below one of its many
   /// relations repeat per row.
   mutable bool SingleObject = false;

@@ -609,6 +609,7 @@ ValueRef Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, con
                             size_t RowParam) {
   Interp Sub(S, Owner, Def, Report);
   Sub.ActiveLoops = ActiveLoops;
+  Sub.CondLoops = CondLoops;
   if (Def->Params.size() > RowParam)
     Sub.bind(Def->Params[RowParam].Name, Row);
   ValueRef Result = Sub.run(Def->Body);

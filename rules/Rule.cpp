@@ -267,8 +267,23 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
 }
 
 std::string remedy(const flow::Event &E, FixIntent::MethodKind Method) {
-  if (E.Loop->Source && E.Loop->Source->AdminList && Method == FixIntent::SelectRelated)
-    return "'" + E.Path + "' to the admin's list_select_related";
+  if (E.Loop->Source && E.Loop->Source->AdminList && Method == FixIntent::SelectRelated) {
+    const flow::Origin &O = *E.Loop->Source;
+    std::string S = "'" + E.Path + "' to the admin's list_select_related";
+    if (O.Select)
+      return S;
+    // A new list turns off Django's select_related() of the FK columns: it names them too.
+    std::vector<std::string> Kept(O.AlsoSelect);
+    if (O.SelectAllUsed)
+      Kept.insert(Kept.end(), O.SelectAllUsed->begin(), O.SelectAllUsed->end());
+    llvm::sort(Kept);
+    Kept.erase(std::unique(Kept.begin(), Kept.end()), Kept.end());
+    llvm::erase(Kept, E.Path);
+    std::string List;
+    for (const std::string &K : Kept)
+      List += (List.empty() ? "'" : ", '") + K + "'";
+    return List.empty() ? S : S + ", keeping " + List + " that Django joined by itself";
+  }
   if (E.Loop->Source && E.Loop->Source->AdminList)
     return ".prefetch_related('" + E.Path + "') to the admin's get_queryset()";
   return std::string(".") +

@@ -1046,6 +1046,24 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
   }
   runAnalysis(A, Settings, Cache, Opts.WithDependents, Prog);
 
+  llvm::StringRef Root = A.Files.Root;
+  bool IncludeCommands = Settings.IncludeCommands.value_or(false);
+  auto RelPath = [&](const rules::Diagnostic &D) {
+    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
+    llvm::sys::fs::make_absolute(Abs);
+    llvm::StringRef Rel = Abs.str();
+    if (Rel.consume_front(Root))
+      Rel = Rel.ltrim('/');
+    return Rel.str();
+  };
+  auto InCommand = [&](const rules::Diagnostic &D) {
+    return !IncludeCommands && D.File && inCodeOf(D, RelPath(D), Root, Config::isCommandPath);
+  };
+  // What a management command reaches goes after the rest (the sort below is stable): when
+  // other code reaches the same read, the merges keep that code's finding, which is not
+  // hidden with the command's.
+  std::stable_partition(A.Diagnostics.begin(), A.Diagnostics.end(),
+                        [&](const rules::Diagnostic &D) { return !InCommand(D); });
   report::sortDiagnostics(A.Diagnostics);
   // The same access reached twice through the same queryset is one finding.
   A.Diagnostics.erase(std::unique(A.Diagnostics.begin(), A.Diagnostics.end(),
@@ -1063,16 +1081,10 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
   applySuppressions(A);
   // select / ignore / per-file-ignores, then management commands (counted: the summary says
   // so). Test code was not read at all (skipTestFiles()).
-  llvm::StringRef Root = A.Files.Root;
-  bool IncludeCommands = Settings.IncludeCommands.value_or(false);
   llvm::erase_if(A.Diagnostics, [&](const rules::Diagnostic &D) {
     if (!Settings.enabled(D.Code))
       return true;
-    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
-    llvm::sys::fs::make_absolute(Abs);
-    llvm::StringRef Rel = Abs.str();
-    if (Rel.consume_front(Root))
-      Rel = Rel.ltrim('/');
+    std::string Rel = RelPath(D);
     if (Settings.ignoredIn(Rel, D.Code))
       return true;
     // Files that cannot be read or parsed are reported wherever they are.

@@ -306,6 +306,11 @@ ValueRef Interp::evalCall(const Expr *E) {
       escape(A);
     return Value::unknown();
   }
+  // `from .domain import send_mails` inside the function (an import kept local to break
+  // a cycle): the project function it names, as if imported at the top.
+  if (auto It = LocalImports.find(Name);
+      It != LocalImports.end() && Env.lookup(Name) == It->second.second)
+    return callNamed(E, It->second.first, Args, KwArgs);
   if (Env.count(Name)) { // a local callable: unknown
     for (auto &A : Args)
       escape(A);
@@ -454,10 +459,12 @@ ValueRef Interp::callNamed(const Expr *E, const std::string &Q, llvm::ArrayRef<V
   return Value::unknown();
 }
 
-/// True for the values whose rows a callee may read: querysets, managers, rows.
+/// True for the values whose rows a callee may read: querysets, managers, rows, and one
+/// object of a model (`send_mails(submission)` loops over `submission.answers.all()`: one
+/// query per answer whatever else the caller does, unless the object's queryset loaded it).
 static bool carriesRows(const ValueRef &V) {
   return V->is(ValueKind::QuerySet) || V->is(ValueKind::Manager) ||
-         V->is(ValueKind::RelatedManager) || (V->is(ValueKind::Instance) && V->Row);
+         V->is(ValueKind::RelatedManager) || (V->is(ValueKind::Instance) && (V->Row || V->Model));
 }
 
 /// True when a class-based view's `self` holds what its methods build rows from: the

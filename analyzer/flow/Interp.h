@@ -106,6 +106,10 @@ private:
   const Stmt *Fn;
   bool Report;
   llvm::StringMap<ValueRef> Env;
+  /// Names a `from x import f` inside this function bound to something other than a
+  /// model, with the qualified name and the value bound then (a later assignment to the
+  /// name replaces that value, and the name is a local again).
+  llvm::StringMap<std::pair<std::string, ValueRef>> LocalImports;
   llvm::DenseSet<unsigned> ActiveLoops;
   /// The active loops the statement being visited does not run on every pass of: it is
   /// under an `if`, a `while` or an `except` inside them (or in a function called there).

@@ -375,7 +375,13 @@ void Interp::visit(const Stmt *St) {
       if (!Mo)
         if (index::ClassRef C = S.P.classNamed(Qual))
           Mo = S.G.modelFor(C);
-      Env[Local] = Mo ? make(ValueKind::ModelClass, Mo) : Value::unknown();
+      if (Mo) {
+        Env[Local] = make(ValueKind::ModelClass, Mo);
+        continue;
+      }
+      ValueRef V = make(ValueKind::Unknown); // its own value: rebinding the name replaces it
+      Env[Local] = V;
+      LocalImports[Local] = {Qual, V};
     }
     return;
   case StmtKind::Function:

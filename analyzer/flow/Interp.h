@@ -526,6 +526,8 @@ private:
   static bool isHarmlessRowMethod(llvm::StringRef N);
 
   ValueRef relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef<ValueRef> Args);
+  /// get_or_create()/update_or_create() on queryset \p Q: the (object, created) tuple.
+  ValueRef objectPair(const ValueRef &Q) const;
 
   /// `.get()`, `.first()`, ... on a related set of a row. Django 3.2+: first() is served
   /// from a prefetch cache only when that queryset is ordered (Meta.ordering), last()

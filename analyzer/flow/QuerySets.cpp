@@ -248,6 +248,16 @@ bool Interp::isLoadMethod(llvm::StringRef N) {
          K == index::QueryMethodKind::FetchMode;
 }
 
+ValueRef Interp::objectPair(const ValueRef &Q) const {
+  // `obj, created = event.schedules.get_or_create(...)`: obj is one Schedule, not a loop
+  // row (a row's own set is left alone: its object is no row of the loop either).
+  if (!Q->is(ValueKind::QuerySet) || !Q->Model || Q->Row || Q->ValuesMode)
+    return Value::unknown();
+  auto Pair = make(ValueKind::Tuple);
+  Pair->Elements = {make(ValueKind::Instance, Q->Model), Value::unknown()};
+  return Pair;
+}
+
 ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef<ValueRef> Args) {
   llvm::StringRef Name = E->Object->Id;
   index::QueryMethod M = index::queryMethodOf(Name);
@@ -270,6 +280,8 @@ ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef
     singleOnRelated(All, Name);
     return make(ValueKind::Instance, RM->Model);
   }
+  if (M.has(index::qm::ObjectPair))
+    return objectPair(All);
   return Value::unknown();
 }
 
@@ -640,6 +652,8 @@ ValueRef Interp::queryMethod(const ValueRef &Recv, const Expr *E, llvm::ArrayRef
     evaluateRelated(Recv, EventKind::AggregatePerRow);
   if (M.has(index::qm::Queries))
     queryInLoop(Recv, E->Object->IdWhere, E->Where);
+  if (M.has(index::qm::ObjectPair))
+    return objectPair(Recv);
   if (M.Kind == index::QueryMethodKind::Scalar)
     return Value::unknown();
   return customMethod(Recv, Recv, E);

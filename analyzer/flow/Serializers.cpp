@@ -155,13 +155,21 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
     // A model field implied by Meta.fields: relations become PrimaryKeyRelatedFields
     // (a forward FK reads its `_id` column), nested when Meta.depth says so.
     const index::Relation *Rel = S.G.relation(Row->Model, Name);
-    if (!Rel && !S.G.isColumn(Row->Model, Name) && Name != "pk" && Name != "url")
-      lose(Row); // a property or method of the model, which may read relations
-    if (!Rel)
-      continue;
     EvFile = &MetaOwner.Module->Ast->file();
     const Expr *Named = Where ? Where : AllExpr; // `__all__` stands for the field
     Range At = Named ? stringContent(Named) : Range{Meta->Where.Begin, Meta->Where.Begin};
+    if (!Rel && !S.G.isColumn(Row->Model, Name) && Name != "pk" && Name != "url") {
+      // A property or method of the model (DRF's ReadOnlyField reads it, calling a
+      // method): what it reads is read on every row. Anything else may read relations.
+      index::ClassRef Owner;
+      if (const Stmt *Def = modelMethod(Row->Model, Name, Owner);
+          Def && Def->Params.size() <= 1 && Where)
+        attributeOrCall(Row, Name, At, At);
+      else
+        lose(Row);
+    }
+    if (!Rel)
+      continue;
     if (Rel->isMany()) {
       ValueRef RM = instanceAttribute(Row, Name, At, At);
       if (RM->is(ValueKind::RelatedManager)) {

@@ -48,6 +48,7 @@ enum QueryMethodFlags : unsigned {
   Counts = 1u << 2,       ///< count()/exists(): an aggregate per row on a related manager
   ReturnsRows = 1u << 3,  ///< a scalar that still hands out rows (in_bulk)
   Empty = 1u << 4,        ///< an empty queryset, never queried
+  ObjectPair = 1u << 5,   ///< an (object, created) pair: get_or_create/update_or_create
 };
 } // namespace qm
 

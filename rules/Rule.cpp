@@ -320,9 +320,17 @@ Diagnostic perRowDiagnostic(const RuleInfo &Info, const flow::Event &E,
   if (E.ViaFile)
     D.Notes.insert(D.Notes.begin(), Note{E.ViaFile, E.ViaWhere,
                                          "read inside `" + E.ViaName + "` here, for every row"});
-  if (E.CallFile)
-    D.Notes.insert(D.Notes.begin(), Note{E.CallFile, E.CallWhere,
-                                         "`" + E.CallName + "()` is called with the rows here"});
+  if (E.CallFile) {
+    // The loop runs before the call (rows handed over) or inside the callee (one object
+    // handed over, whose related rows the callee loops over).
+    const SourceFile *LoopFile = E.Loop->HeaderFile ? E.Loop->HeaderFile : E.File;
+    bool RowsPassed = LoopFile == E.CallFile && E.Loop->Header.Begin <= E.CallWhere.Begin;
+    D.Notes.insert(D.Notes.begin(),
+                   Note{E.CallFile, E.CallWhere,
+                        "`" + E.CallName +
+                            (RowsPassed ? "()` is called with the rows here"
+                                        : "()` is called here, and loops over the rows inside")});
+  }
   D.Fix = fixFor(E, Method, &D.NoFix);
   D.FixTitle = "Add " + remedy(E, Method);
   return D;

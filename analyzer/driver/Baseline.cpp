@@ -16,15 +16,6 @@ namespace {
 
 constexpr int BaselineVersion = 1;
 
-std::string relativePath(const rules::Diagnostic &D, llvm::StringRef Root) {
-  llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
-  llvm::sys::fs::make_absolute(Abs);
-  llvm::StringRef Rel = Abs.str();
-  if (Rel.consume_front(Root))
-    Rel = Rel.ltrim('/');
-  return Rel.str();
-}
-
 /// The identity of a finding that survives edits elsewhere in the file.
 std::tuple<std::string, std::string, std::string, std::string> keyOf(const rules::Diagnostic &D,
                                                                      llvm::StringRef Root) {
@@ -34,6 +25,15 @@ std::tuple<std::string, std::string, std::string, std::string> keyOf(const rules
 }
 
 } // namespace
+
+std::string relativePath(const rules::Diagnostic &D, llvm::StringRef Root) {
+  llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
+  llvm::sys::fs::make_absolute(Abs);
+  llvm::StringRef Rel = Abs.str();
+  if (Rel.consume_front(Root))
+    Rel = Rel.ltrim('/');
+  return Rel.str();
+}
 
 llvm::Error writeBaseline(llvm::StringRef Path, llvm::ArrayRef<rules::Diagnostic> Diags,
                           llvm::StringRef Root) {

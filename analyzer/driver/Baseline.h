@@ -7,6 +7,9 @@
 
 namespace nplus1::driver {
 
+/// The path of \p D's file relative to \p Root (absolute when outside it).
+std::string relativePath(const rules::Diagnostic &D, llvm::StringRef Root);
+
 /// Writes today's findings as a baseline: entries keyed by rule, file (relative to
 /// \p Root), model and relation — not by line — with how many findings share the key.
 llvm::Error writeBaseline(llvm::StringRef Path, llvm::ArrayRef<rules::Diagnostic> Diags,

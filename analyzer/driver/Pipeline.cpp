@@ -1,5 +1,6 @@
 #include "driver/Pipeline.h"
 #include "AnalysisLimits.h"
+#include "driver/Baseline.h"
 
 #include "cache/Cache.h"
 #include "driver/TemplateKinds.h"
@@ -1048,14 +1049,7 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
 
   llvm::StringRef Root = A.Files.Root;
   bool IncludeCommands = Settings.IncludeCommands.value_or(false);
-  auto RelPath = [&](const rules::Diagnostic &D) {
-    llvm::SmallString<256> Abs(D.File ? D.File->path() : llvm::StringRef(D.Path));
-    llvm::sys::fs::make_absolute(Abs);
-    llvm::StringRef Rel = Abs.str();
-    if (Rel.consume_front(Root))
-      Rel = Rel.ltrim('/');
-    return Rel.str();
-  };
+  auto RelPath = [&](const rules::Diagnostic &D) { return relativePath(D, Root); };
   auto InCommand = [&](const rules::Diagnostic &D) {
     return !IncludeCommands && D.File && inCodeOf(D, RelPath(D), Root, Config::isCommandPath);
   };

@@ -108,8 +108,15 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index
       // B covers A when it reads further along the same expression (a longer chain, or
       // the object's __str__ reading beyond it): its fix loads A's path too.
       bool Longer = llvm::StringRef(B.Path).starts_with(A.Path + "__");
-      if (B.AccessExpr.Begin == A.AccessExpr.Begin && B.AccessExpr.contains(A.AccessExpr) &&
-          B.Loop == A.Loop && Longer)
+      if (B.AccessExpr.Begin != A.AccessExpr.Begin || !B.AccessExpr.contains(A.AccessExpr) ||
+          B.Loop != A.Loop || !Longer)
+        continue;
+      // A further hop that a method reads only in one of its branches (`asset_url` reading
+      // `workspace` for some kinds of asset) does not stand for a hop read every time: the
+      // hop read every time is the finding, and the branch's is left out.
+      if (B.InBranch && !A.InBranch)
+        Covered[J] = true;
+      else
         Covered[I] = true;
     }
   for (size_t I = 0; I < Events.size(); ++I) {

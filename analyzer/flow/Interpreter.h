@@ -57,6 +57,10 @@ struct Event {
   /// A read inside a row's save()/delete() (a project override, or a method it calls): it
   /// runs only when that row is written, one query beside the write's own.
   bool InWrite = false;
+  /// A read a model method or property makes only in a branch of its own (under an `if`,
+  /// a `while` or an `except`: `asset_url` reading `self.workspace` for some kinds of
+  /// asset), set on its summary's events and kept when they are replayed.
+  bool InBranch = false;
   std::vector<std::shared_ptr<const LoopInfo>> Loops;
   /// WritePerRow: the method (`save`, `delete`, `update`) and the fields its call names as
   /// literals (`update_fields=[...]`, `update(status=...)`).

@@ -28,6 +28,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   // repeats per row of the caller's loop; a loop over a queryset the method builds for
   // itself is that queryset's business (reported where the method is analyzed on its own).
   if (Collect && Row.Loop && Row.Loop->Id == SelfLoop) {
+    E.InBranch = CondLoops.count(SelfLoop) != 0;
     Collect->push_back(std::move(E));
     return;
   }
@@ -247,6 +248,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     emit(Read.Kind, Row, Path, ThroughMany, Read.Rel, NameWhere, ExprWhere);
     if (S.Events.size() > Before) {
       S.Events.back().InWrite |= Read.InWrite;
+      S.Events.back().InBranch |= Read.InBranch;
       S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       S.Events.back().ViaName =
@@ -254,6 +256,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     } else if (Collect && !Collect->empty() && Collect->back().Access == NameWhere) {
       // Summarizing a method that calls this one: keep where the read really is.
       Collect->back().InWrite |= Read.InWrite;
+      Collect->back().InBranch |= Read.InBranch;
       Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       Collect->back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       Collect->back().ViaName =

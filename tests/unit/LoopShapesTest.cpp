@@ -174,6 +174,45 @@ def f():
   }
 }
 
+TEST_SUITE("flow.method_branches") {
+  TEST_CASE("a hop a property reads only in a branch does not replace the hop before it") {
+    auto P = test::MiniProject(test::Mods{{"shop.models", R"py(
+from django.db import models
+
+class Workspace(models.Model):
+    slug = models.CharField(max_length=10)
+
+class Asset(models.Model):
+    kind = models.CharField(max_length=10)
+    workspace = models.ForeignKey(Workspace, null=True, on_delete=models.CASCADE)
+
+    @property
+    def url(self):
+        if self.kind == 'attachment':
+            return self.workspace.slug
+        return str(self.id)
+
+class Member(models.Model):
+    avatar = models.ForeignKey(Asset, null=True, on_delete=models.SET_NULL)
+
+    @property
+    def avatar_url(self):
+        if self.avatar:
+            return self.avatar.url
+        return None
+)py"},
+                                          {"shop.views", R"py(
+from .models import Asset, Member
+def f():
+    for m in Member.objects.all():
+        print(m.avatar_url)
+    for a in Asset.objects.all():
+        print(a.url)
+)py"}});
+    CHECK(P.findings("shop.views") == Strings{"5:NP101:avatar", "7:NP101:workspace"});
+  }
+}
+
 TEST_SUITE("flow.invariant") {
   TEST_CASE("a query reading nothing the loop changes: NP202; one reading the row: NP106") {
     auto P = shop(R"py(

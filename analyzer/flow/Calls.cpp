@@ -182,6 +182,7 @@ ValueRef Interp::parentMethodCall(llvm::StringRef Name, const ValueRef &Self,
       Interp Next(S, *It->Module, Def, Report);
       Next.ActiveLoops = ActiveLoops;
       Next.CondLoops = CondLoops;
+      Next.BranchLoops = BranchLoops;
       Next.CbvClass = CbvClass;
       Next.CbvQuerySet = CbvQuerySet;
       Next.CbvContext = CbvContext;
@@ -487,6 +488,7 @@ ValueRef Interp::callBound(const index::FunctionRef &FR, const Expr *Call,
   Interp Sub(S, *FR.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the caller's loops are running during the call
   Sub.CondLoops = CondLoops;
+  Sub.BranchLoops = BranchLoops;
   Sub.Collect = Collect;
   Sub.CbvClass = CbvClass;
   Sub.CbvContext = CbvContext;
@@ -528,6 +530,7 @@ ValueRef Interp::callFromTemplate(const TemplateCallable &C, llvm::ArrayRef<Valu
   Interp Sub(S, *C.Fn.Module, Def, Report);
   Sub.ActiveLoops = ActiveLoops; // the template's loops are running during the call
   Sub.CondLoops = CondLoops;
+  Sub.BranchLoops = BranchLoops;
   Sub.Collect = Collect;
   Sub.CallFile = CallFile ? CallFile : EvFile;
   Sub.CallWhere = CallFile ? CallWhere : Where;

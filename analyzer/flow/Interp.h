@@ -114,16 +114,25 @@ private:
   /// The active loops the statement being visited does not run on every pass of: it is
   /// under an `if`, a `while` or an `except` inside them (or in a function called there).
   llvm::DenseSet<unsigned> CondLoops;
+  /// The same, minus branches that only test that a value is there (`if self.parent:`,
+  /// `if x is not None:`): what they guard is read whenever the value exists.
+  llvm::DenseSet<unsigned> BranchLoops;
   /// While alive, the statements visited run on some passes of the active loops only.
   struct ConditionalScope {
     Interp &I;
-    llvm::DenseSet<unsigned> Saved;
-    explicit ConditionalScope(Interp &I) : I(I), Saved(I.CondLoops) {
+    llvm::DenseSet<unsigned> Saved, SavedBranch;
+    ConditionalScope(Interp &I, bool PresenceTest)
+        : I(I), Saved(I.CondLoops), SavedBranch(I.BranchLoops) {
       I.CondLoops.insert(I.ActiveLoops.begin(), I.ActiveLoops.end());
+      if (!PresenceTest)
+        I.BranchLoops.insert(I.ActiveLoops.begin(), I.ActiveLoops.end());
     }
     ConditionalScope(const ConditionalScope &) = delete;
     ConditionalScope &operator=(const ConditionalScope &) = delete;
-    ~ConditionalScope() { I.CondLoops = std::move(Saved); }
+    ~ConditionalScope() {
+      I.CondLoops = std::move(Saved);
+      I.BranchLoops = std::move(SavedBranch);
+    }
   };
   /// The `for` loops of this function's own body around the statement being visited,
   /// innermost last (a `return` / `break` leaves them).

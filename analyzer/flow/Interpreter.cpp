@@ -290,12 +290,30 @@ void Interp::visitFor(const Stmt *St) {
   visitBody(St->OrElse);
 }
 
+/// True when \p Test only asks whether a value is there: `x`, `self.parent`,
+/// `x is not None`, `self.parent_id` (an attribute chain, bare or against None),
+/// `hasattr(self, 'user')`, or several of them joined by `and`.
+static bool presenceTest(const Expr *Test) {
+  if (!Test)
+    return false;
+  if (Test->Kind == ExprKind::Other && Test->Op == "and")
+    return !Test->Args.empty() && llvm::all_of(Test->Args, presenceTest);
+  if (Test->Kind == ExprKind::Call && Test->Object->isName("hasattr"))
+    return true;
+  if (Test->Kind == ExprKind::Other && Test->Op == "is not" && Test->Args.size() == 2 &&
+      Test->Args[1]->Kind == ExprKind::Constant && Test->Args[1]->Id == "None")
+    Test = Test->Args[0];
+  while (Test->Kind == ExprKind::Attribute)
+    Test = Test->Object;
+  return Test->Kind == ExprKind::Name;
+}
+
 void Interp::visitBranch(const Stmt *St) {
   ValueRef C = eval(St->Value);
   consume(St->Value, C); // a truth test reads no relation
   if (C->is(ValueKind::QuerySet) && C->Row)
     evaluateRelated(C); // `if obj.related.all():` runs the query
-  ConditionalScope Cond(*this);
+  ConditionalScope Cond(*this, St->Kind == StmtKind::If && presenceTest(St->Value));
   // A branch only an unsaved instance takes (`if not self.pk:` in save()) never runs
   // for a row loaded from the database.
   RowTest T = St->Kind == StmtKind::If ? rowTest(St->Value) : RowTest::Unknown;
@@ -348,7 +366,7 @@ void Interp::visit(const Stmt *St) {
       return;
     visitBody(St->Body);
     {
-      ConditionalScope Cond(*this);
+      ConditionalScope Cond(*this, /*PresenceTest=*/false);
       for (auto &H : St->Handlers)
         visitBody(H);
     }

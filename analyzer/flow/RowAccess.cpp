@@ -28,7 +28,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   // repeats per row of the caller's loop; a loop over a queryset the method builds for
   // itself is that queryset's business (reported where the method is analyzed on its own).
   if (Collect && Row.Loop && Row.Loop->Id == SelfLoop) {
-    E.InBranch = CondLoops.count(SelfLoop) != 0;
+    E.InBranch = BranchLoops.count(SelfLoop) != 0;
     Collect->push_back(std::move(E));
     return;
   }

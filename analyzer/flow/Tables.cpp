@@ -339,6 +339,7 @@ void Interp::runTableMethod(const Stmt *Def, const index::ModuleInfo &Owner, con
   Interp Sub(S, Owner, Def, Report);
   Sub.ActiveLoops = ActiveLoops;
   Sub.CondLoops = CondLoops;
+  Sub.BranchLoops = BranchLoops;
   // django-tables2 passes the arguments a render_* method names: record, value, ...
   bool Bound = false;
   for (const py::Param &Par : Def->Params) {

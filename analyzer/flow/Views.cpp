@@ -610,6 +610,7 @@ ValueRef Interp::runWithRow(const Stmt *Def, const index::ModuleInfo &Owner, con
   Interp Sub(S, Owner, Def, Report);
   Sub.ActiveLoops = ActiveLoops;
   Sub.CondLoops = CondLoops;
+  Sub.BranchLoops = BranchLoops;
   if (Def->Params.size() > RowParam)
     Sub.bind(Def->Params[RowParam].Name, Row);
   ValueRef Result = Sub.run(Def->Body);

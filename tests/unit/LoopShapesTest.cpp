@@ -200,16 +200,30 @@ class Member(models.Model):
         if self.avatar:
             return self.avatar.url
         return None
+
+class Node(models.Model):
+    parent = models.ForeignKey('self', null=True, on_delete=models.CASCADE)
+    owner = models.ForeignKey(Workspace, null=True, on_delete=models.CASCADE)
+
+    def parent_slug(self):
+        if self.parent is not None:
+            return self.parent.owner.slug
+        return ''
 )py"},
                                           {"shop.views", R"py(
-from .models import Asset, Member
+from .models import Asset, Member, Node
 def f():
     for m in Member.objects.all():
         print(m.avatar_url)
     for a in Asset.objects.all():
         print(a.url)
+    for n in Node.objects.all():
+        print(n.parent_slug())
 )py"}});
-    CHECK(P.findings("shop.views") == Strings{"5:NP101:avatar", "7:NP101:workspace"});
+    // A branch that only checks the hop is there (`if self.parent is not None:`) reads the
+    // next hop whenever the first exists: the longer chain stays the finding.
+    CHECK(P.findings("shop.views") ==
+          Strings{"5:NP101:avatar", "7:NP101:workspace", "9:NP101:parent__owner"});
   }
 }
 

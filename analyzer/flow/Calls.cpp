@@ -582,7 +582,7 @@ ValueRef Interp::callMethod(const ValueRef &Recv, const Expr *E) {
   unsigned Flags = index::modelMethodFlags(Name);
   if (!ActiveLoops.empty() && (Flags & index::mm::Writes) &&
       (!(Flags & index::mm::RelatedOnly) || Recv->is(ValueKind::RelatedManager)))
-    markWrites();
+    markWrites(/*EveryPassHere=*/(Flags & index::mm::AlwaysWrites) != 0);
   if (Flags & (index::mm::RowWrite | index::mm::QuerySetWrite))
     writePerRow(Recv, E); // NP201: one write per row (LoopShapes.cpp)
   std::vector<ValueRef> Args;

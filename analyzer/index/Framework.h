@@ -73,6 +73,7 @@ enum ModelMethodFlags : unsigned {
   RowWrite = 1u << 2,        ///< one write per row when called on a loop row
   QuerySetWrite = 1u << 3,   ///< one write per row when called on a queryset of the loop
   ReadsNoRelation = 1u << 4, ///< a Model method reading no related object
+  AlwaysWrites = 1u << 5,    ///< writes on every call, not only when a row is missing
 };
 } // namespace mm
 

@@ -359,10 +359,12 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
   const Stmt *Def = nullptr;
   index::ClassRef Owner;
   ValueRef Self;
+  bool ManagerOnly = false; // a method of the manager class, not of its querysets
   if (S.G.managerClass(*MI) && (Def = S.P.findMethod(MI->ManagerClass, Name, &Owner))) {
     auto V = make(ValueKind::Manager, Recv->Model);
     V->Manager = MI;
     Self = V;
+    ManagerOnly = true;
   } else if (index::ClassRef QC = querySetClassOf(*MI, Recv->Model, Recv->is(ValueKind::Manager));
              QC && (Def = S.P.findMethod(QC, Name, &Owner))) {
     auto V = make(ValueKind::QuerySet, Recv->Model);
@@ -381,6 +383,15 @@ ValueRef Interp::customMethod(const ValueRef &Recv, const ValueRef &Base, const 
     auto Out = copy(Base);
     Out->Load.merge(R->Load);
     Out->ValuesMode |= R->ValuesMode;
+    // `Sub.objects.get_subscriptions(x)`: a queryset has no such method, so a load call
+    // goes after it (`...get_subscriptions(x).select_related(...)`), never between
+    // `objects` and it; with load calls already before it, no fix.
+    if (ManagerOnly && Out->Src && Out->Src->File && Out->Src->Chain.Begin == E->Where.Begin) {
+      if (Out->Src->Select || Out->Src->Prefetch || Out->Src->Only)
+        Out->Src->Fixable = false;
+      else
+        Out->Src->InsertAt = E->Where.End;
+    }
     extendChain(Out, E);
     return Out;
   }

@@ -363,3 +363,41 @@ def h():
     CHECK(D[2].Alternatives.empty()); // the read raises: the mode was chosen on purpose
   }
 }
+
+TEST_SUITE("fix.manager_methods") {
+  TEST_CASE("a load goes after a method only the manager has, never between it and "
+            "`objects`") {
+    test::MiniProject P(test::Mods{{"shop.models", R"py(
+from django.db import models
+
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+
+class OrderManager(models.Manager):
+    def open_for(self, name):
+        return self.filter(label=name)
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    label = models.CharField(max_length=10)
+    objects = OrderManager()
+)py"},
+                                   {"shop.views", R"py(
+from .models import Order
+def f():
+    for o in Order.objects.open_for('x'):
+        print(o.customer.name)
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.views", &D);
+    auto Out = fix::applyEdits(P.P.module("shop.views")->Ast->file().text(),
+                               fix::planEdits(D, fix::Policy{true}));
+    REQUIRE(static_cast<bool>(Out));
+    CHECK(*Out == R"py(
+from .models import Order
+def f():
+    for o in Order.objects.open_for('x').select_related('customer'):
+        print(o.customer.name)
+)py");
+  }
+}

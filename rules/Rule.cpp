@@ -244,15 +244,17 @@ std::vector<Note> loopNotes(const flow::Event &E) {
 
 std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Method,
                                 std::string *Why) {
-  auto None = [&](const char *Reason) -> std::optional<FixIntent> {
+  auto None = [&](llvm::StringRef Reason) -> std::optional<FixIntent> {
     if (Why)
-      *Why = Reason;
+      *Why = Reason.str();
     return std::nullopt;
   };
   if (!E.Loop->Source)
     return None("nplus1 does not know where the queryset is created");
   if (!E.Loop->Source->Fixable)
-    return None("the queryset is not written where an edit could load the relation");
+    return None(!E.Loop->Source->NoFixWhy.empty()
+                    ? E.Loop->Source->NoFixWhy
+                    : "the queryset is not written where an edit could load the relation");
   if (E.ThroughToAttr)
     return None("the rows come from a Prefetch(..., to_attr=...) list");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)

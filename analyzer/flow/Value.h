@@ -121,6 +121,7 @@ struct Origin {
   char Quote = '\'';
   bool Escapes = false;         ///< returned, stored, or passed to another function
   bool Fixable = true;          ///< false for combined querysets (union...) and the like
+  std::string NoFixWhy;         ///< why not Fixable, when there is more to say
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
   /// An `.iterator(...)` call on the queryset (its `)`, whether it has arguments and a
   /// chunk size): prefetch_related() needs Django 4.1+ and a chunk_size there.

@@ -166,6 +166,30 @@ const Expr *inheritedAttr(const index::Project &P, const index::ClassRef &C, llv
 
 std::string lowerName(llvm::StringRef S) { return S.lower(); }
 
+/// `self.model.objects.all()` in a base view's get_queryset() (inherited, or reached
+/// through super()): every view that inherits it runs that line, for its own model; an edit
+/// there would load the relation for all of them (a FieldError on the others). Returns a
+/// copy of \p R's origin that offers no fix and says where to load instead, or null.
+static std::shared_ptr<Origin> sharedBaseOrigin(const index::Project &P, const index::ClassRef &C,
+                                                const Value &R) {
+  if (!R.Src || !R.Src->File || !R.Src->File->slice(R.Src->Chain).starts_with("self."))
+    return nullptr;
+  for (const index::ClassRef &B : P.mro(C)) {
+    if (B.Def == C.Def || R.Src->File != &B.Module->Ast->file() ||
+        llvm::none_of(B.Def->Body, [&](const Stmt *M) {
+          return M->Kind == StmtKind::Function && M->Where.contains(R.Src->Chain);
+        }))
+      continue;
+    auto O = std::make_shared<Origin>(*R.Src);
+    O->Fixable = false;
+    O->NoFixWhy = "the queryset is built by " + B.Def->Name +
+                  ".get_queryset(), which other views inherit; override get_queryset() in " +
+                  C.Def->Name + " (or extend its own) to load it there";
+    return O;
+  }
+  return nullptr;
+}
+
 ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper) {
   ViewRows Out;
   const Stmt *Def = C.Def;
@@ -241,6 +265,11 @@ ViewRows viewRows(ModuleState &S, const index::ClassRef &C, bool StrictSuper) {
     if (R->is(ValueKind::QuerySet)) {
       QS = R;
       Model = R->Model;
+      if (std::shared_ptr<Origin> O = sharedBaseOrigin(S.P, C, *R)) {
+        auto Q = std::make_shared<Value>(*R);
+        Q->Src = O;
+        QS = Q;
+      }
     } else {
       // get_queryset() returns what we cannot follow: the rows are not `model = X`'s
       // default queryset (whatever it loads is unknown), so nothing is said about them.

@@ -11,6 +11,47 @@ static test::MiniProject shop(const char *Views) {
   return test::MiniProject(test::Mods{{"shop.models", test::ShopModels}, {"shop.views", Views}});
 }
 
+TEST_SUITE("fix.shared_base_views") {
+  TEST_CASE("no fix inside a base view's get_queryset() that other views inherit") {
+    test::MiniProject P(test::Mods{{"shop.models", test::ShopModels}, {"shop.api", R"py(
+from rest_framework import serializers, viewsets
+from shop.models import Order, Customer
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source='customer.name')
+    class Meta:
+        model = Order
+        fields = ['customer_name']
+
+class BaseViewSet(viewsets.ModelViewSet):
+    def get_queryset(self):
+        return self.model.objects.all()
+
+class OrderViewSet(BaseViewSet):
+    model = Order
+    serializer_class = OrderSerializer
+
+class Scoped:
+    def get_queryset(self):
+        return super().get_queryset().filter(total__gt=0)
+
+class ScopedOrderViewSet(Scoped, viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+)py"}});
+    std::vector<rules::Diagnostic> D;
+    P.findings("shop.api", &D);
+    REQUIRE(D.size() == 2);
+    int Fixed = 0, Shared = 0;
+    for (const rules::Diagnostic &X : D) {
+      Fixed += X.Fix.has_value();
+      Shared += llvm::StringRef(X.NoFix).contains("built by BaseViewSet.get_queryset()");
+    }
+    CHECK(Fixed == 1);
+    CHECK(Shared == 1);
+  }
+}
+
 TEST_SUITE("rules.trust") {
   TEST_CASE("an event's path must walk the model graph from its loop's model") {
     auto P = shop("");

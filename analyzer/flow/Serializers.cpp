@@ -82,6 +82,19 @@ SerializerMeta readSerializerMeta(const Stmt *Meta) {
   return Out;
 }
 
+/// Every forward relation of \p Mo, M2M included (what `__all__` serializes), in name
+/// order: a hash map's order would differ between runs of the same code.
+std::vector<std::string> forwardRelations(const index::Model &Mo) {
+  std::vector<std::string> Forward;
+  for (const auto &Rel : Mo.Relations)
+    if (!Rel.second.ParentLink && (Rel.second.Kind == index::RelationKind::ForeignKey ||
+                                   Rel.second.Kind == index::RelationKind::OneToOne ||
+                                   Rel.second.Kind == index::RelationKind::ManyToMany))
+      Forward.push_back(Rel.first().str());
+  llvm::sort(Forward);
+  return Forward;
+}
+
 } // namespace
 
 void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, unsigned Depth) {
@@ -129,16 +142,7 @@ void Interp::walkSerializer(const index::ClassRef &Ser, const ValueRef &Row, uns
   if (All) {
     for (const std::string &N : Order)
       Fields.push_back({N, nullptr});
-    // `__all__` / exclude: every forward field of the model, M2M included.
-    // (In name order: a hash map's order would differ between runs of the same code.)
-    std::vector<std::string> Forward;
-    for (const auto &Rel : Row->Model->Relations)
-      if (!Rel.second.ParentLink && (Rel.second.Kind == index::RelationKind::ForeignKey ||
-                                     Rel.second.Kind == index::RelationKind::OneToOne ||
-                                     Rel.second.Kind == index::RelationKind::ManyToMany))
-        Forward.push_back(Rel.first().str());
-    llvm::sort(Forward);
-    for (std::string &N : Forward)
+    for (std::string &N : forwardRelations(*Row->Model)) // `__all__` / exclude
       Fields.push_back({std::move(N), nullptr});
   }
   std::set<std::string> Seen;

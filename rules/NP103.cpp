@@ -5,7 +5,8 @@
 namespace nplus1::rules {
 namespace {
 
-const RuleInfo Info{"NP103", "related-aggregate-per-row",
+const RuleInfo Info{"NP103",
+                    "related-aggregate-per-row",
                     "a related manager is counted or tested for existence for each row",
                     FixAvailability::Sometimes,
                     R"doc(## What it does
@@ -36,7 +37,12 @@ or, when the rows themselves are not needed,
 The fix adds `prefetch_related(...)` where the queryset is created: Django answers
 `.count()` and `.exists()` from the prefetch cache. *Safe* when the queryset is created in
 the loop's function and used only there, *unsafe* otherwise.
-)doc"};
+
+A set both fetched and counted on each row (`memberships = user.memberships.all()` then
+`memberships.exists()`) is one N+1 with one fix: it is reported once, as NP102.
+)doc",
+                    /*OptIn=*/false,
+                    /*SameFixAs=*/"NP102"};
 
 /// NP103: related manager counted per row.
 class RelatedAggregatePerRow final : public Rule {

@@ -141,14 +141,19 @@ std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index
   return Out;
 }
 
-void groupRepeatedReads(std::vector<Diagnostic> &Diags) {
+void groupRepeatedReads(std::vector<Diagnostic> &Diags, bool AcrossCodes) {
   auto PathOf = [](const SourceFile *F) { return F ? F->path() : llvm::StringRef(); };
+  auto MergeCode = [&](const Diagnostic &D) -> std::string {
+    const Rule *R = AcrossCodes ? findRule(D.Code) : nullptr;
+    return R && R->info().SameFixAs ? R->info().SameFixAs : D.Code;
+  };
   std::vector<size_t> Order(Diags.size());
   for (size_t I = 0; I < Order.size(); ++I)
     Order[I] = I;
   auto Place = [&](size_t I) {
     const Diagnostic &D = Diags[I];
-    return std::make_tuple(PathOf(D.File), D.Where.Begin, D.Where.End, I);
+    // The finding of the rule a code merges into is the one kept (NP102, not NP103).
+    return std::make_tuple(MergeCode(D) != D.Code, PathOf(D.File), D.Where.Begin, D.Where.End, I);
   };
   std::sort(Order.begin(), Order.end(), [&](size_t A, size_t B) { return Place(A) < Place(B); });
   using Key = std::tuple<std::string, std::string, uint32_t, uint32_t, std::string, uint32_t,
@@ -159,7 +164,7 @@ void groupRepeatedReads(std::vector<Diagnostic> &Diags) {
     Diagnostic &D = Diags[I];
     if (D.Lookup.empty() || !D.File)
       continue;
-    Key K{D.Code,
+    Key K{MergeCode(D),
           PathOf(D.LoopFile).str(),
           D.LoopWhere.Begin,
           D.LoopWhere.End,

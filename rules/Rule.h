@@ -101,6 +101,10 @@ struct RuleInfo {
   /// Off unless a `select`/`extend-select` prefix names it (`extend-select = ["NP106"]`):
   /// on real projects most of its findings were loops a maintainer keeps on purpose.
   bool OptIn = false;
+  /// The code of a rule whose finding on the same read (same loop, queryset and lookup)
+  /// this rule's finding merges into, because one fix removes both: `user.memberships`
+  /// fetched and tested with `.exists()` is one N+1 (NP103 into NP102).
+  const char *SameFixAs = nullptr;
 };
 
 /// One rule: turns flow events into diagnostics. Rules decide policy only; they touch
@@ -124,13 +128,14 @@ const Rule *findRule(llvm::StringRef Code);
 std::vector<Diagnostic> runRules(llvm::ArrayRef<flow::Event> Events, const index::ModelGraph &G);
 
 /// Merges the findings that report the same relation read again on the same rows: the
-/// same Code, loop (LoopFile/LoopWhere), queryset (QuerysetFile/QuerysetWhere) and Lookup.
-/// The first read in source order (path, offset) stays, and every other read becomes an
-/// "also read here" note on it (sorted, no location twice). Findings without a Lookup are
-/// left alone; the order of the rest is kept. runRules() applies it to one module's
-/// findings, and the driver again to the whole run's (a loop's reads may come from
-/// several modules' analyses).
-void groupRepeatedReads(std::vector<Diagnostic> &Diags);
+/// same Code (with \p AcrossCodes, the same after RuleInfo::SameFixAs), loop (LoopFile/LoopWhere),
+/// queryset (QuerysetFile/QuerysetWhere) and Lookup. The first read in source order (path, offset)
+/// stays, and every other read becomes an "also read here" note on it (sorted, no location twice).
+/// Findings without a Lookup are left alone; the order of the rest is kept. runRules() applies it
+/// to one module's findings, and the driver again to the whole run's (a loop's reads may come from
+/// several modules' analyses), and once more AcrossCodes after select/ignore and
+/// suppressions (a rule turned off or a `noqa` keeps the other code's finding).
+void groupRepeatedReads(std::vector<Diagnostic> &Diags, bool AcrossCodes = false);
 
 /// The message of the notes groupRepeatedReads() adds.
 inline constexpr const char *AlsoReadHere = "also read here";

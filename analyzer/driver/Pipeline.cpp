@@ -1092,6 +1092,8 @@ Analysis analyze(const discover::Options &Opts, const Config &Settings, const Ca
     }
     return false;
   });
+  // A read two enabled, unsuppressed rules report with one fix is one finding.
+  rules::groupRepeatedReads(A.Diagnostics, /*AcrossCodes=*/true);
   // Of the whole run's findings, those located in the targets; with files named one by
   // one, those lying in or pointing into them. (Run::go() kept every finding of the files
   // such a finding lies in, so duplicates and suppressions above came out as in a whole

@@ -159,6 +159,28 @@ def rows(request):
   }
 }
 
+TEST_SUITE("rules.grouping_across_codes") {
+  TEST_CASE("a set fetched and counted on the same rows is one finding, kept as NP102") {
+    parse::SourceFile F("shop/views.py", Views);
+    parse::Range Qs{uint32_t(F.text().find("Order")), uint32_t(F.text().find("Order") + 19)};
+    parse::Range Loop{uint32_t(F.text().find("for o")), uint32_t(F.text().find("for o") + 16)};
+    // The count comes first in source order; the NP102 read is still the one kept.
+    std::vector<rules::Diagnostic> D = {
+        read(F, "o.customer", 0, Loop, Qs, "customer", "NP103"),
+        read(F, "o.customer", 1, Loop, Qs, "customer", "NP102"),
+        read(F, "o.customer", 0, Loop, Qs, "customer", "NP101"), // no SameFixAs: kept
+    };
+    std::vector<rules::Diagnostic> PerCode = D;
+    rules::groupRepeatedReads(PerCode);
+    CHECK(PerCode.size() == 3); // within a module, codes stay apart
+    rules::groupRepeatedReads(D, /*AcrossCodes=*/true);
+    REQUIRE(D.size() == 2);
+    CHECK(D[0].Code == "NP102");
+    CHECK(alsoRead(D[0]) == Strings{"shop/views.py:4: also read here"});
+    CHECK(D[1].Code == "NP101");
+  }
+}
+
 TEST_SUITE("rules.headline") {
   TEST_CASE("clipped access text stays valid UTF-8 and one line") {
     // 58 ASCII bytes, then "é" (2 bytes) across the 60-byte limit.

@@ -262,6 +262,9 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
                     : "the queryset is not written where an edit could load the relation");
   if (E.ThroughToAttr)
     return None("the rows come from a Prefetch(..., to_attr=...) list");
+  if (!E.OwnQuery.empty())
+    return None("the rows come from a query the method runs for each row, which no "
+                "prefetch here serves; the edit belongs in that query");
   if (Method == FixIntent::PrefetchRelated && E.Loop->Source->AdminList)
     return None("list_select_related cannot prefetch; get_queryset() must do it");
   FixIntent F;
@@ -280,7 +283,26 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
   return F;
 }
 
+/// The load call and lookup that serve \p E on its own query: for a read below a related
+/// set a method queries anew for each row, what that query must load ("product", by
+/// select_related when it is one hop of the kind that joins); otherwise \p Method and the
+/// whole path.
+static std::string loadCall(const flow::Event &E, FixIntent::MethodKind Method) {
+  llvm::StringRef Lookup = E.Path;
+  if (!E.OwnQuery.empty() && Lookup.consume_front(E.OwnQuery) && Lookup.consume_front("__"))
+    Method = E.Kind == flow::EventKind::RelationPerRow && !Lookup.contains("__")
+                 ? FixIntent::SelectRelated
+                 : FixIntent::PrefetchRelated;
+  else
+    Lookup = E.Path;
+  return std::string(Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") +
+         "('" + Lookup.str() + "')";
+}
+
 std::string remedy(const flow::Event &E, FixIntent::MethodKind Method) {
+  if (!E.OwnQuery.empty())
+    return "." + loadCall(E, Method) + " to the query of `" + E.OwnQuery + "` that " +
+           (E.ViaName.empty() ? "the method" : "`" + E.ViaName + "`") + " runs for each row";
   if (E.Loop->Source && E.Loop->Source->AdminList && Method == FixIntent::SelectRelated) {
     const flow::Origin &O = *E.Loop->Source;
     std::string S = "'" + E.Path + "' to the admin's list_select_related";
@@ -400,9 +422,7 @@ std::string perRowHeadline(const flow::Event &E, llvm::StringRef What, const ind
   else if (Admin)
     Add = "prefetch_related('" + E.Path + "') in get_queryset()";
   else
-    Add = std::string("add ") +
-          (Method == FixIntent::SelectRelated ? "select_related" : "prefetch_related") + "('" +
-          E.Path + "')";
+    Add = "add " + loadCall(E, Method) + (E.OwnQuery.empty() ? "" : " to its own query");
   if (E.Raises)
     What = "raises FieldFetchBlocked";
   return shortAccess(E) + ": " + What.str() + (E.Raises ? " on every " : " per ") + Row + " row; " +

@@ -34,6 +34,10 @@ struct Event {
   std::string Path; ///< lookup from the loop's rows: "customer__address"
   bool ThroughMany = false;
   bool ThroughToAttr = false;
+  /// The path crosses a related set a model method queries anew for each row
+  /// (`self.items.order_by(...)`): that set's path ("items"). No prefetch on the loop's
+  /// queryset serves what lies below it.
+  std::string OwnQuery;
   const index::Relation *Rel = nullptr;
   const index::Model *Model = nullptr; ///< QueryInLoop: the model queried
   /// Reached through a model method, property or __str__: where it reads the relation.

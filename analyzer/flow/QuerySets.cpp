@@ -328,6 +328,16 @@ ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
   Q->AccessName = RM->AccessName;
   Q->AccessExpr = RM->AccessExpr;
   Q->Load = defaultLoad(RM->Model);
+  // A queryset of its own, fixable at `obj.related`: a single object's related set, or a
+  // row's once a filter or a load call makes it a new query per row (iterate()).
+  auto O = std::make_shared<Origin>();
+  O->File = EvFile;
+  O->Chain = Chain;
+  O->InsertAt = RM->AccessExpr.End;
+  O->Function = Fn;
+  O->Quote = quote();
+  O->Fixable = !M.Builtin && EvFile == File; // a template cannot take the fix
+  Q->Src = O;
   if (Owner->Row) {
     RowInfo R = *Owner->Row;
     R.Path = R.Path.empty() ? RM->Relation->Name : R.Path + "__" + RM->Relation->Name;
@@ -337,17 +347,9 @@ ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
     Q->Row = R;
     return Q;
   }
-  // A single object's related set: a queryset of its own, fixable at `obj.related`. What
-  // the object's queryset (or prefetch_related_objects) prefetched below it is loaded.
+  // What the object's queryset (or prefetch_related_objects) prefetched below it is
+  // loaded.
   mergeBelow(Q->Load, Owner->Load, RM->Relation->Name);
-  auto O = std::make_shared<Origin>();
-  O->File = EvFile;
-  O->Chain = Chain;
-  O->InsertAt = RM->AccessExpr.End;
-  O->Function = Fn;
-  O->Quote = quote();
-  O->Fixable = !M.Builtin && EvFile == File; // a template cannot take the fix
-  Q->Src = O;
   return Q;
 }
 

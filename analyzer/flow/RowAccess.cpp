@@ -27,6 +27,7 @@ void Interp::emit(EventKind K, const RowInfo &Row, const std::string &Path, bool
   // Summarizing a method: only what it reads on `self` (and on rows reached from it)
   // repeats per row of the caller's loop; a loop over a queryset the method builds for
   // itself is that queryset's business (reported where the method is analyzed on its own).
+  E.OwnQuery = Row.OwnQuery;
   if (Collect && Row.Loop && Row.Loop->Id == SelfLoop) {
     E.InBranch = BranchLoops.count(SelfLoop) != 0;
     Collect->push_back(std::move(E));
@@ -237,6 +238,13 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
       }
       Path = Owner.empty() ? Rest.str() : Owner + "__" + Rest.str();
     }
+    // The set the method queries anew, as a path from the caller's rows: the read's path
+    // less what lies below that set.
+    auto rebase = [&](llvm::StringRef Set) {
+      llvm::StringRef Below = llvm::StringRef(Read.Path).drop_front(Set.size());
+      return llvm::StringRef(Path).ends_with(Below) ? Path.substr(0, Path.size() - Below.size())
+                                                    : Path;
+    };
     bool ThroughMany = Row.ThroughMany || Read.ThroughMany;
     bool Many = Read.Kind != EventKind::RelationPerRow;
     if (Read.Kind != EventKind::FilteredPerRow && Row.RootLoaded &&
@@ -249,6 +257,8 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     if (S.Events.size() > Before) {
       S.Events.back().InWrite |= Read.InWrite;
       S.Events.back().InBranch |= Read.InBranch;
+      if (S.Events.back().OwnQuery.empty() && !Read.OwnQuery.empty())
+        S.Events.back().OwnQuery = rebase(Read.OwnQuery);
       S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       S.Events.back().ViaName =
@@ -257,6 +267,8 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
       // Summarizing a method that calls this one: keep where the read really is.
       Collect->back().InWrite |= Read.InWrite;
       Collect->back().InBranch |= Read.InBranch;
+      if (Collect->back().OwnQuery.empty() && !Read.OwnQuery.empty())
+        Collect->back().OwnQuery = rebase(Read.OwnQuery);
       Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       Collect->back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       Collect->back().ViaName =
@@ -468,7 +480,14 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
   if (!V->is(ValueKind::QuerySet) || !V->Model || (V->ValuesMode && V->Row))
     return nullptr;
   auto RowV = make(ValueKind::Instance, V->Model);
-  if (V->Row) { // rows of a related set: still rows of the outer loop
+  // A row's related set filtered, ordered or given load calls (`order.items.filter(...)`,
+  // `meal.items.select_related()`) is a new query per row, which no prefetch on the outer
+  // queryset serves: that query is reported on the outer loop (evaluateRelated), and its
+  // rows are the rows of a loop of their own, whose relations load on that query. In a
+  // method's summary they stay rows of the caller's loop (a loop of the method's own is
+  // not reported from there), marked so that no prefetch is offered for them.
+  bool OwnQuery = V->Row && V->Bypass && V->Src && !Collect;
+  if (V->Row && !OwnQuery) { // rows of a related set: still rows of the outer loop
     evaluateRelated(V);
     RowInfo R = *V->Row;
     R.ThroughMany = true;
@@ -481,11 +500,16 @@ ValueRef Interp::iterate(const ValueRef &V, Range Header, llvm::StringRef IterTe
       Own->addPrefetch(R.Path); // fetched by that query (its own finding)
       Own->merge(V->Load, R.Path);
       R.RootLoaded = Own;
+      if (R.OwnQuery.empty())
+        R.OwnQuery = R.Path;
     }
     RowV->Row = R;
     return RowV;
   }
-  queryInLoop(V, Header, Header);
+  if (OwnQuery)
+    evaluateRelated(V);
+  else
+    queryInLoop(V, Header, Header);
   auto L = std::make_shared<LoopInfo>();
   L->Id = S.NextLoop++;
   L->Header = Header;

@@ -190,6 +190,7 @@ struct RowInfo {
   std::string Path;         ///< lookup from the loop's rows ("" for the row itself)
   bool ThroughMany = false; ///< Path crosses a many relation: fixes need prefetch_related
   bool ThroughToAttr = false;
+  std::string OwnQuery;  ///< the related set on Path queried anew per row (Event::OwnQuery)
   bool Nullable = false; ///< Path crosses a nullable relation
   /// The relation these rows were fetched through (rows of `customer.orders.all()`).
   const index::Relation *ViaRelation = nullptr;

@@ -44,6 +44,14 @@ const Model *Interp::modelForDotted(const Expr *E) {
   return S.G.modelNamed(S.P, S.P.resolveExpr(M, E));
 }
 
+/// The QuerySet method Python calls for binary operator \p Op (`|` is `__or__`), or "".
+static llvm::StringRef binaryMethod(llvm::StringRef Op) {
+  return llvm::StringSwitch<llvm::StringRef>(Op)
+      .Case("|", "__or__")
+      .Case("&", "__and__")
+      .Default("");
+}
+
 ValueRef Interp::evalAll(llvm::ArrayRef<Expr *> Es) {
   for (Expr *E : Es)
     eval(E);
@@ -116,6 +124,10 @@ ValueRef Interp::evalRaw(const Expr *E) {
   default:
     if (E->Op == "if" && E->Args.size() == 3)
       return evalConditional(E);
+    if (E->Args.size() == 2)
+      if (index::QueryMethod M = index::queryMethodOf(binaryMethod(E->Op));
+          M.Kind == index::QueryMethodKind::Chain)
+        return evalCombined(E, M);
     evalAll(E->Args);
     return Value::unknown();
   }
@@ -131,6 +143,27 @@ ValueRef Interp::evalConditional(const Expr *E) {
   bool ThenKnown = !Then->is(ValueKind::Unknown);
   lose(ThenKnown ? Else : Then);
   return ThenKnown ? Then : Else;
+}
+
+ValueRef Interp::evalCombined(const Expr *E, const index::QueryMethod &M) {
+  ValueRef L = eval(E->Args[0]);
+  ValueRef R = eval(E->Args[1]);
+  if (!L->is(ValueKind::QuerySet) || L->ValuesMode)
+    return Value::unknown();
+  bool Or = M.Name == "__or__";
+  // An EmptyQuerySet's `|` hands back the other side.
+  if (Or && L->Empty)
+    return R->is(ValueKind::QuerySet) ? R : Value::unknown();
+  // Django clones the left queryset: its rows load what it loads (the right one's
+  // select_related/prefetch_related are dropped), and a fix on its origin reaches them.
+  auto Q = copy(L);
+  extendChain(Q, E);
+  Q->Bypass |= L->Row.has_value(); // a related set combined with another: a new query
+  Q->OneRow &= !Or;
+  consume(E->Args[0], L);
+  if (R->is(ValueKind::QuerySet) && R->Src == L->Src)
+    consume(E->Args[1], R);
+  return Q;
 }
 
 ValueRef Interp::evalDictLiteral(const Expr *E) {

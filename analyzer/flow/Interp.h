@@ -354,6 +354,9 @@ private:
   ValueRef evalDictLiteral(const Expr *E);
   /// `a if c else b`: the branch we can follow (the first when both are known).
   ValueRef evalConditional(const Expr *E);
+  /// `qs1 | qs2`, `qs1 & qs2` (QuerySet.__or__/__and__): the left queryset combined with
+  /// the right one; unknown unless the left operand is a queryset of model rows.
+  ValueRef evalCombined(const Expr *E, const index::QueryMethod &M);
 
   ValueRef evalName(const Expr *E);
 

@@ -282,7 +282,13 @@ ValueRef Interp::relatedMethod(const ValueRef &RM, const Expr *E, llvm::ArrayRef
   }
   if (M.has(index::qm::ObjectPair))
     return objectPair(All);
-  return Value::unknown();
+  if (M.Kind != index::QueryMethodKind::Unknown)
+    return Value::unknown();
+  // A custom method: Django derives the related manager from the related model's default
+  // manager class (its querysets are that manager's), so it has that manager's methods.
+  auto Mgr = make(ValueKind::Manager, RM->Model);
+  Mgr->Manager = All->Manager;
+  return customMethod(Mgr, bypassed(All, false), E);
 }
 
 void Interp::singleOnRelated(const ValueRef &Q, llvm::StringRef Name) {
@@ -328,6 +334,7 @@ ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
   Q->AccessName = RM->AccessName;
   Q->AccessExpr = RM->AccessExpr;
   Q->Load = defaultLoad(RM->Model);
+  Q->Manager = S.G.manager(RM->Model, "_default_manager");
   // A queryset of its own, fixable at `obj.related`: a single object's related set, or a
   // row's once a filter or a load call makes it a new query per row (iterate()).
   auto O = std::make_shared<Origin>();

@@ -419,6 +419,50 @@ ValueRef runContextChain(ModuleState &S, const index::ClassRef &C, const ViewRow
   return Final;
 }
 
+/// True when a decorator of \p Def (a method of a class in \p M) makes it a context variable.
+bool isContextVariable(const index::Project &P, const index::ModuleInfo &M, const Stmt *Def) {
+  return llvm::any_of(Def->Decorators, [&](const Expr *D) {
+    return index::frameworkCall(P.resolveExpr(M, D)) == index::CallRole::ContextVariable;
+  });
+}
+
+/// The methods and properties of view \p C (and of its project bases) that a decorator
+/// marks as context variables (django-context-decorator's `@context`): after
+/// get_context_data(), each one's value, called when it is a method, joins \p Ctx under its
+/// name unless the context has that name already (`setdefault`). The value is what the
+/// view's own definition of the name gives, decorated or not.
+ValueRef addContextVariables(ModuleState &S, const index::ClassRef &C, const ViewRows &Rows,
+                             ValueRef Ctx) {
+  if (!Ctx->is(ValueKind::Dict))
+    return Ctx;
+  std::shared_ptr<Value> Out;
+  size_t Classes = 0;
+  for (const index::ClassRef &At : S.P.mro(C)) {
+    if (++Classes > limits::ClassChain)
+      break;
+    if (At.Module->Builtin || index::isFrameworkModule(At.Module->Name))
+      continue;
+    for (const Stmt *St : At.Def->Body) {
+      if (St->Kind != StmtKind::Function || !isContextVariable(S.P, *At.Module, St) ||
+          (Out ? Out : Ctx)->entry(St->Name))
+        continue;
+      index::ClassRef Owner;
+      const Stmt *Def = S.P.findMethod(C, St->Name, &Owner);
+      if (!Def || Def->Kind != StmtKind::Function || Def->Params.empty())
+        continue;
+      Interp M(S, *Owner.Module, Def, /*Report=*/true);
+      M.ReturnEscapes = false;
+      M.CbvClass = C;
+      M.CbvQuerySet = Rows.QS->is(ValueKind::QuerySet) ? Rows.QS : nullptr;
+      ValueRef V = M.runMethod(Def, Rows.Self);
+      if (!Out)
+        Out = std::make_shared<Value>(*Ctx);
+      Out->Entries.push_back({St->Name, V});
+    }
+  }
+  return Out ? Out : Ctx;
+}
+
 } // namespace
 
 /// Follows a class-based view into its template: the view's queryset (class attribute,
@@ -437,6 +481,7 @@ void analyzeView(ModuleState &S, const index::ClassRef &C) {
     return;
   }
   ValueRef Final = runContextChain(S, C, Rows, defaultContext(S, C, Rows, IsList, IsDetail));
+  Final = addContextVariables(S, C, Rows, std::move(Final));
   const index::Model *Model = Rows.Model;
   std::string Template;
   index::ClassRef AttrOwner; // a mixin's or base view's attribute counts too

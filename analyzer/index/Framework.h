@@ -117,6 +117,7 @@ enum class CallRole : uint8_t {
   Paginator,       ///< Paginator(qs, n) / Page(qs, ...): slices of the same rows
   PrefetchObjects, ///< prefetch_related_objects(objs, *lookups)
   GetObjectOr404,  ///< get_object_or_404(Model or queryset, ...): one row
+  ContextVariable, ///< a decorator: the view method's value joins the template context
 };
 
 /// The role of the framework callable with qualified name \p Qual.

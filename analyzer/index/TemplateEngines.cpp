@@ -159,11 +159,7 @@ private:
 
   /// `a / b` on pathlib paths.
   std::optional<PathValue> divided(const SettingsSource &M, const Expr *E, unsigned Depth) const {
-    if (E->Args.size() != 2 || !E->Op.empty() || !M.Ast)
-      return std::nullopt;
-    llvm::StringRef Between =
-        M.Ast->file().text().slice(E->Args[0]->Where.End, E->Args[1]->Where.Begin);
-    if (Between.trim() != "/")
+    if (E->Args.size() != 2 || E->Op != "/")
       return std::nullopt;
     return joined(M, E->Args, Depth);
   }

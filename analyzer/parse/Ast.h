@@ -104,8 +104,9 @@ struct Expr {
   Expr *EltValue = nullptr; // dict comprehension value
   NodeList<CompFor> Gens;
   /// Other: the operator of `not x` ("not"), `a and b` / `a or b`, `a if c else b`
-  /// ("if", Args a, c, b), or a comparison's first one ("is", "is not", "==", "!=",
-  /// "in"...); empty for anything else. Points into the source or a string literal.
+  /// ("if", Args a, c, b), a binary operation (`a | b`: "|", "&", "+"...), or a
+  /// comparison's first one ("is", "is not", "==", "!=", "in"...); empty for anything
+  /// else. Points into the source or a string literal.
   llvm::StringRef Op;
 
   bool isName(llvm::StringRef N) const { return Kind == ExprKind::Name && Id == N; }

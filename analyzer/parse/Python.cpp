@@ -92,9 +92,11 @@ enum class NodeKind : uint8_t {
   Lambda,
   NotOperator,
   BooleanOperator,
+  BinaryOperator,
   ConditionalExpression,
   ComparisonOperator,
   Comment,
+  LineContinuation,
   Error,
 };
 
@@ -174,10 +176,16 @@ const std::pair<const char *, NodeKind> NodeKindNames[] = {
     {"lambda", NodeKind::Lambda},
     {"not_operator", NodeKind::NotOperator},
     {"boolean_operator", NodeKind::BooleanOperator},
+    {"binary_operator", NodeKind::BinaryOperator},
     {"conditional_expression", NodeKind::ConditionalExpression},
     {"comparison_operator", NodeKind::ComparisonOperator},
     {"comment", NodeKind::Comment},
+    {"line_continuation", NodeKind::LineContinuation},
 };
+
+/// Comments and the `\` that continues a line: named nodes that are no part of an
+/// expression.
+bool isTrivia(NodeKind K) { return K == NodeKind::Comment || K == NodeKind::LineContinuation; }
 
 /// Symbol and field tables for tree-sitter-python, built once.
 struct Grammar {
@@ -185,7 +193,7 @@ struct Grammar {
   std::vector<NodeKind> Kinds;
   TSFieldId Left, Right, Body, Alternative, Condition, Consequence, Name, Value, Parameters,
       Superclasses, Definition, Function, Arguments, Object, AttributeField, SubscriptField,
-      ModuleName, Alias, Key, TypeField;
+      ModuleName, Alias, Key, TypeField, Operator;
 
   Grammar() {
     Language = tree_sitter_python();
@@ -233,6 +241,7 @@ private:
     Alias = F("alias");
     Key = F("key");
     TypeField = F("type");
+    Operator = F("operator");
   }
 };
 
@@ -347,7 +356,7 @@ private:
       if (!ts_node_is_named(C))
         continue;
       NodeKind K = kind(C);
-      if (K == NodeKind::Comment)
+      if (isTrivia(K))
         continue;
       Visit(C, K);
     }
@@ -794,7 +803,7 @@ private:
       size_t Sum = 1;
       for (Children Cs(P); Cs.valid(); Cs.next()) {
         TSNode Child = Cs.node();
-        if (!ts_node_is_named(Child) || kind(Child) == NodeKind::Comment)
+        if (!ts_node_is_named(Child) || isTrivia(kind(Child)))
           continue;
         size_t S = dataSize(Child, Depth + 1);
         if (!S)
@@ -965,6 +974,13 @@ public:
     case NodeKind::BooleanOperator:
     case NodeKind::ComparisonOperator:
       return lowerOperator(N, Depth);
+    case NodeKind::BinaryOperator: { // `a | b`: Args a, b; Op the operator's token
+      Expr *E = lowerSequence(N, ExprKind::Other, Depth);
+      TSNode O = field(N, G.Operator);
+      if (!ts_node_is_null(O))
+        E->Op = ts_node_type(O); // the grammar's own string: it lives as long as the program
+      return E;
+    }
     case NodeKind::ConditionalExpression: { // `a if c else b`: Args a, c, b
       Expr *E = lowerSequence(N, ExprKind::Other, Depth);
       E->Op = "if";
@@ -1028,7 +1044,7 @@ private:
     ArgList Index;
     for (uint32_t I = 0, C = ts_node_named_child_count(N); I < C; ++I) {
       TSNode Child = ts_node_named_child(N, I);
-      if (ts_node_eq(Child, field(N, G.Value)) || kind(Child) == NodeKind::Comment)
+      if (ts_node_eq(Child, field(N, G.Value)) || isTrivia(kind(Child)))
         continue;
       if (kind(Child) == NodeKind::Slice)
         E->IsSlice = true;

@@ -20,6 +20,22 @@ def f():
     CHECK(P.findings("shop.views") == Strings{"5:NP101:customer"});
   }
 
+  TEST_CASE("qs1 | qs2 and qs1 & qs2: the left queryset's loads; none() | qs is qs") {
+    auto P = shop(R"py(
+from .models import Order
+def f():
+    for o in Order.objects.filter(total=1) | Order.objects.select_related('customer'):
+        print(o.customer.name)
+    for o in Order.objects.select_related('customer').filter(total=1) & Order.objects.all():
+        print(o.customer.name)
+    for o in Order.objects.none() | Order.objects.select_related('customer'):
+        print(o.customer.name)
+    for o in Order.objects.none() | Order.objects.all():
+        print(o.customer.name)
+)py");
+    CHECK(P.findings("shop.views") == Strings{"11:NP101:customer", "5:NP101:customer"});
+  }
+
   TEST_CASE("a chain is one finding with the longest path") {
     auto P = shop(R"py(
 from .models import Order

@@ -81,6 +81,20 @@ TEST_SUITE("parse.python") {
     CHECK(E->Args[2]->Object->dotted() == "Project.objects.all");
   }
 
+  TEST_CASE("a binary operation keeps its operator in Op; a `\\` line end is no operand") {
+    auto M = parseText("qs = a.filter(x=1) | \\\n    b.filter(y=2)\nn = (a) & b\n");
+    REQUIRE(M->Errors.empty());
+    const py::Expr *Or = M->Body[0]->Value;
+    REQUIRE(Or->Kind == py::ExprKind::Other);
+    CHECK(Or->Op == "|");
+    REQUIRE(Or->Args.size() == 2);
+    CHECK(Or->Args[1]->Object->dotted() == "b.filter");
+    const py::Expr *And = M->Body[1]->Value;
+    CHECK(And->Op == "&");
+    REQUIRE(And->Args.size() == 2);
+    CHECK(And->Args[0]->isName("a"));
+  }
+
   TEST_CASE("a big literal of plain data lowers to one opaque node; code in it keeps it") {
     auto Literal = [](unsigned Rows, const char *Cell) {
       std::string S = "CODES = (\n";

@@ -240,7 +240,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
     }
     // The set the method queries anew, as a path from the caller's rows: the read's path
     // less what lies below that set.
-    auto rebase = [&](llvm::StringRef Set) {
+    auto Rebase = [&](llvm::StringRef Set) {
       llvm::StringRef Below = llvm::StringRef(Read.Path).drop_front(Set.size());
       return llvm::StringRef(Path).ends_with(Below) ? Path.substr(0, Path.size() - Below.size())
                                                     : Path;
@@ -258,7 +258,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
       S.Events.back().InWrite |= Read.InWrite;
       S.Events.back().InBranch |= Read.InBranch;
       if (S.Events.back().OwnQuery.empty() && !Read.OwnQuery.empty())
-        S.Events.back().OwnQuery = rebase(Read.OwnQuery);
+        S.Events.back().OwnQuery = Rebase(Read.OwnQuery);
       S.Events.back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       S.Events.back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       S.Events.back().ViaName =
@@ -268,7 +268,7 @@ void Interp::replayMethod(const ValueRef &Obj, const Stmt *Def, const index::Cla
       Collect->back().InWrite |= Read.InWrite;
       Collect->back().InBranch |= Read.InBranch;
       if (Collect->back().OwnQuery.empty() && !Read.OwnQuery.empty())
-        Collect->back().OwnQuery = rebase(Read.OwnQuery);
+        Collect->back().OwnQuery = Rebase(Read.OwnQuery);
       Collect->back().ViaFile = Read.ViaFile ? Read.ViaFile : Read.File;
       Collect->back().ViaWhere = Read.ViaFile ? Read.ViaWhere : Read.AccessExpr;
       Collect->back().ViaName =

@@ -21,6 +21,11 @@ unseen consumer might read the relation. Reading any part of the path counts as 
 `select_related("customer__address")` is used by `order.customer`. Reading the column
 `order.customer_id` does not use `customer`.
 
+A `select_related("workspace")` on a queryset that also filters or excludes through a
+field of that relation (`filter(workspace__slug=slug)`) is not reported: the query joins
+that table anyway and Django reuses the join, so only a few columns are saved.
+`filter(workspace=w)` and `workspace__id` compare the FK's own column and join nothing.
+
 ## Why is this bad?
 `select_related("customer")` adds a JOIN and the customer's columns to every row;
 `prefetch_related("items")` runs one more query and builds a cache for every row. When

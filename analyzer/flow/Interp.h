@@ -173,6 +173,8 @@ public:
   /// After run(): one UnusedLoad event per lookup of a queryset created here that none
   /// of its (all visible) consumers reads.
   void reportUnusedLoads();
+  bool joinedByFilter(const Model *Mo, llvm::StringRef Path,
+                      llvm::ArrayRef<std::string> Keys) const;
   /// The use record \p V stands for: a tracked queryset or one of its rows (path "").
   static LoadUse *useOf(const ValueRef &V);
   /// Every use record \p V holds, containers (tuples, dicts) included.

@@ -457,8 +457,15 @@ std::vector<Event> Analyzer::analyzeModule(const index::ModuleInfo &M) const {
   for (const Stmt *Fn : Functions) {
     Interp I(S, M, Fn, /*Report=*/true);
     I.TrackLoads = true;
-    I.bindParameters(Fn);
-    if (auto It = Methods.find(Fn); It != Methods.end())
+    auto It = Methods.find(Fn);
+    // A serializer's methods (`get_updates(self, obj: Period)`) run on each object it
+    // serializes, with what the view's queryset loaded, and the serializer walk replays
+    // them so: on their own, an annotated `obj` would be one object whose related sets
+    // look unloaded, and a fix there (`obj.data.prefetch_related(...)`) would bypass the
+    // view's prefetch.
+    if (It == Methods.end() || !I.isSerializer(*It->second))
+      I.bindParameters(Fn);
+    if (It != Methods.end())
       I.bindMethodParameters(*It->second, Fn);
     I.run(Fn->Body);
     I.reportUnusedLoads();

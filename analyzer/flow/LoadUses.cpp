@@ -103,6 +103,32 @@ void Interp::recordLoads(const ValueRef &Recv, const Expr *E, bool Select, bool 
   }
 }
 
+/// True when a filter()/exclude() keyword of the queryset (\p Keys) reads a field of the
+/// model \p Path leads to from \p Mo (`workspace__slug` for `workspace`): the query joins
+/// that table anyway, and Django's select_related() reuses the join, so selecting it costs
+/// a few columns (measured on Django 3.2: one INNER JOIN with or without it). A key naming
+/// only the FK's own column (`workspace`, `workspace__id`, `workspace__in`) joins nothing.
+bool Interp::joinedByFilter(const Model *Mo, llvm::StringRef Path,
+                            llvm::ArrayRef<std::string> Keys) const {
+  const Model *At = Mo;
+  for (llvm::StringRef Rest = Path; At && !Rest.empty();) {
+    auto [Hop, Tail] = Rest.split("__");
+    const Relation *R = S.G.relation(At, Hop);
+    if (!R || R->isMany())
+      return false;
+    At = R->Target;
+    Rest = Tail;
+  }
+  if (!At)
+    return false;
+  return llvm::any_of(Keys, [&](llvm::StringRef K) {
+    if (!K.consume_front(Path) || !K.consume_front("__"))
+      return false;
+    llvm::StringRef Next = K.split("__").first;
+    return Next != "id" && Next != "pk" && (S.G.isColumn(At, Next) || S.G.relation(At, Next));
+  });
+}
+
 void Interp::reportUnusedLoads() {
   if (!Fn)
     return;
@@ -134,6 +160,8 @@ void Interp::reportUnusedLoads() {
       if (llvm::any_of(U.ObjectLookups, [&](const std::string &P) {
             return llvm::StringRef(P).split("__").first == First;
           }))
+        continue;
+      if (!Ld.Prefetch && joinedByFilter(Mo, Ld.Path, U.FilterKeys))
         continue;
       Event E = event(EventKind::UnusedLoad, Ld.Literal, Ld.Call);
       E.File = File;

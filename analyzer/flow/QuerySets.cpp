@@ -454,6 +454,11 @@ ValueRef Interp::chainMethod(const ValueRef &Recv, const Expr *E, const index::Q
   if (Recv->Row && Name != "all")
     Q->Bypass = true;
   Q->Empty |= M.has(index::qm::Empty);
+  if (Name == "filter" || Name == "exclude")
+    if (LoadUse *U = useOf(Recv))
+      for (const py::Keyword &K : E->Keywords)
+        if (!K.Name.empty())
+          U->FilterKeys.push_back(K.Name);
   if (Name == "filter" && !Recv->Row) {
     recordNullRelations(S.G, Recv->Model, E, Q->Load);
     // filter(pk=...), filter(slug=...) on a unique column: a loop over it runs once,

@@ -48,6 +48,9 @@ struct LoadUse {
   std::set<std::string> Reads;            ///< attributes read on its rows
   std::map<const void *, int> Pending;
   std::vector<std::string> Names; ///< local names bound to it or to its rows
+  /// Keyword lookups of its filter()/exclude() calls (`workspace__slug`): a select_related
+  /// of a relation they join through adds columns, not a join.
+  std::vector<std::string> FilterKeys;
   /// Its consumer loops (weak: a loop holds its queryset's Origin, which holds this).
   std::vector<std::weak_ptr<const LoopInfo>> Loops;
   bool Lost = false;

@@ -239,3 +239,40 @@ def through_method():
       }
   }
 }
+
+TEST_SUITE("flow.annotated_parameters") {
+  TEST_CASE("an annotated model parameter is one object, except in a serializer's methods") {
+    auto P = shop(R"py(
+from rest_framework import serializers
+from .models import Customer
+def totals(c: Customer):
+    return [len(o.item_set.all()) for o in c.orders.all()]
+class CustomerSerializer(serializers.ModelSerializer):
+    totals = serializers.SerializerMethodField()
+    def get_totals(self, obj: Customer):
+        return [len(o.item_set.all()) for o in obj.orders.all()]
+    class Meta:
+        model = Customer
+        fields = ['totals']
+)py");
+    // get_totals runs on each row the serializer is given, with that queryset's loads: the
+    // serializer walk reports it where a view hands it rows.
+    CHECK(P.findings("shop.views") == Strings{"5:NP102:item_set"});
+  }
+}
+
+TEST_SUITE("flow.unused_loads_joined") {
+  TEST_CASE("an unused select_related of a relation a filter joins through is not reported") {
+    auto P = shop(R"py(
+from .models import Order
+def joined():
+    return [o.total for o in Order.objects.filter(customer__name='x').select_related('customer')]
+def by_column():
+    return [o.total for o in Order.objects.filter(customer__id=1).select_related('customer')]
+def excluded():
+    return [o.total for o in Order.objects.select_related('customer').exclude(customer__name='x')]
+)py");
+    // customer__id compares Order.customer_id: no join, so the select_related is one.
+    CHECK(P.findings("shop.views") == Strings{"6:NP301:customer"});
+  }
+}

@@ -216,7 +216,7 @@ std::string modelLabel(const index::Model *M) { return M ? M->label() : "?"; }
 
 Applicability fixApplicability(const flow::Event &E) {
   const flow::Origin &O = *E.Loop->Source;
-  if (O.Function == E.Loop->Function && !O.Escapes)
+  if (O.Function == E.Loop->Function && !O.Escapes && !O.OwnerFromCaller)
     return Applicability::Safe;
   return Applicability::Unsafe;
 }
@@ -274,7 +274,10 @@ std::optional<FixIntent> fixFor(const flow::Event &E, FixIntent::MethodKind Meth
   F.Path = E.Path;
   F.Applies = fixApplicability(E);
   if (F.Applies == Applicability::Unsafe)
-    F.UnsafeWhy = "the queryset is created in another function or used beyond this loop";
+    F.UnsafeWhy = E.Loop->Source->OwnerFromCaller
+                      ? "the object is the caller's, and a load call here would bypass a "
+                        "prefetch the caller made"
+                      : "the queryset is created in another function or used beyond this loop";
   // Writes inside the loop could make a prefetched cache stale (a count after moving rows).
   if (Method == FixIntent::PrefetchRelated && E.Loop->Writes) {
     F.Applies = Applicability::Unsafe;

@@ -35,8 +35,11 @@ void Interp::bindParameters(const Stmt *Def) {
     if (Par.IsStar || Par.IsDoubleStar || index::isFrameworkParameter(Par.Name))
       continue;
     const Model *Mo = Par.Annotation ? annotatedModel(Par.Annotation) : nullptr;
-    if (Mo)
-      bind(Par.Name, make(ValueKind::Instance, Mo));
+    if (Mo) {
+      auto V = make(ValueKind::Instance, Mo);
+      V->FromCaller = true;
+      bind(Par.Name, V);
+    }
   }
 }
 

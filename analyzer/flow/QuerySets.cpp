@@ -356,6 +356,7 @@ ValueRef Interp::relatedAll(const ValueRef &RM, Range Chain) {
   }
   // What the object's queryset (or prefetch_related_objects) prefetched below it is
   // loaded.
+  O->OwnerFromCaller = Owner->FromCaller;
   mergeBelow(Q->Load, Owner->Load, RM->Relation->Name);
   return Q;
 }

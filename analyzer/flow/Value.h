@@ -122,7 +122,10 @@ struct Origin {
   bool FieldsOpaque = false;
   const parse::py::Stmt *Function = nullptr; ///< the function it is created in
   char Quote = '\'';
-  bool Escapes = false;         ///< returned, stored, or passed to another function
+  bool Escapes = false; ///< returned, stored, or passed to another function
+  /// A related set of an object the caller passed in (Value::FromCaller): a load call on it
+  /// would bypass a prefetch the caller made, so its fixes are unsafe.
+  bool OwnerFromCaller = false;
   bool Fixable = true;          ///< false for combined querysets (union...) and the like
   std::string NoFixWhy;         ///< why not Fixable, when there is more to say
   bool IteratorNoChunk = false; ///< `.iterator()` without chunk_size drops prefetches
@@ -208,9 +211,12 @@ struct Value {
   ValueKind Kind = ValueKind::Unknown;
   const index::Model *Model = nullptr;
   const index::ManagerInfo *Manager = nullptr;
-  Loaded Load;                 ///< QuerySet, Manager, Prefetch (inner queryset)
-  bool ValuesMode = false;     ///< values()/values_list(): rows are dicts/tuples
-  bool Bypass = false;         ///< a filtered/ordered related set: a new query, prefetch or not
+  Loaded Load;             ///< QuerySet, Manager, Prefetch (inner queryset)
+  bool ValuesMode = false; ///< values()/values_list(): rows are dicts/tuples
+  bool Bypass = false;     ///< a filtered/ordered related set: a new query, prefetch or not
+  /// Instance: a parameter of a function analyzed on its own (`def f(q: Questionnaire)`):
+  /// what its caller prefetched on it is unknown.
+  bool FromCaller = false;
   bool OneRow = false;         ///< filtered on its primary key: at most one row
   bool Empty = false;          ///< `.none()`: no rows (an early-return guard)
   std::shared_ptr<Origin> Src; ///< QuerySet/Manager: where it was created

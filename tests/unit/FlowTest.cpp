@@ -276,3 +276,25 @@ def excluded():
     CHECK(P.findings("shop.views") == Strings{"6:NP301:customer"});
   }
 }
+
+TEST_SUITE("flow.caller_objects") {
+  TEST_CASE("a fix on a related set of an object the caller passed in is unsafe") {
+    auto P = shop(R"py(
+from .models import Customer
+def totals(c: Customer):
+    return [len(o.item_set.all()) for o in c.orders.all()]
+def local():
+    c = Customer.objects.get(pk=1)
+    return [len(o.item_set.all()) for o in c.orders.all()]
+)py");
+    std::vector<rules::Diagnostic> D;
+    CHECK(P.findings("shop.views", &D) == Strings{"4:NP102:item_set", "7:NP102:item_set"});
+    // Django 3.2: with `c` fetched by prefetch_related('orders'), c.orders.all() is served
+    // from the cache and c.orders.prefetch_related(...).all() runs a query.
+    for (const rules::Diagnostic &X : D) {
+      REQUIRE(X.Fix);
+      bool Param = X.File->lineCol(X.Where.Begin).Line == 4;
+      CHECK(X.Fix->Applies == (Param ? rules::Applicability::Unsafe : rules::Applicability::Safe));
+    }
+  }
+}
